@@ -1,0 +1,50 @@
+# Two commands matter: `make run` and `make test` (README). The rest are helpers.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := marketplace.settings
+
+.PHONY: install run test bench lint lock worker clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+# Serves the API, the admin and the background work (a Celery worker with the beat
+# scheduler) on the embedded default: SQLite and a filesystem broker under var/, unless
+# DATABASE_URL / REDIS_URL say otherwise. Demo data is seeded idempotently.
+run: install
+	@export DJANGO_ENV=$${DJANGO_ENV:-development} DEBUG=$${DEBUG:-true}; \
+	$(BIN)/python manage.py migrate --no-input -v 0 && \
+	$(BIN)/python manage.py seed_demo && \
+	echo "API docs: http://127.0.0.1:$(PORT)/api/docs/   admin: http://127.0.0.1:$(PORT)/admin/" && \
+	trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A marketplace worker --beat --loglevel=INFO --concurrency=2 \
+		--schedule=var/celerybeat-schedule & \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default: the
+# local servers). Tests that need an unreachable service are skipped and listed with why.
+test: install
+	@bash scripts/test.sh $(ARGS)
+
+bench: install
+	@bash scripts/bench.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Re-pin the whole dependency tree after changing pyproject.toml.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]" && $(BIN)/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,106 @@
+"""Quote requests and the leads that offer them to pros."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from marketplace.money import CURRENCY_CHOICES
+from marketplace.models import TenantModel
+
+
+class RequestSource(models.TextChoices):
+    PROFILE = "profile", "Profile (Get a Quote on one pro)"
+    PLATFORM = "platform", "Platform (find pros for me)"
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"  # nothing left pending, or hired
+    CANCELLED = "cancelled", "Cancelled by the homeowner"
+
+
+class QuoteRequest(TenantModel):
+    homeowner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quote_requests")
+    category = models.ForeignKey("pros.Category", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=RequestSource.choices)
+    target_pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    postal_code = models.CharField(max_length=16)
+    area = models.CharField(max_length=10)
+    description = models.TextField()
+    budget_min = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    budget_max = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    start_date = models.DateField(null=True, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    # Revealed to a pro only once its lead is accepted.
+    contact_name = models.CharField(max_length=150)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    contact_email = models.EmailField(blank=True)
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN)
+    hired_pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="request_profile_has_target",
+                condition=Q(source="profile", target_pro__isnull=False) | Q(source="platform", target_pro__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="request_budget_ordered",
+                condition=Q(budget_min__isnull=True) | Q(budget_max__isnull=True) | Q(budget_min__lte=F("budget_max")),
+            ),
+        ]
+        indexes = [
+            # Duplicate detection: same homeowner, category, area and target within a window.
+            models.Index(fields=["marketplace", "homeowner", "category", "area", "-created_at"], name="request_dup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request #{self.pk}"
+
+
+class LeadKind(models.TextChoices):
+    NEW = "new", "New lead"
+    MATCHED = "matched", "Matched lead"
+    PROMOTION = "promotion", "Promotion (auto-quote)"
+
+
+class LeadStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+    FILLED = "filled", "Filled (capacity reached)"
+    WITHDRAWN = "withdrawn", "Withdrawn (request cancelled)"
+
+
+class Lead(TenantModel):
+    request = models.ForeignKey(QuoteRequest, on_delete=models.PROTECT, related_name="leads")
+    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, related_name="leads")
+    kind = models.CharField(max_length=10, choices=LeadKind.choices)
+    status = models.CharField(max_length=10, choices=LeadStatus.choices, default=LeadStatus.PENDING)
+    deadline = models.DateTimeField(null=True, blank=True, help_text="UTC; null for promotion leads.")
+    # The contact fee quoted when the lead was offered; the charge uses exactly this.
+    fee_amount = models.BigIntegerField(validators=[MinValueValidator(0)])
+    fee_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    quote_message = models.TextField(blank=True)
+    quote_price_min = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    quote_price_max = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    reject_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "pro"], name="lead_one_per_request_pro"),
+            models.CheckConstraint(name="lead_fee_non_negative", condition=Q(fee_amount__gte=0)),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="lead_expiry_idx", condition=Q(status="pending")),
+            models.Index(fields=["marketplace", "pro", "-created_at"], name="lead_pro_recent_idx"),
+            models.Index(fields=["request", "status"], name="lead_request_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead #{self.pk} ({self.kind}, {self.status})"

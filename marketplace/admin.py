@@ -1,0 +1,116 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserCreationForm
+
+from marketplace.admin_base import TenantAdmin, admin_marketplace_id, is_marketplace_staff
+from marketplace.models import IdempotencyRecord, Marketplace, MarketplacePolicy, Role, User
+
+admin.site.site_header = "Lead marketplace administration"
+admin.site.site_title = "Lead marketplace admin"
+
+
+class PolicyInline(admin.StackedInline):
+    model = MarketplacePolicy
+    can_delete = False
+    fieldsets = [
+        ("Rule families", {"fields": [
+            "matched_leads_enabled", "promotion_service_enabled", "response_rate_demotion_enabled",
+            "members_only_contact_display",
+        ]}),
+        ("Leads", {"fields": [
+            "new_lead_ttl_hours", "matched_lead_ttl_hours", "matched_fanout", "matched_capacity",
+            "star_score_threshold", "matched_required_tier", "duplicate_window_hours",
+        ]}),
+        ("Contact fees (minor units)", {"fields": ["fee_new", "fee_matched", "fee_promotion"]}),
+        ("Response rate", {"fields": [
+            "response_rate_threshold", "response_window_days", "response_min_sample", "demotion_factor",
+        ]}),
+        ("Connections and disputes", {"fields": ["click_dedupe_minutes", "dispute_window_days"]}),
+    ]
+
+
+@admin.register(Marketplace)
+class MarketplaceAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "currency", "time_zone", "postal_scheme", "is_active"]
+    search_fields = ["slug", "name"]
+    inlines = [PolicyInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        marketplace_id = admin_marketplace_id(request)
+        return queryset if marketplace_id is None else queryset.filter(pk=marketplace_id)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Staff edit their rulebook; identity and money settings are the platform's.
+        if admin_marketplace_id(request) is None:
+            return []
+        return ["slug", "currency", "postal_scheme", "domain", "is_active"]
+
+    def has_module_permission(self, request):
+        return is_marketplace_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_marketplace_staff(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_marketplace_staff(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StaffUserCreationForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "name", "role"]
+
+
+@admin.register(User)
+class UserAdmin(TenantAdmin, DjangoUserAdmin):
+    add_form = StaffUserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "name", "role", "marketplace", "pro", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "name"]
+    readonly_fields = ["last_login", "date_joined", "pro"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "name", "marketplace", "role", "pro"]}),
+        ("Access", {"fields": ["is_active", "is_staff"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "marketplace", "role", "password1", "password2"]})]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if admin_marketplace_id(request) is not None:
+            return [
+                (title, {**opts, "fields": [f for f in opts["fields"] if f not in ("marketplace", "is_staff")]})
+                for title, opts in fieldsets
+            ]
+        return fieldsets
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and admin_marketplace_id(request) is not None:
+            kwargs["choices"] = [(r.value, r.label) for r in Role if r != Role.PLATFORM]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        obj.is_staff = obj.role in (Role.STAFF, Role.PLATFORM)
+        obj.is_superuser = obj.role == Role.PLATFORM and request.user.is_superuser
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(TenantAdmin):
+    list_display = ["key", "method", "path", "status_code", "user", "created_at"]
+    search_fields = ["key", "path"]
+    readonly_fields = [f.name for f in IdempotencyRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

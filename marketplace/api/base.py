@@ -1,0 +1,75 @@
+"""Base API classes. Every /api/v1/ endpoint subclasses one of them.
+
+They resolve the marketplace (404 when unknown), authenticate within it, honour
+``Idempotency-Key`` on POST, and — for model endpoints — scope every queryset to the
+marketplace before the subclass narrows it further. Subclasses implement
+``scope_queryset(queryset)``; they never override ``get_queryset``.
+"""
+
+from rest_framework import generics, mixins, viewsets
+from rest_framework.views import APIView
+
+from marketplace.api.idempotency import idempotency_claim, idempotency_complete
+from marketplace.tenancy import marketplace_from_request
+
+
+class MarketplaceAPIView(APIView):
+    """An endpoint of one marketplace (named by the X-Marketplace header or host)."""
+
+    idempotent_methods = ("POST",)
+
+    def initial(self, request, *args, **kwargs):
+        request._request.marketplace = marketplace_from_request(request._request)
+        super().initial(request, *args, **kwargs)
+        self._idempotency_record = None
+        if request.method in self.idempotent_methods:
+            self._idempotency_record = idempotency_claim(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None:
+            self._idempotency_record = None
+            idempotency_complete(record, response)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class TenantScopedMixin:
+    """Scopes the model queryset to the request's marketplace before anything else."""
+
+    tenant_model = None  # the model whose rows this endpoint serves
+
+    def get_queryset(self):
+        model = self.tenant_model or self.queryset.model
+        base = model.objects.filter(marketplace=self.request.marketplace)
+        return self.scope_queryset(base)
+
+    def scope_queryset(self, queryset):
+        return queryset
+
+
+class TenantGenericAPIView(TenantScopedMixin, MarketplaceAPIView, generics.GenericAPIView):
+    pass
+
+
+class TenantGenericViewSet(TenantScopedMixin, MarketplaceAPIView, viewsets.GenericViewSet):
+    pass
+
+
+class TenantReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
+    pass
+
+
+class TenantModelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantGenericViewSet,
+):
+    pass
+
+
+class PlatformAPIViewUnscoped(APIView):
+    """LOUD escape hatch: an endpoint outside any marketplace (e.g. the payment provider's
+    webhook, which names its marketplace in the signed payload). Use only with a reason."""

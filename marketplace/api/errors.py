@@ -1,0 +1,126 @@
+"""One error shape for every 4xx: ``{"error": {"code", "message", "fields"}}``."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+
+class ApplicationError(exceptions.APIException):
+    """A business-rule failure with a machine-readable code.
+
+    Raise it from services; the handler turns it into the standard shape.
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status_code: int | None = None,
+        fields: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail=message, code=code)
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        self.headers = headers or {}
+        self.extra = extra or {}
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(ApplicationError):
+    def __init__(self, code: str = "not_found", message: str = "Not found.") -> None:
+        super().__init__(code, message, status_code=status.HTTP_404_NOT_FOUND)
+
+
+def error_body(code: str, message: str, fields: dict | None = None, **extra: Any) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
+def _flatten_fields(detail: Any) -> dict:
+    """DRF validation detail → ``{"field": ["message", ...]}``, nested paths kept as dicts."""
+    if isinstance(detail, dict):
+        return {key: _flatten_fields(value) if isinstance(value, dict) else _messages(value) for key, value in detail.items()}
+    return {"non_field_errors": _messages(detail)}
+
+
+def _messages(value: Any) -> list:
+    if isinstance(value, list):
+        out: list = []
+        for item in value:
+            out.extend(_messages(item) if not isinstance(item, dict) else [_flatten_fields(item)])
+        return out
+    return [str(value)]
+
+
+_DEFAULT_CODES = {
+    exceptions.NotAuthenticated: ("not_authenticated", "Authentication credentials were not provided."),
+    exceptions.AuthenticationFailed: ("authentication_failed", None),
+    exceptions.PermissionDenied: ("permission_denied", None),
+    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.MethodNotAllowed: ("method_not_allowed", None),
+    exceptions.NotAcceptable: ("not_acceptable", None),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", None),
+    exceptions.ParseError: ("malformed_request", None),
+    exceptions.Throttled: ("throttled", None),
+}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    from marketplace.api.idempotency import IdempotentReplay
+
+    if isinstance(exc, IdempotentReplay):
+        return exc.response()
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer 500
+
+    if isinstance(exc, ApplicationError):
+        response.data = error_body(exc.code, exc.message, exc.fields, **exc.extra)
+        for name, value in exc.headers.items():
+            response[name] = value
+    elif isinstance(exc, exceptions.ValidationError):
+        response.data = error_body("invalid", "The request has invalid fields.", _flatten_fields(exc.detail))
+    else:
+        code, message = next(
+            ((c, m) for cls, (c, m) in _DEFAULT_CODES.items() if isinstance(exc, cls)),
+            ("error", None),
+        )
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        # simplejwt reports token problems with its own codes; keep them machine-readable.
+        token_code = getattr(exc.detail, "get", lambda *_: None)("code") if isinstance(exc.detail, dict) else None
+        if isinstance(exc.detail, dict):
+            detail = str(exc.detail.get("detail", message or ""))
+        response.data = error_body(token_code or code, message if message and code == "not_found" else detail or message or "")
+    return response
+
+
+def json_404(request, exception=None) -> JsonResponse:
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def json_500(request) -> JsonResponse:
+    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+
+
+def json_400(request, exception=None) -> JsonResponse:
+    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+
+
+def json_403(request, exception=None) -> JsonResponse:
+    return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)

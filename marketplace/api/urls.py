@@ -1,0 +1,10 @@
+from django.urls import path
+
+from marketplace.api import views
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", views.TokenObtainView.as_view(), name="auth-token"),
+    path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("me/", views.MeView.as_view(), name="me"),
+]

@@ -1,0 +1,21 @@
+"""The Celery app. Periodic jobs live in one static schedule, reviewable in git."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+
+app = Celery("marketplace")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Later apps add their jobs here; each task is idempotent and set-based, so an extra or a
+# late run is harmless (no rule depends on a job having run on time).
+app.conf.beat_schedule = {
+    "idempotency-keys-prune": {
+        "task": "marketplace.tasks.idempotency_keys_prune",
+        "schedule": crontab(minute=17),
+    },
+}

@@ -1,0 +1,14 @@
+from .accounts import Role, User
+from .idempotency import IdempotencyRecord
+from .tenancy import Marketplace, MarketplacePolicy, MembershipTier, TenantModel, TenantQuerySet
+
+__all__ = [
+    "IdempotencyRecord",
+    "Marketplace",
+    "MarketplacePolicy",
+    "MembershipTier",
+    "Role",
+    "TenantModel",
+    "TenantQuerySet",
+    "User",
+]

@@ -1,0 +1,98 @@
+"""Accounts: every user belongs to one marketplace, except platform superusers."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .tenancy import Marketplace
+
+
+class Role(models.TextChoices):
+    HOMEOWNER = "homeowner", "Homeowner"
+    PRO = "pro", "Pro member"
+    STAFF = "staff", "Marketplace staff"
+    PLATFORM = "platform", "Platform superuser"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, *, marketplace=None, role=Role.HOMEOWNER, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), marketplace=marketplace, role=role, **extra)
+        user.is_staff = role in (Role.STAFF, Role.PLATFORM)
+        user.set_password(password)
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.pop("marketplace", None)
+        return self.create_user(email, password, marketplace=None, role=Role.PLATFORM, is_superuser=True, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True)
+    marketplace = models.ForeignKey(
+        Marketplace, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.HOMEOWNER)
+    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, null=True, blank=True, related_name="members")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May log into the admin site.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), "marketplace", name="user_email_unique_per_marketplace",
+                condition=Q(marketplace__isnull=False),
+            ),
+            models.UniqueConstraint(
+                Lower("email"), name="user_platform_email_unique", condition=Q(marketplace__isnull=True)
+            ),
+            # Admin logins are by e-mail alone, so staff e-mails are unique platform-wide.
+            models.UniqueConstraint(Lower("email"), name="user_staff_email_unique", condition=Q(is_staff=True)),
+            models.CheckConstraint(
+                name="user_marketplace_matches_role",
+                condition=Q(role="platform", marketplace__isnull=True) | (~Q(role="platform") & Q(marketplace__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="user_pro_iff_pro_role",
+                condition=Q(role="pro", pro__isnull=False) | (~Q(role="pro") & Q(pro__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="user_only_staff_roles_log_into_admin",
+                condition=Q(is_staff=False) | Q(role__in=["staff", "platform"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_homeowner(self) -> bool:
+        return self.role == Role.HOMEOWNER
+
+    @property
+    def is_pro_member(self) -> bool:
+        return self.role == Role.PRO
+
+    def is_staff_of(self, marketplace: Marketplace) -> bool:
+        """Marketplace staff of this marketplace, or a platform superuser."""
+        if not self.is_active:
+            return False
+        if self.is_superuser and self.role == Role.PLATFORM:
+            return True
+        return self.role == Role.STAFF and self.marketplace_id == marketplace.pk

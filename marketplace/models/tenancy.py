@@ -1,0 +1,125 @@
+"""Marketplaces (tenants), their rulebook, and the base every tenant-owned model uses."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from marketplace.money import CURRENCY_CHOICES
+from marketplace.postal import PostalScheme
+
+
+class MembershipTier(models.TextChoices):
+    BASIC = "basic", "Basic"
+    BRAND_BUILDER = "brand_builder", "Brand Builder"
+
+
+class Marketplace(models.Model):
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    postal_scheme = models.CharField(max_length=20, choices=PostalScheme.choices)
+    # Optional host name that selects this marketplace without the X-Marketplace header.
+    domain = models.CharField(max_length=253, unique=True, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.domain == "":
+            self.domain = None
+        super().save(*args, **kwargs)
+
+
+_fraction = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+_positive = [MinValueValidator(1)]
+
+
+class MarketplacePolicy(models.Model):
+    """A marketplace's rulebook: data staff edit in admin, never a code fork."""
+
+    marketplace = models.OneToOneField(Marketplace, on_delete=models.CASCADE, related_name="policy")
+
+    # Rule families: each a switch.
+    matched_leads_enabled = models.BooleanField(default=False, help_text="Platform requests become matched leads.")
+    promotion_service_enabled = models.BooleanField(default=False, help_text="Services may auto-quote.")
+    response_rate_demotion_enabled = models.BooleanField(default=False, help_text="Demote below the threshold.")
+    members_only_contact_display = models.BooleanField(
+        default=True, help_text="Only members show a phone number and website."
+    )
+
+    # Leads.
+    new_lead_ttl_hours = models.PositiveIntegerField(default=72, validators=_positive)
+    matched_lead_ttl_hours = models.PositiveIntegerField(default=24, validators=_positive)
+    matched_fanout = models.PositiveIntegerField(default=5, validators=_positive)
+    matched_capacity = models.PositiveIntegerField(default=3, validators=_positive)
+    star_score_threshold = models.PositiveSmallIntegerField(default=80, validators=[MaxValueValidator(100)])
+    matched_required_tier = models.CharField(
+        max_length=20, choices=MembershipTier.choices, default=MembershipTier.BRAND_BUILDER
+    )
+    duplicate_window_hours = models.PositiveIntegerField(default=24)
+
+    # Contact fees by lead kind, in the marketplace's minor units (categories may override).
+    fee_new = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
+    fee_matched = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
+    fee_promotion = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
+
+    # Response rate and demotion.
+    response_rate_threshold = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.750"), validators=_fraction
+    )
+    response_window_days = models.PositiveIntegerField(default=30, validators=_positive)
+    response_min_sample = models.PositiveIntegerField(default=4, validators=_positive)
+    demotion_factor = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.500"), validators=_fraction)
+
+    # Connections and money.
+    click_dedupe_minutes = models.PositiveIntegerField(default=30)
+    dispute_window_days = models.PositiveIntegerField(default=14)
+
+    class Meta:
+        verbose_name_plural = "marketplace policies"
+        constraints = [
+            models.CheckConstraint(
+                name="policy_rate_threshold_0_1", condition=Q(response_rate_threshold__gte=0, response_rate_threshold__lte=1)
+            ),
+            models.CheckConstraint(
+                name="policy_demotion_factor_0_1", condition=Q(demotion_factor__gte=0, demotion_factor__lte=1)
+            ),
+            models.CheckConstraint(name="policy_window_positive", condition=Q(response_window_days__gte=1)),
+            models.CheckConstraint(name="policy_star_threshold_le_100", condition=Q(star_score_threshold__lte=100)),
+            models.CheckConstraint(
+                name="policy_fees_non_negative", condition=Q(fee_new__gte=0, fee_matched__gte=0, fee_promotion__gte=0)
+            ),
+            models.CheckConstraint(
+                name="policy_ttls_positive", condition=Q(new_lead_ttl_hours__gte=1, matched_lead_ttl_hours__gte=1)
+            ),
+            models.CheckConstraint(
+                name="policy_fanout_capacity_positive", condition=Q(matched_fanout__gte=1, matched_capacity__gte=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Policy of {self.marketplace}"
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_marketplace(self, marketplace: Marketplace) -> "TenantQuerySet":
+        return self.filter(marketplace=marketplace)
+
+
+class TenantModel(models.Model):
+    """Base of every tenant-owned row: it carries its marketplace, and queries scope by it."""
+
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

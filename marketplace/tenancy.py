@@ -1,0 +1,29 @@
+"""Which marketplace a request is for: the ``X-Marketplace`` header, else the host."""
+
+from django.http import HttpRequest
+
+from marketplace.api.errors import ApplicationError
+from marketplace.models import Marketplace
+
+HEADER = "X-Marketplace"
+
+
+def marketplace_from_request(request: HttpRequest) -> Marketplace:
+    """The active marketplace named by the request, or a 404 ``marketplace_not_found``."""
+    cached = getattr(request, "_marketplace", None)
+    if cached is not None:
+        return cached
+    slug = request.headers.get(HEADER, "").strip().lower()
+    marketplaces = Marketplace.objects.filter(is_active=True).select_related("policy")
+    if slug:
+        marketplace = marketplaces.filter(slug=slug).first()
+    else:
+        marketplace = marketplaces.filter(domain=request.get_host().split(":")[0].lower()).first()
+    if marketplace is None:
+        raise ApplicationError(
+            "marketplace_not_found",
+            f"Unknown marketplace. Send the {HEADER} header with a marketplace slug.",
+            status_code=404,
+        )
+    request._marketplace = marketplace
+    return marketplace

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from health_check.views import HealthCheckView
+
+handler400 = "marketplace.api.errors.json_400"
+handler403 = "marketplace.api.errors.json_403"
+handler404 = "marketplace.api.errors.json_404"
+handler500 = "marketplace.api.errors.json_500"
+
+# Each app adds its routes to api/v1 through its own api/urls.py.
+api_v1 = [
+    path("", include("marketplace.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path(
+        "health/",
+        HealthCheckView.as_view(checks=["health_check.checks.Database", "health_check.checks.Cache"]),
+        name="health",
+    ),
+    path("admin/", admin.site.urls),
+]

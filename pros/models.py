@@ -1,0 +1,155 @@
+"""Catalog (categories), pro businesses, their service areas and services."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from marketplace.models import MembershipTier, TenantModel
+
+
+class Category(TenantModel):
+    """Two-level taxonomy per marketplace. Fees override the policy's per-kind defaults."""
+
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    slug = models.SlugField(max_length=80)
+    name = models.CharField(max_length=120)
+    # Contact fee per lead kind in minor units; null → the marketplace policy's default.
+    fee_new = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    fee_matched = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    fee_promotion = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    # Job questions a request answers: [{"key": "rooms", "label": "...", "choices": ["1", "2"]}].
+    questions = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["marketplace", "slug"], name="category_slug_unique_per_marketplace"),
+            models.CheckConstraint(
+                name="category_fees_non_negative",
+                condition=(Q(fee_new__isnull=True) | Q(fee_new__gte=0))
+                & (Q(fee_matched__isnull=True) | Q(fee_matched__gte=0))
+                & (Q(fee_promotion__isnull=True) | Q(fee_promotion__gte=0)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pro(TenantModel):
+    """A pro business: one or more user accounts answer its leads."""
+
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=160)
+    description = models.TextField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    website = models.URLField(max_length=500, blank=True, help_text="Website or social page (http/https).")
+    photos = models.JSONField(default=list, blank=True, help_text="Photo URLs.")
+    tier = models.CharField(max_length=20, choices=MembershipTier.choices, default=MembershipTier.BASIC)
+    paused = models.BooleanField(default=False, help_text="A paused pro receives no leads.")
+    suspended = models.BooleanField(default=False, help_text="Suspended by staff: hidden and receives no leads.")
+    weekly_spend_cap = models.BigIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0)], help_text="Minor units per ISO week; empty = none."
+    )
+    webhook_url = models.URLField(max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=64, blank=True)
+
+    # Derived figures, written by their owners (reviews → Star Score; ranking rollup → rest).
+    star_score = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    review_count = models.PositiveIntegerField(default=0)
+    completeness = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    response_rate = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    median_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    demoted = models.BooleanField(default=False)
+    demoted_since = models.DateTimeField(null=True, blank=True)
+    rank_score = models.FloatField(default=0.0)
+    last_active_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["marketplace", "slug"], name="pro_slug_unique_per_marketplace"),
+            models.CheckConstraint(name="pro_star_score_0_100", condition=Q(star_score__gte=0, star_score__lte=100)),
+            models.CheckConstraint(
+                name="pro_spend_cap_non_negative", condition=Q(weekly_spend_cap__isnull=True) | Q(weekly_spend_cap__gte=0)
+            ),
+        ]
+        indexes = [models.Index(fields=["marketplace", "-rank_score"], name="pro_rank_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_member(self) -> bool:
+        return self.tier == MembershipTier.BRAND_BUILDER
+
+
+class ProArea(TenantModel):
+    """An area code (postal scheme's area) a pro serves. A row each, so matching joins on it."""
+
+    pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="areas")
+    area = models.CharField(max_length=10)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pro", "area"], name="pro_area_unique")]
+        indexes = [models.Index(fields=["marketplace", "area", "pro"], name="pro_area_lookup_idx")]
+
+    def __str__(self) -> str:
+        return self.area
+
+
+class Service(TenantModel):
+    """A pro's offer in one category, its working conditions and its auto-quote."""
+
+    pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="services")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="services")
+    title = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    price_min = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    price_max = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    promotion_enabled = models.BooleanField(default=False)
+
+    # Working conditions. Empty areas → the pro's own areas.
+    condition_areas = models.JSONField(default=list, blank=True)
+    condition_budget_min = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    condition_budget_max = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    condition_lead_time_days = models.PositiveIntegerField(default=0)
+    # Allowed answers per job question: {"rooms": ["1", "2"]}; a question not named is open.
+    condition_attributes = models.JSONField(default=dict, blank=True)
+
+    auto_quote_price_min = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    auto_quote_price_max = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
+    auto_quote_message = models.TextField(blank=True)
+
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "category"], name="service_one_per_pro_category"),
+            models.CheckConstraint(
+                name="service_price_range_ordered",
+                condition=Q(price_min__isnull=True) | Q(price_max__isnull=True) | Q(price_min__lte=F("price_max")),
+            ),
+            models.CheckConstraint(
+                name="service_budget_range_ordered",
+                condition=Q(condition_budget_min__isnull=True)
+                | Q(condition_budget_max__isnull=True)
+                | Q(condition_budget_min__lte=F("condition_budget_max")),
+            ),
+            models.CheckConstraint(
+                name="service_auto_quote_range_ordered",
+                condition=Q(auto_quote_price_min__isnull=True)
+                | Q(auto_quote_price_max__isnull=True)
+                | Q(auto_quote_price_min__lte=F("auto_quote_price_max")),
+            ),
+        ]
+        indexes = [models.Index(fields=["marketplace", "category", "pro"], name="service_match_idx")]
+
+    def __str__(self) -> str:
+        return self.title
