@@ -1,10 +1,12 @@
 """Demo marketplaces of DESIGN.md: `maple` (HomeStars' rules) and `formosa` (PRO360's).
 
 Idempotent: running it again keeps what is there and adds what is missing. Other apps
-contribute their demo rows through ``DEMO_SEEDERS`` (callables taking a marketplace).
+contribute their demo rows through ``DEMO_SEEDERS``: dotted paths of ``seed(marketplace)``
+functions, run in this order after the marketplace and its staff exist.
 """
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from marketplace.models import Role, User
 from marketplace.postal import PostalScheme
@@ -28,7 +30,8 @@ DEMO_MARKETPLACES = [
     },
 ]
 
-DEMO_SEEDERS: list = []
+DEMO_SEEDERS: list[str] = [
+]
 
 
 def demo_seed(stdout=None) -> list[tuple[str, str]]:
@@ -41,6 +44,6 @@ def demo_seed(stdout=None) -> list[tuple[str, str]]:
             User.objects.create_user(email, settings.DEMO_PASSWORD, marketplace=marketplace, role=Role.STAFF,
                                      name=f"{marketplace.name} staff")
         logins.append((email, settings.DEMO_PASSWORD))
-        for seeder in DEMO_SEEDERS:
-            seeder(marketplace)
+        for dotted_path in DEMO_SEEDERS:
+            import_string(dotted_path)(marketplace)
     return logins

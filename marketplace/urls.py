@@ -11,6 +11,11 @@ handler500 = "marketplace.api.errors.json_500"
 # Each app adds its routes to api/v1 through its own api/urls.py.
 api_v1 = [
     path("", include("marketplace.api.urls")),
+    path("", include("pros.api.urls")),
+    path("", include("leads.api.urls")),
+    path("", include("billing.api.urls")),
+    path("", include("connections.api.urls")),
+    path("", include("ranking.api.urls")),
 ]
 
 urlpatterns = [
