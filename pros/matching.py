@@ -74,11 +74,9 @@ def _budget_holds(service: Service, job: JobSpec) -> bool:
     job_low = job.budget_min if job.budget_min is not None else job.budget_max
     job_high = job.budget_max if job.budget_max is not None else job.budget_min
     assert job_low is not None and job_high is not None
-    if low is not None and job_low < low:
-        return False
-    if high is not None and job_high > high:
-        return False
-    return True
+    above_min = low is None or job_low >= low
+    below_max = high is None or job_high <= high
+    return above_min and below_max
 
 
 def _start_date_holds(service: Service, job: JobSpec, today: datetime.date) -> bool:
