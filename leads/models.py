@@ -5,8 +5,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from marketplace.money import CURRENCY_CHOICES
 from marketplace.models import TenantModel
+from marketplace.money import CURRENCY_CHOICES
 
 
 class RequestSource(models.TextChoices):
@@ -53,7 +53,9 @@ class QuoteRequest(TenantModel):
         ]
         indexes = [
             # Duplicate detection: same homeowner, category, area and target within a window.
-            models.Index(fields=["marketplace", "homeowner", "category", "area", "-created_at"], name="request_dup_idx"),
+            models.Index(
+                fields=["marketplace", "homeowner", "category", "area", "-created_at"], name="request_dup_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +92,10 @@ class Lead(TenantModel):
     reject_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Set when the contact fee is paid (or is zero): only then does the pro see the contact.
+    contact_revealed_at = models.DateTimeField(null=True, blank=True)
+    # 1-based position in the matching ranking, for matched leads.
+    rank_position = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -104,3 +110,53 @@ class Lead(TenantModel):
 
     def __str__(self) -> str:
         return f"Lead #{self.pk} ({self.kind}, {self.status})"
+
+
+class LeadEvent(TenantModel):
+    """Append-only history of a lead: every status change, with who made it and why."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, choices=LeadStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=LeadStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["lead", "created_at"], name="lead_event_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (gave up after retries)"
+    SKIPPED = "skipped", "Skipped (no address)"
+
+
+class Notification(TenantModel):
+    """An in-app notice to a pro; e-mail and webhook delivery are tracked on the row."""
+
+    pro = models.ForeignKey("pros.Pro", on_delete=models.CASCADE, related_name="notifications")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    webhook_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    webhook_attempts = models.PositiveSmallIntegerField(default=0)
+    webhook_last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["marketplace", "pro", "-created_at"], name="notification_feed_idx")]
+
+    def __str__(self) -> str:
+        return self.subject

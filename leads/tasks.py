@@ -1,0 +1,83 @@
+"""Celery tasks of the lead lifecycle. Each takes ids, reloads, checks state, and is safe to rerun."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import structlog
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import F
+
+from leads.models import DeliveryStatus, Notification
+from leads.notifications import webhook_body, webhook_headers
+from marketplace.models import Role, User
+
+logger = structlog.get_logger(__name__)
+
+WEBHOOK_TIMEOUT_SECONDS = 5
+WEBHOOK_MAX_RETRIES = 6
+
+
+class WebhookDeliveryError(Exception):
+    """The pro's endpoint did not answer 2xx: transient from our side, so retried with backoff."""
+
+
+@shared_task(name="leads.tasks.notification_email_send", ignore_result=True)
+def notification_email_send(notification_id: int) -> None:
+    notification = Notification.objects.filter(pk=notification_id).select_related("pro").first()
+    if notification is None or notification.email_status != DeliveryStatus.PENDING:
+        return
+    recipients = list(
+        User.objects.filter(pro_id=notification.pro_id, role=Role.PRO, is_active=True).values_list("email", flat=True)
+    )
+    if not recipients:
+        Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SKIPPED)
+        return
+    send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+    Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SENT)
+
+
+@shared_task(
+    bind=True,
+    name="leads.tasks.notification_webhook_send",
+    ignore_result=True,
+    autoretry_for=(WebhookDeliveryError,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=WEBHOOK_MAX_RETRIES,
+)
+def notification_webhook_send(self, notification_id: int) -> None:
+    notification = Notification.objects.filter(pk=notification_id).select_related("pro").first()
+    if notification is None or notification.webhook_status != DeliveryStatus.PENDING:
+        return
+    pro = notification.pro
+    if not pro.webhook_url:
+        Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SKIPPED)
+        return
+    body = webhook_body(notification)
+    request = urllib.request.Request(  # noqa: S310 - the pro's own http(s) URL (URLField-validated)
+        pro.webhook_url, data=body, method="POST", headers=webhook_headers(secret=pro.webhook_secret, body=body)
+    )
+    Notification.objects.filter(pk=notification_id).update(webhook_attempts=F("webhook_attempts") + 1)
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+            status = response.status
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        _webhook_failed(self, notification_id, str(exc))
+        raise WebhookDeliveryError(str(exc)) from exc
+    if not 200 <= status < 300:
+        _webhook_failed(self, notification_id, f"HTTP {status}")
+        raise WebhookDeliveryError(f"HTTP {status}")
+    Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SENT, webhook_last_error="")
+
+
+def _webhook_failed(task, notification_id: int, error: str) -> None:
+    final = task.request.retries >= WEBHOOK_MAX_RETRIES
+    Notification.objects.filter(pk=notification_id).update(
+        webhook_last_error=error[:500], **({"webhook_status": DeliveryStatus.FAILED} if final else {})
+    )
+    logger.warning("webhook_delivery_failed", notification_id=notification_id, error=error, final=final)
