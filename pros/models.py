@@ -75,7 +75,8 @@ class Pro(TenantModel):
             models.UniqueConstraint(fields=["marketplace", "slug"], name="pro_slug_unique_per_marketplace"),
             models.CheckConstraint(name="pro_star_score_0_100", condition=Q(star_score__gte=0, star_score__lte=100)),
             models.CheckConstraint(
-                name="pro_spend_cap_non_negative", condition=Q(weekly_spend_cap__isnull=True) | Q(weekly_spend_cap__gte=0)
+                name="pro_spend_cap_non_negative",
+                condition=Q(weekly_spend_cap__isnull=True) | Q(weekly_spend_cap__gte=0),
             ),
         ]
         indexes = [models.Index(fields=["marketplace", "-rank_score"], name="pro_rank_idx")]
@@ -153,3 +154,22 @@ class Service(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Review(TenantModel):
+    """A homeowner's rating of a pro it connected with: one per accepted lead."""
+
+    pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="reviews")
+    homeowner = models.ForeignKey("marketplace.User", on_delete=models.PROTECT, related_name="reviews")
+    lead = models.OneToOneField("leads.Lead", on_delete=models.PROTECT, related_name="review")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(blank=True, max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(name="review_rating_1_5", condition=Q(rating__gte=1, rating__lte=5))]
+        indexes = [models.Index(fields=["marketplace", "pro", "-created_at"], name="review_pro_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ for {self.pro}"

@@ -1,0 +1,143 @@
+"""Reads of the pros app. The marketplace is always an explicit argument."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from marketplace.api.errors import ApplicationError
+from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
+from pros.models import Category, Pro, ProArea, Review, Service
+
+FEE_KINDS = ("new", "matched", "promotion")
+
+
+def contact_fee(*, marketplace: Marketplace, category: Category, kind: str) -> int:
+    """The contact fee in minor units for a lead of ``kind`` in ``category``.
+
+    The category's own entry wins; a subcategory without one inherits its parent's; when
+    neither sets it, the marketplace policy's default for that kind applies.
+    """
+    if kind not in FEE_KINDS:
+        raise ValueError(f"unknown lead kind {kind!r}")
+    if category.marketplace_id != marketplace.pk:
+        raise ValueError("category belongs to another marketplace")
+    field = f"fee_{kind}"
+    own = getattr(category, field)
+    if own is not None:
+        return int(own)
+    if category.parent_id is not None:
+        inherited = Category.objects.filter(pk=category.parent_id).values_list(field, flat=True).first()
+        if inherited is not None:
+            return int(inherited)
+    policy = _policy(marketplace)
+    return int(getattr(policy, field))
+
+
+def _policy(marketplace: Marketplace) -> MarketplacePolicy:
+    try:
+        return marketplace.policy
+    except MarketplacePolicy.DoesNotExist:
+        return MarketplacePolicy(marketplace=marketplace)
+
+
+def category_list(*, marketplace: Marketplace) -> QuerySet[Category]:
+    return Category.objects.filter(marketplace=marketplace, is_active=True).order_by("parent_id", "name", "pk")
+
+
+def category_resolve(*, marketplace: Marketplace, value: object, field: str = "category") -> Category:
+    """A category of this marketplace by id or slug, or a 400 naming ``field``."""
+    queryset = Category.objects.filter(marketplace=marketplace, is_active=True)
+    text = str(value).strip() if value is not None else ""
+    category = None
+    if text.isdigit():
+        category = queryset.filter(pk=int(text)).first()
+    elif text:
+        category = queryset.filter(slug=text.lower()).first()
+    if category is None:
+        raise ApplicationError(
+            "unknown_category", "No such category in this marketplace.", fields={field: ["Unknown category."]}
+        )
+    return category
+
+
+def category_family_ids(*, category: Category) -> list[int]:
+    """The category and its subcategories (two levels), for 'pros in this category'."""
+    children = Category.objects.filter(marketplace_id=category.marketplace_id, parent=category, is_active=True)
+    return [category.pk, *children.values_list("pk", flat=True)]
+
+
+def pro_areas(*, pro: Pro) -> list[str]:
+    return list(
+        ProArea.objects.filter(marketplace_id=pro.marketplace_id, pro=pro)
+        .order_by("area")
+        .values_list("area", flat=True)
+    )
+
+
+def _serving_services(
+    *, marketplace: Marketplace, category_ids: list[int] | None, area: str | None
+) -> QuerySet[Service]:
+    services = Service.objects.filter(marketplace=marketplace, pro=OuterRef("pk"), is_active=True)
+    if category_ids is not None:
+        services = services.filter(category_id__in=category_ids)
+    if area is not None:
+        pro_serves_area = ProArea.objects.filter(marketplace=marketplace, pro=OuterRef("pro_id"), area=area)
+        # A service's own areas replace the pro's; area codes are alphanumeric, so the quoted
+        # code matches one whole element of the JSON list (portable across databases).
+        services = services.filter(
+            Q(condition_areas__icontains=f'"{area}"') | (Q(condition_areas=[]) & Exists(pro_serves_area))
+        )
+    return services
+
+
+def pro_public_list(
+    *, marketplace: Marketplace, category: Category | None = None, area: str | None = None
+) -> QuerySet[Pro]:
+    """Pros a homeowner may find: not suspended, not paused, with an active service in the
+    category (or a subcategory) serving the area. Best rank first, then Star Score, review
+    count and id, so the order is total and pages are stable."""
+    category_ids = category_family_ids(category=category) if category is not None else None
+    serving = _serving_services(marketplace=marketplace, category_ids=category_ids, area=area)
+    instant_quote = Service.objects.filter(
+        marketplace=marketplace, pro=OuterRef("pk"), is_active=True, promotion_enabled=True
+    )
+    if category_ids is not None:
+        instant_quote = instant_quote.filter(category_id__in=category_ids)
+    return (
+        Pro.objects.filter(marketplace=marketplace, suspended=False, paused=False)
+        .filter(Exists(serving))
+        .annotate(has_instant_quote=Exists(instant_quote))
+        .order_by("-rank_score", "-star_score", "-review_count", "pk")
+    )
+
+
+def pro_public_detail_queryset(*, marketplace: Marketplace) -> QuerySet[Pro]:
+    """Publicly visible pros (suspended ones never are), with what the profile shows."""
+    services = Service.objects.filter(is_active=True).select_related("category").order_by("category__name", "pk")
+    return (
+        Pro.objects.filter(marketplace=marketplace, suspended=False)
+        .annotate(
+            has_instant_quote=Exists(Service.objects.filter(pro=OuterRef("pk"), is_active=True, promotion_enabled=True))
+        )
+        .prefetch_related(
+            Prefetch("services", queryset=services, to_attr="public_services"),
+            Prefetch("areas", queryset=ProArea.objects.order_by("area"), to_attr="area_rows"),
+        )
+    )
+
+
+def review_recent(*, marketplace: Marketplace, pro: Pro, limit: int = 10) -> list[Review]:
+    return list(
+        Review.objects.filter(marketplace=marketplace, pro=pro)
+        .select_related("homeowner")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def shows_contact(*, pro: Pro, policy: MarketplacePolicy) -> bool:
+    """Whether this pro may show a phone number and website (Rule 8)."""
+    return pro.tier == MembershipTier.BRAND_BUILDER or not policy.members_only_contact_display
+
+
+def pro_staff_list(*, marketplace: Marketplace) -> QuerySet[Pro]:
+    return Pro.objects.filter(marketplace=marketplace).order_by("-created_at", "-pk")
