@@ -5,12 +5,16 @@ walker finds every DjangoModelFactory in this package by model, so a new model's
 automatically makes its endpoints walkable.
 """
 
+from .connections import ClickGateFactory, ConnectionDailyFactory, ConnectionEventFactory
 from .leads import LeadFactory, QuoteRequestFactory
 from .marketplace import MarketplaceFactory, UserFactory
 from .pros import CategoryFactory, ProAreaFactory, ProFactory, ServiceFactory
 
 __all__ = [
     "CategoryFactory",
+    "ClickGateFactory",
+    "ConnectionDailyFactory",
+    "ConnectionEventFactory",
     "LeadFactory",
     "MarketplaceFactory",
     "ProAreaFactory",

@@ -1,0 +1,133 @@
+"""Connection events (leads, clicks, exposures), their daily rollups and per-marketplace settings."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from marketplace.models import Marketplace, TenantModel
+
+SOURCE_MAX_LENGTH = 64
+CAMPAIGN_MAX_LENGTH = 100
+
+
+class ConnectionKind(models.TextChoices):
+    PROFILE_LEAD = "profile_lead", "Profile lead"
+    MATCHED_LEAD = "matched_lead", "Matched lead"
+    PROMOTION_LEAD = "promotion_lead", "Promotion lead"
+    PHONE_CLICK = "phone_click", "Phone click"
+    WEBSITE_CLICK = "website_click", "Website click"
+    EXPOSURE = "exposure", "Exposure (lead rejected)"
+
+
+CLICK_KINDS = (ConnectionKind.PHONE_CLICK, ConnectionKind.WEBSITE_CLICK)
+
+
+class ConnectionEvent(TenantModel):
+    """One raw connection. Kept for the retention period, then pruned; dashboards read rollups."""
+
+    pro = models.ForeignKey("pros.Pro", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=ConnectionKind.choices)
+    lead = models.ForeignKey("leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    occurred_at = models.DateTimeField()
+    # Attribution, stored as data (never rendered unescaped): `source` or utm_source, etc.
+    source = models.CharField(max_length=SOURCE_MAX_LENGTH, blank=True, default="")
+    medium = models.CharField(max_length=SOURCE_MAX_LENGTH, blank=True, default="")
+    campaign = models.CharField(max_length=CAMPAIGN_MAX_LENGTH, blank=True, default="")
+    # "u:<user id>" or "a:<keyed hash of address + agent with a daily salt>"; never a raw address.
+    visitor_key = models.CharField(max_length=80, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            # The lead flow may record the same lead event twice (retries): it counts once.
+            models.UniqueConstraint(
+                fields=["lead", "kind"], name="connection_event_once_per_lead_kind", condition=Q(lead__isnull=False)
+            ),
+        ]
+        indexes = [
+            # Rollup scans one marketplace's time window; pruning deletes by age.
+            models.Index(fields=["marketplace", "occurred_at"], name="connection_event_time_idx"),
+            models.Index(fields=["pro", "kind", "-occurred_at"], name="connection_event_pro_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for pro #{self.pro_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ClickGate(TenantModel):
+    """The last counted click per (pro, kind, visitor): the dedupe window, race-free.
+
+    A click is counted when an upsert here moves ``counted_at`` forward by at least the
+    window; the row lock taken by ON CONFLICT DO UPDATE serialises concurrent clicks.
+    """
+
+    pro = models.ForeignKey("pros.Pro", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=ConnectionKind.choices)
+    visitor_key = models.CharField(max_length=80)
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "kind", "visitor_key"], name="click_gate_unique_visitor"),
+        ]
+        indexes = [models.Index(fields=["counted_at"], name="click_gate_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} gate for pro #{self.pro_id}"
+
+
+class ConnectionDaily(TenantModel):
+    """Per pro, per local day (marketplace time zone), per kind and source: a count."""
+
+    pro = models.ForeignKey("pros.Pro", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=ConnectionKind.choices)
+    source = models.CharField(max_length=SOURCE_MAX_LENGTH, blank=True, default="")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "daily connection count"
+        verbose_name_plural = "daily connection counts"
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "day", "kind", "source"], name="connection_daily_unique"),
+            models.CheckConstraint(name="connection_daily_count_non_negative", condition=Q(count__gte=0)),
+        ]
+        indexes = [
+            models.Index(fields=["marketplace", "pro", "day"], name="connection_daily_pro_idx"),
+            models.Index(fields=["marketplace", "day"], name="connection_daily_mkt_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}: {self.count}"
+
+
+class ConnectionSettings(models.Model):
+    """Per-marketplace connection settings that MarketplacePolicy does not carry (yet).
+
+    A row is optional: without one the defaults below apply.
+    """
+
+    DEFAULT_RETENTION_DAYS = 400
+    DEFAULT_MAX_RANGE_DAYS = 366
+
+    marketplace = models.OneToOneField(Marketplace, on_delete=models.CASCADE, related_name="connection_settings")
+    raw_event_retention_days = models.PositiveIntegerField(
+        default=DEFAULT_RETENTION_DAYS,
+        validators=[MinValueValidator(7)],
+        help_text="Raw events older than this are pruned (their daily counts stay).",
+    )
+    max_range_days = models.PositiveIntegerField(
+        default=DEFAULT_MAX_RANGE_DAYS,
+        validators=[MinValueValidator(1)],
+        help_text="Longest date range a dashboard request may ask for.",
+    )
+
+    class Meta:
+        verbose_name = "connection settings"
+        verbose_name_plural = "connection settings"
+        constraints = [
+            models.CheckConstraint(name="connection_settings_retention_min", condition=Q(raw_event_retention_days__gte=7)),
+            models.CheckConstraint(name="connection_settings_range_min", condition=Q(max_range_days__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Connection settings of {self.marketplace}"

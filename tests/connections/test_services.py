@@ -1,0 +1,151 @@
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from connections.models import ClickGate, ConnectionEvent, ConnectionKind
+from connections.services import connection_click_record, connection_record, visitor_key_for
+from tests.connections.conftest import BROWSER_UA
+from tests.factories import LeadFactory, ProFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("kind", ConnectionKind.values)
+def test_each_kind_is_recorded_with_its_source(marketplace, member_pro, kind):
+    event = connection_record(marketplace=marketplace, pro=member_pro, kind=kind, source="spring-flyer")
+
+    assert event is not None
+    stored = ConnectionEvent.objects.get(pk=event.pk)
+    assert (stored.kind, stored.source, stored.pro_id) == (kind, "spring-flyer", member_pro.pk)
+
+
+def test_unknown_kind_is_refused(marketplace, member_pro):
+    with pytest.raises(ValueError):
+        connection_record(marketplace=marketplace, pro=member_pro, kind="hug")
+
+
+def test_a_pro_of_another_marketplace_is_refused(marketplace, other_marketplace):
+    stranger = ProFactory(marketplace=other_marketplace)
+    with pytest.raises(ValueError):
+        connection_record(marketplace=marketplace, pro=stranger, kind=ConnectionKind.PHONE_CLICK)
+
+
+def test_a_lead_event_counts_once_per_lead_and_kind(marketplace, member_pro):
+    lead = LeadFactory(marketplace=marketplace, pro=member_pro)
+
+    first = connection_record(marketplace=marketplace, pro=member_pro, kind=ConnectionKind.PROFILE_LEAD, lead=lead)
+    again = connection_record(marketplace=marketplace, pro=member_pro, kind=ConnectionKind.PROFILE_LEAD, lead=lead)
+    exposure = connection_record(marketplace=marketplace, pro=member_pro, kind=ConnectionKind.EXPOSURE, lead=lead)
+
+    assert first is not None and first.lead_id == lead.pk
+    assert again is None
+    assert exposure is not None
+    assert ConnectionEvent.objects.filter(lead=lead).count() == 2
+
+
+def test_a_rolled_back_lead_transaction_leaves_no_event(marketplace, member_pro):
+    lead = LeadFactory(marketplace=marketplace, pro=member_pro)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        connection_record(marketplace=marketplace, pro=member_pro, kind=ConnectionKind.MATCHED_LEAD, lead=lead)
+        raise Boom
+
+    assert not ConnectionEvent.objects.exists()
+
+
+def test_source_is_trimmed_stripped_of_control_characters_and_length_limited(marketplace, member_pro):
+    event = connection_record(
+        marketplace=marketplace, pro=member_pro, kind=ConnectionKind.PHONE_CLICK, source="  <b>x</b>\x00\n" + "y" * 200
+    )
+
+    event.refresh_from_db()
+    assert event.source.startswith("<b>x</b>y")
+    assert len(event.source) == 64
+
+
+def test_a_click_counts_once_per_visitor_within_the_dedupe_window(marketplace, member_pro):
+    marketplace.policy.click_dedupe_minutes = 30
+    marketplace.policy.save()
+    start = timezone.now()
+
+    def click(minutes_later, visitor="u:1", kind=ConnectionKind.WEBSITE_CLICK):
+        return connection_record(
+            marketplace=marketplace,
+            pro=member_pro,
+            kind=kind,
+            visitor_key=visitor,
+            occurred_at=start + dt.timedelta(minutes=minutes_later),
+        )
+
+    assert click(0) is not None
+    assert click(29) is None
+    assert click(29, visitor="u:2") is not None
+    assert click(29, kind=ConnectionKind.PHONE_CLICK) is not None
+    assert click(30) is not None  # the window runs from the last counted click
+    assert click(59) is None
+    assert ConnectionEvent.objects.filter(visitor_key="u:1", kind=ConnectionKind.WEBSITE_CLICK).count() == 2
+    assert ClickGate.objects.get(visitor_key="u:1", kind=ConnectionKind.WEBSITE_CLICK).counted_at == start + dt.timedelta(
+        minutes=30
+    )
+
+
+def test_a_zero_dedupe_window_counts_every_click(marketplace, member_pro):
+    marketplace.policy.click_dedupe_minutes = 0
+    marketplace.policy.save()
+
+    for _ in range(3):
+        connection_record(marketplace=marketplace, pro=member_pro, kind=ConnectionKind.PHONE_CLICK, visitor_key="u:9")
+
+    assert ConnectionEvent.objects.count() == 3
+
+
+def test_anonymous_visitor_key_is_a_daily_salted_hash_never_the_address():
+    today = dt.date(2026, 3, 1)
+    key = visitor_key_for(ip="203.0.113.7", user_agent=BROWSER_UA, day=today)
+
+    assert key.startswith("a:") and "203.0.113" not in key
+    assert key == visitor_key_for(ip="203.0.113.7", user_agent=BROWSER_UA, day=today)
+    assert key != visitor_key_for(ip="203.0.113.8", user_agent=BROWSER_UA, day=today)
+    assert key != visitor_key_for(ip="203.0.113.7", user_agent=BROWSER_UA, day=today + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+        "curl/8.5.0",
+        "python-requests/2.31.0",
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.1; +https://openai.com/gptbot)",
+        "",
+    ],
+)
+def test_bots_and_crawlers_are_not_counted(marketplace, member_pro, agent):
+    event = connection_click_record(
+        marketplace=marketplace, pro=member_pro, kind=ConnectionKind.PHONE_CLICK, ip="198.51.100.1", user_agent=agent
+    )
+
+    assert event is None
+    assert not ConnectionEvent.objects.exists()
+
+
+def test_staff_and_the_pros_own_users_are_not_counted(marketplace, member_pro, pro_user, staff_user, homeowner):
+    other_pro_user = UserFactory(marketplace=marketplace, role="pro")
+
+    def click(user):
+        return connection_click_record(
+            marketplace=marketplace, pro=member_pro, kind=ConnectionKind.PHONE_CLICK, user=user, user_agent=BROWSER_UA
+        )
+
+    assert click(pro_user) is None
+    assert click(staff_user) is None
+    assert click(homeowner).visitor_key == f"u:{homeowner.pk}"
+    assert click(other_pro_user) is not None
+    assert ConnectionEvent.objects.count() == 2
