@@ -125,7 +125,9 @@ class ConnectionSettings(models.Model):
         verbose_name = "connection settings"
         verbose_name_plural = "connection settings"
         constraints = [
-            models.CheckConstraint(name="connection_settings_retention_min", condition=Q(raw_event_retention_days__gte=7)),
+            models.CheckConstraint(
+                name="connection_settings_retention_min", condition=Q(raw_event_retention_days__gte=7)
+            ),
             models.CheckConstraint(name="connection_settings_range_min", condition=Q(max_range_days__gte=1)),
         ]
 

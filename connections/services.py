@@ -172,9 +172,9 @@ def connection_click_record(
         raise ValueError(f"{kind!r} is not a click kind")
     if is_bot(user_agent):
         return None
-    if user is not None and getattr(user, "is_authenticated", False):
-        if user.is_staff_of(marketplace) or user.pro_id == pro.pk:
-            return None
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    if signed_in and (user.is_staff_of(marketplace) or user.pro_id == pro.pk):
+        return None
     return connection_record(
         marketplace=marketplace,
         pro=pro,
