@@ -9,9 +9,12 @@ users, the per-visitor dedupe window) before calling it.
 import datetime as dt
 import hashlib
 import hmac
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from connections.bots import is_bot
@@ -20,8 +23,10 @@ from connections.models import (
     CLICK_KINDS,
     SOURCE_MAX_LENGTH,
     ClickGate,
+    ConnectionDaily,
     ConnectionEvent,
     ConnectionKind,
+    ConnectionSettings,
 )
 
 _GATED_INSERT_SQL = """
@@ -184,3 +189,104 @@ def connection_click_record(
         campaign=campaign,
         visitor_key=visitor_key_for(user=user, ip=ip, user_agent=user_agent),
     )
+
+
+# --- Rollups and retention ---------------------------------------------------------------
+
+_ROLLUP_SQL = """
+INSERT INTO connections_connectiondaily (marketplace_id, pro_id, day, kind, source, count)
+SELECT e.marketplace_id, e.pro_id, (e.occurred_at AT TIME ZONE %(tz)s)::date, e.kind, e.source, COUNT(*)
+FROM connections_connectionevent e
+WHERE e.marketplace_id = %(marketplace_id)s AND e.occurred_at >= %(since)s AND e.occurred_at < %(until)s
+GROUP BY e.marketplace_id, e.pro_id, (e.occurred_at AT TIME ZONE %(tz)s)::date, e.kind, e.source
+ON CONFLICT (pro_id, day, kind, source) DO UPDATE SET count = EXCLUDED.count
+WHERE connections_connectiondaily.count IS DISTINCT FROM EXCLUDED.count
+"""
+
+
+def local_day_bounds(*, marketplace, start_day: dt.date, end_day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start of start_day, start of the day after end_day) in the marketplace's time zone, as aware datetimes."""
+    tz = ZoneInfo(marketplace.time_zone)
+    since = dt.datetime.combine(start_day, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return since, until
+
+
+@transaction.atomic
+def connection_rollup(*, marketplace, start_day: dt.date, end_day: dt.date, now: dt.datetime | None = None) -> int:
+    """Recount whole local days [start_day, end_day] from raw events into ConnectionDaily.
+
+    Idempotent: each (pro, day, kind, source) count is replaced by the recount, so running it
+    twice, late, or concurrently with new events converges. Days whose raw events may already
+    be pruned are never recounted (they would shrink). Returns the rows written.
+    """
+    now = now or timezone.now()
+    retention = connection_settings_get(marketplace=marketplace).raw_event_retention_days
+    oldest_safe = (now - dt.timedelta(days=retention - 1)).astimezone(ZoneInfo(marketplace.time_zone)).date()
+    start_day = max(start_day, oldest_safe)
+    if start_day > end_day:
+        return 0
+    since, until = local_day_bounds(marketplace=marketplace, start_day=start_day, end_day=end_day)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _ROLLUP_SQL,
+                {"tz": marketplace.time_zone, "marketplace_id": marketplace.pk, "since": since, "until": until},
+            )
+            return cursor.rowcount
+    rows = (
+        ConnectionEvent.objects.filter(marketplace=marketplace, occurred_at__gte=since, occurred_at__lt=until)
+        .annotate(local_day=TruncDate("occurred_at", tzinfo=ZoneInfo(marketplace.time_zone)))
+        .values("pro_id", "local_day", "kind", "source")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    objs = [
+        ConnectionDaily(
+            marketplace=marketplace,
+            pro_id=r["pro_id"],
+            day=r["local_day"],
+            kind=r["kind"],
+            source=r["source"],
+            count=r["n"],
+        )
+        for r in rows
+    ]
+    ConnectionDaily.objects.bulk_create(
+        objs, update_conflicts=True, unique_fields=["pro", "day", "kind", "source"], update_fields=["count"]
+    )
+    return len(objs)
+
+
+def connection_rollup_recent(*, marketplace, now: dt.datetime | None = None) -> int:
+    """Yesterday and today (local): what the periodic job keeps fresh."""
+    now = now or timezone.now()
+    today = now.astimezone(ZoneInfo(marketplace.time_zone)).date()
+    return connection_rollup(marketplace=marketplace, start_day=today - dt.timedelta(days=1), end_day=today, now=now)
+
+
+def connection_events_prune(*, marketplace, now: dt.datetime | None = None, batch_size: int | None = None) -> int:
+    """Delete raw events older than the retention period, and click gates past the dedupe
+    window. Batched; returns events deleted. Their days were rolled up long before (the
+    periodic rollup keeps yesterday and today fresh; retention is at least 7 days), and the
+    rollup never recounts a day whose events may be pruned."""
+    now = now or timezone.now()
+    retention = connection_settings_get(marketplace=marketplace).raw_event_retention_days
+    cutoff = now - dt.timedelta(days=retention)
+    batch_size = batch_size or settings.CELERY_BATCH_SIZE
+    deleted = 0
+    while True:
+        old = ConnectionEvent.objects.filter(marketplace=marketplace, occurred_at__lt=cutoff)
+        ids = list(old.values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        deleted += ConnectionEvent.objects.filter(pk__in=ids).delete()[0]
+    window = dt.timedelta(minutes=marketplace.policy.click_dedupe_minutes)
+    ClickGate.objects.filter(marketplace=marketplace, counted_at__lt=now - window - dt.timedelta(days=1)).delete()
+    return deleted
+
+
+def connection_settings_get(*, marketplace) -> ConnectionSettings:
+    """The marketplace's row, or an unsaved one carrying the defaults."""
+    found = ConnectionSettings.objects.filter(marketplace=marketplace).first()
+    return found or ConnectionSettings(marketplace=marketplace)

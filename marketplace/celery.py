@@ -18,4 +18,12 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.idempotency_keys_prune",
         "schedule": crontab(minute=17),
     },
+    "connections-rollup": {
+        "task": "connections.tasks.connections_rollup",
+        "schedule": crontab(minute="*/10"),
+    },
+    "connections-prune": {
+        "task": "connections.tasks.connections_prune",
+        "schedule": crontab(minute=41, hour=3),
+    },
 }
