@@ -9,6 +9,7 @@ from .connections import ClickGateFactory, ConnectionDailyFactory, ConnectionEve
 from .leads import LeadFactory, QuoteRequestFactory
 from .marketplace import MarketplaceFactory, UserFactory
 from .pros import CategoryFactory, ProAreaFactory, ProFactory, ServiceFactory
+from .ranking import ProDailySnapshotFactory, ProStandingFactory, RankingPolicyFactory
 
 __all__ = [
     "CategoryFactory",
@@ -18,8 +19,11 @@ __all__ = [
     "LeadFactory",
     "MarketplaceFactory",
     "ProAreaFactory",
+    "ProDailySnapshotFactory",
     "ProFactory",
+    "ProStandingFactory",
     "QuoteRequestFactory",
+    "RankingPolicyFactory",
     "ServiceFactory",
     "UserFactory",
 ]

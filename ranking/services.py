@@ -1,0 +1,392 @@
+"""Response-rate rollup, demotion and rank score (Rules 6 and 7).
+
+One set-based pass per marketplace: a GROUP BY over the window's leads, one bulk UPDATE of
+``pros_pro``, one upsert of today's snapshots and one upsert of standings; no per-pro
+queries. The same SQL, narrowed to one pro, is the cheap refresh run after a pro answers a
+lead. Runs are serialised per marketplace (``pg_advisory_xact_lock`` on PostgreSQL, the
+write lock on SQLite), and re-running gives the same rows (idempotent).
+
+Response rate (Rule 6), per pro, over leads of kind ``new``/``matched`` received
+(``created_at``) in the last ``policy.response_window_days``:
+
+- responded: ``accepted`` or ``rejected``; a ``filled``/``withdrawn`` lead the pro had
+  answered before it closed (``responded_at`` set) also counts as responded;
+- missed: ``expired``, or ``pending`` with its deadline passed (whether or not the expiry
+  sweep has run yet);
+- not counted: ``pending`` still in time, ``filled``/``withdrawn`` unanswered (closed by the
+  platform or the homeowner, not the pro's miss), and every ``promotion`` lead;
+- due = responded + missed; rate = responded / due, no figure (null) while due is below
+  ``policy.response_min_sample``;
+- demoted when ``policy.response_rate_demotion_enabled`` and due >= minimum sample and
+  responded / due < threshold (compared exactly in integers); otherwise not demoted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import structlog
+from django.db import connection, transaction
+from django.utils import timezone
+
+from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
+from ranking.models import RankingPolicy
+
+logger = structlog.get_logger(__name__)
+
+ADVISORY_LOCK_NAMESPACE = 0x52414E4B  # "RANK": pg_advisory_xact_lock(namespace, marketplace id)
+NOTIFY_WARNING = "response_rate_warning"
+NOTIFY_DEMOTED = "response_rate_demoted"
+NOTIFY_RESTORED = "response_rate_restored"
+
+
+@dataclass
+class RollupResult:
+    marketplace_id: int
+    pro_count: int = 0
+    lead_count: int = 0
+    demoted_count: int = 0
+    at_risk_count: int = 0
+    newly_demoted: list[int] = field(default_factory=list)
+    restored: list[int] = field(default_factory=list)
+    warned: list[int] = field(default_factory=list)
+
+
+def ranking_policy_ensure(*, marketplace: Marketplace) -> RankingPolicy:
+    """The marketplace's rank weights, created with the defaults on first use."""
+    policy, _ = RankingPolicy.objects.get_or_create(marketplace=marketplace)
+    return policy
+
+
+def marketplace_policy_ensure(*, marketplace: Marketplace) -> MarketplacePolicy:
+    policy, _ = MarketplacePolicy.objects.get_or_create(marketplace=marketplace)
+    return policy
+
+
+def _epoch_seconds(start: str, end: str) -> str:
+    """SQL for ``end - start`` in seconds, on the current database."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+def _stats_sql(*, single_pro: bool) -> str:
+    """The GROUP BY over the window's leads: counts, median response time, last response."""
+    pro_filter = "AND l.pro_id = %(pro_id)s" if single_pro else ""
+    # Only constant SQL fragments are interpolated below; every value travels as a parameter.
+    window_leads = f"""
+        SELECT l.pro_id, l.created_at, l.responded_at,
+               CASE WHEN l.status IN ('accepted', 'rejected')
+                      OR (l.status IN ('filled', 'withdrawn') AND l.responded_at IS NOT NULL)
+                    THEN 1 ELSE 0 END AS responded,
+               CASE WHEN l.status = 'expired' OR (l.status = 'pending' AND l.deadline <= %(now)s)
+                    THEN 1 ELSE 0 END AS missed
+        FROM leads_lead l
+        WHERE l.marketplace_id = %(marketplace_id)s AND l.kind IN ('new', 'matched')
+          AND l.created_at >= %(since)s {pro_filter}
+    """  # noqa: S608
+    secs = _epoch_seconds("w.created_at", "w.responded_at")
+    if connection.vendor == "postgresql":
+        return f"""
+            SELECT w.pro_id, COUNT(*) AS lead_count, SUM(w.responded) AS responded,
+                   SUM(w.responded) + SUM(w.missed) AS due,
+                   MAX(CASE WHEN w.responded = 1 THEN w.responded_at END) AS last_response_at,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY {secs})
+                       FILTER (WHERE w.responded = 1 AND w.responded_at IS NOT NULL) AS median_seconds
+            FROM ({window_leads}) w
+            GROUP BY w.pro_id
+        """  # noqa: S608
+    # SQLite (the embedded development default): the median through window functions.
+    return f"""
+        SELECT s.*, m.median_seconds FROM (
+            SELECT w.pro_id, COUNT(*) AS lead_count, SUM(w.responded) AS responded,
+                   SUM(w.responded) + SUM(w.missed) AS due,
+                   MAX(CASE WHEN w.responded = 1 THEN w.responded_at END) AS last_response_at
+            FROM ({window_leads}) w GROUP BY w.pro_id
+        ) s LEFT JOIN (
+            SELECT a.pro_id, AVG(a.secs) AS median_seconds FROM (
+                SELECT w.pro_id, {secs} AS secs,
+                       ROW_NUMBER() OVER (PARTITION BY w.pro_id ORDER BY {secs}) AS rn,
+                       COUNT(*) OVER (PARTITION BY w.pro_id) AS n
+                FROM ({window_leads}) w WHERE w.responded = 1 AND w.responded_at IS NOT NULL
+            ) a WHERE a.rn IN ((a.n + 1) / 2, (a.n + 2) / 2) GROUP BY a.pro_id
+        ) m ON m.pro_id = s.pro_id
+    """  # noqa: S608
+
+
+def _calc_sql(*, single_pro: bool) -> str:
+    """Every pro of the marketplace with its new figures, factors and old state."""
+    pro_filter = "AND p.id = %(pro_id)s" if single_pro else ""
+    activity_age = _epoch_seconds("b.last_active_at", "%(now)s")
+    return f"""
+        CREATE TEMP TABLE ranking_calc AS
+        SELECT d.*,
+               CASE WHEN d.demoted_new = 0 AND %(enabled)s = 1 AND d.due + 1 >= %(min_sample)s
+                         AND d.responded * 1000 < %(threshold_milli)s * (d.due + 1)
+                    THEN 1 ELSE 0 END AS at_risk,
+               (  %(w_star)s * d.f_star + %(w_reviews)s * d.f_reviews + %(w_completeness)s * d.f_completeness
+                + %(w_rate)s * d.f_rate + %(w_time)s * d.f_time + %(w_member)s * d.f_member
+                + %(w_activity)s * d.f_activity
+               ) * 100.0 / %(w_total)s
+               * CASE WHEN d.demoted_new = 1 THEN %(demotion_factor)s ELSE 1.0 END AS rank_score
+        FROM (
+            SELECT b.*,
+                   CASE WHEN %(enabled)s = 1 AND b.due >= %(min_sample)s
+                             AND b.responded * 1000 < %(threshold_milli)s * b.due
+                        THEN 1 ELSE 0 END AS demoted_new,
+                   b.star_score / 100.0 AS f_star,
+                   b.review_count * 1.0 / (b.review_count + %(review_half)s) AS f_reviews,
+                   b.completeness / 100.0 AS f_completeness,
+                   CASE WHEN b.due >= %(min_sample)s THEN b.responded * 1.0 / b.due
+                        ELSE %(threshold)s END AS f_rate,
+                   CASE WHEN b.median_seconds IS NULL THEN 0.5
+                        ELSE %(time_half_seconds)s / (%(time_half_seconds)s + b.median_seconds) END AS f_time,
+                   CASE WHEN b.tier = %(member_tier)s THEN 1.0 ELSE 0.0 END AS f_member,
+                   CASE WHEN b.last_active_at IS NULL THEN 0.0
+                        WHEN {activity_age} <= 0 THEN 1.0
+                        ELSE POWER(0.5, {activity_age} / %(activity_half_seconds)s) END AS f_activity
+            FROM (
+                SELECT p.id AS pro_id, p.star_score, p.review_count, p.completeness, p.tier,
+                       CASE WHEN p.demoted THEN 1 ELSE 0 END AS demoted_old, p.demoted_since,
+                       CASE WHEN st.at_risk THEN 1 ELSE 0 END AS at_risk_old,
+                       COALESCE(s.lead_count, 0) AS lead_count,
+                       COALESCE(s.responded, 0) AS responded, COALESCE(s.due, 0) AS due,
+                       CASE WHEN COALESCE(s.due, 0) >= %(min_sample)s
+                            THEN ROUND(s.responded * 1.0 / s.due, 3) END AS response_rate,
+                       CAST(ROUND(s.median_seconds) AS INTEGER) AS median_seconds,
+                       CASE WHEN s.last_response_at IS NOT NULL
+                                 AND (p.last_active_at IS NULL OR s.last_response_at > p.last_active_at)
+                            THEN s.last_response_at ELSE p.last_active_at END AS last_active_at
+                FROM pros_pro p
+                LEFT JOIN ({_stats_sql(single_pro=single_pro)}) s ON s.pro_id = p.id
+                LEFT JOIN ranking_prostanding st ON st.pro_id = p.id
+                WHERE p.marketplace_id = %(marketplace_id)s {pro_filter}
+            ) b
+        ) d
+    """  # noqa: S608
+
+
+_UPDATE_PROS = """
+    UPDATE pros_pro AS p SET
+        response_rate = c.response_rate,
+        median_response_seconds = c.median_seconds,
+        last_active_at = c.last_active_at,
+        demoted = (c.demoted_new = 1),
+        demoted_since = CASE WHEN c.demoted_new = 1 AND c.demoted_old = 1 THEN COALESCE(c.demoted_since, %(now)s)
+                             WHEN c.demoted_new = 1 THEN %(now)s END,
+        rank_score = c.rank_score
+    FROM ranking_calc c
+    WHERE p.id = c.pro_id
+"""
+
+_UPSERT_SNAPSHOTS = """
+    INSERT INTO ranking_prodailysnapshot
+        (marketplace_id, pro_id, day, responded_count, due_count, response_rate, median_response_seconds,
+         demoted, at_risk, rank_score, star_score, review_count, computed_at)
+    SELECT %(marketplace_id)s, c.pro_id, %(day)s, c.responded, c.due, c.response_rate, c.median_seconds,
+           (c.demoted_new = 1), (c.at_risk = 1), c.rank_score, c.star_score, c.review_count, %(now)s
+    FROM ranking_calc c WHERE 1 = 1
+    ON CONFLICT (pro_id, day) DO UPDATE SET
+        responded_count = excluded.responded_count, due_count = excluded.due_count,
+        response_rate = excluded.response_rate, median_response_seconds = excluded.median_response_seconds,
+        demoted = excluded.demoted, at_risk = excluded.at_risk, rank_score = excluded.rank_score,
+        star_score = excluded.star_score, review_count = excluded.review_count, computed_at = excluded.computed_at
+"""
+
+_UPSERT_STANDINGS = """
+    INSERT INTO ranking_prostanding (marketplace_id, pro_id, responded_count, due_count, at_risk, computed_at)
+    SELECT %(marketplace_id)s, c.pro_id, c.responded, c.due, (c.at_risk = 1), %(now)s
+    FROM ranking_calc c WHERE 1 = 1
+    ON CONFLICT (pro_id) DO UPDATE SET
+        responded_count = excluded.responded_count, due_count = excluded.due_count,
+        at_risk = excluded.at_risk, computed_at = excluded.computed_at
+"""
+
+_CHANGES = """
+    SELECT c.pro_id, c.demoted_old, c.demoted_new, c.at_risk_old, c.at_risk, c.responded, c.due
+    FROM ranking_calc c
+    WHERE c.demoted_old <> c.demoted_new OR (c.at_risk = 1 AND c.at_risk_old = 0)
+    ORDER BY c.pro_id
+"""
+
+_SUMMARY = """
+    SELECT COUNT(*), COALESCE(SUM(c.lead_count), 0), COALESCE(SUM(c.demoted_new), 0), COALESCE(SUM(c.at_risk), 0)
+    FROM ranking_calc c
+"""
+
+
+def _adapt(value):
+    """A datetime/date as the current database's driver wants it in raw SQL."""
+    ops = connection.ops
+    if hasattr(value, "hour"):
+        return ops.adapt_datetimefield_value(value)
+    return ops.adapt_datefield_value(value)
+
+
+def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
+    policy = marketplace_policy_ensure(marketplace=marketplace)
+    weights = ranking_policy_ensure(marketplace=marketplace)
+    threshold = Decimal(policy.response_rate_threshold)
+    local_day = timezone.localdate(now, ZoneInfo(marketplace.time_zone or "UTC"))
+    return {
+        "marketplace_id": marketplace.pk,
+        "pro_id": pro_id,
+        "now": _adapt(now),
+        "since": _adapt(now - timezone.timedelta(days=policy.response_window_days)),
+        "day": _adapt(local_day),
+        "enabled": 1 if policy.response_rate_demotion_enabled else 0,
+        "min_sample": int(policy.response_min_sample),
+        # Decimal(…, 3 places) × 1000 is an exact integer: the 75% boundary compares exactly.
+        "threshold_milli": int(threshold * 1000),
+        "threshold": float(threshold),
+        "demotion_factor": float(policy.demotion_factor),
+        "w_star": float(weights.weight_star_score),
+        "w_reviews": float(weights.weight_review_volume),
+        "w_completeness": float(weights.weight_completeness),
+        "w_rate": float(weights.weight_response_rate),
+        "w_time": float(weights.weight_response_time),
+        "w_member": float(weights.weight_membership),
+        "w_activity": float(weights.weight_activity),
+        "w_total": float(max(weights.weight_total, 1)),
+        "review_half": float(weights.review_volume_half),
+        "time_half_seconds": float(weights.response_time_half_hours * 3600),
+        "activity_half_seconds": float(weights.activity_half_life_days * 86400),
+        "member_tier": MembershipTier.BRAND_BUILDER.value,
+    }
+
+
+def pro_stats_rollup(*, marketplace: Marketplace, pro_id: int | None = None, now=None) -> RollupResult:
+    """Recompute response rate, demotion, rank score, today's snapshot and standing for every
+    pro of ``marketplace`` (or only ``pro_id``), and notify pros whose standing changed."""
+    now = now or timezone.now()
+    result = RollupResult(marketplace_id=marketplace.pk)
+    single = pro_id is not None
+    with transaction.atomic():
+        params = _params(marketplace=marketplace, now=now, pro_id=pro_id)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, marketplace.pk])
+            cursor.execute("DROP TABLE IF EXISTS ranking_calc")
+            cursor.execute(_calc_sql(single_pro=single), params)
+            if connection.vendor == "postgresql" and not single:
+                cursor.execute("ANALYZE ranking_calc")
+            cursor.execute(_UPDATE_PROS, params)
+            cursor.execute(_UPSERT_SNAPSHOTS, params)
+            cursor.execute(_UPSERT_STANDINGS, params)
+            cursor.execute(_CHANGES)
+            changes = cursor.fetchall()
+            cursor.execute(_SUMMARY)
+            result.pro_count, result.lead_count, result.demoted_count, result.at_risk_count = (
+                int(v) for v in cursor.fetchone()
+            )
+            cursor.execute("DROP TABLE ranking_calc")
+        for changed_pro_id, demoted_old, demoted_new, _at_risk_old, at_risk, _responded, _due in changes:
+            if demoted_new and not demoted_old:
+                result.newly_demoted.append(changed_pro_id)
+            elif demoted_old and not demoted_new:
+                result.restored.append(changed_pro_id)
+            elif at_risk:
+                result.warned.append(changed_pro_id)
+        _notify_changes(result=result, marketplace=marketplace, params=params)
+    log = logger.info
+    if not single:
+        if result.lead_count == 0:
+            log(
+                "ranking.rollup.no_leads",
+                marketplace=marketplace.slug,
+                pros=result.pro_count,
+                message="no new/matched leads in the window: every pro left undemoted",
+            )
+        log(
+            "ranking.rollup.done",
+            marketplace=marketplace.slug,
+            pros=result.pro_count,
+            leads=result.lead_count,
+            demoted=result.demoted_count,
+            at_risk=result.at_risk_count,
+            newly_demoted=len(result.newly_demoted),
+            restored=len(result.restored),
+            warned=len(result.warned),
+        )
+    return result
+
+
+def pro_stats_refresh(*, pro_id: int) -> RollupResult | None:
+    """The cheap single-pro pass (one pro's leads through the same SQL)."""
+    from pros.models import Pro
+
+    pro = Pro.objects.select_related("marketplace").filter(pk=pro_id).first()
+    if pro is None:
+        return None
+    return pro_stats_rollup(marketplace=pro.marketplace, pro_id=pro.pk)
+
+
+def pro_stats_refresh_on_commit(*, pro_id: int) -> None:
+    """Queue a single-pro refresh once the current transaction commits (call after accept/reject)."""
+    from ranking import tasks
+
+    transaction.on_commit(lambda: tasks.pro_stats_refresh_task.delay(pro_id))
+
+
+def responses_to_lift(*, responded: int, due: int, threshold: Decimal) -> int | None:
+    """How many more answered leads bring responded/due back to the threshold (0 if already there).
+
+    None when answering cannot reach it (a threshold of 1 with a miss in the window): then
+    only the miss leaving the window restores the pro.
+    """
+    threshold = Decimal(threshold)
+    if due > 0 and Decimal(responded) >= threshold * due:
+        return 0
+    if due == 0:
+        return 0
+    if threshold >= 1:
+        return None
+    needed = (threshold * due - responded) / (1 - threshold)
+    return max(0, math.ceil(needed))
+
+
+def _notify_changes(*, result: RollupResult, marketplace: Marketplace, params: dict) -> None:
+    pro_ids = result.newly_demoted + result.restored + result.warned
+    if not pro_ids:
+        return
+    try:
+        from leads.notifications import pro_notify
+    except ImportError:  # the lead app's channel is optional for the rollup itself
+        logger.warning("ranking.notify.unavailable", marketplace=marketplace.slug, pros=len(pro_ids))
+        return
+    from pros.models import Pro
+
+    threshold_pct = round(params["threshold"] * 100)
+    pros = Pro.objects.filter(marketplace=marketplace, pk__in=pro_ids).select_related("standing")
+    for pro in pros:
+        standing = getattr(pro, "standing", None)
+        responded = standing.responded_count if standing else 0
+        due = standing.due_count if standing else 0
+        payload = {
+            "pro": pro.pk,
+            "responded": responded,
+            "due": due,
+            "response_rate": str(pro.response_rate) if pro.response_rate is not None else None,
+            "threshold": str(params["threshold"]),
+            "demoted": pro.demoted,
+        }
+        if pro.pk in result.newly_demoted:
+            kind, subject = NOTIFY_DEMOTED, "Your ranking has been lowered"
+            body = (
+                f"You answered {responded} of {due} leads due in the last period, below {threshold_pct}%. "
+                f"Your rank score is multiplied by {params['demotion_factor']:g} until you are back at "
+                f"{threshold_pct}% or above."
+            )
+        elif pro.pk in result.restored:
+            kind, subject = NOTIFY_RESTORED, "Your ranking is restored"
+            body = f"Your response rate is back at {threshold_pct}% or above; your ranking is restored."
+        else:
+            kind, subject = NOTIFY_WARNING, "One more missed lead would lower your ranking"
+            body = (
+                f"You answered {responded} of {due} leads due. If one more lead passes its deadline "
+                f"unanswered, your response rate falls below {threshold_pct}% and your ranking is lowered."
+            )
+        pro_notify(pro=pro, kind=kind, subject=subject, body=body, payload=payload)
