@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.idempotency_keys_prune",
         "schedule": crontab(minute=17),
     },
+    "ranking-pro-stats-rollup": {
+        "task": "ranking.tasks.pro_stats_rollup_all",
+        "schedule": crontab(minute=23),
+    },
     "connections-rollup": {
         "task": "connections.tasks.connections_rollup",
         "schedule": crontab(minute="*/10"),
