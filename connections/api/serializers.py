@@ -1,0 +1,113 @@
+"""Input and output shapes of the connection endpoints."""
+
+import datetime as dt
+
+from rest_framework import serializers
+
+from connections.models import CAMPAIGN_MAX_LENGTH, SOURCE_MAX_LENGTH
+from connections.selectors import LOOP_SOURCES, Bucket, DateRange, local_today, max_range_days
+
+DEFAULT_RANGE_DAYS = 30
+
+
+class AttributionQuerySerializer(serializers.Serializer):
+    """Optional attribution on a tracked link: ``source`` (or ``utm_source``), medium, campaign."""
+
+    source = serializers.CharField(required=False, allow_blank=True, max_length=SOURCE_MAX_LENGTH)
+    utm_source = serializers.CharField(required=False, allow_blank=True, max_length=SOURCE_MAX_LENGTH)
+    utm_medium = serializers.CharField(required=False, allow_blank=True, max_length=SOURCE_MAX_LENGTH)
+    utm_campaign = serializers.CharField(required=False, allow_blank=True, max_length=CAMPAIGN_MAX_LENGTH)
+
+    def attribution(self) -> dict[str, str]:
+        data = self.validated_data
+        return {
+            "source": data.get("source") or data.get("utm_source") or "",
+            "medium": data.get("utm_medium", ""),
+            "campaign": data.get("utm_campaign", ""),
+        }
+
+
+class PhoneSerializer(serializers.Serializer):
+    phone = serializers.CharField()
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    """start/end are local dates in the marketplace's time zone, both included."""
+
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    bucket = serializers.ChoiceField(choices=Bucket.CHOICES, default=Bucket.DAY)
+
+    def validate(self, attrs):
+        marketplace = self.context["marketplace"]
+        end = attrs.get("end") or local_today(marketplace=marketplace)
+        start = attrs.get("start") or end - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        if start > end:
+            raise serializers.ValidationError({"end": ["end must not be before start."]})
+        limit = max_range_days(marketplace=marketplace)
+        if (end - start).days + 1 > limit:
+            raise serializers.ValidationError({"start": [f"The range may span at most {limit} days."]})
+        attrs["period"] = DateRange(start, end)
+        return attrs
+
+
+class KindCountsSerializer(serializers.Serializer):
+    profile_lead = serializers.IntegerField()
+    matched_lead = serializers.IntegerField()
+    promotion_lead = serializers.IntegerField()
+    phone_click = serializers.IntegerField()
+    website_click = serializers.IntegerField()
+    exposure = serializers.IntegerField()
+
+
+class KindTotalsSerializer(KindCountsSerializer):
+    all = serializers.IntegerField()
+
+
+class SeriesPointSerializer(serializers.Serializer):
+    bucket = serializers.DateField(help_text="First local day of the bucket (weeks start on Monday).")
+    counts = KindCountsSerializer()
+    total = serializers.IntegerField()
+
+
+class ChangeSerializer(serializers.Serializer):
+    current = serializers.IntegerField()
+    previous = serializers.IntegerField()
+    absolute = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True, help_text="null when the previous period had none.")
+
+
+class SourceBreakdownSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text='Attribution source; "" when none was given.')
+    counts = KindCountsSerializer()
+    total = serializers.IntegerField()
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+class ClosedLoopSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=LOOP_SOURCES)
+    leads = serializers.IntegerField(help_text="Leads offered (or clicks, for phone and website).")
+    accepted = serializers.IntegerField(allow_null=True)
+    hires = serializers.IntegerField(allow_null=True)
+    spend = MoneySerializer()
+    cost_per_hire = MoneySerializer(allow_null=True)
+    win_rate = serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True, coerce_to_string=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    pro = serializers.IntegerField(allow_null=True)
+    time_zone = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    bucket = serializers.ChoiceField(choices=Bucket.CHOICES)
+    previous_start = serializers.DateField()
+    previous_end = serializers.DateField()
+    series = SeriesPointSerializer(many=True)
+    totals = KindTotalsSerializer()
+    change = serializers.DictField(child=ChangeSerializer(), help_text="Per kind and 'all'.")
+    sources = SourceBreakdownSerializer(many=True)
+    closed_loop = ClosedLoopSerializer(many=True)

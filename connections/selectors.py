@@ -1,0 +1,238 @@
+"""Reads: dashboards answer from the daily rollups (never from raw events) and, for the
+closed loop, from the pro's leads. The marketplace is always an explicit argument."""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from connections.models import ConnectionDaily, ConnectionKind
+from connections.services import connection_settings_get, local_day_bounds
+from leads.models import Lead, LeadStatus
+
+KINDS: list[str] = list(ConnectionKind.values)
+
+
+class Bucket:
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    CHOICES = (DAY, WEEK, MONTH)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "DateRange":
+        length = dt.timedelta(days=self.days)
+        return DateRange(self.start - length, self.start - dt.timedelta(days=1))
+
+
+def local_today(*, marketplace) -> dt.date:
+    return timezone.now().astimezone(ZoneInfo(marketplace.time_zone)).date()
+
+
+def max_range_days(*, marketplace) -> int:
+    return connection_settings_get(marketplace=marketplace).max_range_days
+
+
+def connection_daily_counts(*, marketplace, start: dt.date, end: dt.date, pro=None) -> QuerySet:
+    queryset = ConnectionDaily.objects.filter(marketplace=marketplace, day__gte=start, day__lte=end)
+    if pro is not None:
+        queryset = queryset.filter(pro=pro)
+    return queryset
+
+
+def bucket_start(day: dt.date, bucket: str) -> dt.date:
+    if bucket == Bucket.WEEK:
+        return day - dt.timedelta(days=day.weekday())
+    if bucket == Bucket.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def _bucket_starts(period: DateRange, bucket: str) -> list[dt.date]:
+    starts, day = [], bucket_start(period.start, bucket)
+    while day <= period.end:
+        starts.append(day)
+        if bucket == Bucket.DAY:
+            day += dt.timedelta(days=1)
+        elif bucket == Bucket.WEEK:
+            day += dt.timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return starts
+
+
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(KINDS, 0)
+
+
+def connection_series(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[dict]:
+    """Counts per bucket (local days; weeks start on Monday) and kind, empty buckets included."""
+    queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
+    if bucket == Bucket.WEEK:
+        queryset = queryset.annotate(bucket=TruncWeek("day"))
+    elif bucket == Bucket.MONTH:
+        queryset = queryset.annotate(bucket=TruncMonth("day"))
+    else:
+        queryset = queryset.annotate(bucket=F("day"))
+    rows = queryset.values("bucket", "kind").annotate(n=Sum("count")).order_by()
+    by_bucket: dict[dt.date, dict[str, int]] = defaultdict(_zero)
+    for row in rows:
+        key = row["bucket"].date() if isinstance(row["bucket"], dt.datetime) else row["bucket"]
+        by_bucket[key][row["kind"]] = row["n"]
+    return [
+        {"bucket": start, "counts": by_bucket[start], "total": sum(by_bucket[start].values())}
+        for start in _bucket_starts(period, bucket)
+    ]
+
+
+def connection_totals(*, marketplace, period: DateRange, pro=None) -> dict[str, int]:
+    queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
+    totals = _zero()
+    for row in queryset.values("kind").annotate(n=Sum("count")).order_by():
+        totals[row["kind"]] = row["n"]
+    return totals
+
+
+def connection_sources(*, marketplace, period: DateRange, pro=None) -> list[dict]:
+    """Counts by attribution source ("" = none given), biggest first."""
+    queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
+    by_source: dict[str, dict[str, int]] = defaultdict(_zero)
+    for row in queryset.values("source", "kind").annotate(n=Sum("count")).order_by():
+        by_source[row["source"]][row["kind"]] = row["n"]
+    out = [{"source": source, "counts": counts, "total": sum(counts.values())} for source, counts in by_source.items()]
+    return sorted(out, key=lambda item: (-item["total"], item["source"]))
+
+
+def _change(current: int, previous: int) -> dict:
+    percent = None
+    if previous:
+        percent = float((Decimal(current - previous) * 100 / previous).quantize(Decimal("0.1"), ROUND_HALF_UP))
+    return {"current": current, "previous": previous, "absolute": current - previous, "percent": percent}
+
+
+# --- Closed loop -------------------------------------------------------------------------
+
+LOOP_SOURCES = ("profile", "matched", "promotion", "phone", "website")
+_LEAD_KIND_TO_SOURCE = {"new": "profile", "matched": "matched", "promotion": "promotion"}
+
+
+def connection_closed_loop(*, marketplace, period: DateRange, pro=None) -> list[dict]:
+    """Spend, leads, hires, cost per hire and win rate per source over the period.
+
+    Lead sources come from the pro's leads created in the period (local days): spend is the
+    contact fee of accepted leads (``Lead.fee_amount``, the amount the charge uses); a hire is
+    an accepted lead whose request names the pro as hired; win rate = hires / accepted leads.
+    Phone and website clicks are free and a hire after a call happens off the platform, so
+    they carry their click counts with no spend and no hire figures.
+    """
+    since, until = local_day_bounds(marketplace=marketplace, start_day=period.start, end_day=period.end)
+    leads = Lead.objects.filter(marketplace=marketplace, created_at__gte=since, created_at__lt=until)
+    if pro is not None:
+        leads = leads.filter(pro=pro)
+    accepted = Q(status=LeadStatus.ACCEPTED)
+    rows = (
+        leads.values("kind")
+        .annotate(
+            leads=Count("id"),
+            accepted=Count("id", filter=accepted),
+            spend=Sum("fee_amount", filter=accepted),
+            hires=Count("id", filter=accepted & Q(request__hired_pro_id=F("pro_id"))),
+        )
+        .order_by()
+    )
+    by_source = {source: {"leads": 0, "accepted": 0, "spend": 0, "hires": 0} for source in LOOP_SOURCES[:3]}
+    for row in rows:
+        source = _LEAD_KIND_TO_SOURCE.get(row["kind"])
+        if source is None:
+            continue
+        for key in ("leads", "accepted", "spend", "hires"):
+            by_source[source][key] += row[key] or 0
+    clicks = connection_totals(marketplace=marketplace, period=period, pro=pro)
+    currency = marketplace.currency
+    out = []
+    for source, figures in by_source.items():
+        hires = figures["hires"]
+        out.append(
+            {
+                "source": source,
+                "leads": figures["leads"],
+                "accepted": figures["accepted"],
+                "hires": hires,
+                "spend": {"amount": figures["spend"], "currency": currency},
+                "cost_per_hire": (
+                    {"amount": _div_round(figures["spend"], hires), "currency": currency} if hires else None
+                ),
+                "win_rate": _rate(hires, figures["accepted"]),
+            }
+        )
+    for source, kind in (("phone", ConnectionKind.PHONE_CLICK), ("website", ConnectionKind.WEBSITE_CLICK)):
+        out.append(
+            {
+                "source": source,
+                "leads": clicks[kind],
+                "accepted": None,
+                "hires": None,
+                "spend": {"amount": 0, "currency": currency},
+                "cost_per_hire": None,
+                "win_rate": None,
+            }
+        )
+    return out
+
+
+def _div_round(amount: int, count: int) -> int:
+    return int((Decimal(amount) / count).quantize(Decimal("1"), ROUND_HALF_UP))
+
+
+def _rate(part: int, whole: int) -> str | None:
+    if not whole:
+        return None
+    return str((Decimal(part) / whole).quantize(Decimal("0.001"), ROUND_HALF_UP))
+
+
+def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
+    """Everything the dashboard shows, from rollups (and leads for the closed loop)."""
+    previous = period.previous()
+    totals = connection_totals(marketplace=marketplace, period=period, pro=pro)
+    previous_totals = connection_totals(marketplace=marketplace, period=previous, pro=pro)
+    change = {kind: _change(totals[kind], previous_totals[kind]) for kind in KINDS}
+    change["all"] = _change(sum(totals.values()), sum(previous_totals.values()))
+    return {
+        "pro": pro.pk if pro is not None else None,
+        "time_zone": marketplace.time_zone,
+        "start": period.start,
+        "end": period.end,
+        "bucket": bucket,
+        "previous_start": previous.start,
+        "previous_end": previous.end,
+        "series": connection_series(marketplace=marketplace, period=period, bucket=bucket, pro=pro),
+        "totals": {**totals, "all": sum(totals.values())},
+        "change": change,
+        "sources": connection_sources(marketplace=marketplace, period=period, pro=pro),
+        "closed_loop": connection_closed_loop(marketplace=marketplace, period=period, pro=pro),
+    }
+
+
+def connection_pro_totals(*, marketplace, start: dt.date, end: dt.date) -> QuerySet:
+    """Per-pro counts by kind over [start, end], biggest first (admin)."""
+    kind_sums = {kind: Sum("count", filter=Q(kind=kind)) for kind in KINDS}
+    return (
+        connection_daily_counts(marketplace=marketplace, start=start, end=end)
+        .values("pro_id", "pro__name")
+        .annotate(total=Sum("count"), **kind_sums)
+        .order_by("-total", "pro__name")
+    )

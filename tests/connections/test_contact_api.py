@@ -1,0 +1,193 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connections.api.views import safe_http_url
+from connections.models import ConnectionEvent
+from tests.connections.conftest import BROWSER_UA
+from tests.factories import ProFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def phone_url(pro):
+    return f"/api/v1/pros/{pro.pk}/phone/"
+
+
+def website_url(pro):
+    return f"/api/v1/pros/{pro.pk}/website/"
+
+
+def browser(client, ip="203.0.113.10", agent=BROWSER_UA):
+    return {"HTTP_USER_AGENT": agent, "REMOTE_ADDR": ip}
+
+
+def test_phone_returns_the_number_and_records_a_click_with_its_source(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+
+    response = client.get(
+        phone_url(member_pro), {"utm_source": "newsletter", "utm_campaign": "spring"}, **browser(client)
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"phone": "+1 416 555 0199"}
+    assert response["Cache-Control"] == "no-store"
+    event = ConnectionEvent.objects.get()
+    assert (event.kind, event.pro_id, event.source, event.campaign) == (
+        "phone_click",
+        member_pro.pk,
+        "newsletter",
+        "spring",
+    )
+    assert event.visitor_key.startswith("a:") and "203.0.113" not in event.visitor_key
+
+
+def test_website_redirects_to_the_pros_own_url_and_records_a_click(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+
+    response = client.get(website_url(member_pro), {"source": "profile-page"}, **browser(client))
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://pro.example.test/home"
+    event = ConnectionEvent.objects.get()
+    assert (event.kind, event.source) == ("website_click", "profile-page")
+
+
+def test_the_same_visitor_is_counted_once_within_the_window_and_others_apart(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+
+    for _ in range(3):
+        assert client.get(website_url(member_pro), **browser(client)).status_code == 302
+    client.get(website_url(member_pro), **browser(client, ip="203.0.113.11"))
+    client.get(phone_url(member_pro), **browser(client))
+
+    assert ConnectionEvent.objects.filter(kind="website_click").count() == 2
+    assert ConnectionEvent.objects.filter(kind="phone_click").count() == 1
+
+
+def test_bots_get_the_redirect_but_are_not_counted(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+
+    response = client.get(
+        website_url(member_pro),
+        **browser(client, agent="Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"),
+    )
+
+    assert response.status_code == 302
+    assert not ConnectionEvent.objects.exists()
+
+
+def test_staff_and_the_pros_own_users_are_not_counted_but_signed_in_homeowners_are(
+    api_client, marketplace, member_pro, pro_user, staff_user, homeowner
+):
+    for user in (pro_user, staff_user):
+        client = api_client(marketplace, user)
+        assert client.get(phone_url(member_pro), **browser(client)).status_code == 200
+    assert not ConnectionEvent.objects.exists()
+
+    client = api_client(marketplace, homeowner)
+    client.get(phone_url(member_pro), **browser(client))
+    client.get(phone_url(member_pro), **browser(client, ip="198.51.100.99"))  # same user, another network
+
+    assert list(ConnectionEvent.objects.values_list("visitor_key", flat=True)) == [f"u:{homeowner.pk}"]
+
+
+def test_a_stale_token_is_treated_as_an_anonymous_visitor(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+    client.credentials(HTTP_X_MARKETPLACE=marketplace.slug, HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    response = client.get(phone_url(member_pro), **browser(client))
+
+    assert response.status_code == 200
+    assert ConnectionEvent.objects.get().visitor_key.startswith("a:")
+
+
+def test_non_members_suspended_and_unknown_pros_are_404_and_not_counted(api_client, marketplace, member_pro):
+    basic = ProFactory(marketplace=marketplace, tier="basic", phone="+1 416 555 0101", website="https://basic.test/")
+    suspended = ProFactory(
+        marketplace=marketplace,
+        tier="brand_builder",
+        suspended=True,
+        phone="+1 416 555 0102",
+        website="https://s.test/",
+    )
+    client = api_client(marketplace)
+
+    for pro in (basic, suspended):
+        assert client.get(phone_url(pro), **browser(client)).status_code == 404
+        assert client.get(website_url(pro), **browser(client)).status_code == 404
+    assert client.get("/api/v1/pros/999999/phone/", **browser(client)).status_code == 404
+    assert client.get("/api/v1/pros/999999/website/", **browser(client)).status_code == 404
+    assert not ConnectionEvent.objects.exists()
+
+
+def test_when_contact_display_is_open_to_all_a_basic_pro_answers(api_client, marketplace):
+    marketplace.policy.members_only_contact_display = False
+    marketplace.policy.save()
+    basic = ProFactory(marketplace=marketplace, tier="basic", phone="+1 416 555 0101")
+    client = api_client(marketplace)
+
+    assert client.get(phone_url(basic), **browser(client)).json() == {"phone": "+1 416 555 0101"}
+
+
+def test_a_pro_of_another_marketplace_is_404(api_client, marketplace, other_marketplace):
+    stranger = ProFactory(marketplace=other_marketplace, tier="brand_builder", phone="+886 2 555 0100")
+    client = api_client(marketplace)
+
+    assert client.get(phone_url(stranger), **browser(client)).status_code == 404
+    assert not ConnectionEvent.objects.exists()
+
+
+def test_a_member_without_a_number_or_website_is_404(api_client, marketplace):
+    bare = ProFactory(marketplace=marketplace, tier="brand_builder")
+    client = api_client(marketplace)
+
+    assert client.get(phone_url(bare), **browser(client)).status_code == 404
+    assert client.get(website_url(bare), **browser(client)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "javascript:alert(1)",
+        "//evil.test/",
+        "ftp://files.test/",
+        "https://user:pw@evil.test/",
+        "https:/\\evil.test",
+        "data:,x",
+    ],
+)
+def test_a_website_that_is_not_plain_http_never_redirects(api_client, marketplace, stored):
+    pro = ProFactory(marketplace=marketplace, tier="brand_builder")
+    pro.website = stored  # bypasses the pro app's save-time validation on purpose
+    pro.save(update_fields=["website"])
+    client = api_client(marketplace)
+
+    response = client.get(website_url(pro), **browser(client))
+
+    assert response.status_code == 404
+    assert "Location" not in response
+    assert not ConnectionEvent.objects.exists()
+
+
+def test_an_overlong_source_is_400_with_a_field_error(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+
+    response = client.get(phone_url(member_pro), {"source": "x" * 65}, **browser(client))
+
+    assert response.status_code == 400
+    assert "source" in response.json()["error"]["fields"]
+    assert not ConnectionEvent.objects.exists()
+
+
+@given(st.text(max_size=40))
+def test_safe_http_url_only_passes_absolute_http_urls_with_a_host(text):
+    url = safe_http_url(text)
+    if url is not None:
+        assert url.lower().startswith(("http://", "https://"))
+        assert not any(ch.isspace() for ch in url)
+
+
+@pytest.mark.parametrize("url", ["https://pro.example.test/home", "http://facebook.com/pro.page?x=1"])
+def test_safe_http_url_keeps_ordinary_websites(url):
+    assert safe_http_url(url) == url
