@@ -1,0 +1,95 @@
+"""Output shapes of the pro's own stats (read-only: nothing here is writable)."""
+
+from rest_framework import serializers
+
+
+class ResponseRateSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True)
+    responded = serializers.IntegerField()
+    due = serializers.IntegerField()
+    missed = serializers.IntegerField()
+    pending_in_time = serializers.IntegerField()
+    not_counted = serializers.IntegerField()
+    median_response_seconds = serializers.IntegerField(allow_null=True)
+    threshold = serializers.DecimalField(max_digits=4, decimal_places=3)
+    window_days = serializers.IntegerField()
+    min_sample = serializers.IntegerField()
+
+
+class DemotionSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    demoted = serializers.BooleanField()
+    since = serializers.DateTimeField(allow_null=True)
+    factor = serializers.DecimalField(max_digits=4, decimal_places=3)
+    at_risk = serializers.BooleanField(help_text="One more missed lead would demote this pro.")
+    responses_to_lift = serializers.IntegerField(
+        allow_null=True, help_text="Answered leads needed to reach the threshold; null when answering cannot."
+    )
+    reason = serializers.CharField()
+
+
+class FactorSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    raw = serializers.JSONField(allow_null=True)
+    value = serializers.FloatField(help_text="Normalised 0..1.")
+    weight = serializers.IntegerField()
+    contribution = serializers.FloatField(help_text="Points out of 100 before the demotion multiplier.")
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PositionSerializer(serializers.Serializer):
+    category = CategoryRefSerializer(allow_null=True)
+    area = serializers.CharField(allow_null=True)
+    position = serializers.IntegerField(allow_null=True)
+    of = serializers.IntegerField(allow_null=True)
+
+
+class RankSerializer(serializers.Serializer):
+    score = serializers.FloatField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    factors = FactorSerializer(many=True)
+    score_before_demotion = serializers.FloatField()
+    demotion_multiplier = serializers.FloatField()
+    position = PositionSerializer()
+
+
+class SnapshotSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    response_rate = serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True)
+    responded = serializers.IntegerField(source="responded_count")
+    due = serializers.IntegerField(source="due_count")
+    median_response_seconds = serializers.IntegerField(allow_null=True)
+    demoted = serializers.BooleanField()
+    at_risk = serializers.BooleanField()
+    rank_score = serializers.FloatField()
+
+
+class StatsLeadSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField(source="created_at")
+    answered_at = serializers.DateTimeField(source="responded_at", allow_null=True)
+    deadline = serializers.DateTimeField(allow_null=True)
+    counts_as = serializers.ChoiceField(choices=["responded", "missed", "pending_in_time", "not_counted"])
+
+
+class StatsLeadsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    truncated = serializers.BooleanField()
+    results = StatsLeadSerializer(many=True)
+
+
+class ProStatsSerializer(serializers.Serializer):
+    as_of = serializers.DateTimeField()
+    response_rate = ResponseRateSerializer()
+    demotion = DemotionSerializer()
+    rank = RankSerializer()
+    history = SnapshotSerializer(many=True)
+    leads = StatsLeadsSerializer()
+    connections_url = serializers.CharField(help_text="Connections over time, by type.")

@@ -1,0 +1,195 @@
+"""Reads behind a pro's stats: the leads behind its figure, its counts, rank breakdown,
+position and history. Every function takes the marketplace explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from leads.models import Lead, LeadKind, LeadStatus
+from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
+from pros.models import Pro, ProArea, Service
+from ranking.models import ProDailySnapshot, RankingPolicy
+
+COUNTS_RESPONDED = "responded"
+COUNTS_MISSED = "missed"
+COUNTS_PENDING = "pending_in_time"
+COUNTS_NOT_COUNTED = "not_counted"
+
+
+def _responded_q() -> Q:
+    return Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.REJECTED]) | Q(
+        status__in=[LeadStatus.FILLED, LeadStatus.WITHDRAWN], responded_at__isnull=False
+    )
+
+
+def _missed_q(now: dt.datetime) -> Q:
+    return Q(status=LeadStatus.EXPIRED) | Q(status=LeadStatus.PENDING, deadline__lte=now)
+
+
+def pro_window_leads(*, marketplace: Marketplace, pro: Pro, policy: MarketplacePolicy, now: dt.datetime) -> QuerySet:
+    """The pro's ``new``/``matched`` leads received in the window, newest first, each with how
+    it counts in the response rate (``counts_as``)."""
+    since = now - dt.timedelta(days=policy.response_window_days)
+    return (
+        Lead.objects.filter(
+            marketplace=marketplace, pro=pro, kind__in=[LeadKind.NEW, LeadKind.MATCHED], created_at__gte=since
+        )
+        .annotate(
+            counts_as=Case(
+                When(_responded_q(), then=Value(COUNTS_RESPONDED)),
+                When(_missed_q(now), then=Value(COUNTS_MISSED)),
+                When(status=LeadStatus.PENDING, then=Value(COUNTS_PENDING)),
+                default=Value(COUNTS_NOT_COUNTED),
+                output_field=CharField(),
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class ResponseCounts:
+    responded: int
+    missed: int
+    pending_in_time: int
+    not_counted: int
+
+    @property
+    def due(self) -> int:
+        return self.responded + self.missed
+
+
+def pro_response_counts(*, leads: QuerySet) -> ResponseCounts:
+    """One aggregate over ``pro_window_leads``."""
+    totals = leads.order_by().aggregate(
+        responded=Count("pk", filter=Q(counts_as=COUNTS_RESPONDED)),
+        missed=Count("pk", filter=Q(counts_as=COUNTS_MISSED)),
+        pending=Count("pk", filter=Q(counts_as=COUNTS_PENDING)),
+        not_counted=Count("pk", filter=Q(counts_as=COUNTS_NOT_COUNTED)),
+    )
+    return ResponseCounts(totals["responded"], totals["missed"], totals["pending"], totals["not_counted"])
+
+
+def response_rate(*, counts: ResponseCounts, policy: MarketplacePolicy) -> Decimal | None:
+    if counts.due < policy.response_min_sample or counts.due == 0:
+        return None
+    return (Decimal(counts.responded) / Decimal(counts.due)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+
+
+def is_below_threshold(*, responded: int, due: int, policy: MarketplacePolicy) -> bool:
+    """Rule 6's demotion test, exact: at least the minimum sample and responded/due < threshold."""
+    return due >= policy.response_min_sample and Decimal(responded) < Decimal(policy.response_rate_threshold) * due
+
+
+def is_at_risk(*, counts: ResponseCounts, policy: MarketplacePolicy) -> bool:
+    """Not below the threshold now, but one more missed lead would put it there."""
+    if not policy.response_rate_demotion_enabled:
+        return False
+    if is_below_threshold(responded=counts.responded, due=counts.due, policy=policy):
+        return False
+    return is_below_threshold(responded=counts.responded, due=counts.due + 1, policy=policy)
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    raw: object
+    value: float
+    weight: int
+    contribution: float
+
+
+def rank_breakdown(
+    *, pro: Pro, weights: RankingPolicy, policy: MarketplacePolicy, responded: int, due: int, as_of: dt.datetime
+) -> tuple[list[Factor], float, float]:
+    """The rank score factor by factor, exactly as the rollup computes it (``services._calc_sql``).
+
+    Returns (factors, score before demotion, demotion multiplier)."""
+    has_rate = due >= policy.response_min_sample and due > 0
+    rate_value = (responded / due) if has_rate else float(policy.response_rate_threshold)
+    median = pro.median_response_seconds
+    half_seconds = weights.response_time_half_hours * 3600
+    if pro.last_active_at is None:
+        activity = 0.0
+    else:
+        age = (as_of - pro.last_active_at).total_seconds()
+        activity = 1.0 if age <= 0 else 0.5 ** (age / (weights.activity_half_life_days * 86400))
+    raw_factors = [
+        ("star_score", pro.star_score, pro.star_score / 100, weights.weight_star_score),
+        (
+            "review_volume",
+            pro.review_count,
+            pro.review_count / (pro.review_count + weights.review_volume_half),
+            weights.weight_review_volume,
+        ),
+        ("completeness", pro.completeness, pro.completeness / 100, weights.weight_completeness),
+        (
+            "response_rate",
+            str(pro.response_rate) if pro.response_rate is not None else None,
+            rate_value,
+            weights.weight_response_rate,
+        ),
+        (
+            "response_time",
+            median,
+            0.5 if median is None else half_seconds / (half_seconds + median),
+            weights.weight_response_time,
+        ),
+        ("membership", pro.tier, 1.0 if pro.tier == MembershipTier.BRAND_BUILDER else 0.0, weights.weight_membership),
+        (
+            "activity",
+            pro.last_active_at.isoformat() if pro.last_active_at else None,
+            activity,
+            weights.weight_activity,
+        ),
+    ]
+    total_weight = max(weights.weight_total, 1)
+    factors = [
+        Factor(name, raw, value, weight, value * weight * 100.0 / total_weight)
+        for name, raw, value, weight in raw_factors
+    ]
+    multiplier = float(policy.demotion_factor) if pro.demoted else 1.0
+    return factors, sum(f.contribution for f in factors), multiplier
+
+
+def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro):
+    """The pro's first active service's category and its first service area (by creation)."""
+    service = (
+        Service.objects.filter(marketplace=marketplace, pro=pro, is_active=True)
+        .select_related("category")
+        .order_by("pk")
+        .first()
+    )
+    areas = ProArea.objects.filter(marketplace=marketplace, pro=pro).order_by("pk")
+    area = areas.values_list("area", flat=True).first()
+    return (service.category if service else None), area
+
+
+def pro_rank_position(*, marketplace: Marketplace, pro: Pro, category, area: str | None) -> tuple[int, int] | None:
+    """(position, of) among visible pros serving ``category`` in ``area``, by rank score then id."""
+    if category is None or area is None:
+        return None
+    peers = Pro.objects.filter(marketplace=marketplace, suspended=False).filter(
+        Exists(Service.objects.filter(pro=OuterRef("pk"), category=category, is_active=True)),
+        Exists(ProArea.objects.filter(pro=OuterRef("pk"), area=area)),
+    )
+    totals = peers.aggregate(
+        of=Count("pk"),
+        ahead=Count("pk", filter=Q(rank_score__gt=pro.rank_score) | Q(rank_score=pro.rank_score, pk__lt=pro.pk)),
+    )
+    return totals["ahead"] + 1, totals["of"]
+
+
+def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> QuerySet:
+    since = timezone.localdate() - dt.timedelta(days=days)
+    return ProDailySnapshot.objects.filter(marketplace=marketplace, pro=pro, day__gte=since).order_by("-day")
+
+
+def ranking_marketplace_pros(*, marketplace: Marketplace) -> QuerySet:
+    """The marketplace's pros by rank (what the pro list sorts by; ``pro_rank_idx``)."""
+    return Pro.objects.filter(marketplace=marketplace).order_by(F("rank_score").desc(), "pk")
