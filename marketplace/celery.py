@@ -26,6 +26,14 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.connections_rollup",
         "schedule": crontab(minute="*/10"),
     },
+    "leads-expire-due": {
+        "task": "leads.tasks.leads_expire_due",
+        "schedule": crontab(minute="*"),
+    },
+    "leads-accept-charges-recover": {
+        "task": "leads.tasks.accept_charges_recover",
+        "schedule": crontab(minute="*"),
+    },
     "connections-prune": {
         "task": "connections.tasks.connections_prune",
         "schedule": crontab(minute=41, hour=3),

@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from leads.api import views
+
+router = SimpleRouter()
+router.register("quote-requests", views.QuoteRequestViewSet, basename="quote-request")
+router.register("pro/leads", views.ProLeadViewSet, basename="pro-lead")
+router.register("pro/notifications", views.NotificationViewSet, basename="pro-notification")
+
+urlpatterns = router.urls

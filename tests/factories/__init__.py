@@ -5,19 +5,23 @@ walker finds every DjangoModelFactory in this package by model, so a new model's
 automatically makes its endpoints walkable.
 """
 
+from .billing import ChargeFactory, PaymentProfileFactory
 from .connections import ClickGateFactory, ConnectionDailyFactory, ConnectionEventFactory
-from .leads import LeadFactory, QuoteRequestFactory
+from .leads import LeadFactory, NotificationFactory, QuoteRequestFactory
 from .marketplace import MarketplaceFactory, UserFactory
 from .pros import CategoryFactory, ProAreaFactory, ProFactory, ServiceFactory
 from .ranking import ProDailySnapshotFactory, ProStandingFactory, RankingPolicyFactory
 
 __all__ = [
     "CategoryFactory",
+    "ChargeFactory",
     "ClickGateFactory",
     "ConnectionDailyFactory",
     "ConnectionEventFactory",
     "LeadFactory",
     "MarketplaceFactory",
+    "NotificationFactory",
+    "PaymentProfileFactory",
     "ProAreaFactory",
     "ProDailySnapshotFactory",
     "ProFactory",

@@ -3,7 +3,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from leads.models import Lead, QuoteRequest
+from leads.models import Lead, Notification, QuoteRequest
 from tests.factories.marketplace import MarketplaceFactory, UserFactory
 from tests.factories.pros import SAME_MARKETPLACE, CategoryFactory, ProFactory
 
@@ -36,3 +36,14 @@ class LeadFactory(factory.django.DjangoModelFactory):
     deadline = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=72))
     fee_amount = 2500
     fee_currency = factory.LazyAttribute(lambda o: o.marketplace.currency)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    marketplace = factory.SubFactory(MarketplaceFactory)
+    pro = factory.SubFactory(ProFactory, marketplace=SAME_MARKETPLACE)
+    kind = "lead.new"
+    subject = "New lead"
+    body = "A homeowner asked for a quote."

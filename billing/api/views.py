@@ -1,0 +1,33 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.response import Response
+
+from billing import selectors, services
+from billing.api import serializers as s
+from billing.models import Charge
+from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
+from marketplace.api.permissions import IsProMember
+
+
+class ChargeViewSet(mixins.ListModelMixin, TenantGenericViewSet):
+    """The pro's own charges (contact fees), newest first."""
+
+    queryset = Charge.objects.all()
+    serializer_class = s.ChargeOutput
+    permission_classes = [IsProMember]
+
+    def scope_queryset(self, queryset):
+        return selectors.charges_queryset_for_pro(queryset, pro=self.request.user.pro)
+
+
+class PaymentMethodView(MarketplaceAPIView):
+    """Save the pro's payment method (a provider token) used to pay contact fees."""
+
+    permission_classes = [IsProMember]
+
+    @extend_schema(request=s.PaymentMethodInput, responses={200: s.PaymentMethodOutput})
+    def put(self, request):
+        data = s.PaymentMethodInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = services.payment_method_save(pro=request.user.pro, **data.validated_data)
+        return Response(s.PaymentMethodOutput(profile).data)

@@ -1,0 +1,203 @@
+"""Input and output shapes of the quote-request and pro-lead endpoints. No logic beyond shape."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from leads.models import Lead, LeadStatus, Notification, QuoteRequest, RequestStatus
+from marketplace.api.errors import ApplicationError
+from pros.models import Pro
+from pros.selectors import category_resolve
+
+
+class ErrorDetail(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField()
+
+
+class ErrorOutput(serializers.Serializer):
+    error = ErrorDetail()
+
+
+class MoneyOutput(serializers.Serializer):
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+class ContactField(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+
+class QuoteRequestInput(serializers.Serializer):
+    category = serializers.CharField(help_text="Category id or slug.")
+    postal_code = serializers.CharField(max_length=16)
+    description = serializers.CharField(max_length=5000)
+    budget_min = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    budget_max = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    start_date = serializers.DateField(required=False, allow_null=True, default=None)
+    answers = serializers.DictField(child=serializers.CharField(max_length=200), required=False, default=dict)
+    contact = ContactField()
+    pro = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
+                                   help_text="Only for a profile request ('Get a Quote' on this pro).")
+
+    def validate_category(self, value):
+        return category_resolve(marketplace=self.context["marketplace"], value=value)
+
+    def validate_pro(self, value):
+        if value is None:
+            return None
+        pro = Pro.objects.filter(marketplace=self.context["marketplace"], pk=value, suspended=False).first()
+        if pro is None:
+            raise ApplicationError("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+        return pro
+
+    def validate(self, attrs):
+        low, high = attrs.get("budget_min"), attrs.get("budget_max")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"budget_max": ["Must be at least budget_min."]})
+        return attrs
+
+
+class HireInput(serializers.Serializer):
+    pro = serializers.IntegerField(min_value=1)
+
+
+class AcceptInput(serializers.Serializer):
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    price = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None,
+                                     help_text="Quoted price in minor units.")
+
+    def validate_price(self, value):
+        if isinstance(self.initial_data.get("price"), bool | float):
+            raise serializers.ValidationError("Must be an integer number of minor units.")
+        return value
+
+
+class RejectInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class QuoteOutput(serializers.Serializer):
+    message = serializers.CharField()
+    price_min = serializers.IntegerField(allow_null=True)
+    price_max = serializers.IntegerField(allow_null=True)
+
+
+def _quote(lead: Lead) -> dict | None:
+    if lead.status != LeadStatus.ACCEPTED:
+        return None
+    return {"message": lead.quote_message, "price_min": lead.quote_price_min, "price_max": lead.quote_price_max}
+
+
+class RequestLeadOutput(serializers.Serializer):
+    """A lead as the homeowner sees it: who was offered the job, who answered, with what quote."""
+
+    pro = serializers.SerializerMethodField()
+    kind = serializers.CharField()
+    status = serializers.CharField(source="effective_status")
+    quote = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
+    def get_pro(self, lead) -> dict:
+        return {"id": lead.pro_id, "name": lead.pro.name}
+
+    @extend_schema_field(QuoteOutput(allow_null=True))
+    def get_quote(self, lead) -> dict | None:
+        return _quote(lead)
+
+
+class QuoteRequestOutput(serializers.ModelSerializer):
+    category = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    pro = serializers.IntegerField(source="target_pro_id", allow_null=True)
+    hired_pro = serializers.IntegerField(source="hired_pro_id", allow_null=True)
+    leads = RequestLeadOutput(many=True)
+    offered_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QuoteRequest
+        fields = ["id", "source", "category", "postal_code", "area", "description", "budget_min", "budget_max",
+                  "start_date", "answers", "contact", "pro", "status", "hired_pro", "offered_count", "leads",
+                  "created_at"]
+
+    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "slug": {"type": "string"},
+                                                           "name": {"type": "string"}}})
+    def get_category(self, obj) -> dict:
+        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
+
+    @extend_schema_field(ContactField)
+    def get_contact(self, obj) -> dict:
+        return {"name": obj.contact_name, "phone": obj.contact_phone, "email": obj.contact_email}
+
+    @extend_schema_field({"type": "string", "enum": ["open", "closed", "cancelled", "no_pros_available"]})
+    def get_status(self, obj) -> str:
+        if obj.status == RequestStatus.CANCELLED:
+            return obj.status
+        if not obj.leads.all():
+            return "no_pros_available"
+        if obj.status == RequestStatus.OPEN and not getattr(obj, "has_open_leads", True):
+            return RequestStatus.CLOSED  # its last pending leads passed their deadline
+        return obj.status
+
+    def get_offered_count(self, obj) -> int:
+        return len(obj.leads.all())
+
+
+class LeadRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.SerializerMethodField()
+    area = serializers.CharField()
+    description = serializers.CharField()
+    budget_min = serializers.IntegerField(allow_null=True)
+    budget_max = serializers.IntegerField(allow_null=True)
+    start_date = serializers.DateField(allow_null=True)
+    answers = serializers.DictField()
+    source = serializers.CharField()
+
+    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "slug": {"type": "string"},
+                                                           "name": {"type": "string"}}})
+    def get_category(self, obj) -> dict:
+        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
+
+
+class LeadOutput(serializers.ModelSerializer):
+    """A lead as its pro sees it; ``contact`` is null until the pro has accepted (and paid)."""
+
+    status = serializers.CharField(source="effective_status")
+    fee = serializers.SerializerMethodField()
+    offered_count = serializers.IntegerField()
+    accepted_count = serializers.IntegerField()
+    request = LeadRequestOutput()
+    contact = serializers.SerializerMethodField()
+    quote = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = ["id", "kind", "status", "fee", "deadline", "offered_count", "accepted_count", "request", "contact",
+                  "quote", "reject_reason", "created_at", "responded_at"]
+
+    @extend_schema_field(MoneyOutput)
+    def get_fee(self, obj) -> dict:
+        return {"amount": obj.fee_amount, "currency": obj.fee_currency}
+
+    @extend_schema_field(ContactField(allow_null=True))
+    def get_contact(self, obj) -> dict | None:
+        if obj.status != LeadStatus.ACCEPTED or obj.contact_revealed_at is None:
+            return None
+        request = obj.request
+        return {"name": request.contact_name, "phone": request.contact_phone, "email": request.contact_email}
+
+    @extend_schema_field(QuoteOutput(allow_null=True))
+    def get_quote(self, obj) -> dict | None:
+        return _quote(obj)
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "subject", "body", "payload", "lead", "created_at", "read_at"]

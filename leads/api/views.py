@@ -1,0 +1,115 @@
+"""Quote requests (homeowners), the pro's leads and notification feed. Thin views."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from leads import selectors, services
+from leads.api import serializers as s
+from leads.models import Lead, Notification, QuoteRequest
+from marketplace.api.base import TenantGenericViewSet
+from marketplace.api.permissions import IsHomeowner, IsProMember
+from marketplace.api.throttling import ScopedThrottle
+
+ERRORS = {code: OpenApiResponse(s.ErrorOutput) for code in (400, 402, 404, 409, 503)}
+
+
+class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
+    """A homeowner's quote requests: create (with ``pro`` for a profile request) and follow them."""
+
+    queryset = QuoteRequest.objects.all()
+    serializer_class = s.QuoteRequestOutput
+    permission_classes = [IsHomeowner]
+    throttle_scope = "quote_requests"
+
+    def get_throttles(self):
+        return [ScopedThrottle()] if self.action == "create" else []
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "marketplace": self.request.marketplace}
+
+    def scope_queryset(self, queryset):
+        return selectors.request_queryset_for_homeowner(queryset, homeowner=self.request.user)
+
+    def _read(self, pk: int) -> Response:
+        request = self.get_queryset().get(pk=pk)
+        return s.QuoteRequestOutput(request, context=self.get_serializer_context()).data
+
+    @extend_schema(request=s.QuoteRequestInput, responses={201: s.QuoteRequestOutput, **ERRORS})
+    def create(self, request):
+        data = s.QuoteRequestInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        contact = values.pop("contact")
+        created = services.quote_request_create(
+            marketplace=request.marketplace,
+            homeowner=request.user,
+            data=services.RequestInput(
+                **values, contact_name=contact["name"], contact_phone=contact["phone"], contact_email=contact["email"]
+            ),
+        )
+        return Response(self._read(created.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.HireInput, responses={200: s.QuoteRequestOutput, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def hire(self, request, pk=None):
+        quote_request = self.get_object()
+        data = s.HireInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.quote_request_hire(marketplace=request.marketplace, homeowner=request.user,
+                                    request_id=quote_request.pk, pro_id=data.validated_data["pro"])
+        return Response(self._read(quote_request.pk))
+
+    @extend_schema(request=None, responses={200: s.QuoteRequestOutput, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        quote_request = self.get_object()
+        services.quote_request_cancel(marketplace=request.marketplace, homeowner=request.user,
+                                      request_id=quote_request.pk)
+        return Response(self._read(quote_request.pk))
+
+
+class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
+    """The pro's own leads, newest first. Accept (charges the fee, reveals the contact) or reject."""
+
+    queryset = Lead.objects.all()
+    serializer_class = s.LeadOutput
+    permission_classes = [IsProMember]
+
+    def scope_queryset(self, queryset):
+        return selectors.lead_queryset_for_pro(queryset, pro=self.request.user.pro)
+
+    def _read(self, pk: int) -> dict:
+        return s.LeadOutput(self.get_queryset().get(pk=pk)).data
+
+    @extend_schema(request=s.AcceptInput, responses={200: s.LeadOutput, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        lead = self.get_object()
+        data = s.AcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.lead_accept(lead_id=lead.pk, pro=request.user.pro, actor=request.user, **data.validated_data)
+        return Response(self._read(lead.pk))
+
+    @extend_schema(request=s.RejectInput, responses={200: s.LeadOutput, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        lead = self.get_object()
+        data = s.RejectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.lead_reject(lead_id=lead.pk, pro=request.user.pro, actor=request.user, **data.validated_data)
+        return Response(self._read(lead.pk))
+
+
+class NotificationViewSet(mixins.ListModelMixin, TenantGenericViewSet):
+    """The pro's in-app notification feed, newest first."""
+
+    queryset = Notification.objects.all()
+    serializer_class = s.NotificationOutput
+    permission_classes = [IsProMember]
+
+    def scope_queryset(self, queryset):
+        return selectors.notifications_for_pro(queryset, pro=self.request.user.pro)

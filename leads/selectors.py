@@ -1,0 +1,71 @@
+"""Reads of the lead lifecycle. The marketplace is always an explicit argument."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from leads.models import Lead, LeadStatus, Notification, QuoteRequest
+from leads.state import effective_status_expression
+from marketplace.models import Marketplace, User
+from pros.models import Pro
+
+
+def _offer_counts(now: dt.datetime) -> dict:
+    """How many pros were offered the job and how many have accepted so far (transparency)."""
+    return {
+        "offered_count": Count("request__leads", distinct=True),
+        "accepted_count": Count(
+            "request__leads", filter=Q(request__leads__status=LeadStatus.ACCEPTED), distinct=True
+        ),
+    }
+
+
+def leads_for_pro(*, marketplace: Marketplace, pro: Pro, now: dt.datetime | None = None) -> QuerySet[Lead]:
+    """The pro's leads, newest first, each with its effective status and competition counts."""
+    now = now or timezone.now()
+    return (
+        Lead.objects.filter(marketplace=marketplace, pro=pro)
+        .select_related("request", "request__category")
+        .annotate(effective_status=effective_status_expression(now), **_offer_counts(now))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def lead_queryset_for_pro(queryset: QuerySet[Lead], *, pro: Pro, now: dt.datetime | None = None) -> QuerySet[Lead]:
+    now = now or timezone.now()
+    return (
+        queryset.filter(pro=pro)
+        .select_related("request", "request__category")
+        .annotate(effective_status=effective_status_expression(now), **_offer_counts(now))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def request_queryset_for_homeowner(
+    queryset: QuerySet[QuoteRequest], *, homeowner: User, now: dt.datetime | None = None
+) -> QuerySet[QuoteRequest]:
+    """The homeowner's requests with their leads (effective status) in two queries."""
+    now = now or timezone.now()
+    in_time = Lead.objects.filter(request_id=OuterRef("pk"), status=LeadStatus.PENDING).filter(
+        Q(deadline__isnull=True) | Q(deadline__gt=now)
+    )
+    leads = (
+        Lead.objects.select_related("pro")
+        .annotate(effective_status=effective_status_expression(now))
+        .order_by("kind", "rank_position", "pk")
+    )
+    return (
+        queryset.filter(homeowner=homeowner)
+        .select_related("category")
+        .annotate(has_open_leads=Exists(in_time))
+        .prefetch_related(Prefetch("leads", queryset=leads))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def notifications_for_pro(queryset: QuerySet[Notification], *, pro: Pro) -> QuerySet[Notification]:
+    return queryset.filter(pro=pro).order_by("-created_at", "-pk")
+

@@ -1,0 +1,239 @@
+"""Accept a lead: validate under row locks, charge the contact fee in phases, reveal the contact.
+
+Phases (Rule 3, Qualities "money" and "concurrency"):
+
+1. One transaction locks the request, the lead and the pro (always in that order), checks
+   the lead is pending and in time, the matched capacity (accepted leads *plus* accepts in
+   flight, i.e. leads with a pending charge), the weekly spend cap (this ISO week's live
+   charges in the marketplace's time zone + fee ≤ cap) and the saved payment method, then
+   commits a ``Charge(status=pending, idempotency_key="lead-<id>-accept")``.
+2. The gateway is called with that key, outside any transaction.
+3. One transaction marks the charge paid, writes the ledger entry, accepts the lead, reveals
+   the contact and, when matched capacity is reached, closes the other pending matched
+   leads as ``filled``.
+
+A retry or double tap finds the pending charge and resumes phase 2 with the same key (the
+provider answers a repeated key with the first outcome), and phase 3 is a no-op for an
+already paid charge: one accept is charged once. A crash between phases leaves a pending
+charge that ``accept_charges_recover`` (beat, every minute) finishes or voids. A zero fee
+skips the gateway: a zero charge and a zero ledger entry are written in phase 1, so every
+accept is visible in the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import structlog
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from billing import services as billing
+from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
+from billing.models import Charge, ChargeStatus
+from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
+from leads.services.lifecycle import request_close_if_done
+from leads.state import lead_transition, leads_bulk_transition, transition_check
+from marketplace.api.errors import ApplicationError, NotFound
+from pros.models import Pro
+
+logger = structlog.get_logger(__name__)
+
+PROVIDER_RETRY_AFTER_SECONDS = 30
+
+
+def _ranking_refresh(pro_id: int) -> None:
+    from ranking.services import pro_stats_refresh_on_commit
+
+    pro_stats_refresh_on_commit(pro_id=pro_id)
+
+
+def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteRequest, Lead]:
+    """Lock order everywhere: request, then lead (then pro, then charge)."""
+    lookup = Lead.objects.filter(pk=lead_id)
+    if pro is not None:
+        lookup = lookup.filter(pro=pro, marketplace_id=pro.marketplace_id)
+    request_id = lookup.values_list("request_id", flat=True).first()
+    if request_id is None:
+        raise NotFound()
+    request = QuoteRequest.objects.select_for_update().get(pk=request_id)
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    return request, lead
+
+
+def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price: int | None = None) -> Lead:
+    """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead."""
+    payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
+    charge = _accept_open(lead_id=lead_id, pro=pro, actor=actor, payload=payload)
+    if charge is not None:
+        _accept_pay(charge=charge)
+    return Lead.objects.get(pk=lead_id)
+
+
+def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | None:
+    now = timezone.now()
+    with transaction.atomic():
+        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
+        in_flight = Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).first()
+        if in_flight is not None:
+            return in_flight  # a retry or double tap of an accept in progress: resume it
+        transition_check(lead, LeadStatus.ACCEPTED, now=now)
+        policy = request.marketplace.policy
+        if lead.kind == LeadKind.MATCHED:
+            taken = (
+                Lead.objects.filter(request=request, kind=LeadKind.MATCHED)
+                .filter(Q(status=LeadStatus.ACCEPTED) | Q(charges__status=ChargeStatus.PENDING))
+                .distinct()
+                .count()
+            )
+            if taken >= policy.matched_capacity:
+                raise ApplicationError(
+                    "request_filled", "Enough pros have already accepted this job.", status_code=409
+                )
+        locked_pro = Pro.objects.select_for_update().get(pk=pro.pk)
+        billing.spend_cap_check(marketplace=request.marketplace, pro=locked_pro, amount=lead.fee_amount, now=now)
+        key = billing.charge_next_key(lead_id=lead.pk)
+        if lead.fee_amount == 0:
+            billing.charge_zero_record(lead=lead, pro=locked_pro, currency=lead.fee_currency,
+                                       idempotency_key=key)
+            _accept_finish(request=request, lead=lead, payload=payload, actor=actor, started_at=now)
+            return None
+        token = billing.payment_method_for(pro=locked_pro)
+        if not token:
+            raise ApplicationError(
+                "payment_method_required", "Save a payment method before accepting leads with a fee.",
+                status_code=402,
+            )
+        return billing.charge_open(lead=lead, pro=locked_pro, amount=lead.fee_amount, currency=lead.fee_currency,
+                                   idempotency_key=key, payment_method_token=token, accept_payload=payload)
+
+
+def _accept_pay(*, charge: Charge) -> None:
+    """Phases 2 and 3 for a committed pending charge; raises 402 / 503 for the API."""
+    try:
+        result = billing.charge_gateway_call(charge=charge)
+    except PaymentDeclined as exc:
+        with transaction.atomic():
+            locked = Charge.objects.select_for_update().get(pk=charge.pk)
+            if locked.status == ChargeStatus.PENDING:
+                billing.charge_fail(charge=locked, code=exc.code, message=exc.message)
+        raise ApplicationError(
+            "payment_declined", f"The payment was declined: {exc.message}", status_code=402,
+            extra={"decline_code": exc.code},
+        ) from None
+    except ProviderUnavailable:
+        raise ApplicationError(
+            "payment_provider_unavailable", "The payment provider is unavailable; retry shortly.", status_code=503,
+            headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
+        ) from None
+    accept_complete(charge_id=charge.pk, reference=result.reference)
+
+
+def accept_complete(*, charge_id: int, reference: str) -> None:
+    """Phase 3: charge paid + ledger entry + lead accepted and contact revealed. Idempotent."""
+    now = timezone.now()
+    lead_id = Charge.objects.filter(pk=charge_id).values_list("lead_id", flat=True).get()
+    with transaction.atomic():
+        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=None)
+        charge = Charge.objects.select_for_update().get(pk=charge_id)
+        if charge.status != ChargeStatus.PENDING:
+            return  # already completed by a concurrent tap or the recovery job
+        billing.charge_succeed(charge=charge, reference=reference)
+        if lead.status == LeadStatus.ACCEPTED:  # a promotion lead: accepted at creation
+            lead.contact_revealed_at = now
+            lead.save(update_fields=["contact_revealed_at"])
+            return
+        actor_id = charge.accept_payload.get("actor_id")
+        _accept_finish(request=request, lead=lead, payload=charge.accept_payload, actor=None, actor_id=actor_id,
+                       started_at=charge.created_at)
+
+
+def _accept_finish(*, request: QuoteRequest, lead: Lead, payload: dict, actor, started_at: dt.datetime,
+                   actor_id: int | None = None) -> None:
+    """Accept the locked lead. The deadline is judged when the accept started (phase 1):
+    a pro who was in time and has paid is never turned away by a slow gateway."""
+    now = timezone.now()
+    lead.quote_message = payload.get("message") or ""
+    price = payload.get("price")
+    lead.quote_price_min = lead.quote_price_max = price
+    lead.responded_at = now
+    lead.contact_revealed_at = now
+    if actor is None and actor_id is not None:
+        from marketplace.models import User
+
+        actor = User.objects.filter(pk=actor_id).first()
+    lead_transition(lead, LeadStatus.ACCEPTED, actor=actor, now=started_at, note="accepted",
+                    extra_fields=("quote_message", "quote_price_min", "quote_price_max", "responded_at",
+                                  "contact_revealed_at"))
+    if lead.kind == LeadKind.MATCHED:
+        capacity = request.marketplace.policy.matched_capacity
+        accepted = Lead.objects.filter(request=request, kind=LeadKind.MATCHED, status=LeadStatus.ACCEPTED).count()
+        if accepted >= capacity:
+            others = list(
+                Lead.objects.filter(request=request, kind=LeadKind.MATCHED, status=LeadStatus.PENDING)
+                .exclude(charges__status=ChargeStatus.PENDING)
+                .values_list("pk", flat=True)
+            )
+            leads_bulk_transition(others, LeadStatus.FILLED, note="capacity reached")
+    request_close_if_done(request=request, now=now)
+    _ranking_refresh(lead.pro_id)
+
+
+def accept_charge_process(*, charge_id: int) -> str:
+    """Finish one pending charge by re-calling the gateway with its key (recovery / auto-quote).
+
+    Returns what happened: ``done`` (nothing pending), ``succeeded``, ``failed``, ``voided``
+    or ``retry`` (provider unavailable: the next run tries again with the same key).
+    """
+    charge = Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).select_related("lead").first()
+    if charge is None:
+        return "done"
+    if charge.lead.status not in (LeadStatus.PENDING, LeadStatus.ACCEPTED):
+        # The lead closed meanwhile (staff action): charge only if the provider already did.
+        found = gateway_get(charge.gateway).find(idempotency_key=charge.idempotency_key)
+        if found is None:
+            with transaction.atomic():
+                locked = Charge.objects.select_for_update().get(pk=charge.pk)
+                if locked.status == ChargeStatus.PENDING:
+                    billing.charge_void(charge=locked, reason=f"lead {charge.lead.status} before payment")
+            return "voided"
+        with transaction.atomic():
+            locked = Charge.objects.select_for_update().get(pk=charge.pk)
+            if locked.status == ChargeStatus.PENDING:
+                billing.charge_succeed(charge=locked, reference=found.reference)
+        return "succeeded"
+    try:
+        result = billing.charge_gateway_call(charge=charge)
+    except PaymentDeclined as exc:
+        with transaction.atomic():
+            locked = Charge.objects.select_for_update().get(pk=charge.pk)
+            if locked.status == ChargeStatus.PENDING:
+                billing.charge_fail(charge=locked, code=exc.code, message=exc.message)
+        return "failed"
+    except ProviderUnavailable:
+        logger.info("charge_recovery_provider_unavailable", charge_id=charge.pk)
+        return "retry"
+    accept_complete(charge_id=charge.pk, reference=result.reference)
+    return "succeeded"
+
+
+def accept_charges_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 500) -> dict:
+    """Finish or void pending charges older than ``older_than`` (crashed between phases)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Charge.objects.filter(status=ChargeStatus.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    outcomes: dict[str, int] = {}
+    for charge_id in ids:
+        outcome = accept_charge_process(charge_id=charge_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def accept_charge_process_on_commit(*, charge_id: int) -> None:
+    from leads import tasks
+
+    transaction.on_commit(lambda: tasks.accept_charge_process_task.delay(charge_id))

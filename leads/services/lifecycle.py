@@ -1,0 +1,174 @@
+"""Reject, expiry, cancel, hire and the staff actions: every other move of the lead lifecycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from billing.models import Charge, ChargeStatus
+from connections.services import connection_record
+from leads.models import Lead, LeadStatus, QuoteRequest, RequestStatus
+from leads.state import lead_transition, leads_bulk_transition
+from marketplace.api.errors import ApplicationError, NotFound
+from pros.models import Pro
+
+
+def _in_flight() -> Exists:
+    """An accept whose charge is committed but not completed: leave such a lead alone."""
+    return Exists(Charge.objects.filter(lead_id=OuterRef("pk"), status=ChargeStatus.PENDING))
+
+
+def requests_close_if_done(*, request_ids: Iterable[int], now: dt.datetime | None = None) -> int:
+    """Open requests with no lead still pending in time → closed (set-based)."""
+    now = now or timezone.now()
+    still_open = Lead.objects.filter(request_id=OuterRef("pk"), status=LeadStatus.PENDING).filter(
+        Q(deadline__isnull=True) | Q(deadline__gt=now)
+    )
+    return (
+        QuoteRequest.objects.filter(pk__in=list(request_ids), status=RequestStatus.OPEN)
+        .exclude(Exists(still_open))
+        .update(status=RequestStatus.CLOSED)
+    )
+
+
+def request_close_if_done(*, request: QuoteRequest, now: dt.datetime | None = None) -> None:
+    if requests_close_if_done(request_ids=[request.pk], now=now):
+        request.status = RequestStatus.CLOSED
+
+
+def _ranking_refresh(pro_id: int) -> None:
+    from ranking.services import pro_stats_refresh_on_commit
+
+    pro_stats_refresh_on_commit(pro_id=pro_id)
+
+
+def lead_reject(*, lead_id: int, pro: Pro, actor=None, reason: str = "") -> Lead:
+    """Rule 4: free; records the reason and a free exposure connection for the pro."""
+    from leads.services.accept import _lock_request_and_lead
+
+    now = timezone.now()
+    with transaction.atomic():
+        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
+        if Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).exists():
+            raise ApplicationError(
+                "accept_in_progress", "An accept of this lead is being paid; it can no longer be rejected.",
+                status_code=409,
+            )
+        lead.reject_reason = reason[:500]
+        lead.responded_at = now
+        lead_transition(lead, LeadStatus.REJECTED, actor=actor, now=now, note=reason,
+                        extra_fields=("reject_reason", "responded_at"))
+        connection_record(marketplace=request.marketplace, pro=lead.pro, kind="exposure", lead=lead,
+                          occurred_at=now, source=request.source)
+        request_close_if_done(request=request, now=now)
+        _ranking_refresh(lead.pro_id)
+    return lead
+
+
+def leads_expire_due(*, now: dt.datetime | None = None, batch_size: int | None = None) -> int:
+    """Rule 5, made durable: pending leads past their deadline → expired, in locked batches
+    (``skip_locked``: a lead being accepted right now is left for the next run)."""
+    now = now or timezone.now()
+    batch_size = batch_size or settings.CELERY_BATCH_SIZE
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Lead.objects.filter(status=LeadStatus.PENDING, deadline__lte=now)
+                .exclude(_in_flight())
+                .select_for_update(skip_locked=True)
+                .order_by("deadline", "pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return total
+            leads_bulk_transition(ids, LeadStatus.EXPIRED, note="deadline passed")
+            request_ids = set(Lead.objects.filter(pk__in=ids).values_list("request_id", flat=True))
+            requests_close_if_done(request_ids=request_ids, now=now)
+        total += len(ids)
+
+
+def _withdraw_pending(*, request: QuoteRequest, note: str) -> int:
+    ids = list(
+        Lead.objects.filter(request=request, status=LeadStatus.PENDING)
+        .exclude(_in_flight())
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    return leads_bulk_transition(ids, LeadStatus.WITHDRAWN, note=note)
+
+
+def _homeowner_request(*, marketplace, homeowner, request_id: int) -> QuoteRequest:
+    request = (
+        QuoteRequest.objects.select_for_update()
+        .filter(pk=request_id, marketplace=marketplace, homeowner=homeowner)
+        .first()
+    )
+    if request is None:
+        raise NotFound()
+    return request
+
+
+def quote_request_cancel(*, marketplace, homeowner, request_id: int) -> QuoteRequest:
+    """The homeowner withdraws the request: pending leads → withdrawn, nobody else pays."""
+    with transaction.atomic():
+        request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
+        if request.status == RequestStatus.CANCELLED:
+            raise ApplicationError("request_cancelled", "This request is already cancelled.", status_code=409)
+        _withdraw_pending(request=request, note="request cancelled by the homeowner")
+        request.status = RequestStatus.CANCELLED
+        request.save(update_fields=["status"])
+    return request
+
+
+def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) -> QuoteRequest:
+    """The homeowner marks whom it hired: a pro that answered this request (accepted or auto-quoted)."""
+    with transaction.atomic():
+        request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
+        if request.status == RequestStatus.CANCELLED:
+            raise ApplicationError("request_cancelled", "This request is cancelled.", status_code=409)
+        connected = Lead.objects.filter(request=request, pro_id=pro_id, status=LeadStatus.ACCEPTED).exists()
+        if not connected:
+            raise ApplicationError(
+                "pro_not_connected", "You can only hire a pro that answered this request.",
+                fields={"pro": ["This pro has not answered this request."]},
+            )
+        request.hired_pro_id = pro_id
+        request.status = RequestStatus.CLOSED
+        request.save(update_fields=["hired_pro", "status"])
+        _withdraw_pending(request=request, note="the homeowner hired another pro")
+    return request
+
+
+def leads_staff_expire(*, lead_ids: list[int]) -> int:
+    """Admin action: expire pending leads now (leads being paid for are left alone)."""
+    with transaction.atomic():
+        ids = list(
+            Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.PENDING)
+            .exclude(_in_flight())
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        count = leads_bulk_transition(ids, LeadStatus.EXPIRED, note="expired by staff")
+        requests_close_if_done(request_ids=set(Lead.objects.filter(pk__in=ids).values_list("request_id", flat=True)))
+    return count
+
+
+def leads_staff_withdraw(*, lead_ids: list[int]) -> int:
+    """Admin action: withdraw pending leads (leads being paid for are left alone)."""
+    with transaction.atomic():
+        ids = list(
+            Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.PENDING)
+            .exclude(_in_flight())
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        count = leads_bulk_transition(ids, LeadStatus.WITHDRAWN, note="withdrawn by staff")
+        requests_close_if_done(request_ids=set(Lead.objects.filter(pk__in=ids).values_list("request_id", flat=True)))
+    return count
+

@@ -1,0 +1,139 @@
+"""The platform matching engine: candidate pros for (category, area) in ONE set-based query.
+
+The query (``matching_candidates``) joins ``pros.Service`` (category, active) to
+``pros.ProArea`` (the request's area) and ``pros.Pro`` (not paused, not suspended) and keeps
+a pro only when it can receive some lead here:
+
+* a *promotion candidate*: the policy allows promotion, the service has it on, the pro has
+  room under its weekly spend cap for the promotion fee and (fee > 0) a saved payment
+  method, since an auto-quote is charged at once; or
+* a *matched candidate*: the policy has matched leads on, the pro is of the required tier
+  with Star Score ≥ the threshold and has room for the matched fee; ranked by
+  ``Pro.rank_score`` with a window function and cut at the fan-out *inside* the query.
+
+Spend is a correlated ``SUM`` over the partial index ``charge_pro_week_idx``; the joins use
+``service_match_idx`` (marketplace, category, pro) and ``pro_area_lookup_idx`` (marketplace,
+area, pro). The perfect-match conditions (budget, start lead time, job attributes, service
+areas) are then applied with ``pros.matching.perfect_match`` in Python, but only to the
+promotion candidates the query returned (a handful per category and area): they read JSON
+(``condition_attributes``, ``condition_areas``) whose semantics already live in one tested
+pure function, and duplicating them in SQL would fork the rule and tie it to PostgreSQL's
+JSON operators, while the embedded default runs on SQLite.
+
+A member whose promotion service matches perfectly gets the auto-quote instead of a matched
+lead; it keeps its fan-out slot, because the job was offered to it either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+
+from billing.fees import week_start
+from billing.models import Charge, ChargeStatus, PaymentProfile
+from marketplace.models import Marketplace
+from pros.models import Category, Service
+
+
+@dataclass(frozen=True)
+class MatchingFees:
+    matched: int
+    promotion: int
+
+
+def week_spend_subquery(*, marketplace: Marketplace, now: dt.datetime, pro_ref: str = "pro_id") -> Coalesce:
+    spend = (
+        Charge.objects.filter(
+            pro_id=OuterRef(pro_ref),
+            status__in=[ChargeStatus.PENDING, ChargeStatus.SUCCEEDED],
+            created_at__gte=week_start(marketplace=marketplace, now=now),
+        )
+        .order_by()
+        .values("pro_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(spend, output_field=IntegerField()), Value(0))
+
+
+def _room_for(fee: int) -> Q:
+    return Q(pro__weekly_spend_cap__isnull=True) | Q(pro__weekly_spend_cap__gte=F("week_spend") + Value(fee))
+
+
+def matching_candidates(
+    *, marketplace: Marketplace, category: Category, area: str, fees: MatchingFees, now: dt.datetime
+):
+    """Services (with their pro) that may receive a lead for this request; see module doc.
+
+    Each row is annotated with ``promotion_candidate``, ``matched_candidate`` and
+    ``member_rank`` (1-based among matched candidates, best rank score first).
+    """
+    policy = marketplace.policy
+    nothing = Q(pk__in=[])
+    promotion_ok = Q(promotion_enabled=True) & _room_for(fees.promotion)
+    if not policy.promotion_service_enabled:
+        promotion_ok = nothing
+    if fees.promotion > 0:
+        promotion_ok &= Q(has_payment_method=True)
+    matched_ok = (
+        Q(pro__tier=policy.matched_required_tier, pro__star_score__gte=policy.star_score_threshold)
+        & _room_for(fees.matched)
+        if policy.matched_leads_enabled
+        else nothing
+    )
+    has_method = PaymentProfile.objects.filter(pro_id=OuterRef("pro_id")).exclude(payment_method_token="")
+    return (
+        Service.objects.filter(
+            marketplace=marketplace,
+            category=category,
+            is_active=True,
+            pro__paused=False,
+            pro__suspended=False,
+            pro__areas__area=area,
+            pro__areas__marketplace=marketplace,
+        )
+        .select_related("pro")
+        .annotate(week_spend=week_spend_subquery(marketplace=marketplace, now=now))
+        .annotate(has_payment_method=Exists(has_method))
+        .annotate(
+            promotion_candidate=Case(When(promotion_ok, then=Value(True)), default=Value(False),
+                                     output_field=BooleanField()),
+            matched_candidate=Case(When(matched_ok, then=Value(True)), default=Value(False),
+                                   output_field=BooleanField()),
+        )
+        .annotate(
+            member_rank=Window(
+                RowNumber(),
+                partition_by=[F("matched_candidate")],
+                order_by=[F("pro__rank_score").desc(), F("pro_id").asc()],
+            )
+        )
+        # Keep every promotion candidate and the best ``fanout`` matched ones (one comparison
+        # against the window, so the database filters it in the same statement).
+        .annotate(
+            rank_cutoff=Case(
+                When(promotion_candidate=True, then=Value(2**31 - 1)),
+                When(matched_candidate=True, then=Value(policy.matched_fanout)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .filter(member_rank__lte=F("rank_cutoff"))
+        .order_by("-pro__rank_score", "pro_id")
+    )

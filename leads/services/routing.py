@@ -1,0 +1,245 @@
+"""Quote requests: create one and route it to pros (Rules 1 and 2 of DESIGN.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing import services as billing
+from billing.models import PaymentProfile
+from connections.services import connection_record
+from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
+from leads.notifications import pro_notify
+from leads.services.matching import MatchingFees, matching_candidates
+from marketplace.api.errors import ApplicationError
+from marketplace.models import Marketplace, User
+from marketplace.postal import InvalidPostalCode, area_code_for
+from pros.matching import JobSpec, perfect_match
+from pros.models import Category, Pro, ProArea, Service
+from pros.selectors import contact_fee
+
+CONNECTION_KIND = {LeadKind.NEW: "profile_lead", LeadKind.MATCHED: "matched_lead", LeadKind.PROMOTION: "promotion_lead"}
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    category: Category
+    postal_code: str
+    description: str
+    contact_name: str
+    contact_phone: str = ""
+    contact_email: str = ""
+    budget_min: int | None = None
+    budget_max: int | None = None
+    start_date: dt.date | None = None
+    answers: dict | None = None
+    pro: Pro | None = None
+
+
+def marketplace_today(marketplace: Marketplace, now: dt.datetime) -> dt.date:
+    return now.astimezone(ZoneInfo(marketplace.time_zone)).date()
+
+
+def _job(request: QuoteRequest) -> JobSpec:
+    return JobSpec(
+        category_id=request.category_id, area=request.area, budget_min=request.budget_min,
+        budget_max=request.budget_max, start_date=request.start_date,
+        answers={str(k): str(v) for k, v in (request.answers or {}).items()},
+    )
+
+
+def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: RequestInput) -> QuoteRequest:
+    """Create a request and its leads in one transaction; notices go out after it commits.
+
+    409 ``duplicate_request`` (with the existing id) when the same homeowner asked for the
+    same job (category, area, target) within ``policy.duplicate_window_hours``.
+    """
+    policy = marketplace.policy
+    try:
+        area = area_code_for(marketplace.postal_scheme, data.postal_code)
+    except InvalidPostalCode as exc:
+        raise ApplicationError("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
+    if data.category.marketplace_id != marketplace.pk:
+        raise ApplicationError("unknown_category", "No such category.", fields={"category": ["Unknown category."]})
+    now = timezone.now()
+    with transaction.atomic():
+        # One homeowner's requests serialise on its row, so a double submit cannot slip
+        # past the duplicate check.
+        User.objects.select_for_update().filter(pk=homeowner.pk).first()
+        duplicate = (
+            QuoteRequest.objects.filter(
+                marketplace=marketplace, homeowner=homeowner, category=data.category, area=area,
+                target_pro=data.pro, created_at__gte=now - dt.timedelta(hours=policy.duplicate_window_hours),
+            )
+            .exclude(status=RequestStatus.CANCELLED)
+            .order_by("-created_at")
+            .first()
+        )
+        if duplicate is not None:
+            raise ApplicationError(
+                "duplicate_request", "You already asked for this job recently; here is that request.",
+                status_code=409, extra={"request_id": duplicate.pk},
+            )
+        service = _profile_target_check(marketplace=marketplace, data=data, area=area) if data.pro else None
+        request = QuoteRequest.objects.create(
+            marketplace=marketplace, homeowner=homeowner, category=data.category,
+            source=RequestSource.PROFILE if data.pro else RequestSource.PLATFORM, target_pro=data.pro,
+            postal_code=data.postal_code.strip().upper(), area=area, description=data.description,
+            budget_min=data.budget_min, budget_max=data.budget_max, start_date=data.start_date,
+            answers=data.answers or {}, contact_name=data.contact_name, contact_phone=data.contact_phone,
+            contact_email=data.contact_email,
+        )
+        if service is not None:
+            leads = [_route_profile(request=request, service=service, now=now)]
+        else:
+            leads = _route_platform(request=request, now=now)
+        if not leads:
+            request.status = RequestStatus.CLOSED
+            request.save(update_fields=["status"])
+        for lead in leads:
+            _lead_announce(lead)
+    return request
+
+
+def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area: str) -> Service:
+    pro = data.pro
+    if pro is None or pro.marketplace_id != marketplace.pk or pro.suspended:
+        raise ApplicationError("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+    if pro.paused:
+        raise ApplicationError("pro_paused", "This pro is not taking requests now.",
+                               fields={"pro": ["This pro is paused."]})
+    service = Service.objects.filter(marketplace=marketplace, pro=pro, category=data.category, is_active=True).first()
+    if service is None:
+        raise ApplicationError("pro_not_serving_category", "This pro does not offer this category.",
+                               fields={"category": ["Not offered by this pro."]})
+    if not ProArea.objects.filter(marketplace=marketplace, pro=pro, area=area).exists():
+        raise ApplicationError("pro_not_serving_area", "This pro does not serve this area.",
+                               fields={"postal_code": ["Outside this pro's service areas."]})
+    return service
+
+
+def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime) -> Lead:
+    """Rule 1: a promotion lead with the auto-quote on a perfect match, else a new lead."""
+    marketplace = request.marketplace
+    pro = service.pro
+    if marketplace.policy.promotion_service_enabled and service.promotion_enabled:
+        fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION)
+        match = perfect_match(service, _job(request), pro_areas=[request.area],
+                              today=marketplace_today(marketplace, now))
+        if match and _can_auto_charge(marketplace=marketplace, pro=pro, fee=fee, now=now):
+            return _promotion_lead(request=request, service=service, fee=fee, now=now)
+    fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.NEW)
+    return _lead_create(request=request, pro=pro, kind=LeadKind.NEW, fee=fee,
+                        deadline=now + dt.timedelta(hours=marketplace.policy.new_lead_ttl_hours))
+
+
+def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.datetime) -> bool:
+    """An auto-quote is charged at once: the pro needs a saved method (fee > 0) and room."""
+    if fee == 0:
+        return True
+    if not PaymentProfile.objects.filter(pro=pro).exclude(payment_method_token="").exists():
+        return False
+    locked = Pro.objects.select_for_update().get(pk=pro.pk)
+    try:
+        billing.spend_cap_check(marketplace=marketplace, pro=locked, amount=fee, now=now)
+    except ApplicationError:
+        return False
+    return True
+
+
+def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
+    """Rule 2: promotion leads for perfect promotion matches, matched leads to the best members."""
+    marketplace = request.marketplace
+    policy = marketplace.policy
+    fees = MatchingFees(
+        matched=contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.MATCHED),
+        promotion=contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION),
+    )
+    candidates = list(
+        matching_candidates(marketplace=marketplace, category=request.category, area=request.area, fees=fees, now=now)
+    )
+    job = _job(request)
+    today = marketplace_today(marketplace, now)
+    # Lock the candidate pros (in id order) so spend-cap room cannot change under us.
+    list(Pro.objects.select_for_update().filter(pk__in=[c.pro_id for c in candidates]).order_by("pk").values("pk"))
+    leads = []
+    position = 0
+    for service in candidates:
+        promoted = service.promotion_candidate and perfect_match(service, job, pro_areas=[request.area], today=today)
+        if promoted:
+            leads.append(_promotion_lead(request=request, service=service, fee=fees.promotion, now=now))
+        elif service.matched_candidate and service.member_rank <= policy.matched_fanout:
+            position += 1
+            leads.append(
+                _lead_create(request=request, pro=service.pro, kind=LeadKind.MATCHED, fee=fees.matched,
+                             deadline=now + dt.timedelta(hours=policy.matched_lead_ttl_hours), rank_position=position)
+            )
+    return leads
+
+
+def _lead_create(*, request: QuoteRequest, pro: Pro, kind: str, fee: int, deadline: dt.datetime | None,
+                 status: str = LeadStatus.PENDING, rank_position: int | None = None, **fields) -> Lead:
+    lead = Lead.objects.create(
+        marketplace_id=request.marketplace_id, request=request, pro=pro, kind=kind, status=status, deadline=deadline,
+        fee_amount=fee, fee_currency=request.marketplace.currency, rank_position=rank_position, **fields,
+    )
+    LeadEvent.objects.create(marketplace_id=lead.marketplace_id, lead=lead, from_status="", to_status=status,
+                             note=f"offered as a {kind} lead")
+    connection_record(marketplace=request.marketplace, pro=pro, kind=CONNECTION_KIND[kind], lead=lead,
+                      occurred_at=lead.created_at, source=request.source)
+    return lead
+
+
+def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: dt.datetime) -> Lead:
+    """The auto-quote, accepted by the system at once and charged as on accept.
+
+    A zero fee is recorded and the contact revealed in this transaction; otherwise a pending
+    charge is committed with the lead and a task runs the gateway phase after commit (the
+    recovery job finishes it should that task never run).
+    """
+    from leads.services.accept import accept_charge_process_on_commit
+
+    lead = _lead_create(
+        request=request, pro=service.pro, kind=LeadKind.PROMOTION, fee=fee, deadline=None, status=LeadStatus.ACCEPTED,
+        quote_message=service.auto_quote_message, quote_price_min=service.auto_quote_price_min,
+        quote_price_max=service.auto_quote_price_max, responded_at=now,
+    )
+    key = f"lead-{lead.pk}-accept"
+    if fee == 0:
+        billing.charge_zero_record(lead=lead, pro=service.pro, currency=lead.fee_currency, idempotency_key=key)
+        lead.contact_revealed_at = now
+        lead.save(update_fields=["contact_revealed_at"])
+    else:
+        charge = billing.charge_open(
+            lead=lead, pro=service.pro, amount=fee, currency=lead.fee_currency, idempotency_key=key,
+            payment_method_token=billing.payment_method_for(pro=service.pro),
+        )
+        accept_charge_process_on_commit(charge_id=charge.pk)
+    return lead
+
+
+_SUBJECTS = {
+    LeadKind.NEW: "New lead: {category} in {area}",
+    LeadKind.MATCHED: "Matched lead: {category} in {area} (answer by {deadline})",
+    LeadKind.PROMOTION: "Your auto-quote was sent: {category} in {area}",
+}
+
+
+def _lead_announce(lead: Lead) -> None:
+    request = lead.request
+    subject = _SUBJECTS[lead.kind].format(
+        category=request.category.name, area=request.area,
+        deadline=lead.deadline.isoformat() if lead.deadline else "",
+    )
+    pro_notify(
+        pro=lead.pro, kind=f"lead.{lead.kind}", subject=subject, lead=lead,
+        body=f"{request.description}\n\nContact fee: {lead.fee_amount} {lead.fee_currency} (minor units).",
+        payload={"lead_id": lead.pk, "request_id": request.pk, "kind": lead.kind, "status": lead.status,
+                 "category": request.category.slug, "area": request.area,
+                 "deadline": lead.deadline.isoformat() if lead.deadline else None,
+                 "fee": {"amount": lead.fee_amount, "currency": lead.fee_currency}},
+    )

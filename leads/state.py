@@ -1,0 +1,86 @@
+"""The lead state machine: the one place that says which status changes are legal.
+
+``pending`` → ``accepted`` | ``rejected`` | ``expired`` | ``filled`` | ``withdrawn``; every
+other status is final. A pending lead past its deadline *is* expired on every read path
+(``effective_status``), whether or not the sweep has made it durable yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.utils import timezone
+
+from leads.models import Lead, LeadEvent, LeadStatus
+from marketplace.api.errors import ApplicationError
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    LeadStatus.PENDING: frozenset(
+        {LeadStatus.ACCEPTED, LeadStatus.REJECTED, LeadStatus.EXPIRED, LeadStatus.FILLED, LeadStatus.WITHDRAWN}
+    ),
+    LeadStatus.ACCEPTED: frozenset(),
+    LeadStatus.REJECTED: frozenset(),
+    LeadStatus.EXPIRED: frozenset(),
+    LeadStatus.FILLED: frozenset(),
+    LeadStatus.WITHDRAWN: frozenset(),
+}
+
+
+def is_past_deadline(lead: Lead, now: dt.datetime | None = None) -> bool:
+    return lead.deadline is not None and lead.deadline <= (now or timezone.now())
+
+
+def effective_status(lead: Lead, now: dt.datetime | None = None) -> str:
+    if lead.status == LeadStatus.PENDING and is_past_deadline(lead, now):
+        return LeadStatus.EXPIRED
+    return lead.status
+
+
+def effective_status_expression(now: dt.datetime) -> Case:
+    """The same rule as ``effective_status``, for annotating querysets."""
+    return Case(
+        When(Q(status=LeadStatus.PENDING, deadline__isnull=False, deadline__lte=now), then=Value(LeadStatus.EXPIRED)),
+        default=F("status"),
+        output_field=CharField(),
+    )
+
+
+def transition_check(lead: Lead, to_status: str, *, now: dt.datetime | None = None) -> None:
+    """Raise 409 unless ``lead`` (read under lock) may move to ``to_status`` now."""
+    if lead.status == LeadStatus.PENDING and is_past_deadline(lead, now) and to_status != LeadStatus.EXPIRED:
+        raise ApplicationError("lead_expired", "This lead has passed its deadline.", status_code=409)
+    if to_status not in TRANSITIONS[lead.status]:
+        raise ApplicationError(
+            "lead_not_pending", f"This lead is {lead.status}; it can no longer be changed.",
+            status_code=409, extra={"status": lead.status},
+        )
+
+
+def lead_transition(lead: Lead, to_status: str, *, actor=None, note: str = "", now: dt.datetime | None = None,
+                    extra_fields: tuple[str, ...] = ()) -> Lead:
+    """Move one locked lead to ``to_status`` (checked), save it and record the event."""
+    transition_check(lead, to_status, now=now)
+    from_status = lead.status
+    lead.status = to_status
+    lead.save(update_fields=["status", *extra_fields])
+    LeadEvent.objects.create(
+        marketplace_id=lead.marketplace_id, lead=lead, from_status=from_status, to_status=to_status,
+        actor=actor, note=note[:500],
+    )
+    return lead
+
+
+def leads_bulk_transition(lead_ids: list[int], to_status: str, *, note: str) -> int:
+    """Set-based move of pending leads (caller holds them locked) with one event each."""
+    if to_status not in TRANSITIONS[LeadStatus.PENDING]:
+        raise ValueError(f"pending → {to_status} is not a legal transition")
+    if not lead_ids:
+        return 0
+    rows = list(Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.PENDING).values_list("pk", "marketplace_id"))
+    Lead.objects.filter(pk__in=[pk for pk, _ in rows]).update(status=to_status)
+    LeadEvent.objects.bulk_create(
+        LeadEvent(marketplace_id=mid, lead_id=pk, from_status=LeadStatus.PENDING, to_status=to_status, note=note)
+        for pk, mid in rows
+    )
+    return len(rows)
