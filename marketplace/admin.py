@@ -12,6 +12,21 @@ admin.site.site_title = "Lead marketplace admin"
 class PolicyInline(admin.StackedInline):
     model = MarketplacePolicy
     can_delete = False
+    min_num = 1
+    max_num = 1
+
+    # Rights follow the role: staff edit their marketplace's rulebook.
+    def has_view_permission(self, request, obj=None):
+        return is_marketplace_staff(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_marketplace_staff(request)
+
+    def has_add_permission(self, request, obj=None):
+        return is_marketplace_staff(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
     fieldsets = [
         ("Rule families", {"fields": [
             "matched_leads_enabled", "promotion_service_enabled", "response_rate_demotion_enabled",

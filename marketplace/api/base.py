@@ -25,6 +25,17 @@ class MarketplaceAPIView(APIView):
         if request.method in self.idempotent_methods:
             self._idempotency_record = idempotency_claim(request)
 
+    def handle_exception(self, exc):
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            # An unhandled error is no answer to replay: release the key for a retry.
+            record = getattr(self, "_idempotency_record", None)
+            if record is not None:
+                self._idempotency_record = None
+                record.delete()
+            raise
+
     def finalize_response(self, request, response, *args, **kwargs):
         record = getattr(self, "_idempotency_record", None)
         if record is not None:

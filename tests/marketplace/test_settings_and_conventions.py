@@ -1,0 +1,100 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "x" * 60 + "-production-secret-for-the-deploy-check",
+    "ALLOWED_HOSTS": "api.example.com",
+    "DATABASE_URL": "postgres://app@db.example.com:5432/app",
+    "REDIS_URL": "redis://cache.example.com:6379/0",
+    "PATH": os.environ["PATH"],
+}
+
+
+def manage(*args, env):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "complaint"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS"),
+        ({"DEBUG": "true"}, "DEBUG must stay off"),
+        ({"DATABASE_URL": None}, "DATABASE_URL"),
+    ],
+)
+def test_production_refuses_to_start_unsafely(override, complaint):
+    env = {k: v for k, v in {**PRODUCTION_ENV, **override}.items() if v is not None}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and complaint in result.stderr
+
+
+def test_the_default_environment_is_production_so_nothing_unsafe_happens_by_accident():
+    env = {"PATH": os.environ["PATH"]}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_schema_and_docs_are_served(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/auth/register/" in paths and "/api/v1/me/" in paths
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_schema_generates_without_warnings():
+    env = {**os.environ, "DJANGO_ENV": "development"}
+    result = manage("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_cache(client):
+    response = client.get("/health/?format=json")
+    assert response.status_code == 200
+    assert all(value == "OK" for value in response.json().values())
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_are_json_404(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+
+
+@pytest.mark.django_db
+def test_a_wrong_method_is_405_in_the_error_shape(api_client, marketplace):
+    response = api_client(marketplace, UserFactory(marketplace=marketplace)).delete("/api/v1/me/")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.django_db
+def test_login_attempts_are_throttled(api_client, marketplace, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "3/min"},
+    }
+    client = api_client(marketplace)
+    codes = [client.post("/api/v1/auth/token/", {"email": "a@b.test", "password": "x"}).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    throttled = client.post("/api/v1/auth/token/", {"email": "a@b.test", "password": "x"})
+    assert throttled.json()["error"]["code"] == "throttled"
+    assert "Retry-After" in throttled
