@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.idempotency_keys_prune",
         "schedule": crontab(minute=17),
     },
+    "pros-star-scores-recompute": {
+        "task": "pros.tasks.star_scores_recompute_nightly",
+        "schedule": crontab(hour=3, minute=41),
+    },
     "ranking-pro-stats-rollup": {
         "task": "ranking.tasks.pro_stats_rollup_all",
         "schedule": crontab(minute=23),

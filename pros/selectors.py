@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from marketplace.api.errors import ApplicationError
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
@@ -41,7 +41,9 @@ def _policy(marketplace: Marketplace) -> MarketplacePolicy:
 
 
 def category_list(*, marketplace: Marketplace) -> QuerySet[Category]:
-    return Category.objects.filter(marketplace=marketplace, is_active=True).order_by("parent_id", "name", "pk")
+    return Category.objects.filter(marketplace=marketplace, is_active=True).order_by(
+        F("parent_id").asc(nulls_first=True), "name", "pk"
+    )
 
 
 def category_resolve(*, marketplace: Marketplace, value: object, field: str = "category") -> Category:
@@ -91,7 +93,11 @@ def _serving_services(
 
 
 def pro_public_list(
-    *, marketplace: Marketplace, category: Category | None = None, area: str | None = None
+    *,
+    marketplace: Marketplace,
+    category: Category | None = None,
+    area: str | None = None,
+    queryset: QuerySet[Pro] | None = None,
 ) -> QuerySet[Pro]:
     """Pros a homeowner may find: not suspended, not paused, with an active service in the
     category (or a subcategory) serving the area. Best rank first, then Star Score, review
@@ -103,19 +109,21 @@ def pro_public_list(
     )
     if category_ids is not None:
         instant_quote = instant_quote.filter(category_id__in=category_ids)
+    base = Pro.objects.all() if queryset is None else queryset
     return (
-        Pro.objects.filter(marketplace=marketplace, suspended=False, paused=False)
+        base.filter(marketplace=marketplace, suspended=False, paused=False)
         .filter(Exists(serving))
         .annotate(has_instant_quote=Exists(instant_quote))
         .order_by("-rank_score", "-star_score", "-review_count", "pk")
     )
 
 
-def pro_public_detail_queryset(*, marketplace: Marketplace) -> QuerySet[Pro]:
+def pro_public_detail_queryset(*, marketplace: Marketplace, queryset: QuerySet[Pro] | None = None) -> QuerySet[Pro]:
     """Publicly visible pros (suspended ones never are), with what the profile shows."""
     services = Service.objects.filter(is_active=True).select_related("category").order_by("category__name", "pk")
+    base = Pro.objects.all() if queryset is None else queryset
     return (
-        Pro.objects.filter(marketplace=marketplace, suspended=False)
+        base.filter(marketplace=marketplace, suspended=False)
         .annotate(
             has_instant_quote=Exists(Service.objects.filter(pro=OuterRef("pk"), is_active=True, promotion_enabled=True))
         )

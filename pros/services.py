@@ -1,14 +1,38 @@
+"""Writes of the pros app: profiles and areas, services, staff changes, reviews, Star Score."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from marketplace.models import Marketplace
-from pros.models import Pro
+from marketplace.api.errors import ApplicationError
+from marketplace.models import Marketplace, MembershipTier, User
+from marketplace.postal import InvalidPostalCode, area_code_for, normalise_area
+from pros.models import Category, Pro, ProArea, Review, Service
+from pros.star_score import star_score
+
+logger = structlog.get_logger(__name__)
+
+MAX_AREAS = 200
+MAX_LEAD_TIME_DAYS = 365
+
+
+def _invalid(field: str, message: str, code: str = "invalid") -> ApplicationError:
+    return ApplicationError(code, "The request has invalid fields.", fields={field: [message]})
 
 
 def _unique_slug(*, marketplace: Marketplace, name: str) -> str:
     base = slugify(name)[:150] or "pro"
-    taken = set(
-        Pro.objects.filter(marketplace=marketplace, slug__startswith=base).values_list("slug", flat=True)
-    )
+    taken = set(Pro.objects.filter(marketplace=marketplace, slug__startswith=base).values_list("slug", flat=True))
     if base not in taken:
         return base
     suffix = 2
@@ -19,3 +43,393 @@ def _unique_slug(*, marketplace: Marketplace, name: str) -> str:
 
 def pro_create(*, marketplace: Marketplace, name: str) -> Pro:
     return Pro.objects.create(marketplace=marketplace, name=name, slug=_unique_slug(marketplace=marketplace, name=name))
+
+
+# --- areas and completeness --------------------------------------------------------------
+
+
+def _area_of(*, marketplace: Marketplace, raw: str, field: str) -> str:
+    try:
+        return normalise_area(marketplace.postal_scheme, raw)
+    except InvalidPostalCode as exc:
+        error = exc
+    try:
+        return area_code_for(marketplace.postal_scheme, raw)
+    except InvalidPostalCode:
+        raise ApplicationError(
+            "invalid_area", f"{raw!r} is not an area code here. {error}", fields={field: [f"{raw!r}: {error}"]}
+        ) from None
+
+
+def areas_normalise(*, marketplace: Marketplace, areas: Iterable[str], field: str = "areas") -> list[str]:
+    """Validate and normalise area codes through the marketplace's postal scheme; dedupe, sort.
+
+    A full postal code is accepted too and reduced to its area (``M5V 3L9`` → ``M5V``).
+    """
+    normalised: set[str] = set()
+    for raw in areas:
+        normalised.add(_area_of(marketplace=marketplace, raw=str(raw), field=field))
+    if len(normalised) > MAX_AREAS:
+        raise _invalid(field, f"At most {MAX_AREAS} areas.")
+    return sorted(normalised)
+
+
+def pro_areas_set(*, pro: Pro, areas: Iterable[str]) -> list[str]:
+    """Replace the pro's service areas (one ProArea row each) with ``areas``."""
+    wanted = areas_normalise(marketplace=pro.marketplace, areas=areas)
+    with transaction.atomic():
+        ProArea.objects.filter(pro=pro).exclude(area__in=wanted).delete()
+        ProArea.objects.bulk_create(
+            [ProArea(marketplace_id=pro.marketplace_id, pro=pro, area=area) for area in wanted],
+            ignore_conflicts=True,
+        )
+    return wanted
+
+
+COMPLETENESS_PARTS: tuple[tuple[str, int], ...] = (
+    ("description", 20),
+    ("phone", 15),
+    ("website", 10),
+    ("photos", 15),
+    ("areas", 20),
+    ("services", 20),
+)
+
+
+def pro_completeness(*, pro: Pro) -> tuple[int, list[str]]:
+    """(0-100, what is missing): each filled part of the profile adds its weight."""
+    filled = {
+        "description": len(pro.description.strip()) >= 40,
+        "phone": bool(pro.phone.strip()),
+        "website": bool(pro.website.strip()),
+        "photos": bool(pro.photos),
+        "areas": ProArea.objects.filter(pro=pro).exists(),
+        "services": Service.objects.filter(pro=pro, is_active=True).exists(),
+    }
+    score = sum(weight for part, weight in COMPLETENESS_PARTS if filled[part])
+    missing = [part for part, _ in COMPLETENESS_PARTS if not filled[part]]
+    return score, missing
+
+
+def pro_completeness_refresh(*, pro: Pro) -> int:
+    score, _ = pro_completeness(pro=pro)
+    if score != pro.completeness:
+        Pro.objects.filter(pk=pro.pk).update(completeness=score, updated_at=timezone.now())
+        pro.completeness = score
+    return score
+
+
+# --- profile -----------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("name", "description", "phone", "website", "photos", "paused", "weekly_spend_cap", "webhook_url")
+
+
+def _check_http_url(field: str, value: str) -> None:
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise _invalid(field, "Must be an http or https URL.")
+
+
+@transaction.atomic
+def pro_profile_update(*, pro: Pro, actor: User, changes: dict[str, Any]) -> Pro:
+    """Apply a pro's own profile edit. ``areas`` replaces the service areas."""
+    pro = Pro.objects.select_for_update().get(pk=pro.pk)
+    for field in ("website", "webhook_url"):
+        if field in changes:
+            _check_http_url(field, changes[field] or "")
+    for photo in changes.get("photos") or []:
+        _check_http_url("photos", photo)
+    cap = changes.get("weekly_spend_cap", pro.weekly_spend_cap)
+    if cap is not None and cap < 0:
+        raise _invalid("weekly_spend_cap", "Must be zero or more.")
+    for field in PROFILE_FIELDS:
+        if field in changes:
+            setattr(pro, field, changes[field] if changes[field] is not None or field == "weekly_spend_cap" else "")
+    if "webhook_url" in changes:
+        if not pro.webhook_url:
+            pro.webhook_secret = ""
+        elif not pro.webhook_secret:
+            pro.webhook_secret = secrets.token_hex(32)
+    pro.save()
+    if "areas" in changes:
+        pro_areas_set(pro=pro, areas=changes["areas"])
+    pro_completeness_refresh(pro=pro)
+    logger.info("pro_profile_updated", pro_id=pro.pk, actor_id=actor.pk, fields=sorted(changes))
+    return pro
+
+
+@transaction.atomic
+def pro_webhook_secret_rotate(*, pro: Pro, actor: User) -> str:
+    if not pro.webhook_url:
+        raise ApplicationError("no_webhook_url", "Set a webhook URL first.", status_code=409)
+    pro.webhook_secret = secrets.token_hex(32)
+    pro.save(update_fields=["webhook_secret", "updated_at"])
+    return pro.webhook_secret
+
+
+@transaction.atomic
+def pro_staff_update(
+    *,
+    pro: Pro,
+    actor: User,
+    tier: str | None = None,
+    paused: bool | None = None,
+    suspended: bool | None = None,
+) -> Pro:
+    """Staff change a pro's membership tier, pause or suspension."""
+    pro = Pro.objects.select_for_update().get(pk=pro.pk)
+    changed = []
+    if tier is not None:
+        if tier not in MembershipTier.values:
+            raise _invalid("tier", f"Must be one of {', '.join(MembershipTier.values)}.")
+        pro.tier = tier
+        changed.append("tier")
+    if paused is not None:
+        pro.paused = paused
+        changed.append("paused")
+    if suspended is not None:
+        pro.suspended = suspended
+        changed.append("suspended")
+    if changed:
+        pro.save(update_fields=[*changed, "updated_at"])
+        logger.info(
+            "pro_staff_updated", pro_id=pro.pk, actor_id=actor.pk, **{field: getattr(pro, field) for field in changed}
+        )
+    return pro
+
+
+# --- services ----------------------------------------------------------------------------
+
+SERVICE_FIELDS = (
+    "category",
+    "title",
+    "description",
+    "price_min",
+    "price_max",
+    "promotion_enabled",
+    "condition_areas",
+    "condition_budget_min",
+    "condition_budget_max",
+    "condition_lead_time_days",
+    "condition_attributes",
+    "auto_quote_price_min",
+    "auto_quote_price_max",
+    "auto_quote_message",
+    "is_active",
+)
+
+
+def _check_range(service: Service, low: str, high: str, field: str) -> None:
+    low_value, high_value = getattr(service, low), getattr(service, high)
+    for name, value in ((low, low_value), (high, high_value)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise _invalid(name, "Must be a whole number of minor units, zero or more.")
+    if low_value is not None and high_value is not None and low_value > high_value:
+        raise ApplicationError(
+            "range_not_ordered",
+            f"The {field} minimum is above its maximum.",
+            fields={field: ["Minimum above maximum."]},
+        )
+
+
+def _check_attributes(service: Service) -> None:
+    attributes = service.condition_attributes
+    if not isinstance(attributes, dict):
+        raise _invalid("conditions.attributes", "Must map a question key to its allowed answers.")
+    questions = {q.get("key"): q for q in (service.category.questions or []) if isinstance(q, dict)}
+    for key, allowed in attributes.items():
+        if not isinstance(allowed, list) or not allowed or not all(isinstance(v, str) for v in allowed):
+            raise _invalid("conditions.attributes", f"{key!r}: give a non-empty list of allowed answers.")
+        if questions and key not in questions:
+            raise _invalid("conditions.attributes", f"{key!r} is not a question of this category.")
+        choices = questions.get(key, {}).get("choices") if questions else None
+        if choices:
+            unknown = [value for value in allowed if value not in [str(c) for c in choices]]
+            if unknown:
+                raise _invalid("conditions.attributes", f"{key!r}: {', '.join(unknown)} not among the choices.")
+
+
+def _validate_service(service: Service) -> None:
+    marketplace = service.pro.marketplace
+    if service.category.marketplace_id != service.marketplace_id:
+        raise _invalid("category", "Unknown category.", "unknown_category")
+    _check_range(service, "price_min", "price_max", "price")
+    _check_range(service, "condition_budget_min", "condition_budget_max", "conditions.budget")
+    _check_range(service, "auto_quote_price_min", "auto_quote_price_max", "auto_quote.price")
+    if not 0 <= (service.condition_lead_time_days or 0) <= MAX_LEAD_TIME_DAYS:
+        raise _invalid("conditions.lead_time_days", f"Between 0 and {MAX_LEAD_TIME_DAYS} days.")
+    service.condition_areas = areas_normalise(
+        marketplace=marketplace, areas=service.condition_areas or [], field="conditions.areas"
+    )
+    _check_attributes(service)
+    if service.promotion_enabled:
+        policy = getattr(marketplace, "policy", None)
+        if policy is not None and not policy.promotion_service_enabled:
+            raise ApplicationError(
+                "promotion_not_available",
+                "This marketplace has no promotion service.",
+                fields={"promotion_enabled": ["Not available in this marketplace."]},
+            )
+        has_price = service.auto_quote_price_min is not None or service.auto_quote_price_max is not None
+        if not has_price or not service.auto_quote_message.strip():
+            raise ApplicationError(
+                "auto_quote_required",
+                "A promotion service needs an auto-quote: a price or range and a message.",
+                fields={"auto_quote": ["A price (or range) and a message are required with promotion on."]},
+            )
+
+
+def _service_save(service: Service) -> Service:
+    _validate_service(service)
+    try:
+        with transaction.atomic():
+            service.save()
+    except IntegrityError:
+        raise ApplicationError(
+            "service_exists",
+            "You already offer a service in this category; edit it instead.",
+            status_code=409,
+            fields={"category": ["Already one service in this category."]},
+        ) from None
+    return service
+
+
+@transaction.atomic
+def service_create(*, pro: Pro, actor: User, data: dict[str, Any]) -> Service:
+    service = Service(marketplace_id=pro.marketplace_id, pro=pro)
+    for field, value in data.items():
+        if field in SERVICE_FIELDS:
+            setattr(service, field, value)
+    _service_save(service)
+    pro_completeness_refresh(pro=pro)
+    return service
+
+
+@transaction.atomic
+def service_update(*, service: Service, actor: User, data: dict[str, Any]) -> Service:
+    service = Service.objects.select_for_update().select_related("pro__marketplace", "category").get(pk=service.pk)
+    for field, value in data.items():
+        if field in SERVICE_FIELDS:
+            setattr(service, field, value)
+    _service_save(service)
+    pro_completeness_refresh(pro=service.pro)
+    return service
+
+
+@transaction.atomic
+def service_delete(*, service: Service, actor: User) -> None:
+    pro = service.pro
+    service.delete()
+    pro_completeness_refresh(pro=pro)
+
+
+# --- categories (staff and demo) -----------------------------------------------------------
+
+
+def category_ensure(
+    *,
+    marketplace: Marketplace,
+    slug: str,
+    name: str,
+    parent: Category | None = None,
+    questions: list[dict] | None = None,
+    fees: dict[str, int | None] | None = None,
+) -> Category:
+    """Create the category if its slug is new here; an existing one is left as staff edited it."""
+    defaults: dict[str, Any] = {"name": name, "parent": parent, "questions": questions or []}
+    defaults.update({f"fee_{kind}": amount for kind, amount in (fees or {}).items()})
+    category, _ = Category.objects.get_or_create(marketplace=marketplace, slug=slug, defaults=defaults)
+    return category
+
+
+# --- reviews and Star Score --------------------------------------------------------------
+
+
+def _eligible_lead_ids(*, homeowner: User, pro: Pro):
+    from leads.models import Lead, LeadStatus
+
+    return Lead.objects.filter(
+        marketplace_id=pro.marketplace_id,
+        pro=pro,
+        request__homeowner=homeowner,
+        status=LeadStatus.ACCEPTED,
+    ).order_by("created_at", "pk")
+
+
+@transaction.atomic
+def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") -> Review:
+    """A homeowner reviews a pro it connected with: one review per accepted lead.
+
+    Raises 403 ``no_connection`` without an accepted lead of this homeowner's request with this
+    pro, 409 ``already_reviewed`` when every such lead has its review.
+    """
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise _invalid("rating", "A whole number from 1 to 5.")
+    if homeowner.marketplace_id != pro.marketplace_id or pro.suspended:
+        raise ApplicationError("not_found", "Not found.", status_code=404)
+    leads = _eligible_lead_ids(homeowner=homeowner, pro=pro)
+    lead = leads.filter(review__isnull=True).select_for_update(of=("self",)).first()
+    if lead is None:
+        if leads.exists():
+            raise ApplicationError(
+                "already_reviewed", "You have already reviewed this pro for each job it took.", status_code=409
+            )
+        raise ApplicationError(
+            "no_connection", "You can review a pro only after it has taken one of your requests.", status_code=403
+        )
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                marketplace_id=pro.marketplace_id,
+                pro=pro,
+                homeowner=homeowner,
+                lead=lead,
+                rating=rating,
+                comment=comment,
+            )
+    except IntegrityError:  # a concurrent review of the same lead won the race
+        raise ApplicationError("already_reviewed", "This job has already been reviewed.", status_code=409) from None
+    star_scores_recompute(pro_ids=[pro.pk])
+    return review
+
+
+def star_scores_recompute(*, pro_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
+    """Recompute Star Score and review count for these pros; returns how many rows changed."""
+    now = now or timezone.now()
+    ids = list(pro_ids)
+    if not ids:
+        return 0
+    by_pro: dict[int, list[tuple[int, datetime.datetime]]] = defaultdict(list)
+    for pro_id, rating, created_at in Review.objects.filter(pro_id__in=ids).values_list(
+        "pro_id", "rating", "created_at"
+    ):
+        by_pro[pro_id].append((rating, created_at))
+    changed = []
+    for pro in Pro.objects.filter(pk__in=ids).only("pk", "star_score", "review_count"):
+        reviews = by_pro.get(pro.pk, [])
+        score, count = star_score(reviews, now=now), len(reviews)
+        if (score, count) != (pro.star_score, pro.review_count):
+            pro.star_score, pro.review_count = score, count
+            changed.append(pro)
+    Pro.objects.bulk_update(changed, ["star_score", "review_count"], batch_size=_batch_size())
+    return len(changed)
+
+
+def star_scores_recompute_all(*, now: datetime.datetime | None = None) -> int:
+    """Nightly: re-apply the recency decay to every pro with reviews (or a stale score), in batches."""
+    now = now or timezone.now()
+    batch = _batch_size()
+    candidates = (
+        Pro.objects.filter(review_count__gt=0)
+        .values_list("pk", flat=True)
+        .union(Review.objects.values_list("pro_id", flat=True))
+    )
+    ids = sorted(candidates)
+    changed = 0
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            changed += star_scores_recompute(pro_ids=ids[start : start + batch], now=now)
+    return changed
+
+
+def _batch_size() -> int:
+    return int(getattr(settings, "CELERY_BATCH_SIZE", 1000))

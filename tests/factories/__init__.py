@@ -9,7 +9,7 @@ from .billing import ChargeFactory, PaymentProfileFactory
 from .connections import ClickGateFactory, ConnectionDailyFactory, ConnectionEventFactory
 from .leads import LeadFactory, NotificationFactory, QuoteRequestFactory
 from .marketplace import MarketplaceFactory, UserFactory
-from .pros import CategoryFactory, ProAreaFactory, ProFactory, ServiceFactory
+from .pros import CategoryFactory, ProAreaFactory, ProFactory, ReviewFactory, ServiceFactory
 from .ranking import ProDailySnapshotFactory, ProStandingFactory, RankingPolicyFactory
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "ProFactory",
     "ProStandingFactory",
     "QuoteRequestFactory",
+    "ReviewFactory",
     "RankingPolicyFactory",
     "ServiceFactory",
     "UserFactory",

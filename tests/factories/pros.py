@@ -1,6 +1,6 @@
 import factory
 
-from pros.models import Category, Pro, ProArea, Service
+from pros.models import Category, Pro, ProArea, Review, Service
 from tests.factories.marketplace import MarketplaceFactory
 
 SAME_MARKETPLACE = factory.SelfAttribute("..marketplace")
@@ -41,3 +41,24 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     pro = factory.SubFactory(ProFactory, marketplace=SAME_MARKETPLACE)
     category = factory.SubFactory(CategoryFactory, marketplace=SAME_MARKETPLACE)
     title = factory.Sequence(lambda n: f"Service {n}")
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A review on an accepted lead of the homeowner's request with the pro."""
+
+    class Meta:
+        model = Review
+
+    marketplace = factory.SubFactory(MarketplaceFactory)
+    pro = factory.SubFactory(ProFactory, marketplace=SAME_MARKETPLACE)
+    homeowner = factory.SubFactory(
+        "tests.factories.marketplace.UserFactory", marketplace=SAME_MARKETPLACE, role="homeowner"
+    )
+    lead = factory.SubFactory(
+        "tests.factories.leads.LeadFactory",
+        marketplace=SAME_MARKETPLACE,
+        pro=factory.SelfAttribute("..pro"),
+        request__homeowner=factory.SelfAttribute("...homeowner"),
+        status="accepted",
+    )
+    rating = 5

@@ -1,0 +1,152 @@
+"""Admin for categories, pros (with areas and services inline), services and reviews.
+
+Staff see and change only their marketplace's rows (TenantAdmin). Derived figures (Star
+Score, review count, completeness, rank) are read-only; reviews are read-only evidence that
+staff may remove (the Star Score is then recomputed).
+"""
+
+from django.contrib import admin, messages
+from django.db import transaction
+
+from marketplace.admin_base import TenantAdmin, admin_marketplace_id
+from marketplace.models import MembershipTier
+from pros.models import Category, Pro, ProArea, Review, Service
+from pros.services import pro_completeness_refresh, star_scores_recompute
+
+DERIVED_PRO_FIELDS = (
+    "star_score",
+    "review_count",
+    "completeness",
+    "response_rate",
+    "median_response_seconds",
+    "demoted",
+    "demoted_since",
+    "rank_score",
+    "last_active_at",
+    "created_at",
+    "updated_at",
+)
+
+
+class TenantInline(admin.TabularInline):
+    """Inline rows of a tenant parent; the parent admin stamps its marketplace on them."""
+
+    extra = 0
+    exclude = ("marketplace",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        marketplace_id = admin_marketplace_id(request)
+        related = db_field.related_model
+        if marketplace_id is not None and any(f.name == "marketplace" for f in related._meta.concrete_fields):
+            kwargs["queryset"] = related._default_manager.filter(marketplace_id=marketplace_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ProAreaInline(TenantInline):
+    model = ProArea
+    fields = ("area",)
+
+
+class ServiceInline(TenantInline):
+    model = Service
+    fields = ("category", "title", "promotion_enabled", "is_active", "price_min", "price_max")
+    show_change_link = True
+
+
+class SubcategoryInline(TenantInline):
+    model = Category
+    fk_name = "parent"
+    fields = ("slug", "name", "fee_new", "fee_matched", "fee_promotion", "is_active")
+    verbose_name_plural = "subcategories"
+
+
+class InlineMarketplaceMixin:
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            instance.marketplace_id = form.instance.marketplace_id
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+@admin.register(Category)
+class CategoryAdmin(InlineMarketplaceMixin, TenantAdmin):
+    list_display = ("name", "slug", "parent", "fee_new", "fee_matched", "fee_promotion", "is_active")
+    list_filter = ("is_active", ("parent", admin.EmptyFieldListFilter))
+    list_editable = ("is_active",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [SubcategoryInline]
+
+
+@admin.register(Pro)
+class ProAdmin(InlineMarketplaceMixin, TenantAdmin):
+    list_display = ("name", "tier", "star_score", "review_count", "completeness", "paused", "suspended", "demoted")
+    list_filter = ("tier", "paused", "suspended", "demoted")
+    list_editable = ("tier", "paused", "suspended")
+    search_fields = ("name", "slug", "phone", "website", "areas__area")
+    readonly_fields = (*DERIVED_PRO_FIELDS, "webhook_secret")
+    inlines = [ProAreaInline, ServiceInline]
+    actions = ["make_brand_builder", "make_basic", "recompute_scores"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+    @admin.action(description="Set tier: Brand Builder")
+    def make_brand_builder(self, request, queryset):
+        queryset.update(tier=MembershipTier.BRAND_BUILDER)
+
+    @admin.action(description="Set tier: Basic")
+    def make_basic(self, request, queryset):
+        queryset.update(tier=MembershipTier.BASIC)
+
+    @admin.action(description="Recompute Star Score and completeness")
+    def recompute_scores(self, request, queryset):
+        pros = list(queryset)
+        star_scores_recompute(pro_ids=[pro.pk for pro in pros])
+        for pro in pros:
+            pro_completeness_refresh(pro=pro)
+        self.message_user(request, f"Recomputed {len(pros)} pros.", messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        pro_completeness_refresh(pro=form.instance)
+
+
+@admin.register(Service)
+class ServiceAdmin(TenantAdmin):
+    list_display = ("title", "pro", "category", "promotion_enabled", "is_active", "price_min", "price_max")
+    list_filter = ("promotion_enabled", "is_active", "category")
+    list_editable = ("is_active",)
+    search_fields = ("title", "pro__name", "category__name")
+    list_select_related = ("pro", "category")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Review)
+class ReviewAdmin(TenantAdmin):
+    list_display = ("pro", "rating", "homeowner", "created_at")
+    list_filter = ("rating",)
+    search_fields = ("pro__name", "homeowner__email", "comment")
+    list_select_related = ("pro", "homeowner")
+    readonly_fields = ("pro", "homeowner", "lead", "rating", "comment", "created_at")
+    staff_can_add = False
+    staff_can_delete = True
+
+    def has_add_permission(self, request):
+        return False
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            pro_id = obj.pro_id
+            super().delete_model(request, obj)
+            star_scores_recompute(pro_ids=[pro_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            pro_ids = list(queryset.values_list("pro_id", flat=True).distinct())
+            super().delete_queryset(request, queryset)
+            star_scores_recompute(pro_ids=pro_ids)

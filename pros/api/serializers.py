@@ -1,0 +1,431 @@
+"""Input and output shapes of the pros API. Server-owned fields are never writable."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from marketplace.api.errors import ApplicationError
+from marketplace.models import MembershipTier
+from pros.models import Category, Pro, Review, Service
+from pros.selectors import category_resolve, shows_contact
+from pros.services import COMPLETENESS_PARTS, pro_completeness
+
+# --- shared pieces -------------------------------------------------------------------------
+
+
+class MoneyOutput(serializers.Serializer):
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+def money(amount: int | None, currency: str) -> dict | None:
+    return None if amount is None else {"amount": int(amount), "currency": currency}
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MoneyInputField(serializers.Field):
+    """An amount in minor units: a bare integer, or ``{"amount": int, "currency": <ours>}``."""
+
+    default_error_messages = {
+        "invalid": "Give a whole number of minor units, or an object with amount and currency.",
+        "currency": "Amounts here are in {currency}.",
+    }
+
+    def to_internal_value(self, data):
+        currency = self.context["marketplace"].currency
+        if isinstance(data, dict):
+            if data.get("currency", currency) != currency:
+                self.fail("currency", currency=currency)
+            data = data.get("amount")
+        if isinstance(data, bool) or not isinstance(data, int) or data < 0:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: no strings, floats or booleans (amounts are exact minor units)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _amount_field(**kwargs) -> serializers.IntegerField:
+    return StrictIntegerField(min_value=0, max_value=10**15, allow_null=True, required=False, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CategoryRefField(serializers.Field):
+    """A category of the request's marketplace by id or slug (400 naming the field when unknown)."""
+
+    def to_internal_value(self, data):
+        try:
+            return category_resolve(marketplace=self.context["marketplace"], value=data, field=self.field_name)
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.fields[self.field_name]) from None
+
+    def to_representation(self, value):
+        return value.pk
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+class CategoryOutput(serializers.ModelSerializer):
+    questions = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "slug", "name", "parent", "questions"]
+        read_only_fields = fields
+
+
+# --- public pro payloads -------------------------------------------------------------------
+
+
+class PublicProBase(serializers.ModelSerializer):
+    badges = serializers.SerializerMethodField()
+    has_phone = serializers.SerializerMethodField()
+    has_website = serializers.SerializerMethodField()
+    phone_url = serializers.SerializerMethodField()
+    website_url = serializers.SerializerMethodField()
+
+    def _shows_contact(self, pro: Pro) -> bool:
+        return shows_contact(pro=pro, policy=self.context["marketplace"].policy)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_badges(self, pro: Pro) -> list[str]:
+        policy = self.context["marketplace"].policy
+        badges = []
+        if pro.tier == MembershipTier.BRAND_BUILDER:
+            badges.append("brand_builder")
+        if pro.review_count and pro.star_score >= policy.star_score_threshold:
+            badges.append("top_rated")
+        if policy.promotion_service_enabled and getattr(pro, "has_instant_quote", False):
+            badges.append("instant_quote")
+        return badges
+
+    def get_has_phone(self, pro: Pro) -> bool:
+        return bool(pro.phone) and self._shows_contact(pro)
+
+    def get_has_website(self, pro: Pro) -> bool:
+        return bool(pro.website) and self._shows_contact(pro)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_phone_url(self, pro: Pro) -> str | None:
+        return f"/api/v1/pros/{pro.pk}/phone/" if self.get_has_phone(pro) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_website_url(self, pro: Pro) -> str | None:
+        return f"/api/v1/pros/{pro.pk}/website/" if self.get_has_website(pro) else None
+
+
+PUBLIC_PRO_FIELDS = [
+    "id",
+    "name",
+    "slug",
+    "description",
+    "photos",
+    "tier",
+    "star_score",
+    "review_count",
+    "rank_score",
+    "badges",
+    "has_phone",
+    "has_website",
+    "phone_url",
+    "website_url",
+]
+
+
+class PublicProListOutput(PublicProBase):
+    class Meta:
+        model = Pro
+        fields = PUBLIC_PRO_FIELDS
+        read_only_fields = fields
+
+
+class ConditionsOutput(serializers.Serializer):
+    areas = serializers.ListField(child=serializers.CharField())
+    budget_min = serializers.IntegerField(allow_null=True)
+    budget_max = serializers.IntegerField(allow_null=True)
+    lead_time_days = serializers.IntegerField()
+    attributes = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class AutoQuoteOutput(serializers.Serializer):
+    price_min = serializers.IntegerField(allow_null=True)
+    price_max = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ServiceOutput(serializers.ModelSerializer):
+    category = serializers.IntegerField(source="category_id")
+    category_slug = serializers.CharField(source="category.slug")
+    conditions = serializers.SerializerMethodField()
+    auto_quote = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "category",
+            "category_slug",
+            "title",
+            "description",
+            "price_min",
+            "price_max",
+            "promotion_enabled",
+            "conditions",
+            "auto_quote",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ConditionsOutput)
+    def get_conditions(self, service: Service) -> dict:
+        return {
+            "areas": list(service.condition_areas or []),
+            "budget_min": service.condition_budget_min,
+            "budget_max": service.condition_budget_max,
+            "lead_time_days": service.condition_lead_time_days,
+            "attributes": dict(service.condition_attributes or {}),
+        }
+
+    @extend_schema_field(AutoQuoteOutput(allow_null=True))
+    def get_auto_quote(self, service: Service) -> dict | None:
+        if (
+            service.auto_quote_price_min is None
+            and service.auto_quote_price_max is None
+            and not service.auto_quote_message
+        ):
+            return None
+        return {
+            "price_min": service.auto_quote_price_min,
+            "price_max": service.auto_quote_price_max,
+            "message": service.auto_quote_message,
+        }
+
+
+class PublicServiceOutput(ServiceOutput):
+    """What a homeowner sees of a service: the offer and its areas, not the pro's filters."""
+
+    class Meta(ServiceOutput.Meta):
+        fields = [
+            "id",
+            "category",
+            "category_slug",
+            "title",
+            "description",
+            "price_min",
+            "price_max",
+            "promotion_enabled",
+        ]
+        read_only_fields = fields
+
+
+class ReviewOutput(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Review
+        fields = ["id", "pro", "rating", "comment", "author", "created_at"]
+        read_only_fields = fields
+
+    def get_author(self, review: Review) -> str:
+        name = (review.homeowner.name or "").strip()
+        if not name:
+            return "A homeowner"
+        first, *rest = name.split()
+        return f"{first} {rest[-1][0]}." if rest else first
+
+
+class PublicProDetailOutput(PublicProBase):
+    areas = serializers.SerializerMethodField()
+    services = PublicServiceOutput(source="public_services", many=True)
+    reviews = serializers.SerializerMethodField()
+    paused = serializers.BooleanField()
+
+    class Meta:
+        model = Pro
+        fields = [*PUBLIC_PRO_FIELDS, "paused", "areas", "services", "reviews"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_areas(self, pro: Pro) -> list[str]:
+        return [row.area for row in pro.area_rows]
+
+    @extend_schema_field(ReviewOutput(many=True))
+    def get_reviews(self, pro: Pro) -> list[dict]:
+        return ReviewOutput(self.context.get("recent_reviews", []), many=True).data
+
+
+# --- the pro's own profile -----------------------------------------------------------------
+
+
+class CompletenessOutput(serializers.Serializer):
+    score = serializers.IntegerField()
+    missing = serializers.ListField(child=serializers.ChoiceField(choices=[p for p, _ in COMPLETENESS_PARTS]))
+    advice = serializers.CharField()
+
+
+class ProProfileOutput(serializers.ModelSerializer):
+    areas = serializers.SerializerMethodField()
+    weekly_spend_cap = serializers.SerializerMethodField()
+    completeness = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pro
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "description",
+            "phone",
+            "website",
+            "photos",
+            "areas",
+            "paused",
+            "suspended",
+            "weekly_spend_cap",
+            "webhook_url",
+            "webhook_secret",
+            "tier",
+            "star_score",
+            "review_count",
+            "completeness",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_areas(self, pro: Pro) -> list[str]:
+        return sorted(pro.areas.values_list("area", flat=True))
+
+    @extend_schema_field(MoneyOutput(allow_null=True))
+    def get_weekly_spend_cap(self, pro: Pro) -> dict | None:
+        return money(pro.weekly_spend_cap, self.context["marketplace"].currency)
+
+    @extend_schema_field(CompletenessOutput)
+    def get_completeness(self, pro: Pro) -> dict:
+        score, missing = pro_completeness(pro=pro)
+        advice = "Your profile is complete." if not missing else "Enrich your profile: add " + ", ".join(missing) + "."
+        return {"score": score, "missing": missing, "advice": advice}
+
+
+class ProProfileInput(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    description = serializers.CharField(max_length=5000, allow_blank=True)
+    phone = serializers.RegexField(r"^\+?[0-9 ()\-.]{6,32}$", max_length=32, allow_blank=True)
+    website = serializers.URLField(max_length=500, allow_blank=True)
+    photos = serializers.ListField(child=serializers.URLField(max_length=500), max_length=20)
+    areas = serializers.ListField(child=serializers.CharField(max_length=16), max_length=200)
+    paused = serializers.BooleanField()
+    weekly_spend_cap = MoneyInputField(allow_null=True)
+    webhook_url = serializers.URLField(max_length=500, allow_blank=True)
+
+
+# --- the pro's services --------------------------------------------------------------------
+
+
+class ConditionsInput(serializers.Serializer):
+    areas = serializers.ListField(child=serializers.CharField(max_length=16), max_length=200, required=False)
+    budget_min = _amount_field()
+    budget_max = _amount_field()
+    lead_time_days = StrictIntegerField(min_value=0, max_value=365, required=False)
+    attributes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=100), min_length=1), required=False
+    )
+
+
+class AutoQuoteInput(serializers.Serializer):
+    price_min = _amount_field()
+    price_max = _amount_field()
+    message = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+
+
+_CONDITION_FIELDS = {
+    "areas": "condition_areas",
+    "budget_min": "condition_budget_min",
+    "budget_max": "condition_budget_max",
+    "lead_time_days": "condition_lead_time_days",
+    "attributes": "condition_attributes",
+}
+_AUTO_QUOTE_FIELDS = {
+    "price_min": "auto_quote_price_min",
+    "price_max": "auto_quote_price_max",
+    "message": "auto_quote_message",
+}
+
+
+class ServiceInput(serializers.Serializer):
+    category = CategoryRefField()
+    title = serializers.CharField(max_length=150)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    price_min = _amount_field()
+    price_max = _amount_field()
+    promotion_enabled = serializers.BooleanField(required=False)
+    conditions = ConditionsInput(required=False)
+    auto_quote = AutoQuoteInput(required=False, allow_null=True)
+    is_active = serializers.BooleanField(required=False)
+
+    def to_model_fields(self) -> dict:
+        """Flatten the nested input to Service field names (only what was sent)."""
+        data = dict(self.validated_data)
+        out = {key: value for key, value in data.items() if key not in ("conditions", "auto_quote")}
+        for key, value in (data.get("conditions") or {}).items():
+            out[_CONDITION_FIELDS[key]] = value
+        if "auto_quote" in data:
+            auto_quote = data["auto_quote"]
+            if auto_quote is None:
+                out.update({"auto_quote_price_min": None, "auto_quote_price_max": None, "auto_quote_message": ""})
+            else:
+                for key, value in auto_quote.items():
+                    out[_AUTO_QUOTE_FIELDS[key]] = value if value is not None or key != "message" else ""
+        return out
+
+
+# --- reviews -------------------------------------------------------------------------------
+
+
+class ReviewInput(serializers.Serializer):
+    pro = StrictIntegerField(min_value=1)
+    rating = StrictIntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=4000, allow_blank=True, required=False, default="")
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+class StaffProOutput(PublicProBase):
+    weekly_spend_cap = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pro
+        fields = [
+            *PUBLIC_PRO_FIELDS,
+            "phone",
+            "website",
+            "paused",
+            "suspended",
+            "completeness",
+            "demoted",
+            "weekly_spend_cap",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneyOutput(allow_null=True))
+    def get_weekly_spend_cap(self, pro: Pro) -> dict | None:
+        return money(pro.weekly_spend_cap, self.context["marketplace"].currency)
+
+
+class StaffProInput(serializers.Serializer):
+    tier = serializers.ChoiceField(choices=MembershipTier.choices, required=False)
+    paused = serializers.BooleanField(required=False)
+    suspended = serializers.BooleanField(required=False)
