@@ -1,0 +1,100 @@
+"""Bad policy values are validation errors; the admin shows ranking columns and recomputes."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from marketplace.models import MarketplacePolicy
+from pros.models import Pro
+from ranking.models import RankingPolicy
+from ranking.services import pro_stats_rollup, ranking_policy_ensure
+from tests.factories import UserFactory
+from tests.ranking.conftest import history
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("response_rate_threshold", Decimal("1.200")),
+        ("response_rate_threshold", Decimal("-0.100")),
+        ("response_window_days", 0),
+        ("demotion_factor", Decimal("1.500")),
+        ("demotion_factor", Decimal("-0.500")),
+    ],
+)
+def test_out_of_range_marketplace_policy_is_a_validation_error(marketplace, field, value):
+    policy = MarketplacePolicy.objects.get(marketplace=marketplace)
+    setattr(policy, field, value)
+    with pytest.raises(ValidationError) as error:
+        policy.full_clean()
+    assert field in error.value.message_dict
+
+
+@pytest.mark.parametrize(("field", "value"), [("weight_star_score", 101), ("review_volume_half", 0)])
+def test_out_of_range_ranking_weights_are_validation_errors(marketplace, field, value):
+    policy = ranking_policy_ensure(marketplace=marketplace)
+    setattr(policy, field, value)
+    with pytest.raises(ValidationError) as error:
+        policy.full_clean()
+    assert field in error.value.message_dict
+
+
+def test_all_zero_weights_are_refused_by_validation_and_by_the_database(marketplace):
+    policy = ranking_policy_ensure(marketplace=marketplace)
+    for name in RankingPolicy.WEIGHT_FIELDS:
+        setattr(policy, name, 0)
+    with pytest.raises(ValidationError):
+        policy.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        policy.save()
+
+
+def test_ranking_policy_is_created_with_defaults_on_demand(marketplace):
+    assert not RankingPolicy.objects.filter(marketplace=marketplace).exists()
+    pro_stats_rollup(marketplace=marketplace)
+    policy = RankingPolicy.objects.get(marketplace=marketplace)
+    assert (policy.weight_star_score, policy.weight_response_rate, policy.weight_total) == (30, 25, 100)
+
+
+@pytest.fixture
+def admin_client(client, demotion_on):
+    staff = UserFactory(marketplace=demotion_on, role="staff")
+    client.force_login(staff)
+    return client
+
+
+def test_admin_pro_ranking_list_shows_rate_demotion_and_rank_with_filters(admin_client, pro_with_history, demotion_on):
+    low = pro_with_history(answered=1, missed=4)
+    pro_with_history(answered=4)
+    pro_stats_rollup(marketplace=demotion_on)
+    page = admin_client.get("/admin/ranking/proranking/?demoted__exact=1")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert low.name in content and "1 / 5" in content
+    below = admin_client.get("/admin/ranking/proranking/?rate=lt75").content.decode()
+    assert low.name in below
+
+
+def test_admin_action_recomputes_the_marketplace_now(admin_client, pro_with_history, demotion_on):
+    pro = pro_with_history(answered=0, missed=5)
+    policy = ranking_policy_ensure(marketplace=demotion_on)
+    response = admin_client.post(
+        "/admin/ranking/rankingpolicy/",
+        {"action": "recompute_now", "_selected_action": [policy.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "recomputed 1 pros from 5 leads" in response.content.decode()
+    assert Pro.objects.get(pk=pro.pk).demoted is True
+
+
+def test_admin_staff_never_sees_another_marketplaces_pros(admin_client, other_marketplace):
+    from tests.factories import ProFactory
+
+    foreign = ProFactory(marketplace=other_marketplace, name="Foreign Plumbing")
+    history(foreign, answered=1)
+    assert "Foreign Plumbing" not in admin_client.get("/admin/ranking/proranking/").content.decode()
