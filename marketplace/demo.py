@@ -31,6 +31,7 @@ DEMO_MARKETPLACES = [
 ]
 
 DEMO_SEEDERS: list[str] = [
+    "leads.demo.seed",
 ]
 
 
