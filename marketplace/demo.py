@@ -31,6 +31,7 @@ DEMO_MARKETPLACES = [
 ]
 
 DEMO_SEEDERS: list[str] = [
+    "pros.demo.seed",
     "leads.demo.seed",
 ]
 

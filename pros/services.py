@@ -418,11 +418,9 @@ def star_scores_recompute_all(*, now: datetime.datetime | None = None) -> int:
     """Nightly: re-apply the recency decay to every pro with reviews (or a stale score), in batches."""
     now = now or timezone.now()
     batch = _batch_size()
-    candidates = (
-        Pro.objects.filter(review_count__gt=0)
-        .values_list("pk", flat=True)
-        .union(Review.objects.values_list("pro_id", flat=True))
-    )
+    stale = Pro.objects.filter(review_count__gt=0).order_by().values_list("pk", flat=True)
+    reviewed = Review.objects.order_by().values_list("pro_id", flat=True)
+    candidates = stale.union(reviewed)
     ids = sorted(candidates)
     changed = 0
     for start in range(0, len(ids), batch):
