@@ -33,6 +33,7 @@ DEMO_MARKETPLACES = [
 DEMO_SEEDERS: list[str] = [
     "pros.demo.seed",
     "leads.demo.seed",
+    "connections.demo.seed",
 ]
 
 
