@@ -34,6 +34,7 @@ DEMO_SEEDERS: list[str] = [
     "pros.demo.seed",
     "leads.demo.seed",
     "connections.demo.seed",
+    "ranking.demo.seed",
 ]
 
 
