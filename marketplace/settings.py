@@ -114,6 +114,14 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Read replica (optional): stats and dashboard reads go to it (marketplace/db_routers.py);
+# unset, everything uses the primary. Tests mirror it onto the test database.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["marketplace.db_routers.ReplicaRouter"]
+
 # --- Redis: cache, throttles, Celery broker ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
