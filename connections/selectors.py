@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from connections.models import ConnectionDaily, ConnectionKind
@@ -78,54 +79,66 @@ def _zero() -> dict[str, int]:
     return dict.fromkeys(KINDS, 0)
 
 
-def _daily_rows(*, marketplace, period: DateRange, pro=None, by_source: bool = False) -> list[dict]:
-    """Rollup rows summed per (day, kind[, source]): at most days x kinds x sources rows."""
-    fields = ["day", "kind", "source"] if by_source else ["day", "kind"]
+def _series_rows(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[tuple[dt.date, str, int]]:
+    """(bucket start, kind, count), grouped in the database: at most buckets x kinds rows."""
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
-    return list(queryset.values(*fields).annotate(n=Sum("count")).order_by())
+    if bucket == Bucket.WEEK:
+        queryset = queryset.annotate(bucket=TruncWeek("day"))
+    elif bucket == Bucket.MONTH:
+        queryset = queryset.annotate(bucket=TruncMonth("day"))
+    else:
+        queryset = queryset.annotate(bucket=F("day"))
+    rows = queryset.values_list("bucket", "kind").annotate(n=Sum("count")).order_by()
+    return [(key.date() if isinstance(key, dt.datetime) else key, kind, n) for key, kind, n in rows]
 
 
-def _series(rows: list[dict], period: DateRange, bucket: str) -> list[dict]:
+def _source_rows(*, marketplace, period: DateRange, pro=None) -> list[tuple[str, str, int]]:
+    """(source, kind, count): the breakdown by source, and summed over sources, the totals."""
+    queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
+    return list(queryset.values_list("source", "kind").annotate(n=Sum("count")).order_by())
+
+
+def _series(rows: list[tuple[dt.date, str, int]], period: DateRange, bucket: str) -> list[dict]:
     by_bucket: dict[dt.date, dict[str, int]] = defaultdict(_zero)
-    for row in rows:
-        by_bucket[bucket_start(row["day"], bucket)][row["kind"]] += row["n"]
+    for key, kind, n in rows:
+        by_bucket[key][kind] += n
     return [
         {"bucket": start, "counts": by_bucket[start], "total": sum(by_bucket[start].values())}
         for start in _bucket_starts(period, bucket)
     ]
 
 
-def _totals(rows: list[dict]) -> dict[str, int]:
+def _totals(rows: list[tuple[str, str, int]]) -> dict[str, int]:
     totals = _zero()
-    for row in rows:
-        totals[row["kind"]] += row["n"]
+    for _source, kind, n in rows:
+        totals[kind] += n
     return totals
 
 
-def _sources(rows: list[dict]) -> list[dict]:
+def _sources(rows: list[tuple[str, str, int]]) -> list[dict]:
     by_source: dict[str, dict[str, int]] = defaultdict(_zero)
-    for row in rows:
-        by_source[row["source"]][row["kind"]] += row["n"]
+    for source, kind, n in rows:
+        by_source[source][kind] += n
     out = [{"source": source, "counts": counts, "total": sum(counts.values())} for source, counts in by_source.items()]
     return sorted(out, key=lambda item: (-item["total"], item["source"]))
 
 
 def connection_series(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[dict]:
     """Counts per bucket (local days; weeks start on Monday) and kind, empty buckets included."""
-    return _series(_daily_rows(marketplace=marketplace, period=period, pro=pro), period, bucket)
+    return _series(_series_rows(marketplace=marketplace, period=period, bucket=bucket, pro=pro), period, bucket)
 
 
 def connection_totals(*, marketplace, period: DateRange, pro=None) -> dict[str, int]:
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
     totals = _zero()
-    for row in queryset.values("kind").annotate(n=Sum("count")).order_by():
-        totals[row["kind"]] = row["n"]
+    for kind, n in queryset.values_list("kind").annotate(n=Sum("count")).order_by():
+        totals[kind] = n
     return totals
 
 
 def connection_sources(*, marketplace, period: DateRange, pro=None) -> list[dict]:
     """Counts by attribution source ("" = none given), biggest first."""
-    return _sources(_daily_rows(marketplace=marketplace, period=period, pro=pro, by_source=True))
+    return _sources(_source_rows(marketplace=marketplace, period=period, pro=pro))
 
 
 def _change(current: int, previous: int) -> dict:
@@ -218,8 +231,8 @@ def _rate(part: int, whole: int) -> str | None:
 def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
     """Everything the dashboard shows, from rollups (and leads for the closed loop)."""
     previous = period.previous()
-    rows = _daily_rows(marketplace=marketplace, period=period, pro=pro, by_source=True)  # one scan
-    totals = _totals(rows)
+    source_rows = _source_rows(marketplace=marketplace, period=period, pro=pro)
+    totals = _totals(source_rows)
     previous_totals = connection_totals(marketplace=marketplace, period=previous, pro=pro)
     change = {kind: _change(totals[kind], previous_totals[kind]) for kind in KINDS}
     change["all"] = _change(sum(totals.values()), sum(previous_totals.values()))
@@ -231,10 +244,10 @@ def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=Non
         "bucket": bucket,
         "previous_start": previous.start,
         "previous_end": previous.end,
-        "series": _series(rows, period, bucket),
+        "series": connection_series(marketplace=marketplace, period=period, bucket=bucket, pro=pro),
         "totals": {**totals, "all": sum(totals.values())},
         "change": change,
-        "sources": _sources(rows),
+        "sources": _sources(source_rows),
         "closed_loop": connection_closed_loop(marketplace=marketplace, period=period, pro=pro, totals=totals),
     }
 
