@@ -75,6 +75,8 @@ class _TrackedContactView(TenantGenericAPIView):
     def record_click(self, pro: Pro) -> None:
         query = AttributionQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
+        if self.request.method != "GET" or self._is_prefetch():
+            return  # HEAD probes and speculative prefetches are not a visitor's click
         connection_click_record(
             marketplace=self.request.marketplace,
             pro=pro,
@@ -84,6 +86,11 @@ class _TrackedContactView(TenantGenericAPIView):
             user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
             **query.attribution(),
         )
+
+    def _is_prefetch(self) -> bool:
+        headers = self.request.headers
+        purpose = f"{headers.get('Sec-Purpose', '')} {headers.get('Purpose', '')} {headers.get('X-Moz', '')}"
+        return "prefetch" in purpose.lower()
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

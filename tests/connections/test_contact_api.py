@@ -191,3 +191,15 @@ def test_safe_http_url_only_passes_absolute_http_urls_with_a_host(text):
 @pytest.mark.parametrize("url", ["https://pro.example.test/home", "http://facebook.com/pro.page?x=1"])
 def test_safe_http_url_keeps_ordinary_websites(url):
     assert safe_http_url(url) == url
+
+
+def test_head_probes_and_prefetches_answer_but_are_not_counted(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+
+    assert client.head(website_url(member_pro), **browser(client)).status_code == 302
+    prefetched = client.get(website_url(member_pro), HTTP_SEC_PURPOSE="prefetch;prerender", **browser(client))
+
+    assert prefetched.status_code == 302
+    assert not ConnectionEvent.objects.exists()
+    assert client.get(website_url(member_pro), **browser(client)).status_code == 302
+    assert ConnectionEvent.objects.count() == 1

@@ -1,11 +1,16 @@
 import datetime as dt
+import itertools
+import uuid
 
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from connections.models import ClickGate, ConnectionEvent, ConnectionKind
 from connections.services import connection_click_record, connection_record, visitor_key_for
+from marketplace.models import MarketplacePolicy
 from tests.connections.conftest import BROWSER_UA
 from tests.factories import LeadFactory, ProFactory, UserFactory
 
@@ -148,3 +153,38 @@ def test_staff_and_the_pros_own_users_are_not_counted(marketplace, member_pro, p
     assert click(homeowner).visitor_key == f"u:{homeowner.pk}"
     assert click(other_pro_user) is not None
     assert ConnectionEvent.objects.count() == 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    window=st.integers(min_value=1, max_value=90),
+    gaps=st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=8),
+)
+def test_clicks_are_counted_exactly_when_a_window_has_passed_since_the_last_counted_one(
+    marketplace, member_pro, window, gaps
+):
+    MarketplacePolicy.objects.filter(marketplace=marketplace).update(click_dedupe_minutes=window)
+    marketplace.refresh_from_db()
+    visitor = f"u:{uuid.uuid4()}"
+    start = timezone.now()
+    expected, last_counted, minute = [], None, 0
+    for gap in gaps:
+        minute += gap
+        counts = last_counted is None or minute - last_counted >= window
+        expected.append(counts)
+        if counts:
+            last_counted = minute
+
+    actual = [
+        connection_record(
+            marketplace=marketplace,
+            pro=member_pro,
+            kind=ConnectionKind.WEBSITE_CLICK,
+            visitor_key=visitor,
+            occurred_at=start + dt.timedelta(minutes=at),
+        )
+        is not None
+        for at in itertools.accumulate(gaps)
+    ]
+
+    assert actual == expected
