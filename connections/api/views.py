@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from connections.api.serializers import (
@@ -82,7 +83,8 @@ class _TrackedContactView(TenantGenericAPIView):
             pro=pro,
             kind=self.kind,
             user=self.request.user,
-            ip=self.request.META.get("REMOTE_ADDR", ""),
+            # The client address as the throttles see it (honours REST_FRAMEWORK["NUM_PROXIES"]).
+            ip=BaseThrottle().get_ident(self.request),
             user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
             **query.attribution(),
         )
