@@ -1,0 +1,103 @@
+"""A small world with one of everything in two marketplaces, and a client per role."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from marketplace.api.authentication import MARKETPLACE_CLAIM
+from tests.factories import (
+    CategoryFactory,
+    LeadFactory,
+    PaymentProfileFactory,
+    ProAreaFactory,
+    QuoteRequestFactory,
+    ServiceFactory,
+    UserFactory,
+)
+from tests.factories.marketplace import PASSWORD
+
+ROLES = ["anonymous", "homeowner", "other_homeowner", "pro", "other_pro", "staff", "foreign_staff"]
+
+
+@dataclass
+class World:
+    marketplace: object
+    other_marketplace: object
+    users: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+
+    def ids(self) -> dict:
+        return {name: obj.pk for name, obj in self.objects.items()}
+
+    def market_of(self, role: str):
+        return self.other_marketplace if role == "foreign_staff" else self.marketplace
+
+
+def _member_pro(marketplace, category, name: str):
+    user = UserFactory(marketplace=marketplace, role="pro", email=f"{name}@pros.test")
+    pro = user.pro
+    pro.tier, pro.star_score, pro.rank_score = "brand_builder", 90, 50.0
+    pro.phone, pro.website = "+1 416 555 0199", f"https://{name}.example.com/"
+    pro.save()
+    ProAreaFactory(marketplace=marketplace, pro=pro, area="M5V")
+    service = ServiceFactory(marketplace=marketplace, pro=pro, category=category, title=f"{name} plumbing")
+    PaymentProfileFactory(marketplace=marketplace, pro=pro, payment_method_token="pm_card_visa")
+    return user, service
+
+
+@pytest.fixture
+def world(marketplace, other_marketplace) -> World:
+    category = CategoryFactory(marketplace=marketplace, slug="plumbing", name="Plumbing")
+    CategoryFactory(marketplace=marketplace, slug="electrical", name="Electrical")
+    CategoryFactory(marketplace=other_marketplace, slug="plumbing", name="水電")
+    pro_user, service = _member_pro(marketplace, category, "pro")
+    other_pro_user, other_service = _member_pro(marketplace, category, "other-pro")
+    homeowner = UserFactory(marketplace=marketplace, role="homeowner", email="owner@home.test")
+    other_homeowner = UserFactory(marketplace=marketplace, role="homeowner", email="other@home.test")
+    staff = UserFactory(marketplace=marketplace, role="staff", email="staff@maple.test")
+    foreign_staff = UserFactory(marketplace=other_marketplace, role="staff", email="staff@formosa.test")
+
+    open_request = QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner, category=category)
+    pending_lead = LeadFactory(marketplace=marketplace, request=open_request, pro=pro_user.pro, fee_amount=2500)
+    answered_request = QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner, category=category,
+                                           description="Retile the bathroom floor.")
+    accepted_lead = LeadFactory(marketplace=marketplace, request=answered_request, pro=pro_user.pro,
+                                status="accepted", fee_amount=0)
+    return World(
+        marketplace=marketplace,
+        other_marketplace=other_marketplace,
+        users={"homeowner": homeowner, "other_homeowner": other_homeowner, "pro": pro_user,
+               "other_pro": other_pro_user, "staff": staff, "foreign_staff": foreign_staff},
+        objects={"category": category, "pro": pro_user.pro, "other_pro": other_pro_user.pro, "service": service,
+                 "other_service": other_service, "request": open_request, "answered_request": answered_request,
+                 "lead": pending_lead, "accepted_lead": accepted_lead},
+    )
+
+
+def access_token(user) -> str:
+    refresh = RefreshToken.for_user(user)
+    refresh[MARKETPLACE_CLAIM] = user.marketplace_id
+    return str(refresh.access_token)
+
+
+def refresh_token(user) -> str:
+    refresh = RefreshToken.for_user(user)
+    refresh[MARKETPLACE_CLAIM] = user.marketplace_id
+    return str(refresh)
+
+
+@pytest.fixture
+def role_client(world, api_client):
+    """role_client(role) → a client of that role; foreign_staff speaks to its own marketplace."""
+
+    def make(role: str):
+        if role == "anonymous":
+            return api_client(world.marketplace)
+        user = world.users[role]
+        return api_client(world.market_of(role), user)
+
+    return make
+
+
+__all__ = ["PASSWORD", "ROLES", "World", "access_token", "refresh_token"]

@@ -1,0 +1,171 @@
+"""Every /api/v1/ route × every role → the status code it must answer.
+
+Broken object level authorisation is covered by construction: each route that names an
+object is tried by its owner, by another user of the same role, by the other roles, and by
+the staff of another marketplace (who asks its own marketplace for this marketplace's ids).
+A route missing from ``MATRIX`` fails ``test_the_matrix_covers_every_api_route`` until added.
+"""
+
+import itertools
+
+import pytest
+from django.urls import get_resolver
+
+from tests.marketplace.test_route_walker import _methods, _view_class, _walk
+from tests.proof.conftest import PASSWORD, ROLES, refresh_token
+
+pytestmark = pytest.mark.django_db
+
+_seq = itertools.count()
+
+
+def _register(world, role):
+    return {"email": f"new-{role}-{next(_seq)}@home.test", "password": "long-enough-pass-42", "name": "New",
+            "role": "homeowner"}
+
+
+def _quote_request(world, role):
+    return {"category": "electrical", "postal_code": "M5V 3L9", "description": "Add two outlets.",
+            "contact": {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"}}
+
+
+def _service(world, role):
+    return {"category": "electrical", "title": f"Rewiring {next(_seq)}"}
+
+
+# Roles, in order:  anon homeowner other_ho  pro  other_pro staff foreign_staff
+PUBLIC = (200,) * 6 + (200,)
+PUBLIC_OBJECT = (200,) * 6 + (404,)
+AUTHENTICATED = (401,) + (200,) * 6
+HOMEOWNERS = (401, 200, 200, 403, 403, 403, 403)
+HOMEOWNER_OBJECT = (401, 200, 404, 403, 403, 403, 403)
+PROS = (401, 403, 403, 200, 200, 403, 403)
+PRO_OBJECT = (401, 403, 403, 200, 404, 403, 403)
+STAFF = (401, 403, 403, 403, 403, 200, 200)
+STAFF_OBJECT = (401, 403, 403, 403, 403, 200, 404)
+
+# (route as in the URLconf, method) → (url template, body or body(world, role), statuses per role)
+MATRIX = {
+    ("api/v1/auth/register/", "post"): ("/api/v1/auth/register/", _register, (201,) * 7),
+    ("api/v1/auth/token/", "post"): (
+        "/api/v1/auth/token/", lambda w, r: {"email": "owner@home.test", "password": PASSWORD},
+        (200,) * 6 + (401,)),  # the homeowner's e-mail is unknown in the other marketplace
+    ("api/v1/auth/token/refresh/", "post"): (
+        "/api/v1/auth/token/refresh/", lambda w, r: {"refresh": refresh_token(w.users["homeowner"])},
+        (200,) * 6 + (401,)),  # a maple token is refused in formosa
+    ("api/v1/me/", "get"): ("/api/v1/me/", None, AUTHENTICATED),
+    ("api/v1/pro/profile/", "get"): ("/api/v1/pro/profile/", None, PROS),
+    ("api/v1/pro/profile/", "patch"): ("/api/v1/pro/profile/", {"description": "Licensed plumbers."}, PROS),
+    ("api/v1/reviews/", "get"): ("/api/v1/reviews/", None, HOMEOWNERS),
+    ("api/v1/reviews/", "post"): (
+        "/api/v1/reviews/", lambda w, r: {"pro": w.objects["pro"].pk, "rating": 5, "comment": "Great."},
+        (401, 201, 403, 403, 403, 403, 403)),  # only a homeowner the pro answered may review it
+    ("api/v1/categories/", "get"): ("/api/v1/categories/", None, PUBLIC),
+    ("api/v1/categories/(?P<pk>[^/.]+)/", "get"): ("/api/v1/categories/{category}/", None, PUBLIC_OBJECT),
+    ("api/v1/pros/", "get"): ("/api/v1/pros/", None, PUBLIC),
+    ("api/v1/pros/(?P<pk>[^/.]+)/", "get"): ("/api/v1/pros/{pro}/", None, PUBLIC_OBJECT),
+    ("api/v1/pros/<int:pk>/phone/", "get"): ("/api/v1/pros/{pro}/phone/", None, PUBLIC_OBJECT),
+    ("api/v1/pros/<int:pk>/website/", "get"): ("/api/v1/pros/{pro}/website/", None, (302,) * 6 + (404,)),
+    ("api/v1/pro/services/", "get"): ("/api/v1/pro/services/", None, PROS),
+    ("api/v1/pro/services/", "post"): ("/api/v1/pro/services/", _service, (401, 403, 403, 201, 201, 403, 403)),
+    ("api/v1/pro/services/(?P<pk>[^/.]+)/", "get"): ("/api/v1/pro/services/{service}/", None, PRO_OBJECT),
+    ("api/v1/pro/services/(?P<pk>[^/.]+)/", "patch"): (
+        "/api/v1/pro/services/{service}/", {"title": "Emergency plumbing"}, PRO_OBJECT),
+    ("api/v1/pro/services/(?P<pk>[^/.]+)/", "delete"): (
+        "/api/v1/pro/services/{service}/", None, (401, 403, 403, 204, 404, 403, 403)),
+    ("api/v1/staff/pros/", "get"): ("/api/v1/staff/pros/", None, STAFF),
+    ("api/v1/staff/pros/(?P<pk>[^/.]+)/", "get"): ("/api/v1/staff/pros/{pro}/", None, STAFF_OBJECT),
+    ("api/v1/staff/pros/(?P<pk>[^/.]+)/", "patch"): ("/api/v1/staff/pros/{pro}/", {"paused": True}, STAFF_OBJECT),
+    ("api/v1/quote-requests/", "get"): ("/api/v1/quote-requests/", None, HOMEOWNERS),
+    ("api/v1/quote-requests/", "post"): ("/api/v1/quote-requests/", _quote_request,
+                                         (401, 201, 201, 403, 403, 403, 403)),
+    ("api/v1/quote-requests/(?P<pk>[^/.]+)/", "get"): ("/api/v1/quote-requests/{request}/", None, HOMEOWNER_OBJECT),
+    ("api/v1/quote-requests/(?P<pk>[^/.]+)/cancel/", "post"): (
+        "/api/v1/quote-requests/{request}/cancel/", None, HOMEOWNER_OBJECT),
+    ("api/v1/quote-requests/(?P<pk>[^/.]+)/hire/", "post"): (
+        "/api/v1/quote-requests/{answered_request}/hire/", lambda w, r: {"pro": w.objects["pro"].pk},
+        HOMEOWNER_OBJECT),
+    ("api/v1/pro/leads/", "get"): ("/api/v1/pro/leads/", None, PROS),
+    ("api/v1/pro/leads/(?P<pk>[^/.]+)/", "get"): ("/api/v1/pro/leads/{lead}/", None, PRO_OBJECT),
+    ("api/v1/pro/leads/(?P<pk>[^/.]+)/accept/", "post"): (
+        "/api/v1/pro/leads/{lead}/accept/", {"message": "Can come Tuesday."}, PRO_OBJECT),
+    ("api/v1/pro/leads/(?P<pk>[^/.]+)/reject/", "post"): (
+        "/api/v1/pro/leads/{lead}/reject/", {"reason": "Too far."}, PRO_OBJECT),
+    ("api/v1/pro/notifications/", "get"): ("/api/v1/pro/notifications/", None, PROS),
+    ("api/v1/pro/billing/payment-method/", "put"): (
+        "/api/v1/pro/billing/payment-method/", {"token": "pm_card_visa"}, PROS),
+    ("api/v1/pro/billing/charges/", "get"): ("/api/v1/pro/billing/charges/", None, PROS),
+    ("api/v1/pro/connections/", "get"): ("/api/v1/pro/connections/", None, PROS),
+    ("api/v1/pro/connections/export.csv", "get"): ("/api/v1/pro/connections/export.csv", None, PROS),
+    ("api/v1/staff/connections/", "get"): ("/api/v1/staff/connections/", None, STAFF),
+    ("api/v1/staff/connections/export.csv", "get"): ("/api/v1/staff/connections/export.csv", None, STAFF),
+    ("api/v1/staff/pros/<int:pk>/connections/", "get"): (
+        "/api/v1/staff/pros/{pro}/connections/", None, STAFF_OBJECT),
+    ("api/v1/staff/pros/<int:pk>/connections/export.csv", "get"): (
+        "/api/v1/staff/pros/{pro}/connections/export.csv", None, STAFF_OBJECT),
+    ("api/v1/pro/stats/", "get"): ("/api/v1/pro/stats/", None, PROS),
+}
+
+
+def api_routes() -> set[tuple[str, str]]:
+    found = set()
+    for route, entry in _walk(get_resolver().url_patterns):
+        if not route.startswith("api/v1/") or "(?P<format>" in route:
+            continue
+        view_class = _view_class(entry)
+        found.update((route, method) for method in _methods(entry, view_class))
+    return found
+
+
+def test_the_matrix_covers_every_api_route():
+    routes = api_routes()
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert (missing, stale) == ([], []), "add new /api/v1/ routes to MATRIX (and drop removed ones)"
+
+
+def test_every_row_names_a_status_for_every_role():
+    assert {len(statuses) for _, _, statuses in MATRIX.values()} == {len(ROLES)}
+
+
+# A mutation succeeds for at most its owner: try everyone else first so the owner's
+# success (a cancel, an accept, a delete) cannot change what the others see.
+ORDER = ["anonymous", "foreign_staff", "other_homeowner", "other_pro", "staff", "homeowner", "pro"]
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX), ids=[f"{m.upper()} {r}" for r, m in sorted(MATRIX)])
+def test_each_role_gets_the_status_the_matrix_names(key, world, role_client):
+    _route, method = key
+    template, body, statuses = MATRIX[key]
+    expected = dict(zip(ROLES, statuses, strict=True))
+    url = template.format(**world.ids())
+    got = {}
+    for role in sorted(ROLES, key=ORDER.index):
+        payload = body(world, role) if callable(body) else body
+        client = role_client(role)
+        response = getattr(client, method)(url, payload, format="json") if payload is not None else \
+            getattr(client, method)(url)
+        got[role] = response.status_code
+    assert got == expected
+
+
+# Lists answer 200 to everyone of the right role: what matters is whose rows are in them.
+LIST_LEAKS = [
+    ("other_homeowner", "/api/v1/quote-requests/", "request"),
+    ("other_pro", "/api/v1/pro/leads/", "lead"),
+    ("other_pro", "/api/v1/pro/services/", "service"),
+    ("foreign_staff", "/api/v1/staff/pros/", "pro"),
+    ("foreign_staff", "/api/v1/pros/", "pro"),
+    ("foreign_staff", "/api/v1/categories/", "category"),
+]
+
+
+@pytest.mark.parametrize(("role", "url", "owned"), LIST_LEAKS, ids=[f"{r} {u}" for r, u, _ in LIST_LEAKS])
+def test_lists_never_show_another_users_or_marketplaces_rows(role, url, owned, world, role_client):
+    response = role_client(role).get(url)
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.json()["results"]}
+    assert world.objects[owned].pk not in ids
+    owner = {"request": "homeowner", "lead": "pro", "service": "pro"}.get(owned, "staff")
+    own_view = role_client(owner).get(url)
+    assert world.objects[owned].pk in {row["id"] for row in own_view.json()["results"]}, "the owner sees it"
