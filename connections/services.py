@@ -29,10 +29,14 @@ from connections.models import (
     ConnectionSettings,
 )
 
+# One statement: the gate upsert moves `counted_at` only when the window has passed (the
+# conflicting row's lock serialises concurrent clicks), and the event is inserted only when
+# the gate returned a row. {source} is either a plain VALUES row or, for a click committed
+# on its own, a row that first sets synchronous_commit off for this statement's transaction.
 _GATED_INSERT_SQL = """
 WITH gate AS (
     INSERT INTO connections_clickgate (marketplace_id, pro_id, kind, visitor_key, counted_at)
-    VALUES (%(marketplace_id)s, %(pro_id)s, %(kind)s, %(visitor_key)s, %(occurred_at)s)
+    {source}
     ON CONFLICT (pro_id, kind, visitor_key) DO UPDATE SET counted_at = EXCLUDED.counted_at
     WHERE connections_clickgate.counted_at <= EXCLUDED.counted_at - (%(window)s * INTERVAL '1 minute')
     RETURNING 1
@@ -44,6 +48,13 @@ SELECT %(marketplace_id)s, %(pro_id)s, %(kind)s, NULL, %(occurred_at)s,
 FROM gate
 RETURNING id
 """
+_GATE_ROW = "VALUES (%(marketplace_id)s, %(pro_id)s, %(kind)s, %(visitor_key)s, %(occurred_at)s)"
+_GATE_ROW_ASYNC = (
+    "SELECT %(marketplace_id)s, %(pro_id)s, %(kind)s, %(visitor_key)s, %(occurred_at)s"
+    " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+)
+GATED_INSERT_SQL = _GATED_INSERT_SQL.format(source=_GATE_ROW)
+GATED_INSERT_ASYNC_SQL = _GATED_INSERT_SQL.format(source=_GATE_ROW_ASYNC)
 
 
 def _clean(value: str | None, limit: int) -> str:
@@ -119,16 +130,15 @@ def _gated_insert(event: ConnectionEvent, window: int) -> ConnectionEvent | None
             "medium": event.medium,
             "campaign": event.campaign,
         }
-        if connection.in_atomic_block or not getattr(settings, "CONNECTIONS_CLICK_ASYNC_COMMIT", True):
-            row = _execute_gated_insert(params)
-        else:
-            # A click on its own: commit without waiting for the WAL flush (~4 ms of fsync per
-            # redirect). Only a PostgreSQL crash within wal_writer_delay x 3 could drop such a
-            # click, never half of one; a worker or web process dying loses nothing.
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                row = _execute_gated_insert(params)
+        # A click on its own (autocommit) commits without waiting for the WAL flush: ~4 ms of
+        # fsync saved per redirect, in the same single round trip. Only a PostgreSQL crash
+        # within ~3 x wal_writer_delay could drop such a click, never half of one; a web or
+        # worker process dying loses nothing. Inside an outer transaction, that one decides.
+        autocommit = not connection.in_atomic_block
+        use_async = autocommit and getattr(settings, "CONNECTIONS_CLICK_ASYNC_COMMIT", True)
+        with connection.cursor() as cursor:
+            cursor.execute(GATED_INSERT_ASYNC_SQL if use_async else GATED_INSERT_SQL, params)
+            row = cursor.fetchone()
         if row is None:
             return None
         event.pk = row[0]
@@ -160,12 +170,6 @@ def _gated_insert_portable(event: ConnectionEvent, window: int) -> ConnectionEve
         )
     event.save(force_insert=True)
     return event
-
-
-def _execute_gated_insert(params: dict) -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_GATED_INSERT_SQL, params)
-        return cursor.fetchone()
 
 
 def visitor_key_for(*, user=None, ip: str = "", user_agent: str = "", day: dt.date | None = None) -> str:
