@@ -65,3 +65,18 @@ def test_the_rollup_task_runs_on_a_real_worker_through_redis(marketplace):
             time.sleep(0.1)
 
     assert ConnectionDaily.objects.get(pro=pro).count == 2
+
+
+@pytest.mark.postgres
+def test_a_lone_click_commits_asynchronously_without_changing_the_session(marketplace):
+    pro = ProFactory(marketplace=marketplace, tier="brand_builder")
+    assert not connection.in_atomic_block
+
+    first = connection_record(marketplace=marketplace, pro=pro, kind=ConnectionKind.WEBSITE_CLICK, visitor_key="a:x")
+    again = connection_record(marketplace=marketplace, pro=pro, kind=ConnectionKind.WEBSITE_CLICK, visitor_key="a:x")
+
+    assert first is not None and again is None
+    assert ConnectionEvent.objects.filter(pk=first.pk).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
