@@ -164,12 +164,15 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
     )
     job = _job(request)
     today = marketplace_today(marketplace, now)
-    # Lock the candidate pros (in id order) so spend-cap room cannot change under us.
-    list(Pro.objects.select_for_update().filter(pk__in=[c.pro_id for c in candidates]).order_by("pk").values("pk"))
     leads = []
     position = 0
     for service in candidates:
-        promoted = service.promotion_candidate and perfect_match(service, job, pro_areas=[request.area], today=today)
+        # An auto-quote is charged now: re-check its pro's room under that pro's row lock.
+        promoted = (
+            service.promotion_candidate
+            and perfect_match(service, job, pro_areas=[request.area], today=today)
+            and _can_auto_charge(marketplace=marketplace, pro=service.pro, fee=fees.promotion, now=now)
+        )
         if promoted:
             leads.append(_promotion_lead(request=request, service=service, fee=fees.promotion, now=now))
         elif service.matched_candidate and service.member_rank <= policy.matched_fanout:
