@@ -7,12 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from leads.models import Lead, LeadKind, LeadStatus
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
 from pros.models import Pro, ProArea, Service
+from pros.selectors import pro_public_list
 from ranking.models import ProDailySnapshot, RankingPolicy
 
 COUNTS_RESPONDED = "responded"
@@ -158,7 +159,8 @@ def rank_breakdown(
 
 
 def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro):
-    """The pro's first active service's category and its first service area (by creation)."""
+    """The pro's first active service's category, and its first service area (the pro's own
+    areas, else that service's condition areas)."""
     service = (
         Service.objects.filter(marketplace=marketplace, pro=pro, is_active=True)
         .select_related("category")
@@ -167,22 +169,29 @@ def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro):
     )
     areas = ProArea.objects.filter(marketplace=marketplace, pro=pro).order_by("pk")
     area = areas.values_list("area", flat=True).first()
+    if area is None and service is not None and service.condition_areas:
+        area = str(service.condition_areas[0])
     return (service.category if service else None), area
 
 
-def pro_rank_position(*, marketplace: Marketplace, pro: Pro, category, area: str | None) -> tuple[int, int] | None:
-    """(position, of) among visible pros serving ``category`` in ``area``, by rank score then id."""
+def pro_rank_position(
+    *, marketplace: Marketplace, pro: Pro, category, area: str | None
+) -> tuple[int | None, int] | None:
+    """(position, of) in the public pro list for ``category`` and ``area`` (the same query and
+    order as ``GET /api/v1/pros/``); position is None while the pro is not listed (paused)."""
     if category is None or area is None:
         return None
-    peers = Pro.objects.filter(marketplace=marketplace, suspended=False).filter(
-        Exists(Service.objects.filter(pro=OuterRef("pk"), category=category, is_active=True)),
-        Exists(ProArea.objects.filter(pro=OuterRef("pk"), area=area)),
+    listed = pro_public_list(marketplace=marketplace, category=category, area=area)
+    ahead = (
+        Q(rank_score__gt=pro.rank_score)
+        | Q(rank_score=pro.rank_score, star_score__gt=pro.star_score)
+        | Q(rank_score=pro.rank_score, star_score=pro.star_score, review_count__gt=pro.review_count)
+        | Q(rank_score=pro.rank_score, star_score=pro.star_score, review_count=pro.review_count, pk__lt=pro.pk)
     )
-    totals = peers.aggregate(
-        of=Count("pk"),
-        ahead=Count("pk", filter=Q(rank_score__gt=pro.rank_score) | Q(rank_score=pro.rank_score, pk__lt=pro.pk)),
+    totals = listed.order_by().aggregate(
+        of=Count("pk"), ahead=Count("pk", filter=ahead), me=Count("pk", filter=Q(pk=pro.pk))
     )
-    return totals["ahead"] + 1, totals["of"]
+    return (totals["ahead"] + 1 if totals["me"] else None), totals["of"]
 
 
 def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> QuerySet:

@@ -45,3 +45,14 @@ def request_body(category):
                 "contact": CONTACT, **overrides}
 
     return body
+
+
+@pytest.fixture(autouse=True)
+def _maple_rules(request):
+    """The maple fixture plays the demo rulebook: matched leads on, a 25.00 matched fee."""
+    if "marketplace" not in request.fixturenames:
+        return
+    marketplace = request.getfixturevalue("marketplace")
+    policy = marketplace.policy
+    policy.matched_leads_enabled, policy.fee_matched = True, 2500
+    policy.save()
