@@ -35,7 +35,9 @@ logger = structlog.get_logger(__name__)
 def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[ProviderEvent, bool]:
     """Verify and store an event. Returns (event, created); raises 400 ``invalid_signature``."""
     try:
-        stripe.WebhookSignature.verify_header(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        stripe.WebhookSignature.verify_header(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+        )
         data = json.loads(payload)
         event_id, event_type = data["id"], data["type"]
     except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
