@@ -294,6 +294,11 @@ def main() -> None:
         print(f"reusing {N_PROS:,} pros and {N_LEADS:,} leads")
 
     now = timezone.now()
+    # Priming: the first rollup of a fresh seed demotes a fifth of the pros at once; it runs
+    # without notifications (a backfill), so the measured runs are the steady state.
+    start = time.perf_counter()
+    pro_stats_rollup(marketplace=marketplace, now=now, notify=False)
+    priming = time.perf_counter() - start
     timings = []
     for _ in range(2):
         start = time.perf_counter()
@@ -310,7 +315,7 @@ def main() -> None:
     assert (rolled_responded, rolled_due) == (responded, due), "rollup and GROUP BY disagree"
     rollup_s = min(timings)
     print(
-        f"rollup: {timings[0]:.2f}s first run, {timings[1]:.2f}s rerun ({result.pro_count:,} pros, "
+        f"rollup: {timings[0]:.2f}s, {timings[1]:.2f}s rerun; priming {priming:.2f}s ({result.pro_count:,} pros, "
         f"{result.lead_count:,} leads in window, {result.demoted_count:,} demoted, {result.at_risk_count:,} at risk)"
     )
     print(f"plain SQL GROUP BY (same rates): {bound:.2f}s; responded {responded:,} / due {due:,}")

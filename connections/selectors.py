@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from connections.models import ConnectionDaily, ConnectionKind
@@ -79,24 +78,41 @@ def _zero() -> dict[str, int]:
     return dict.fromkeys(KINDS, 0)
 
 
-def connection_series(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[dict]:
-    """Counts per bucket (local days; weeks start on Monday) and kind, empty buckets included."""
+def _daily_rows(*, marketplace, period: DateRange, pro=None, by_source: bool = False) -> list[dict]:
+    """Rollup rows summed per (day, kind[, source]): at most days x kinds x sources rows."""
+    fields = ["day", "kind", "source"] if by_source else ["day", "kind"]
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
-    if bucket == Bucket.WEEK:
-        queryset = queryset.annotate(bucket=TruncWeek("day"))
-    elif bucket == Bucket.MONTH:
-        queryset = queryset.annotate(bucket=TruncMonth("day"))
-    else:
-        queryset = queryset.annotate(bucket=F("day"))
-    rows = queryset.values("bucket", "kind").annotate(n=Sum("count")).order_by()
+    return list(queryset.values(*fields).annotate(n=Sum("count")).order_by())
+
+
+def _series(rows: list[dict], period: DateRange, bucket: str) -> list[dict]:
     by_bucket: dict[dt.date, dict[str, int]] = defaultdict(_zero)
     for row in rows:
-        key = row["bucket"].date() if isinstance(row["bucket"], dt.datetime) else row["bucket"]
-        by_bucket[key][row["kind"]] = row["n"]
+        by_bucket[bucket_start(row["day"], bucket)][row["kind"]] += row["n"]
     return [
         {"bucket": start, "counts": by_bucket[start], "total": sum(by_bucket[start].values())}
         for start in _bucket_starts(period, bucket)
     ]
+
+
+def _totals(rows: list[dict]) -> dict[str, int]:
+    totals = _zero()
+    for row in rows:
+        totals[row["kind"]] += row["n"]
+    return totals
+
+
+def _sources(rows: list[dict]) -> list[dict]:
+    by_source: dict[str, dict[str, int]] = defaultdict(_zero)
+    for row in rows:
+        by_source[row["source"]][row["kind"]] += row["n"]
+    out = [{"source": source, "counts": counts, "total": sum(counts.values())} for source, counts in by_source.items()]
+    return sorted(out, key=lambda item: (-item["total"], item["source"]))
+
+
+def connection_series(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[dict]:
+    """Counts per bucket (local days; weeks start on Monday) and kind, empty buckets included."""
+    return _series(_daily_rows(marketplace=marketplace, period=period, pro=pro), period, bucket)
 
 
 def connection_totals(*, marketplace, period: DateRange, pro=None) -> dict[str, int]:
@@ -109,12 +125,7 @@ def connection_totals(*, marketplace, period: DateRange, pro=None) -> dict[str, 
 
 def connection_sources(*, marketplace, period: DateRange, pro=None) -> list[dict]:
     """Counts by attribution source ("" = none given), biggest first."""
-    queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
-    by_source: dict[str, dict[str, int]] = defaultdict(_zero)
-    for row in queryset.values("source", "kind").annotate(n=Sum("count")).order_by():
-        by_source[row["source"]][row["kind"]] = row["n"]
-    out = [{"source": source, "counts": counts, "total": sum(counts.values())} for source, counts in by_source.items()]
-    return sorted(out, key=lambda item: (-item["total"], item["source"]))
+    return _sources(_daily_rows(marketplace=marketplace, period=period, pro=pro, by_source=True))
 
 
 def _change(current: int, previous: int) -> dict:
@@ -130,7 +141,7 @@ LOOP_SOURCES = ("profile", "matched", "promotion", "phone", "website")
 _LEAD_KIND_TO_SOURCE = {"new": "profile", "matched": "matched", "promotion": "promotion"}
 
 
-def connection_closed_loop(*, marketplace, period: DateRange, pro=None) -> list[dict]:
+def connection_closed_loop(*, marketplace, period: DateRange, pro=None, totals: dict | None = None) -> list[dict]:
     """Spend, leads, hires, cost per hire and win rate per source over the period.
 
     Lead sources come from the pro's leads created in the period (local days): spend is the
@@ -161,7 +172,7 @@ def connection_closed_loop(*, marketplace, period: DateRange, pro=None) -> list[
             continue
         for key in ("leads", "accepted", "spend", "hires"):
             by_source[source][key] += row[key] or 0
-    clicks = connection_totals(marketplace=marketplace, period=period, pro=pro)
+    clicks = totals if totals is not None else connection_totals(marketplace=marketplace, period=period, pro=pro)
     currency = marketplace.currency
     out = []
     for source, figures in by_source.items():
@@ -207,7 +218,8 @@ def _rate(part: int, whole: int) -> str | None:
 def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
     """Everything the dashboard shows, from rollups (and leads for the closed loop)."""
     previous = period.previous()
-    totals = connection_totals(marketplace=marketplace, period=period, pro=pro)
+    rows = _daily_rows(marketplace=marketplace, period=period, pro=pro, by_source=True)  # one scan
+    totals = _totals(rows)
     previous_totals = connection_totals(marketplace=marketplace, period=previous, pro=pro)
     change = {kind: _change(totals[kind], previous_totals[kind]) for kind in KINDS}
     change["all"] = _change(sum(totals.values()), sum(previous_totals.values()))
@@ -219,11 +231,11 @@ def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=Non
         "bucket": bucket,
         "previous_start": previous.start,
         "previous_end": previous.end,
-        "series": connection_series(marketplace=marketplace, period=period, bucket=bucket, pro=pro),
+        "series": _series(rows, period, bucket),
         "totals": {**totals, "all": sum(totals.values())},
         "change": change,
-        "sources": connection_sources(marketplace=marketplace, period=period, pro=pro),
-        "closed_loop": connection_closed_loop(marketplace=marketplace, period=period, pro=pro),
+        "sources": _sources(rows),
+        "closed_loop": connection_closed_loop(marketplace=marketplace, period=period, pro=pro, totals=totals),
     }
 
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from leads.models import Lead, LeadStatus, Notification, QuoteRequest
 from leads.state import effective_status_expression
-from marketplace.models import Marketplace, User
+from marketplace.models import User
 from pros.models import Pro
 
 
-def _offer_counts(now: dt.datetime) -> dict:
+def _offer_counts() -> dict:
     """How many pros were offered the job and how many have accepted so far (transparency)."""
     return {
         "offered_count": Count("request__leads", distinct=True),
@@ -23,23 +23,12 @@ def _offer_counts(now: dt.datetime) -> dict:
     }
 
 
-def leads_for_pro(*, marketplace: Marketplace, pro: Pro, now: dt.datetime | None = None) -> QuerySet[Lead]:
-    """The pro's leads, newest first, each with its effective status and competition counts."""
-    now = now or timezone.now()
-    return (
-        Lead.objects.filter(marketplace=marketplace, pro=pro)
-        .select_related("request", "request__category")
-        .annotate(effective_status=effective_status_expression(now), **_offer_counts(now))
-        .order_by("-created_at", "-pk")
-    )
-
-
 def lead_queryset_for_pro(queryset: QuerySet[Lead], *, pro: Pro, now: dt.datetime | None = None) -> QuerySet[Lead]:
     now = now or timezone.now()
     return (
         queryset.filter(pro=pro)
         .select_related("request", "request__category")
-        .annotate(effective_status=effective_status_expression(now), **_offer_counts(now))
+        .annotate(effective_status=effective_status_expression(now), **_offer_counts())
         .order_by("-created_at", "-pk")
     )
 

@@ -31,6 +31,10 @@ DEMO_MARKETPLACES = [
 ]
 
 DEMO_SEEDERS: list[str] = [
+    "pros.demo.seed",
+    "leads.demo.seed",
+    "connections.demo.seed",
+    "ranking.demo.seed",
 ]
 
 

@@ -6,7 +6,7 @@ staff may remove (the Star Score is then recomputed).
 """
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 
 from marketplace.admin_base import TenantAdmin, admin_marketplace_id
 from marketplace.models import MembershipTier
@@ -88,6 +88,7 @@ class ProAdmin(InlineMarketplaceMixin, TenantAdmin):
     list_editable = ("tier", "paused", "suspended")
     search_fields = ("name", "slug", "phone", "website", "areas__area")
     readonly_fields = (*DERIVED_PRO_FIELDS, "webhook_secret")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [ProAreaInline, ServiceInline]
     actions = ["make_brand_builder", "make_basic", "recompute_scores"]
 

@@ -141,15 +141,17 @@ def pro_profile_update(*, pro: Pro, actor: User, changes: dict[str, Any]) -> Pro
     cap = changes.get("weekly_spend_cap", pro.weekly_spend_cap)
     if cap is not None and cap < 0:
         raise _invalid("weekly_spend_cap", "Must be zero or more.")
-    for field in PROFILE_FIELDS:
-        if field in changes:
-            setattr(pro, field, changes[field] if changes[field] is not None or field == "weekly_spend_cap" else "")
+    changed = [field for field in PROFILE_FIELDS if field in changes]
+    for field in changed:
+        setattr(pro, field, changes[field] if changes[field] is not None or field == "weekly_spend_cap" else "")
     if "webhook_url" in changes:
         if not pro.webhook_url:
             pro.webhook_secret = ""
         elif not pro.webhook_secret:
             pro.webhook_secret = secrets.token_hex(32)
-    pro.save()
+        changed.append("webhook_secret")
+    # Only the fields the pro edited: derived figures other apps write are never overwritten.
+    pro.save(update_fields=[*changed, "updated_at"])
     if "areas" in changes:
         pro_areas_set(pro=pro, areas=changes["areas"])
     pro_completeness_refresh(pro=pro)
@@ -418,11 +420,9 @@ def star_scores_recompute_all(*, now: datetime.datetime | None = None) -> int:
     """Nightly: re-apply the recency decay to every pro with reviews (or a stale score), in batches."""
     now = now or timezone.now()
     batch = _batch_size()
-    candidates = (
-        Pro.objects.filter(review_count__gt=0)
-        .values_list("pk", flat=True)
-        .union(Review.objects.values_list("pro_id", flat=True))
-    )
+    stale = Pro.objects.filter(review_count__gt=0).order_by().values_list("pk", flat=True)
+    reviewed = Review.objects.order_by().values_list("pro_id", flat=True)
+    candidates = stale.union(reviewed)
     ids = sorted(candidates)
     changed = 0
     for start in range(0, len(ids), batch):

@@ -69,7 +69,7 @@ def marketplace_policy_ensure(*, marketplace: Marketplace) -> MarketplacePolicy:
 def _epoch_seconds(start: str, end: str) -> str:
     """SQL for ``end - start`` in seconds, on the current database."""
     if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+        return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS double precision)"
     return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
 
@@ -258,9 +258,12 @@ def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
     }
 
 
-def pro_stats_rollup(*, marketplace: Marketplace, pro_id: int | None = None, now=None) -> RollupResult:
+def pro_stats_rollup(
+    *, marketplace: Marketplace, pro_id: int | None = None, now=None, notify: bool = True
+) -> RollupResult:
     """Recompute response rate, demotion, rank score, today's snapshot and standing for every
-    pro of ``marketplace`` (or only ``pro_id``), and notify pros whose standing changed."""
+    pro of ``marketplace`` (or only ``pro_id``), and notify pros whose standing changed
+    (``notify=False`` for a backfill or import that must not message pros)."""
     now = now or timezone.now()
     result = RollupResult(marketplace_id=marketplace.pk)
     single = pro_id is not None
@@ -290,7 +293,8 @@ def pro_stats_rollup(*, marketplace: Marketplace, pro_id: int | None = None, now
                 result.restored.append(changed_pro_id)
             elif at_risk:
                 result.warned.append(changed_pro_id)
-        _notify_changes(result=result, marketplace=marketplace, params=params)
+        if notify:
+            _notify_changes(result=result, marketplace=marketplace, params=params)
     log = logger.info
     if not single:
         if result.lead_count == 0:

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import Charge, PaymentProfile
@@ -10,6 +11,8 @@ class ChargeOutput(serializers.ModelSerializer):
         model = Charge
         fields = ["id", "lead", "amount", "status", "failure_code", "created_at", "completed_at"]
 
+    @extend_schema_field({"type": "object", "properties": {"amount": {"type": "integer"},
+                                                           "currency": {"type": "string"}}})
     def get_amount(self, obj) -> dict:
         return {"amount": obj.amount, "currency": obj.currency}
 

@@ -11,22 +11,22 @@ from pros.models import Pro
 from pros.selectors import category_resolve
 
 
-class ErrorDetail(serializers.Serializer):
+class LeadsErrorDetail(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     fields = serializers.DictField()
 
 
-class ErrorOutput(serializers.Serializer):
-    error = ErrorDetail()
+class LeadsError(serializers.Serializer):
+    error = LeadsErrorDetail()
 
 
-class MoneyOutput(serializers.Serializer):
+class FeeMoney(serializers.Serializer):
     amount = serializers.IntegerField()
     currency = serializers.CharField()
 
 
-class ContactField(serializers.Serializer):
+class LeadContact(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -40,7 +40,7 @@ class QuoteRequestInput(serializers.Serializer):
     budget_max = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     answers = serializers.DictField(child=serializers.CharField(max_length=200), required=False, default=dict)
-    contact = ContactField()
+    contact = LeadContact()
     pro = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
                                    help_text="Only for a profile request ('Get a Quote' on this pro).")
 
@@ -81,7 +81,7 @@ class RejectInput(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class QuoteOutput(serializers.Serializer):
+class LeadQuote(serializers.Serializer):
     message = serializers.CharField()
     price_min = serializers.IntegerField(allow_null=True)
     price_max = serializers.IntegerField(allow_null=True)
@@ -105,7 +105,7 @@ class RequestLeadOutput(serializers.Serializer):
     def get_pro(self, lead) -> dict:
         return {"id": lead.pro_id, "name": lead.pro.name}
 
-    @extend_schema_field(QuoteOutput(allow_null=True))
+    @extend_schema_field(LeadQuote(allow_null=True))
     def get_quote(self, lead) -> dict | None:
         return _quote(lead)
 
@@ -130,7 +130,7 @@ class QuoteRequestOutput(serializers.ModelSerializer):
     def get_category(self, obj) -> dict:
         return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
 
-    @extend_schema_field(ContactField)
+    @extend_schema_field(LeadContact)
     def get_contact(self, obj) -> dict:
         return {"name": obj.contact_name, "phone": obj.contact_phone, "email": obj.contact_email}
 
@@ -181,18 +181,18 @@ class LeadOutput(serializers.ModelSerializer):
         fields = ["id", "kind", "status", "fee", "deadline", "offered_count", "accepted_count", "request", "contact",
                   "quote", "reject_reason", "created_at", "responded_at"]
 
-    @extend_schema_field(MoneyOutput)
+    @extend_schema_field(FeeMoney)
     def get_fee(self, obj) -> dict:
         return {"amount": obj.fee_amount, "currency": obj.fee_currency}
 
-    @extend_schema_field(ContactField(allow_null=True))
+    @extend_schema_field(LeadContact(allow_null=True))
     def get_contact(self, obj) -> dict | None:
         if obj.status != LeadStatus.ACCEPTED or obj.contact_revealed_at is None:
             return None
         request = obj.request
         return {"name": request.contact_name, "phone": request.contact_phone, "email": request.contact_email}
 
-    @extend_schema_field(QuoteOutput(allow_null=True))
+    @extend_schema_field(LeadQuote(allow_null=True))
     def get_quote(self, obj) -> dict | None:
         return _quote(obj)
 

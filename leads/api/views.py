@@ -14,7 +14,7 @@ from marketplace.api.base import TenantGenericViewSet
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
 
-ERRORS = {code: OpenApiResponse(s.ErrorOutput) for code in (400, 402, 404, 409, 503)}
+ERRORS = {code: OpenApiResponse(s.LeadsError) for code in (400, 402, 404, 409, 503)}
 
 
 class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):

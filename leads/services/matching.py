@@ -97,33 +97,42 @@ def matching_candidates(
         if policy.matched_leads_enabled
         else nothing
     )
-    has_method = PaymentProfile.objects.filter(pro_id=OuterRef("pro_id")).exclude(payment_method_token="")
+    base = Service.objects.filter(
+        marketplace=marketplace,
+        category=category,
+        is_active=True,
+        pro__paused=False,
+        pro__suspended=False,
+        pro__areas__area=area,
+        pro__areas__marketplace=marketplace,
+    ).select_related("pro")
+    if policy.promotion_service_enabled and fees.promotion > 0:
+        has_method = PaymentProfile.objects.filter(pro_id=OuterRef("pro_id")).exclude(payment_method_token="")
+        base = base.annotate(has_payment_method=Exists(has_method))
+    base = base.annotate(week_spend=week_spend_subquery(marketplace=marketplace, now=now))
+    order = [F("pro__rank_score").desc(), F("pro_id").asc()]
+    true, false = Value(True), Value(False)
+
+    if not policy.promotion_service_enabled:
+        # Matched leads only (maple's rulebook): the best ``fanout`` qualified members.
+        return (
+            base.filter(matched_ok)
+            .annotate(promotion_candidate=false, matched_candidate=true, member_rank=Value(0))
+            .order_by(*order)[: policy.matched_fanout]
+        )
+    if not policy.matched_leads_enabled:
+        # Promotion only (formosa's rulebook): every pro whose service may auto-quote.
+        return (
+            base.filter(promotion_ok)
+            .annotate(promotion_candidate=true, matched_candidate=false, member_rank=Value(0))
+            .order_by(*order)
+        )
     return (
-        Service.objects.filter(
-            marketplace=marketplace,
-            category=category,
-            is_active=True,
-            pro__paused=False,
-            pro__suspended=False,
-            pro__areas__area=area,
-            pro__areas__marketplace=marketplace,
+        base.annotate(
+            promotion_candidate=Case(When(promotion_ok, then=true), default=false, output_field=BooleanField()),
+            matched_candidate=Case(When(matched_ok, then=true), default=false, output_field=BooleanField()),
         )
-        .select_related("pro")
-        .annotate(week_spend=week_spend_subquery(marketplace=marketplace, now=now))
-        .annotate(has_payment_method=Exists(has_method))
-        .annotate(
-            promotion_candidate=Case(When(promotion_ok, then=Value(True)), default=Value(False),
-                                     output_field=BooleanField()),
-            matched_candidate=Case(When(matched_ok, then=Value(True)), default=Value(False),
-                                   output_field=BooleanField()),
-        )
-        .annotate(
-            member_rank=Window(
-                RowNumber(),
-                partition_by=[F("matched_candidate")],
-                order_by=[F("pro__rank_score").desc(), F("pro_id").asc()],
-            )
-        )
+        .annotate(member_rank=Window(RowNumber(), partition_by=[F("matched_candidate")], order_by=order))
         # Keep every promotion candidate and the best ``fanout`` matched ones (one comparison
         # against the window, so the database filters it in the same statement).
         .annotate(
@@ -135,5 +144,5 @@ def matching_candidates(
             )
         )
         .filter(member_rank__lte=F("rank_cutoff"))
-        .order_by("-pro__rank_score", "pro_id")
+        .order_by(*order)
     )

@@ -128,3 +128,17 @@ def test_the_periodic_tasks_roll_up_today_and_prune_every_marketplace(marketplac
 
     assert ConnectionDaily.objects.get(pro=pro).count == 1
     assert ConnectionEvent.objects.count() == 1
+
+
+def test_the_demo_seeder_adds_rolled_up_clicks_once(marketplace):
+    from connections.demo import seed
+
+    ProFactory(marketplace=marketplace)
+    ProFactory(marketplace=marketplace)
+
+    seed(marketplace)
+    events = ConnectionEvent.objects.count()
+    seed(marketplace)
+
+    assert events > 0 and ConnectionEvent.objects.count() == events
+    assert sum(ConnectionDaily.objects.values_list("count", flat=True)) == events

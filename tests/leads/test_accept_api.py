@@ -147,3 +147,13 @@ def test_reject_of_a_lead_not_pending_is_409(api_client, pro_user):
     response = api_client(pro_user.marketplace, pro_user).post(f"/api/v1/pro/leads/{lead.pk}/reject/", {})
     assert response.status_code == 409
     assert Lead.objects.get(pk=lead.pk).status == "expired"
+
+
+def test_leads_and_requests_of_another_marketplace_are_404(api_client, marketplace, other_marketplace, pro_user):
+    foreign_lead = LeadFactory(marketplace=other_marketplace)
+    client = api_client(marketplace, pro_user)
+    assert client.get(f"/api/v1/pro/leads/{foreign_lead.pk}/").status_code == 404
+    assert client.post(f"/api/v1/pro/leads/{foreign_lead.pk}/reject/", {}).status_code == 404
+    homeowner = UserFactory(marketplace=marketplace, role="homeowner")
+    response = api_client(marketplace, homeowner).get(f"/api/v1/quote-requests/{foreign_lead.request_id}/")
+    assert response.status_code == 404
