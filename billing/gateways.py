@@ -20,6 +20,7 @@ Any other token is declined as ``invalid_payment_method``.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Protocol
@@ -64,6 +65,10 @@ class PaymentGateway(Protocol):
 
     def payment_method_valid(self, *, token: str) -> bool:
         """Whether a token names a usable saved payment method."""
+
+    def refund(self, *, reference: str, amount: int, idempotency_key: str, metadata: dict) -> str:
+        """Give back ``amount`` of the charge ``reference``; returns the refund's reference.
+        Raises PaymentDeclined (refused) or ProviderUnavailable (retry with the same key)."""
 
 
 LOCAL_TEST_TOKENS = {
@@ -111,8 +116,30 @@ class LocalGateway:
     def payment_method_valid(self, *, token: str) -> bool:
         return token in LOCAL_TEST_TOKENS
 
+    def refund(self, *, reference: str, amount: int, idempotency_key: str, metadata: dict) -> str:
+        from billing.models import Refund, RefundStatus
 
-GATEWAYS: dict[str, type] = {"local": LocalGateway}
+        payment = LocalGatewayPayment.objects.filter(reference=reference, succeeded=True).first()
+        if payment is None:
+            raise PaymentDeclined("charge_not_found", "No such payment to refund.")
+        refunded = sum(
+            Refund.objects.filter(charge__gateway_reference=reference, status=RefundStatus.SUCCEEDED)
+            .exclude(idempotency_key=idempotency_key)
+            .values_list("amount", flat=True)
+        )
+        if refunded + amount > payment.amount:
+            raise PaymentDeclined("charge_already_refunded", "The refund exceeds what is left of the payment.")
+        # Deterministic per key: asking again with the same key names the same refund.
+        return "lr_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+
+
+def _stripe_gateway():
+    from billing.stripe_gateway import StripeGateway  # only loaded when configured
+
+    return StripeGateway()
+
+
+GATEWAYS: dict = {"local": LocalGateway, "stripe": _stripe_gateway}
 
 
 def gateway_get(name: str | None = None) -> PaymentGateway:

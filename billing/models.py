@@ -128,3 +128,13 @@ class LedgerEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency}"
+
+
+# Refunds, disputes and what the payment provider reports live in their own modules.
+from billing.models_provider import Chargeback, ProviderEvent  # noqa: E402
+from billing.models_refunds import DisputeReason, DisputeStatus, LeadDispute, Refund, RefundStatus  # noqa: E402
+
+__all__ = [
+    "Charge", "ChargeStatus", "Chargeback", "DisputeReason", "DisputeStatus", "LeadDispute", "LedgerEntry",
+    "LedgerKind", "LocalGatewayPayment", "PaymentProfile", "ProviderEvent", "Refund", "RefundStatus",
+]

@@ -34,6 +34,10 @@ app.conf.beat_schedule = {
         "task": "leads.tasks.leads_expire_due",
         "schedule": crontab(minute="*"),
     },
+    "billing-refunds-recover": {
+        "task": "billing.tasks.refunds_recover",
+        "schedule": 60.0,
+    },
     "leads-accept-charges-recover": {
         "task": "leads.tasks.accept_charges_recover",
         "schedule": crontab(minute="*"),

@@ -1,12 +1,17 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import views
+from billing.api import payments, views
 
 router = SimpleRouter()
 router.register("pro/billing/charges", views.ChargeViewSet, basename="pro-charge")
+router.register("pro/billing/refunds", payments.RefundViewSet, basename="pro-refund")
+router.register("pro/billing/disputes", payments.DisputeViewSet, basename="pro-dispute")
 
 urlpatterns = [
     path("pro/billing/payment-method/", views.PaymentMethodView.as_view(), name="pro-payment-method"),
+    path("pro/billing/setup-intent/", payments.SetupIntentView.as_view(), name="pro-setup-intent"),
+    path("pro/leads/<int:pk>/dispute/", payments.LeadDisputeView.as_view(), name="pro-lead-dispute"),
+    path("billing/stripe/webhook/", payments.StripeWebhookView.as_view(), name="stripe-webhook"),
     *router.urls,
 ]

@@ -9,6 +9,7 @@ from .billing import ChargeFactory, PaymentProfileFactory
 from .connections import ClickGateFactory, ConnectionDailyFactory, ConnectionEventFactory
 from .leads import LeadFactory, NotificationFactory, QuoteRequestFactory
 from .marketplace import MarketplaceFactory, UserFactory
+from .payments import LeadDisputeFactory, RefundFactory
 from .pros import CategoryFactory, ProAreaFactory, ProFactory, ReviewFactory, ServiceFactory
 from .ranking import ProDailySnapshotFactory, ProStandingFactory, RankingPolicyFactory
 
@@ -18,6 +19,7 @@ __all__ = [
     "ClickGateFactory",
     "ConnectionDailyFactory",
     "ConnectionEventFactory",
+    "LeadDisputeFactory",
     "LeadFactory",
     "MarketplaceFactory",
     "NotificationFactory",
@@ -27,6 +29,7 @@ __all__ = [
     "ProFactory",
     "ProStandingFactory",
     "QuoteRequestFactory",
+    "RefundFactory",
     "ReviewFactory",
     "RankingPolicyFactory",
     "ServiceFactory",

@@ -1,0 +1,160 @@
+"""Disputes of charged leads and the refunds they lead to (Rule 10).
+
+A pro disputes a charged lead within ``policy.dispute_window_days`` of the charge; staff
+approve or deny in the admin. Approval refunds through the gateway in the same three phases
+as a charge: the refund row (with its idempotency key) is committed first, the provider is
+called with that key, and the result plus its ledger entry are written after. A crash or an
+outage in between leaves a pending refund that ``refunds_recover`` finishes with the same
+key, so a dispute is never refunded twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import structlog
+from django.db import transaction
+from django.utils import timezone
+
+from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
+from billing.models import (
+    Charge,
+    ChargeStatus,
+    DisputeStatus,
+    LeadDispute,
+    LedgerEntry,
+    LedgerKind,
+    Refund,
+    RefundStatus,
+)
+from marketplace.api.errors import ApplicationError
+
+logger = structlog.get_logger(__name__)
+
+
+def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.datetime | None = None) -> LeadDispute:
+    now = now or timezone.now()
+    with transaction.atomic():
+        charge = (
+            Charge.objects.select_for_update()
+            .filter(lead=lead, pro=pro, status=ChargeStatus.SUCCEEDED, amount__gt=0)
+            .first()
+        )
+        if charge is None:
+            raise ApplicationError("lead_not_charged", "Only a lead you paid a contact fee for can be disputed.",
+                                   status_code=409)
+        window = dt.timedelta(days=lead.marketplace.policy.dispute_window_days)
+        if now > (charge.completed_at or charge.created_at) + window:
+            raise ApplicationError(
+                "dispute_window_closed",
+                f"Disputes must be opened within {window.days} days of the charge.",
+                status_code=409,
+            )
+        if LeadDispute.objects.filter(charge=charge).exists():
+            raise ApplicationError("dispute_exists", "This lead has already been disputed.", status_code=409)
+        return LeadDispute.objects.create(
+            marketplace_id=lead.marketplace_id, lead=lead, charge=charge, pro=pro, reason=reason,
+            details=details, opened_by=actor,
+        )
+
+
+def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
+    with transaction.atomic():
+        dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
+        if dispute.status != DisputeStatus.OPEN:
+            raise ApplicationError("dispute_not_open", "This dispute has already been decided.", status_code=409)
+        dispute.status = DisputeStatus.DENIED
+        dispute.decided_by = actor
+        dispute.decided_at = timezone.now()
+        dispute.decision_note = note[:500]
+        dispute.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    logger.info("dispute_denied", dispute_id=dispute_id, actor_id=getattr(actor, "pk", None))
+    return dispute
+
+
+def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
+    """Approve and refund the whole fee. Returns the dispute; raises 503 if the provider is
+    down (the refund stays pending and the recovery job completes it)."""
+    with transaction.atomic():
+        dispute = LeadDispute.objects.select_for_update().select_related("charge").get(pk=dispute_id)
+        if dispute.status != DisputeStatus.OPEN:
+            raise ApplicationError("dispute_not_open", "This dispute has already been decided.", status_code=409)
+        if dispute.refund_id is None:
+            charge = dispute.charge
+            dispute.refund = Refund.objects.create(
+                marketplace_id=charge.marketplace_id, charge=charge, pro_id=charge.pro_id, lead_id=charge.lead_id,
+                amount=charge.amount, currency=charge.currency, idempotency_key=f"dispute-{dispute.pk}-refund",
+                gateway=charge.gateway, reason=f"Dispute #{dispute.pk}: {dispute.get_reason_display()}",
+            )
+        dispute.decided_by = actor
+        dispute.decision_note = note[:500]
+        dispute.save(update_fields=["refund", "decided_by", "decision_note"])
+    outcome = refund_process(refund_id=dispute.refund_id)
+    if outcome == "retry":
+        raise ApplicationError(
+            "payment_provider_unavailable", "The payment provider is unavailable; the refund will be retried.",
+            status_code=503, headers={"Retry-After": "30"},
+        )
+    dispute.refresh_from_db()
+    return dispute
+
+
+def refund_process(*, refund_id: int) -> str:
+    """Phases 2 and 3 of a pending refund: ``succeeded``, ``failed``, ``retry`` or ``done``."""
+    refund = Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).select_related("charge").first()
+    if refund is None:
+        return "done"
+    try:
+        reference = gateway_get(refund.gateway).refund(
+            reference=refund.charge.gateway_reference, amount=refund.amount, idempotency_key=refund.idempotency_key,
+            metadata={"refund_id": str(refund.pk), "lead": str(refund.lead_id), "idempotency_key": refund.idempotency_key},
+        )
+    except ProviderUnavailable:
+        logger.info("refund_provider_unavailable", refund_id=refund.pk)
+        return "retry"
+    except PaymentDeclined as exc:
+        with transaction.atomic():
+            locked = Refund.objects.select_for_update().get(pk=refund.pk)
+            if locked.status == RefundStatus.PENDING:
+                locked.status = RefundStatus.FAILED
+                locked.failure_message = exc.message[:300]
+                locked.completed_at = timezone.now()
+                locked.save(update_fields=["status", "failure_message", "completed_at"])
+        return "failed"
+    refund_complete(refund_id=refund.pk, reference=reference)
+    return "succeeded"
+
+
+def refund_complete(*, refund_id: int, reference: str) -> bool:
+    """Mark a refund paid, write its ledger entry and settle its dispute. Idempotent."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status != RefundStatus.PENDING:
+            return False
+        refund.status = RefundStatus.SUCCEEDED
+        refund.gateway_reference = reference
+        refund.completed_at = timezone.now()
+        refund.save(update_fields=["status", "gateway_reference", "completed_at"])
+        LedgerEntry.objects.create(
+            marketplace_id=refund.marketplace_id, pro_id=refund.pro_id, lead_id=refund.lead_id, charge_id=refund.charge_id,
+            kind=LedgerKind.REFUND, amount=refund.amount, currency=refund.currency,
+            idempotency_key=f"{refund.idempotency_key}:ledger", memo=refund.reason[:300],
+        )
+        LeadDispute.objects.filter(refund=refund, status=DisputeStatus.OPEN).update(
+            status=DisputeStatus.APPROVED, decided_at=refund.completed_at
+        )
+    return True
+
+
+def refunds_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 200) -> dict:
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    outcomes: dict[str, int] = {}
+    for refund_id in ids:
+        outcome = refund_process(refund_id=refund_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

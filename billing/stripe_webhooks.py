@@ -1,0 +1,145 @@
+"""Stripe webhooks: verify, store once, process in a worker.
+
+The view only verifies the signature (a stale, unsigned or tampered event is a 400 and
+changes nothing) and inserts the event under its unique id; processing happens in a Celery
+task queued on commit, so a redelivered event is a no-op and the view answers fast. Handlers
+read the current state of our rows rather than trusting event order.
+"""
+
+from __future__ import annotations
+
+import json
+
+import stripe
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.models import (
+    Charge,
+    ChargeStatus,
+    Chargeback,
+    LedgerEntry,
+    LedgerKind,
+    PaymentProfile,
+    ProviderEvent,
+    Refund,
+    RefundStatus,
+)
+from marketplace.api.errors import ApplicationError
+
+logger = structlog.get_logger(__name__)
+
+
+def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[ProviderEvent, bool]:
+    """Verify and store an event. Returns (event, created); raises 400 ``invalid_signature``."""
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+        )
+        data = json.loads(payload)
+        event_id, event_type = data["id"], data["type"]
+    except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
+        raise ApplicationError("invalid_signature", "The webhook signature or payload is invalid.") from None
+    try:
+        with transaction.atomic():
+            event = ProviderEvent.objects.create(provider="stripe", event_id=event_id, type=event_type, payload=data)
+    except IntegrityError:
+        return ProviderEvent.objects.get(provider="stripe", event_id=event_id), False
+    from billing import tasks
+
+    transaction.on_commit(lambda: tasks.provider_event_process.delay(event.pk))
+    return event, True
+
+
+def provider_event_process(*, event_id: int) -> str:
+    with transaction.atomic():
+        event = ProviderEvent.objects.select_for_update().get(pk=event_id)
+        if event.processed_at is not None:
+            return "already processed"
+        handler = HANDLERS.get(event.type)
+        outcome = handler(event.payload["data"]["object"]) if handler else "ignored"
+        event.processed_at = timezone.now()
+        event.outcome = outcome[:200]
+        event.save(update_fields=["processed_at", "outcome"])
+    logger.info("stripe_event_processed", event_id=event.event_id, type=event.type, outcome=outcome)
+    return outcome
+
+
+def _setup_intent_succeeded(intent: dict) -> str:
+    from billing.stripe_gateway import StripeGateway
+
+    token = intent.get("payment_method")
+    if not token:
+        return "no payment method"
+    display = StripeGateway().payment_method_display(token=token)
+    updated = PaymentProfile.objects.filter(customer_reference=intent.get("customer"), gateway="stripe").update(
+        payment_method_token=token, display=display[:60], updated_at=timezone.now()
+    )
+    return "payment method saved" if updated else "unknown customer"
+
+
+def _payment_intent_settled(intent: dict) -> str:
+    """Succeeded or failed at the provider: finish our pending charge the usual way (which
+    re-asks the provider with the same key, so event order does not matter)."""
+    charge_id = (intent.get("metadata") or {}).get("charge_id")
+    if not charge_id or not Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).exists():
+        return "nothing pending"
+    from leads.services.accept import accept_charge_process
+
+    charge_pk = int(charge_id)
+    transaction.on_commit(lambda: accept_charge_process(charge_id=charge_pk))
+    return "charge settlement queued"
+
+
+def _charge_refunded(provider_charge: dict) -> str:
+    """Refunds made outside our flow (e.g. in the Stripe dashboard) join the ledger too."""
+    charge = Charge.objects.filter(gateway_reference=provider_charge.get("payment_intent")).first()
+    if charge is None:
+        return "unknown charge"
+    refunded_there = int(provider_charge.get("amount_refunded") or 0)
+    refunded_here = sum(
+        Refund.objects.filter(charge=charge).exclude(status=RefundStatus.FAILED).values_list("amount", flat=True)
+    )
+    missing = refunded_there - refunded_here
+    if missing <= 0:
+        return "ledger up to date"
+    key = f"stripe-{charge.gateway_reference}-refunded-{refunded_there}"
+    refund, created = Refund.objects.get_or_create(
+        idempotency_key=key,
+        defaults={"marketplace_id": charge.marketplace_id, "charge": charge, "pro_id": charge.pro_id,
+                  "lead_id": charge.lead_id, "amount": missing, "currency": charge.currency,
+                  "status": RefundStatus.SUCCEEDED, "gateway": "stripe", "completed_at": timezone.now(),
+                  "reason": "Refunded at the provider"},
+    )
+    if created:
+        LedgerEntry.objects.create(
+            marketplace_id=charge.marketplace_id, pro_id=charge.pro_id, lead_id=charge.lead_id, charge=charge,
+            kind=LedgerKind.REFUND, amount=missing, currency=charge.currency, idempotency_key=f"{key}:ledger",
+            memo="Refunded at the provider",
+        )
+    return f"recorded provider refund of {missing}"
+
+
+def _dispute_created(dispute: dict) -> str:
+    charge = Charge.objects.filter(gateway_reference=dispute.get("payment_intent")).first()
+    if charge is None:
+        return "unknown charge"
+    Chargeback.objects.get_or_create(
+        provider_reference=dispute["id"],
+        defaults={"charge": charge, "amount": int(dispute.get("amount") or 0),
+                  "currency": (dispute.get("currency") or charge.currency).upper(),
+                  "reason": dispute.get("reason") or "", "status": dispute.get("status") or ""},
+    )
+    logger.warning("stripe_chargeback_opened", charge_id=charge.pk, dispute=dispute["id"])
+    return "chargeback recorded"
+
+
+HANDLERS = {
+    "setup_intent.succeeded": _setup_intent_succeeded,
+    "payment_intent.succeeded": _payment_intent_settled,
+    "payment_intent.payment_failed": _payment_intent_settled,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute_created,
+}

@@ -1,0 +1,64 @@
+import json
+import time
+
+import pytest
+import stripe
+
+from tests.factories import LeadFactory, PaymentProfileFactory, ProAreaFactory, UserFactory
+from tests.payments.fake_stripe import API_KEY, FakeStripe
+
+WEBHOOK_SECRET = "whsec_local_test_secret"
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A local Stripe-compatible server; the app's real `stripe` client is pointed at it."""
+    server = FakeStripe()
+    url = server.start()
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = API_KEY
+    settings.STRIPE_API_BASE = url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    settings.STRIPE_TIMEOUT_SECONDS = 1.0
+    server.timeout_seconds = 1.5
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pro_user(marketplace, fake_stripe):
+    """A member pro whose Stripe customer has the visa test card saved."""
+    user = UserFactory(marketplace=marketplace, role="pro")
+    ProAreaFactory(marketplace=marketplace, pro=user.pro, area="M5V")
+    customer = f"cus_for_pro_{user.pro.pk}"
+    fake_stripe.customers[customer] = {"id": customer, "object": "customer"}
+    fake_stripe.payment_methods["pm_card_visa"]["customer"] = customer
+    PaymentProfileFactory(marketplace=marketplace, pro=user.pro, gateway="stripe", customer_reference=customer,
+                          payment_method_token="pm_card_visa")
+    return user
+
+
+@pytest.fixture
+def pending_lead(marketplace, pro_user):
+    def make(fee=2500, **kwargs):
+        return LeadFactory(marketplace=marketplace, pro=pro_user.pro, fee_amount=fee, kind="new", **kwargs)
+
+    return make
+
+
+def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[str, str]:
+    body = json.dumps(payload)
+    header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp or int(time.time()))
+    return body, header
+
+
+def post_webhook(client, payload: dict, **kwargs):
+    body, header = signed(payload, **kwargs)
+    return client.post("/api/v1/billing/stripe/webhook/", data=body, content_type="application/json",
+                       HTTP_STRIPE_SIGNATURE=header)
+
+
+def event(event_type: str, obj: dict, event_id: str | None = None) -> dict:
+    return {"id": event_id or f"evt_{time.time_ns()}", "object": "event", "type": event_type,
+            "data": {"object": obj}, "livemode": False, "created": int(time.time())}

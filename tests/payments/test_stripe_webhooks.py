@@ -1,0 +1,107 @@
+import time
+
+import pytest
+
+from billing.models import Chargeback, LedgerEntry, PaymentProfile, ProviderEvent, Refund
+from billing.stripe_webhooks import provider_event_process
+from tests.factories import ChargeFactory
+from tests.payments.conftest import event, post_webhook, signed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def process_all():
+    for pk in ProviderEvent.objects.filter(processed_at__isnull=True).values_list("pk", flat=True):
+        provider_event_process(event_id=pk)
+
+
+def test_setup_intent_succeeded_saves_the_card_on_the_pros_profile(client, pro_user, fake_stripe):
+    profile = pro_user.pro.payment_profile
+    profile.payment_method_token = ""
+    profile.save()
+    response = post_webhook(client, event("setup_intent.succeeded", {
+        "id": "seti_1", "object": "setup_intent", "customer": profile.customer_reference,
+        "payment_method": "pm_card_mastercard", "status": "succeeded"}))
+    assert response.status_code == 200
+    process_all()
+    profile.refresh_from_db()
+    assert profile.payment_method_token == "pm_card_mastercard"
+    assert profile.display == "Mastercard •••• 4444"
+
+
+@pytest.mark.parametrize("tamper", ["unsigned", "wrong_secret", "stale", "body_changed"])
+def test_unsigned_stale_or_tampered_events_are_400_and_change_nothing(client, fake_stripe, tamper):
+    payload = event("setup_intent.succeeded", {"id": "seti_1", "customer": "cus_x", "payment_method": "pm_card_visa"})
+    secret = "whsec_wrong" if tamper == "wrong_secret" else "whsec_local_test_secret"
+    timestamp = int(time.time()) - 3600 if tamper == "stale" else None
+    body, header = signed(payload, secret=secret, timestamp=timestamp)
+    if tamper == "body_changed":
+        body = body.replace("pm_card_visa", "pm_card_attacker")
+    headers = {} if tamper == "unsigned" else {"HTTP_STRIPE_SIGNATURE": header}
+    response = client.post("/api/v1/billing/stripe/webhook/", data=body, content_type="application/json", **headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_signature"
+    assert not ProviderEvent.objects.exists()
+
+
+def test_a_redelivered_event_is_stored_and_processed_once(client, marketplace, fake_stripe):
+    charge = ChargeFactory(marketplace=marketplace, gateway="stripe", gateway_reference="pi_123", amount=2500)
+    refunded = event("charge.refunded", {"id": "ch_1", "object": "charge", "payment_intent": "pi_123",
+                                         "amount_refunded": 1000}, event_id="evt_same")
+    assert post_webhook(client, refunded).json() == {"received": True, "duplicate": False}
+    assert post_webhook(client, refunded).json() == {"received": True, "duplicate": True}
+    process_all()
+    assert ProviderEvent.objects.count() == 1
+    assert Refund.objects.get(charge=charge).amount == 1000
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+
+
+def test_refund_events_out_of_order_leave_the_ledger_at_the_providers_total(client, marketplace, fake_stripe):
+    charge = ChargeFactory(marketplace=marketplace, gateway="stripe", gateway_reference="pi_9", amount=3000)
+    later = event("charge.refunded", {"id": "ch_9", "payment_intent": "pi_9", "amount_refunded": 3000})
+    earlier = event("charge.refunded", {"id": "ch_9", "payment_intent": "pi_9", "amount_refunded": 1000})
+    post_webhook(client, later)
+    post_webhook(client, earlier)
+    process_all()
+    assert sum(Refund.objects.filter(charge=charge).values_list("amount", flat=True)) == 3000
+    assert sum(LedgerEntry.objects.filter(kind="refund").values_list("amount", flat=True)) == 3000
+
+
+def test_a_chargeback_is_recorded_against_our_charge(client, marketplace, fake_stripe):
+    charge = ChargeFactory(marketplace=marketplace, gateway="stripe", gateway_reference="pi_77")
+    post_webhook(client, event("charge.dispute.created", {"id": "dp_1", "object": "dispute", "payment_intent": "pi_77",
+                                                          "amount": 2500, "currency": "cad", "reason": "fraudulent",
+                                                          "status": "needs_response"}))
+    process_all()
+    chargeback = Chargeback.objects.get()
+    assert (chargeback.charge, chargeback.reason, chargeback.currency) == (charge, "fraudulent", "CAD")
+
+
+def test_unknown_event_types_are_acknowledged_and_ignored(client, fake_stripe):
+    assert post_webhook(client, event("customer.updated", {"id": "cus_1"})).status_code == 200
+    process_all()
+    assert ProviderEvent.objects.get().outcome == "ignored"
+
+
+def test_setup_intent_endpoint_creates_one_customer_and_returns_a_client_secret(api_client, marketplace, fake_stripe):
+    from tests.factories import UserFactory
+
+    user = UserFactory(marketplace=marketplace, role="pro")
+    client = api_client(marketplace, user)
+    first = client.post("/api/v1/pro/billing/setup-intent/", {}, format="json")
+    second = client.post("/api/v1/pro/billing/setup-intent/", {}, format="json")
+    assert first.status_code == second.status_code == 201
+    assert first.json()["client_secret"].startswith(first.json()["setup_intent"] + "_secret_")
+    assert first.json()["customer"] == second.json()["customer"]
+    assert len(fake_stripe.customers) == 1
+    assert PaymentProfile.objects.get(pro=user.pro).customer_reference == first.json()["customer"]
+
+
+def test_setup_intent_without_a_payment_provider_is_409(api_client, marketplace, settings):
+    from tests.factories import UserFactory
+
+    settings.PAYMENT_GATEWAY = "local"
+    user = UserFactory(marketplace=marketplace, role="pro")
+    response = api_client(marketplace, user).post("/api/v1/pro/billing/setup-intent/", {}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "payments_not_configured"
