@@ -94,7 +94,7 @@ def seed() -> Marketplace:
         insert_select(Pro, "generate_series(1, %s) g", {
             "marketplace_id": str(mid), "name": "'Bench Pro ' || g", "slug": "'bench-pro-' || g",
             "tier": "CASE WHEN g % 3 = 0 THEN 'basic' ELSE 'brand_builder' END",
-            "star_score": "(g * 7919) % 101", "rank_score": "((g * 104729) % 100000) / 1000.0",
+            "star_score": "(g::bigint * 7919) % 101", "rank_score": "((g::bigint * 104729) % 100000) / 1000.0",
             "paused": "g % 50 = 0", "suspended": "false",
             "weekly_spend_cap": "CASE WHEN g % 10 = 0 THEN 100000 ELSE NULL END",
         }, [PROS])
