@@ -62,12 +62,6 @@ def category_resolve(*, marketplace: Marketplace, value: object, field: str = "c
     return category
 
 
-def category_family_ids(*, category: Category) -> list[int]:
-    """The category and its subcategories (two levels), for 'pros in this category'."""
-    children = Category.objects.filter(marketplace_id=category.marketplace_id, parent=category, is_active=True)
-    return [category.pk, *children.values_list("pk", flat=True)]
-
-
 def pro_areas(*, pro: Pro) -> list[str]:
     return list(
         ProArea.objects.filter(marketplace_id=pro.marketplace_id, pro=pro)
@@ -76,20 +70,28 @@ def pro_areas(*, pro: Pro) -> list[str]:
     )
 
 
-def _serving_services(
-    *, marketplace: Marketplace, category_ids: list[int] | None, area: str | None
-) -> QuerySet[Service]:
-    services = Service.objects.filter(marketplace=marketplace, pro=OuterRef("pk"), is_active=True)
-    if category_ids is not None:
-        services = services.filter(category_id__in=category_ids)
+def _in_category_family(category: Category) -> Q:
+    """Services in the category or one of its active subcategories (two levels), as a subquery
+    of the same statement, so the category index on services still drives the scan."""
+    family = Category.objects.filter(Q(pk=category.pk) | Q(parent_id=category.pk, is_active=True))
+    return Q(category_id__in=family.values("pk"))
+
+
+def serving_pro_ids(*, marketplace: Marketplace, category: Category | None, area: str | None) -> list[int]:
+    """Ids of pros with an active service in these categories that serves ``area``.
+
+    A service's own areas replace the pro's; area codes are alphanumeric, so the quoted code
+    matches one whole element of the JSON list (portable across databases).
+    """
+    services = Service.objects.filter(marketplace=marketplace, is_active=True)
+    if category is not None:
+        services = services.filter(_in_category_family(category))
     if area is not None:
         pro_serves_area = ProArea.objects.filter(marketplace=marketplace, pro=OuterRef("pro_id"), area=area)
-        # A service's own areas replace the pro's; area codes are alphanumeric, so the quoted
-        # code matches one whole element of the JSON list (portable across databases).
         services = services.filter(
             Q(condition_areas__icontains=f'"{area}"') | (Q(condition_areas=[]) & Exists(pro_serves_area))
         )
-    return services
+    return list(services.order_by().values_list("pro_id", flat=True).distinct())
 
 
 def pro_public_list(
@@ -101,20 +103,26 @@ def pro_public_list(
 ) -> QuerySet[Pro]:
     """Pros a homeowner may find: not suspended, not paused, with an active service in the
     category (or a subcategory) serving the area. Best rank first, then Star Score, review
-    count and id, so the order is total and pages are stable."""
-    category_ids = category_family_ids(category=category) if category is not None else None
-    serving = _serving_services(marketplace=marketplace, category_ids=category_ids, area=area)
+    count and id, so the order is total and pages are stable.
+
+    With a category or an area, the serving pros are selected first in their own query (one
+    index scan of the category's services, one of the area's rows), and the page is then
+    read by primary key. A single query with a semi-join lets PostgreSQL walk every pro in
+    rank order hoping to meet matches early, which is slow exactly when matches are few.
+    """
+    base = Pro.objects.all() if queryset is None else queryset
+    pros = base.filter(marketplace=marketplace, suspended=False, paused=False)
+    if category is not None or area is not None:
+        pros = pros.filter(pk__in=serving_pro_ids(marketplace=marketplace, category=category, area=area))
+    else:
+        pros = pros.filter(Exists(Service.objects.filter(marketplace=marketplace, pro=OuterRef("pk"), is_active=True)))
     instant_quote = Service.objects.filter(
         marketplace=marketplace, pro=OuterRef("pk"), is_active=True, promotion_enabled=True
     )
-    if category_ids is not None:
-        instant_quote = instant_quote.filter(category_id__in=category_ids)
-    base = Pro.objects.all() if queryset is None else queryset
-    return (
-        base.filter(marketplace=marketplace, suspended=False, paused=False)
-        .filter(Exists(serving))
-        .annotate(has_instant_quote=Exists(instant_quote))
-        .order_by("-rank_score", "-star_score", "-review_count", "pk")
+    if category is not None:
+        instant_quote = instant_quote.filter(_in_category_family(category))
+    return pros.annotate(has_instant_quote=Exists(instant_quote)).order_by(
+        "-rank_score", "-star_score", "-review_count", "pk"
     )
 
 
