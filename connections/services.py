@@ -283,11 +283,13 @@ def connection_rollup(*, marketplace, start_day: dt.date, end_day: dt.date, now:
     return len(objs)
 
 
-def connection_rollup_recent(*, marketplace, now: dt.datetime | None = None) -> int:
-    """Yesterday and today (local): what the periodic job keeps fresh."""
+def connection_rollup_recent(*, marketplace, days: int = 2, now: dt.datetime | None = None) -> int:
+    """The last ``days`` local days including today: the periodic job keeps yesterday and
+    today fresh; the nightly job catches up a week, in case the scheduler was down."""
     now = now or timezone.now()
     today = now.astimezone(ZoneInfo(marketplace.time_zone)).date()
-    return connection_rollup(marketplace=marketplace, start_day=today - dt.timedelta(days=1), end_day=today, now=now)
+    start_day = today - dt.timedelta(days=days - 1)
+    return connection_rollup(marketplace=marketplace, start_day=start_day, end_day=today, now=now)
 
 
 def connection_events_prune(*, marketplace, now: dt.datetime | None = None, batch_size: int | None = None) -> int:

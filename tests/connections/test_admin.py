@@ -86,3 +86,14 @@ def test_the_chart_draws_a_segment_per_non_zero_count_with_a_tooltip():
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count("<rect") == 2 + 6  # two bar segments and six legend swatches
     assert "2026-03-01 Phone click: 2" in svg
+
+
+def test_attribution_text_is_escaped_in_the_admin(staff_client, marketplace):
+    from tests.factories import ConnectionEventFactory
+
+    ConnectionEventFactory(marketplace=marketplace, source="<script>alert(1)</script>")
+
+    html = staff_client.get("/admin/connections/connectionevent/").content.decode()
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -142,3 +142,15 @@ def test_the_demo_seeder_adds_rolled_up_clicks_once(marketplace):
 
     assert events > 0 and ConnectionEvent.objects.count() == events
     assert sum(ConnectionDaily.objects.values_list("count", flat=True)) == events
+
+
+def test_the_nightly_job_catches_up_days_the_frequent_job_missed(marketplace):
+    pro = ProFactory(marketplace=marketplace)
+    ConnectionEventFactory(marketplace=marketplace, pro=pro, occurred_at=timezone.now() - dt.timedelta(days=4))
+
+    connections_rollup()
+    assert not ConnectionDaily.objects.exists()  # only yesterday and today
+
+    connections_prune()
+
+    assert ConnectionDaily.objects.get(pro=pro).count == 1
