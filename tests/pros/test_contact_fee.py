@@ -41,3 +41,10 @@ def test_unknown_kind_or_foreign_category_is_refused(marketplace, other_marketpl
         contact_fee(marketplace=marketplace, category=CategoryFactory(marketplace=marketplace), kind="bogus")
     with pytest.raises(ValueError):
         contact_fee(marketplace=marketplace, category=CategoryFactory(marketplace=other_marketplace), kind="new")
+
+
+def test_lead_kind_choices_are_accepted_as_kinds(marketplace):
+    from leads.models import LeadKind
+
+    category = CategoryFactory(marketplace=marketplace, fee_matched=777)
+    assert contact_fee(marketplace=marketplace, category=category, kind=LeadKind.MATCHED) == 777

@@ -1,0 +1,40 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from marketplace.api.errors import ApplicationError
+from pros.models import Pro, Review
+from pros.services import review_create
+from tests.factories import LeadFactory, ProFactory, QuoteRequestFactory, UserFactory
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tapped_review_of_one_job_is_recorded_once(marketplace):
+    homeowner = UserFactory(marketplace=marketplace, role="homeowner")
+    pro = ProFactory(marketplace=marketplace)
+    request = QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner)
+    LeadFactory(marketplace=marketplace, request=request, pro=pro, status="accepted")
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def submit():
+        try:
+            barrier.wait()
+            review_create(homeowner=homeowner, pro=pro, rating=5)
+            outcomes.append("created")
+        except ApplicationError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["already_reviewed"] * 3 + ["created"]
+    assert Review.objects.count() == 1
+    assert Pro.objects.values_list("review_count", flat=True).get(pk=pro.pk) == 1
