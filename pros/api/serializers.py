@@ -269,16 +269,12 @@ class PublicProDetailOutput(PublicProBase):
 # --- the pro's own profile -----------------------------------------------------------------
 
 
-class CompletenessOutput(serializers.Serializer):
-    score = serializers.IntegerField()
-    missing = serializers.ListField(child=serializers.ChoiceField(choices=[p for p, _ in COMPLETENESS_PARTS]))
-    advice = serializers.CharField()
-
-
 class ProProfileOutput(serializers.ModelSerializer):
     areas = serializers.SerializerMethodField()
     weekly_spend_cap = serializers.SerializerMethodField()
     completeness = serializers.SerializerMethodField()
+    completeness_missing = serializers.SerializerMethodField()
+    completeness_advice = serializers.SerializerMethodField()
 
     class Meta:
         model = Pro
@@ -300,6 +296,8 @@ class ProProfileOutput(serializers.ModelSerializer):
             "star_score",
             "review_count",
             "completeness",
+            "completeness_missing",
+            "completeness_advice",
         ]
         read_only_fields = fields
 
@@ -307,15 +305,29 @@ class ProProfileOutput(serializers.ModelSerializer):
     def get_areas(self, pro: Pro) -> list[str]:
         return sorted(pro.areas.values_list("area", flat=True))
 
+    def _completeness(self, pro: Pro) -> tuple[int, list[str]]:
+        cache = self.__dict__.setdefault("_completeness_cache", {})
+        if pro.pk not in cache:
+            cache[pro.pk] = pro_completeness(pro=pro)
+        return cache[pro.pk]
+
     @extend_schema_field(MoneyOutput(allow_null=True))
     def get_weekly_spend_cap(self, pro: Pro) -> dict | None:
         return money(pro.weekly_spend_cap, self.context["marketplace"].currency)
 
-    @extend_schema_field(CompletenessOutput)
-    def get_completeness(self, pro: Pro) -> dict:
-        score, missing = pro_completeness(pro=pro)
-        advice = "Your profile is complete." if not missing else "Enrich your profile: add " + ", ".join(missing) + "."
-        return {"score": score, "missing": missing, "advice": advice}
+    def get_completeness(self, pro: Pro) -> int:
+        """0-100, derived from what the profile has filled in (see pros/README.md)."""
+        return self._completeness(pro)[0]
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=[p for p, _ in COMPLETENESS_PARTS]))
+    )
+    def get_completeness_missing(self, pro: Pro) -> list[str]:
+        return self._completeness(pro)[1]
+
+    def get_completeness_advice(self, pro: Pro) -> str:
+        missing = self._completeness(pro)[1]
+        return "Your profile is complete." if not missing else "Enrich your profile: add " + ", ".join(missing) + "."
 
 
 class ProProfileInput(serializers.Serializer):

@@ -31,9 +31,9 @@ def test_a_registered_pro_fills_its_profile_through_the_api(api_client, marketpl
     assert body["areas"] == ["M4C", "M5V"]
     assert body["weekly_spend_cap"] == {"amount": 50000, "currency": "CAD"}
     assert body["tier"] == "basic"
-    assert body["completeness"]["score"] == 65
-    assert body["completeness"]["missing"] == ["photos", "services"]
-    assert "Enrich your profile" in body["completeness"]["advice"]
+    assert body["completeness"] == 65
+    assert body["completeness_missing"] == ["photos", "services"]
+    assert "Enrich your profile" in body["completeness_advice"]
     assert Pro.objects.get(pk=body["id"]).completeness == 65
 
 
@@ -97,8 +97,8 @@ def test_a_bad_spend_cap_is_400(api_client, marketplace, pro_user, cap):
 def test_completeness_counts_an_active_service(api_client, marketplace, pro_user):
     ServiceFactory(marketplace=marketplace, pro=pro_user.pro)
     body = api_client(marketplace, pro_user).get(URL).json()
-    assert body["completeness"]["score"] == 40
-    assert "services" not in body["completeness"]["missing"]
+    assert body["completeness"] == 40
+    assert "services" not in body["completeness_missing"]
 
 
 @pytest.mark.parametrize("role", ["homeowner", "staff"])
