@@ -4,6 +4,7 @@ position and history. Every function takes the marketplace explicitly."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -119,7 +120,7 @@ def rank_breakdown(
         activity = 0.0
     else:
         age = (as_of - pro.last_active_at).total_seconds()
-        activity = 1.0 if age <= 0 else 0.5 ** (age / (weights.activity_half_life_days * 86400))
+        activity = 1.0 if age < 86400 else 0.5 ** (math.floor(age / 86400.0) / weights.activity_half_life_days)
     raw_factors = [
         ("star_score", pro.star_score, pro.star_score / 100, weights.weight_star_score),
         (

@@ -146,8 +146,8 @@ def _calc_sql(*, single_pro: bool) -> str:
                         ELSE %(time_half_seconds)s / (%(time_half_seconds)s + b.median_seconds) END AS f_time,
                    CASE WHEN b.tier = %(member_tier)s THEN 1.0 ELSE 0.0 END AS f_member,
                    CASE WHEN b.last_active_at IS NULL THEN 0.0
-                        WHEN {activity_age} <= 0 THEN 1.0
-                        ELSE POWER(0.5, {activity_age} / %(activity_half_seconds)s) END AS f_activity
+                        WHEN {activity_age} < 86400 THEN 1.0
+                        ELSE POWER(0.5, FLOOR({activity_age} / 86400.0) / %(activity_half_days)s) END AS f_activity
             FROM (
                 SELECT p.id AS pro_id, p.star_score, p.review_count, p.completeness, p.tier,
                        CASE WHEN p.demoted THEN 1 ELSE 0 END AS demoted_old, p.demoted_since,
@@ -180,6 +180,13 @@ _UPDATE_PROS = """
         rank_score = c.rank_score
     FROM ranking_calc c
     WHERE p.id = c.pro_id
+      AND (p.response_rate IS DISTINCT FROM c.response_rate
+           OR p.median_response_seconds IS DISTINCT FROM c.median_seconds
+           OR p.last_active_at IS DISTINCT FROM c.last_active_at
+           OR c.demoted_old <> c.demoted_new
+           OR (c.demoted_new = 1 AND c.demoted_since IS NULL)
+           OR (c.demoted_new = 0 AND c.demoted_since IS NOT NULL)
+           OR p.rank_score IS DISTINCT FROM c.rank_score)
 """
 
 _UPSERT_SNAPSHOTS = """
@@ -194,6 +201,14 @@ _UPSERT_SNAPSHOTS = """
         response_rate = excluded.response_rate, median_response_seconds = excluded.median_response_seconds,
         demoted = excluded.demoted, at_risk = excluded.at_risk, rank_score = excluded.rank_score,
         star_score = excluded.star_score, review_count = excluded.review_count, computed_at = excluded.computed_at
+    WHERE ranking_prodailysnapshot.rank_score IS DISTINCT FROM excluded.rank_score
+       OR ranking_prodailysnapshot.due_count <> excluded.due_count
+       OR ranking_prodailysnapshot.responded_count <> excluded.responded_count
+       OR ranking_prodailysnapshot.median_response_seconds IS DISTINCT FROM excluded.median_response_seconds
+       OR ranking_prodailysnapshot.demoted <> excluded.demoted
+       OR ranking_prodailysnapshot.at_risk <> excluded.at_risk
+       OR ranking_prodailysnapshot.star_score <> excluded.star_score
+       OR ranking_prodailysnapshot.review_count <> excluded.review_count
 """
 
 _UPSERT_STANDINGS = """
@@ -253,7 +268,7 @@ def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
         "w_total": float(max(weights.weight_total, 1)),
         "review_half": float(weights.review_volume_half),
         "time_half_seconds": float(weights.response_time_half_hours * 3600),
-        "activity_half_seconds": float(weights.activity_half_life_days * 86400),
+        "activity_half_days": float(weights.activity_half_life_days),
         "member_tier": MembershipTier.BRAND_BUILDER.value,
     }
 
@@ -272,6 +287,11 @@ def pro_stats_rollup(
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, marketplace.pk])
+                if not single:
+                    # One big aggregate: JIT compilation costs seconds and buys nothing here;
+                    # a larger sort memory keeps the per-pro sort off disk.
+                    cursor.execute("SET LOCAL jit = off")
+                    cursor.execute("SET LOCAL work_mem = '128MB'")
             cursor.execute("DROP TABLE IF EXISTS ranking_calc")
             cursor.execute(_calc_sql(single_pro=single), params)
             if connection.vendor == "postgresql" and not single:

@@ -242,3 +242,19 @@ def test_concurrent_rollups_of_one_marketplace_are_serialised_and_notify_once(de
     assert Pro.objects.filter(marketplace=demotion_on, demoted=True).count() == 6
     assert Notification.objects.filter(kind=NOTIFY_DEMOTED).count() == 6
     assert ProDailySnapshot.objects.count() == 6
+
+
+def test_activity_halves_every_half_life_in_whole_days(demotion_on):
+    RankingPolicy.objects.update_or_create(
+        marketplace=demotion_on,
+        defaults={name: 0 for name in RankingPolicy.WEIGHT_FIELDS} | {"weight_activity": 10},
+    )
+    now = timezone.now()
+    fresh = ProFactory(marketplace=demotion_on, last_active_at=now - dt.timedelta(hours=23))
+    half = ProFactory(marketplace=demotion_on, last_active_at=now - dt.timedelta(days=14, hours=23))
+    never = ProFactory(marketplace=demotion_on)
+    pro_stats_rollup(marketplace=demotion_on, now=now)
+    scores = dict(Pro.objects.filter(marketplace=demotion_on).values_list("pk", "rank_score"))
+    assert scores[fresh.pk] == pytest.approx(100.0)
+    assert scores[half.pk] == pytest.approx(50.0)
+    assert scores[never.pk] == 0.0
