@@ -67,3 +67,15 @@ def test_a_suspended_pro_leaves_the_public_list_at_once(api_client, marketplace,
     assert api_client(marketplace).get("/api/v1/pros/", {"postal_code": "M5V"}).json()["count"] == 1
     api_client(marketplace, staff_user).patch(url(pro), {"suspended": True})
     assert api_client(marketplace).get("/api/v1/pros/", {"postal_code": "M5V"}).json()["count"] == 0
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_staff_list_query_count_does_not_grow_with_the_page(
+    api_client, marketplace, staff_user, django_assert_max_num_queries, count
+):
+    for _ in range(count):
+        ProFactory(marketplace=marketplace, phone="1234567")
+    client = api_client(marketplace, staff_user)
+    with django_assert_max_num_queries(4):
+        response = client.get(url(), {"page_size": 100})
+    assert response.json()["count"] == count
