@@ -160,15 +160,6 @@ def pro_profile_update(*, pro: Pro, actor: User, changes: dict[str, Any]) -> Pro
 
 
 @transaction.atomic
-def pro_webhook_secret_rotate(*, pro: Pro, actor: User) -> str:
-    if not pro.webhook_url:
-        raise ApplicationError("no_webhook_url", "Set a webhook URL first.", status_code=409)
-    pro.webhook_secret = secrets.token_hex(32)
-    pro.save(update_fields=["webhook_secret", "updated_at"])
-    return pro.webhook_secret
-
-
-@transaction.atomic
 def pro_staff_update(
     *,
     pro: Pro,
