@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -81,6 +82,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
     if isinstance(exc, IdempotentReplay):
         return exc.response()
+    if isinstance(exc, OperationalError | InterfaceError):
+        return database_unavailable(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -108,6 +111,26 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             detail = str(exc.detail.get("detail", message or ""))
         response.data = error_body(token_code or code, message if message and code == "not_found" else detail or message or "")
     return response
+
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: Exception) -> Response:
+    """The database went away mid-request (connection dropped, failover, restart): the
+    transaction was rolled back, so answer a clean, retryable 503 instead of a 500, and drop
+    the broken connection so the next query (and the next request) reconnects."""
+    import structlog
+
+    structlog.get_logger(__name__).warning("database_unavailable", error=str(exc)[:500])
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+    return Response(
+        error_body("service_unavailable", "The service is briefly unavailable; please retry."),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def json_404(request, exception=None) -> JsonResponse:

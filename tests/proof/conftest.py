@@ -48,6 +48,9 @@ def _member_pro(marketplace, category, name: str):
 
 @pytest.fixture
 def world(marketplace, other_marketplace) -> World:
+    policy = marketplace.policy  # maple plays its demo rulebook: matched leads on
+    policy.matched_leads_enabled, policy.fee_matched = True, 2500
+    policy.save()
     category = CategoryFactory(marketplace=marketplace, slug="plumbing", name="Plumbing")
     CategoryFactory(marketplace=marketplace, slug="electrical", name="Electrical")
     CategoryFactory(marketplace=other_marketplace, slug="plumbing", name="水電")
