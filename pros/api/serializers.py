@@ -270,6 +270,9 @@ class PublicProDetailOutput(PublicProBase):
 
 
 class ProProfileOutput(serializers.ModelSerializer):
+    # Blank when unset, so plain strings rather than "uri" in the schema.
+    website = serializers.CharField(read_only=True)
+    webhook_url = serializers.CharField(read_only=True)
     areas = serializers.SerializerMethodField()
     weekly_spend_cap = serializers.SerializerMethodField()
     completeness = serializers.SerializerMethodField()
@@ -415,6 +418,7 @@ class ReviewInput(serializers.Serializer):
 
 
 class StaffProOutput(PublicProBase):
+    website = serializers.CharField(read_only=True)
     weekly_spend_cap = serializers.SerializerMethodField()
 
     class Meta:
