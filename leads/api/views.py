@@ -11,6 +11,7 @@ from leads import selectors, services
 from leads.api import serializers as s
 from leads.models import Lead, Notification, QuoteRequest
 from marketplace.api.base import TenantGenericViewSet
+from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
 
@@ -88,20 +89,27 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     @extend_schema(request=s.AcceptInput, responses={200: s.LeadOutput, **ERRORS})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        lead = self.get_object()
         data = s.AcceptInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.lead_accept(lead_id=lead.pk, pro=request.user.pro, actor=request.user, **data.validated_data)
-        return Response(self._read(lead.pk))
+        # The service looks the lead up among this pro's own (404 otherwise) under its row lock.
+        lead_id = _lead_id(pk)
+        services.lead_accept(lead_id=lead_id, pro=request.user.pro, actor=request.user, **data.validated_data)
+        return Response(self._read(lead_id))
 
     @extend_schema(request=s.RejectInput, responses={200: s.LeadOutput, **ERRORS})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        lead = self.get_object()
         data = s.RejectInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.lead_reject(lead_id=lead.pk, pro=request.user.pro, actor=request.user, **data.validated_data)
-        return Response(self._read(lead.pk))
+        lead_id = _lead_id(pk)
+        services.lead_reject(lead_id=lead_id, pro=request.user.pro, actor=request.user, **data.validated_data)
+        return Response(self._read(lead_id))
+
+
+def _lead_id(pk) -> int:
+    if not str(pk).isdigit():
+        raise NotFound()
+    return int(pk)
 
 
 class NotificationViewSet(mixins.ListModelMixin, TenantGenericViewSet):

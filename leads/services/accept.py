@@ -57,18 +57,22 @@ def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteReque
     request_id = lookup.values_list("request_id", flat=True).first()
     if request_id is None:
         raise NotFound()
-    request = QuoteRequest.objects.select_for_update().get(pk=request_id)
+    request = (
+        QuoteRequest.objects.select_for_update(of=("self",))
+        .select_related("marketplace__policy")
+        .get(pk=request_id)
+    )
     lead = Lead.objects.select_for_update().get(pk=lead_id)
     return request, lead
 
 
-def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price: int | None = None) -> Lead:
-    """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead."""
+def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price: int | None = None) -> None:
+    """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead.
+    Returns once the lead is accepted; raises ApplicationError (402/409/503) otherwise."""
     payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
     charge = _accept_open(lead_id=lead_id, pro=pro, actor=actor, payload=payload)
     if charge is not None:
-        _accept_pay(charge=charge)
-    return Lead.objects.get(pk=lead_id)
+        _accept_pay(charge=charge, actor=actor)
 
 
 def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | None:
@@ -109,7 +113,7 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
                                    idempotency_key=key, payment_method_token=token, accept_payload=payload)
 
 
-def _accept_pay(*, charge: Charge) -> None:
+def _accept_pay(*, charge: Charge, actor=None) -> None:
     """Phases 2 and 3 for a committed pending charge; raises 402 / 503 for the API."""
     try:
         result = billing.charge_gateway_call(charge=charge)
@@ -127,10 +131,10 @@ def _accept_pay(*, charge: Charge) -> None:
             "payment_provider_unavailable", "The payment provider is unavailable; retry shortly.", status_code=503,
             headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
         ) from None
-    accept_complete(charge_id=charge.pk, reference=result.reference)
+    accept_complete(charge_id=charge.pk, reference=result.reference, actor=actor)
 
 
-def accept_complete(*, charge_id: int, reference: str) -> None:
+def accept_complete(*, charge_id: int, reference: str, actor=None) -> None:
     """Phase 3: charge paid + ledger entry + lead accepted and contact revealed. Idempotent."""
     now = timezone.now()
     lead_id = Charge.objects.filter(pk=charge_id).values_list("lead_id", flat=True).get()
@@ -144,8 +148,8 @@ def accept_complete(*, charge_id: int, reference: str) -> None:
             lead.contact_revealed_at = now
             lead.save(update_fields=["contact_revealed_at"])
             return
-        actor_id = charge.accept_payload.get("actor_id")
-        _accept_finish(request=request, lead=lead, payload=charge.accept_payload, actor=None, actor_id=actor_id,
+        actor_id = None if actor is not None else charge.accept_payload.get("actor_id")
+        _accept_finish(request=request, lead=lead, payload=charge.accept_payload, actor=actor, actor_id=actor_id,
                        started_at=charge.created_at)
 
 
