@@ -10,7 +10,7 @@ from django.utils import timezone
 from structlog.testing import capture_logs
 
 from leads.models import Lead, Notification
-from marketplace.models import MarketplacePolicy
+from marketplace.models import Marketplace, MarketplacePolicy
 from pros.models import Pro
 from ranking.models import ProDailySnapshot, ProStanding, RankingPolicy
 from ranking.services import (
@@ -258,3 +258,51 @@ def test_activity_halves_every_half_life_in_whole_days(demotion_on):
     assert scores[fresh.pk] == pytest.approx(100.0)
     assert scores[half.pk] == pytest.approx(50.0)
     assert scores[never.pk] == 0.0
+
+
+def test_public_pro_list_order_follows_demotion(api_client, demotion_on):
+    from tests.factories import CategoryFactory, ProAreaFactory, ServiceFactory
+
+    category = CategoryFactory(marketplace=demotion_on, slug="plumbing")
+    strong = ProFactory(marketplace=demotion_on, star_score=95, review_count=40, completeness=90)
+    modest = ProFactory(marketplace=demotion_on, star_score=80, review_count=10, completeness=90)
+    for pro in (strong, modest):
+        ServiceFactory(marketplace=demotion_on, pro=pro, category=category)
+        ProAreaFactory(marketplace=demotion_on, pro=pro, area="M5V")
+        history(pro, answered=3, missed=1)
+    client = api_client(demotion_on)
+
+    def listed():
+        response = client.get("/api/v1/pros/", {"category": "plumbing", "postal_code": "M5V 3L9"})
+        assert response.status_code == 200
+        return [row["id"] for row in response.json()["results"]]
+
+    pro_stats_rollup(marketplace=demotion_on)
+    assert listed() == [strong.pk, modest.pk]
+    history(strong, missed=1)
+    pro_stats_rollup(marketplace=demotion_on)
+    assert listed() == [modest.pk, strong.pk]
+    history(strong, answered=4)  # 7 of 9 = 77.8%: restored
+    pro_stats_rollup(marketplace=demotion_on)
+    assert listed() == [strong.pk, modest.pk]
+
+
+def test_the_beat_job_queues_one_rollup_per_active_marketplace(demotion_on, other_marketplace):
+    from marketplace.celery import app
+    from ranking.tasks import pro_stats_rollup_all
+
+    inactive = Marketplace.objects.create(
+        slug="closed", name="Closed", currency="CAD", postal_scheme="ca_fsa", is_active=False
+    )
+    MarketplacePolicy.objects.create(marketplace=inactive)
+    ProFactory(marketplace=inactive)
+    ProFactory(marketplace=other_marketplace)
+    history(ProFactory(marketplace=demotion_on), missed=5)
+    app.conf.task_always_eager = True
+    try:
+        assert pro_stats_rollup_all.run() == 2
+    finally:
+        app.conf.task_always_eager = False
+    assert Pro.objects.filter(marketplace=demotion_on, demoted=True).count() == 1
+    assert ProDailySnapshot.objects.filter(marketplace=other_marketplace).exists()
+    assert not ProDailySnapshot.objects.filter(marketplace=inactive).exists()
