@@ -195,6 +195,17 @@ def pro_rank_position(
     return (totals["ahead"] + 1 if totals["me"] else None), totals["of"]
 
 
+def ranking_policy_read(*, marketplace: Marketplace) -> RankingPolicy:
+    """The marketplace's rank weights for reading: the saved row, or the defaults unsaved."""
+    return RankingPolicy.objects.filter(marketplace=marketplace).first() or RankingPolicy(marketplace=marketplace)
+
+
+def marketplace_policy_read(*, marketplace: Marketplace) -> MarketplacePolicy:
+    return MarketplacePolicy.objects.filter(marketplace=marketplace).first() or MarketplacePolicy(
+        marketplace=marketplace
+    )
+
+
 def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> QuerySet:
     since = timezone.localdate() - dt.timedelta(days=days)
     return ProDailySnapshot.objects.filter(marketplace=marketplace, pro=pro, day__gte=since).order_by("-day")

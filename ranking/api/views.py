@@ -26,8 +26,8 @@ class ProStatsView(MarketplaceAPIView):
         if pro is None:
             raise NotFound()
         now = timezone.now()
-        policy = services.marketplace_policy_ensure(marketplace=marketplace)
-        weights = services.ranking_policy_ensure(marketplace=marketplace)
+        policy = selectors.marketplace_policy_read(marketplace=marketplace)
+        weights = selectors.ranking_policy_read(marketplace=marketplace)
 
         leads = selectors.pro_window_leads(marketplace=marketplace, pro=pro, policy=policy, now=now)
         counts = selectors.pro_response_counts(leads=leads)
