@@ -130,6 +130,8 @@ def test_demotion_is_exactly_below_threshold_with_the_minimum_sample(demotion_on
     due = answered + missed
     expected = due >= 4 and answered * 4 < 3 * due
     assert pro.demoted is expected
+    one_more_miss_demotes = due + 1 >= 4 and answered * 4 < 3 * (due + 1)
+    assert ProStanding.objects.get(pro=pro).at_risk is (not expected and one_more_miss_demotes)
     assert counts(pro) == (answered, due) == live_counts(pro)
     assert (pro.response_rate is None) is (due < 4)
 
