@@ -66,6 +66,6 @@ def pro_notify(*, pro: Pro, kind: str, subject: str, body: str, payload: dict, l
         webhook_status=DeliveryStatus.PENDING if pro.webhook_url else DeliveryStatus.SKIPPED,
     )
     notification_id = notification.pk
-    transaction.on_commit(lambda: tasks.notification_email_send.delay(notification_id))
+    transaction.on_commit(lambda: tasks.notification_email_send.delay(notification_id), robust=True)
     if pro.webhook_url:
-        transaction.on_commit(lambda: tasks.notification_webhook_send.delay(notification_id))
+        transaction.on_commit(lambda: tasks.notification_webhook_send.delay(notification_id), robust=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.error
 import urllib.request
 
@@ -10,6 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F
+from django.utils import timezone
 
 from leads.models import DeliveryStatus, Notification
 from leads.notifications import webhook_body, webhook_headers
@@ -106,3 +108,28 @@ def leads_expire_due() -> int:
     from leads.services.lifecycle import leads_expire_due as expire
 
     return expire()
+
+
+RESEND_AFTER = dt.timedelta(minutes=5)
+RESEND_WITHIN = dt.timedelta(days=1)
+
+
+@shared_task(name="leads.tasks.notifications_resend_stale", ignore_result=True)
+def notifications_resend_stale() -> int:
+    """Beat: requeue deliveries whose on-commit enqueue was lost (broker down at the time):
+    still pending, never attempted, older than a few minutes. The send tasks re-check state,
+    so a delivery that was merely slow is not sent twice."""
+    now = timezone.now()
+    window = {"created_at__lt": now - RESEND_AFTER, "created_at__gte": now - RESEND_WITHIN}
+    emails = list(
+        Notification.objects.filter(email_status=DeliveryStatus.PENDING, **window).values_list("pk", flat=True)[:1000]
+    )
+    hooks = list(
+        Notification.objects.filter(webhook_status=DeliveryStatus.PENDING, webhook_attempts=0, **window)
+        .values_list("pk", flat=True)[:1000]
+    )
+    for notification_id in emails:
+        notification_email_send.delay(notification_id)
+    for notification_id in hooks:
+        notification_webhook_send.delay(notification_id)
+    return len(emails) + len(hooks)

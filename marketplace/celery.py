@@ -42,6 +42,10 @@ app.conf.beat_schedule = {
         "task": "leads.tasks.accept_charges_recover",
         "schedule": crontab(minute="*"),
     },
+    "leads-notifications-resend-stale": {
+        "task": "leads.tasks.notifications_resend_stale",
+        "schedule": crontab(minute="*/5"),
+    },
     "connections-prune": {
         "task": "connections.tasks.connections_prune",
         "schedule": crontab(minute=41, hour=3),

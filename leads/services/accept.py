@@ -240,4 +240,4 @@ def accept_charges_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1)
 def accept_charge_process_on_commit(*, charge_id: int) -> None:
     from leads import tasks
 
-    transaction.on_commit(lambda: tasks.accept_charge_process_task.delay(charge_id))
+    transaction.on_commit(lambda: tasks.accept_charge_process_task.delay(charge_id), robust=True)

@@ -128,3 +128,41 @@ def test_feed_shows_only_my_notifications_newest_first(api_client, marketplace, 
     with django_assert_max_num_queries(6):
         feed = api_client(marketplace, mine).get("/api/v1/pro/notifications/").json()["results"]
     assert [row["subject"] for row in feed] == ["Lead 2", "Lead 1", "Lead 0"]
+
+
+def test_a_broker_outage_after_commit_never_fails_lead_creation(
+    api_client, marketplace, homeowner, make_pro, request_body, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Redis is down")
+
+    monkeypatch.setattr(notification_email_send, "delay", broker_down)
+    make_pro()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api_client(marketplace, homeowner).post("/api/v1/quote-requests/", request_body(), format="json")
+    assert created.status_code == 201
+    assert Notification.objects.get().email_status == "pending"  # the lead stands; the resend sweep retries
+
+
+def test_the_resend_sweep_requeues_deliveries_whose_enqueue_was_lost(make_pro, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from leads.tasks import notifications_resend_stale
+    from marketplace.celery import app
+
+    user = make_pro()
+    pro_notify(pro=user.pro, kind="lead.new", subject="Lost", body="", payload={})
+    lost_id = Notification.objects.get().pk
+    pro_notify(pro=user.pro, kind="lead.new", subject="Fresh", body="", payload={})
+    Notification.objects.filter(pk=lost_id).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    app.conf.task_always_eager = True
+    try:
+        assert notifications_resend_stale() == 1
+    finally:
+        app.conf.task_always_eager = False
+    assert Notification.objects.get(pk=lost_id).email_status == "sent"
+    assert [m.subject for m in mail.outbox] == ["Lost"]
