@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := marketplace.settings
 
-.PHONY: install run test bench lint lock worker clean
+.PHONY: install run test bench lint lock worker clean fuzz load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ run: install
 # local servers). Tests that need an unreachable service are skipped and listed with why.
 test: install
 	@bash scripts/test.sh $(ARGS)
+
+# Schema fuzzing at length: many examples per operation and role, plus schemathesis'
+# coverage phase (every boundary value the schema defines). `make test` runs a few.
+fuzz: install
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} FUZZ_FULL=1 bash scripts/test.sh tests/proof/test_fuzz_schema.py -q $(ARGS)
+
+# A bounded load run on loopback (gunicorn + a Celery worker, PostgreSQL database
+# leadmarket_load, Redis db 9): per-endpoint req/s, p50/p95/p99 and errors, then the
+# database invariants. LOAD_SECONDS, LOAD_USERS, LOAD_WEB_WORKERS tune it (loadtest/run.sh).
+load: install
+	@bash loadtest/run.sh
 
 bench: install
 	@bash scripts/bench.sh
