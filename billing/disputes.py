@@ -41,8 +41,9 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
             .first()
         )
         if charge is None:
-            raise ApplicationError("lead_not_charged", "Only a lead you paid a contact fee for can be disputed.",
-                                   status_code=409)
+            raise ApplicationError(
+                "lead_not_charged", "Only a lead you paid a contact fee for can be disputed.", status_code=409
+            )
         window = dt.timedelta(days=lead.marketplace.policy.dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
             raise ApplicationError(
@@ -53,8 +54,13 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
         if LeadDispute.objects.filter(charge=charge).exists():
             raise ApplicationError("dispute_exists", "This lead has already been disputed.", status_code=409)
         return LeadDispute.objects.create(
-            marketplace_id=lead.marketplace_id, lead=lead, charge=charge, pro=pro, reason=reason,
-            details=details, opened_by=actor,
+            marketplace_id=lead.marketplace_id,
+            lead=lead,
+            charge=charge,
+            pro=pro,
+            reason=reason,
+            details=details,
+            opened_by=actor,
         )
 
 
@@ -82,9 +88,15 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
         if dispute.refund_id is None:
             charge = dispute.charge
             dispute.refund = Refund.objects.create(
-                marketplace_id=charge.marketplace_id, charge=charge, pro_id=charge.pro_id, lead_id=charge.lead_id,
-                amount=charge.amount, currency=charge.currency, idempotency_key=f"dispute-{dispute.pk}-refund",
-                gateway=charge.gateway, reason=f"Dispute #{dispute.pk}: {dispute.get_reason_display()}",
+                marketplace_id=charge.marketplace_id,
+                charge=charge,
+                pro_id=charge.pro_id,
+                lead_id=charge.lead_id,
+                amount=charge.amount,
+                currency=charge.currency,
+                idempotency_key=f"dispute-{dispute.pk}-refund",
+                gateway=charge.gateway,
+                reason=f"Dispute #{dispute.pk}: {dispute.get_reason_display()}",
             )
         dispute.decided_by = actor
         dispute.decision_note = note[:500]
@@ -92,8 +104,10 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
     outcome = refund_process(refund_id=dispute.refund_id)
     if outcome == "retry":
         raise ApplicationError(
-            "payment_provider_unavailable", "The payment provider is unavailable; the refund will be retried.",
-            status_code=503, headers={"Retry-After": "30"},
+            "payment_provider_unavailable",
+            "The payment provider is unavailable; the refund will be retried.",
+            status_code=503,
+            headers={"Retry-After": "30"},
         )
     dispute.refresh_from_db()
     return dispute
@@ -106,8 +120,14 @@ def refund_process(*, refund_id: int) -> str:
         return "done"
     try:
         reference = gateway_get(refund.gateway).refund(
-            reference=refund.charge.gateway_reference, amount=refund.amount, idempotency_key=refund.idempotency_key,
-            metadata={"refund_id": str(refund.pk), "lead": str(refund.lead_id), "idempotency_key": refund.idempotency_key},
+            reference=refund.charge.gateway_reference,
+            amount=refund.amount,
+            idempotency_key=refund.idempotency_key,
+            metadata={
+                "refund_id": str(refund.pk),
+                "lead": str(refund.lead_id),
+                "idempotency_key": refund.idempotency_key,
+            },
         )
     except ProviderUnavailable:
         logger.info("refund_provider_unavailable", refund_id=refund.pk)
@@ -136,9 +156,15 @@ def refund_complete(*, refund_id: int, reference: str) -> bool:
         refund.completed_at = timezone.now()
         refund.save(update_fields=["status", "gateway_reference", "completed_at"])
         LedgerEntry.objects.create(
-            marketplace_id=refund.marketplace_id, pro_id=refund.pro_id, lead_id=refund.lead_id, charge_id=refund.charge_id,
-            kind=LedgerKind.REFUND, amount=refund.amount, currency=refund.currency,
-            idempotency_key=f"{refund.idempotency_key}:ledger", memo=refund.reason[:300],
+            marketplace_id=refund.marketplace_id,
+            pro_id=refund.pro_id,
+            lead_id=refund.lead_id,
+            charge_id=refund.charge_id,
+            kind=LedgerKind.REFUND,
+            amount=refund.amount,
+            currency=refund.currency,
+            idempotency_key=f"{refund.idempotency_key}:ledger",
+            memo=refund.reason[:300],
         )
         LeadDispute.objects.filter(refund=refund, status=DisputeStatus.OPEN).update(
             status=DisputeStatus.APPROVED, decided_at=refund.completed_at

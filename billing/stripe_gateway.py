@@ -89,7 +89,9 @@ class StripeGateway:
             # Outcome not known yet: the webhook or the recovery job settles it.
             raise ProviderUnavailable("The payment is still processing at Stripe.")
         error = intent.last_payment_error
-        raise PaymentDeclined(getattr(error, "code", None) or "card_declined", getattr(error, "message", None) or "Declined.")
+        raise PaymentDeclined(
+            getattr(error, "code", None) or "card_declined", getattr(error, "message", None) or "Declined."
+        )
 
     def find(self, *, idempotency_key: str) -> ChargeResult | None:
         try:
@@ -139,8 +141,12 @@ class StripeGateway:
     def setup_intent_create(self, *, customer: str, pro, idempotency_key: str) -> dict:
         try:
             intent = self.client.v1.setup_intents.create(
-                params={"customer": customer, "usage": "off_session", "payment_method_types": ["card"],
-                        "metadata": {"pro": str(pro.pk), "marketplace": pro.marketplace.slug}},
+                params={
+                    "customer": customer,
+                    "usage": "off_session",
+                    "payment_method_types": ["card"],
+                    "metadata": {"pro": str(pro.pk), "marketplace": pro.marketplace.slug},
+                },
                 options={"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as exc:

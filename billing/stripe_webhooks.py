@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from billing.models import (
     Charge,
-    ChargeStatus,
     Chargeback,
+    ChargeStatus,
     LedgerEntry,
     LedgerKind,
     PaymentProfile,
@@ -108,15 +108,29 @@ def _charge_refunded(provider_charge: dict) -> str:
     key = f"stripe-{charge.gateway_reference}-refunded-{refunded_there}"
     refund, created = Refund.objects.get_or_create(
         idempotency_key=key,
-        defaults={"marketplace_id": charge.marketplace_id, "charge": charge, "pro_id": charge.pro_id,
-                  "lead_id": charge.lead_id, "amount": missing, "currency": charge.currency,
-                  "status": RefundStatus.SUCCEEDED, "gateway": "stripe", "completed_at": timezone.now(),
-                  "reason": "Refunded at the provider"},
+        defaults={
+            "marketplace_id": charge.marketplace_id,
+            "charge": charge,
+            "pro_id": charge.pro_id,
+            "lead_id": charge.lead_id,
+            "amount": missing,
+            "currency": charge.currency,
+            "status": RefundStatus.SUCCEEDED,
+            "gateway": "stripe",
+            "completed_at": timezone.now(),
+            "reason": "Refunded at the provider",
+        },
     )
     if created:
         LedgerEntry.objects.create(
-            marketplace_id=charge.marketplace_id, pro_id=charge.pro_id, lead_id=charge.lead_id, charge=charge,
-            kind=LedgerKind.REFUND, amount=missing, currency=charge.currency, idempotency_key=f"{key}:ledger",
+            marketplace_id=charge.marketplace_id,
+            pro_id=charge.pro_id,
+            lead_id=charge.lead_id,
+            charge=charge,
+            kind=LedgerKind.REFUND,
+            amount=missing,
+            currency=charge.currency,
+            idempotency_key=f"{key}:ledger",
             memo="Refunded at the provider",
         )
     return f"recorded provider refund of {missing}"
@@ -128,9 +142,13 @@ def _dispute_created(dispute: dict) -> str:
         return "unknown charge"
     Chargeback.objects.get_or_create(
         provider_reference=dispute["id"],
-        defaults={"charge": charge, "amount": int(dispute.get("amount") or 0),
-                  "currency": (dispute.get("currency") or charge.currency).upper(),
-                  "reason": dispute.get("reason") or "", "status": dispute.get("status") or ""},
+        defaults={
+            "charge": charge,
+            "amount": int(dispute.get("amount") or 0),
+            "currency": (dispute.get("currency") or charge.currency).upper(),
+            "reason": dispute.get("reason") or "",
+            "status": dispute.get("status") or "",
+        },
     )
     logger.warning("stripe_chargeback_opened", charge_id=charge.pk, dispute=dispute["id"])
     return "chargeback recorded"

@@ -27,19 +27,45 @@ class PolicyInline(admin.StackedInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
     fieldsets = [
-        ("Rule families", {"fields": [
-            "matched_leads_enabled", "promotion_service_enabled", "response_rate_demotion_enabled",
-            "members_only_contact_display",
-        ]}),
-        ("Leads", {"fields": [
-            "new_lead_ttl_hours", "matched_lead_ttl_hours", "matched_fanout", "matched_capacity",
-            "star_score_threshold", "matched_required_tier", "duplicate_window_hours",
-        ]}),
+        (
+            "Rule families",
+            {
+                "fields": [
+                    "matched_leads_enabled",
+                    "promotion_service_enabled",
+                    "response_rate_demotion_enabled",
+                    "members_only_contact_display",
+                ]
+            },
+        ),
+        (
+            "Leads",
+            {
+                "fields": [
+                    "new_lead_ttl_hours",
+                    "matched_lead_ttl_hours",
+                    "matched_fanout",
+                    "matched_capacity",
+                    "star_score_threshold",
+                    "matched_required_tier",
+                    "duplicate_window_hours",
+                ]
+            },
+        ),
         ("Contact fees (minor units)", {"fields": ["fee_new", "fee_matched", "fee_promotion"]}),
-        ("Response rate", {"fields": [
-            "response_rate_threshold", "response_window_days", "response_min_sample", "demotion_factor",
-        ]}),
+        (
+            "Response rate",
+            {
+                "fields": [
+                    "response_rate_threshold",
+                    "response_window_days",
+                    "response_min_sample",
+                    "demotion_factor",
+                ]
+            },
+        ),
         ("Connections and disputes", {"fields": ["click_dedupe_minutes", "dispute_window_days"]}),
     ]
 
@@ -96,7 +122,9 @@ class UserAdmin(TenantAdmin, DjangoUserAdmin):
         ("Access", {"fields": ["is_active", "is_staff"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "marketplace", "role", "password1", "password2"]})]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "name", "marketplace", "role", "password1", "password2"]})
+    ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -45,11 +45,17 @@ class SetupIntentView(MarketplaceAPIView):
         try:
             customer = _customer_for(pro=pro, gateway=gateway)
             intent = gateway.setup_intent_create(
-                customer=customer, pro=pro, idempotency_key=f"pro-{pro.pk}-setup-{request.headers.get('Idempotency-Key') or _nonce()}"
+                customer=customer,
+                pro=pro,
+                idempotency_key=f"pro-{pro.pk}-setup-{request.headers.get('Idempotency-Key') or _nonce()}",
             )
         except ProviderUnavailable:
-            raise ApplicationError("payment_provider_unavailable", "The payment provider is unavailable; retry shortly.",
-                                   status_code=503, headers={"Retry-After": "5"}) from None
+            raise ApplicationError(
+                "payment_provider_unavailable",
+                "The payment provider is unavailable; retry shortly.",
+                status_code=503,
+                headers={"Retry-After": "5"},
+            ) from None
         return Response(
             {"client_secret": intent["client_secret"], "customer": customer, "setup_intent": intent["id"]},
             status=status.HTTP_201_CREATED,
@@ -70,7 +76,8 @@ def _customer_for(*, pro, gateway) -> str:
     customer = gateway.customer_create(pro=pro, idempotency_key=f"pro-{pro.pk}-customer")
     with transaction.atomic():
         PaymentProfile.objects.update_or_create(
-            pro=pro, defaults={"marketplace_id": pro.marketplace_id, "gateway": gateway.name, "customer_reference": customer}
+            pro=pro,
+            defaults={"marketplace_id": pro.marketplace_id, "gateway": gateway.name, "customer_reference": customer},
         )
     return customer
 
@@ -86,8 +93,18 @@ class DisputeOutput(serializers.ModelSerializer):
 
     class Meta:
         model = LeadDispute
-        fields = ["id", "lead", "reason", "details", "status", "fee", "refund", "created_at", "decided_at",
-                  "decision_note"]
+        fields = [
+            "id",
+            "lead",
+            "reason",
+            "details",
+            "status",
+            "fee",
+            "refund",
+            "created_at",
+            "decided_at",
+            "decision_note",
+        ]
         read_only_fields = fields
 
     def get_fee(self, dispute) -> dict:
@@ -161,7 +178,10 @@ class StripeWebhookView(PlatformAPIViewUnscoped):
 
     @extend_schema(
         request=None,
-        responses={200: OpenApiResponse(description="Event accepted"), 400: OpenApiResponse(description="Bad signature")},
+        responses={
+            200: OpenApiResponse(description="Event accepted"),
+            400: OpenApiResponse(description="Bad signature"),
+        },
         auth=[],
     )
     def post(self, request):

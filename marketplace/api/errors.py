@@ -49,7 +49,10 @@ def error_body(code: str, message: str, fields: dict | None = None, **extra: Any
 def _flatten_fields(detail: Any) -> dict:
     """DRF validation detail → ``{"field": ["message", ...]}``, nested paths kept as dicts."""
     if isinstance(detail, dict):
-        return {key: _flatten_fields(value) if isinstance(value, dict) else _messages(value) for key, value in detail.items()}
+        return {
+            key: _flatten_fields(value) if isinstance(value, dict) else _messages(value)
+            for key, value in detail.items()
+        }
     return {"non_field_errors": _messages(detail)}
 
 
@@ -109,7 +112,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         token_code = getattr(exc.detail, "get", lambda *_: None)("code") if isinstance(exc.detail, dict) else None
         if isinstance(exc.detail, dict):
             detail = str(exc.detail.get("detail", message or ""))
-        response.data = error_body(token_code or code, message if message and code == "not_found" else detail or message or "")
+        response.data = error_body(
+            token_code or code, message if message and code == "not_found" else detail or message or ""
+        )
     return response
 
 

@@ -38,9 +38,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField()
     name = models.CharField(max_length=150, blank=True)
-    marketplace = models.ForeignKey(
-        Marketplace, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
-    )
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.HOMEOWNER)
     pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, null=True, blank=True, related_name="members")
     is_active = models.BooleanField(default=True)
@@ -56,7 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                Lower("email"), "marketplace", name="user_email_unique_per_marketplace",
+                Lower("email"),
+                "marketplace",
+                name="user_email_unique_per_marketplace",
                 condition=Q(marketplace__isnull=False),
             ),
             models.UniqueConstraint(
@@ -66,7 +66,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(Lower("email"), name="user_staff_email_unique", condition=Q(is_staff=True)),
             models.CheckConstraint(
                 name="user_marketplace_matches_role",
-                condition=Q(role="platform", marketplace__isnull=True) | (~Q(role="platform") & Q(marketplace__isnull=False)),
+                condition=Q(role="platform", marketplace__isnull=True)
+                | (~Q(role="platform") & Q(marketplace__isnull=False)),
             ),
             models.CheckConstraint(
                 name="user_pro_iff_pro_role",

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -77,7 +77,9 @@ class MarketplacePolicy(models.Model):
     )
     response_window_days = models.PositiveIntegerField(default=30, validators=_positive)
     response_min_sample = models.PositiveIntegerField(default=4, validators=_positive)
-    demotion_factor = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.500"), validators=_fraction)
+    demotion_factor = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.500"), validators=_fraction
+    )
 
     # Connections and money.
     click_dedupe_minutes = models.PositiveIntegerField(default=30)
@@ -87,7 +89,8 @@ class MarketplacePolicy(models.Model):
         verbose_name_plural = "marketplace policies"
         constraints = [
             models.CheckConstraint(
-                name="policy_rate_threshold_0_1", condition=Q(response_rate_threshold__gte=0, response_rate_threshold__lte=1)
+                name="policy_rate_threshold_0_1",
+                condition=Q(response_rate_threshold__gte=0, response_rate_threshold__lte=1),
             ),
             models.CheckConstraint(
                 name="policy_demotion_factor_0_1", condition=Q(demotion_factor__gte=0, demotion_factor__lte=1)

@@ -18,16 +18,22 @@ def user_register(
     Registration never creates staff or superusers: those are made by the platform.
     """
     if role not in SELF_SERVICE_ROLES:
-        raise ApplicationError("invalid", "The request has invalid fields.", fields={"role": ["Must be homeowner or pro."]})
+        raise ApplicationError(
+            "invalid", "The request has invalid fields.", fields={"role": ["Must be homeowner or pro."]}
+        )
     email = email.strip().lower()
     candidate = User(email=email, name=name, marketplace=marketplace, role=role)
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
-        raise ApplicationError("invalid", "The request has invalid fields.", fields={"password": list(exc.messages)})
+        raise ApplicationError(
+            "invalid", "The request has invalid fields.", fields={"password": list(exc.messages)}
+        ) from None
     if User.objects.filter(marketplace=marketplace, email__iexact=email).exists():
         raise ApplicationError(
-            "email_taken", "An account with this e-mail already exists.", status_code=409,
+            "email_taken",
+            "An account with this e-mail already exists.",
+            status_code=409,
             fields={"email": ["Already registered."]},
         )
     pro = pro_create(marketplace=marketplace, name=business_name or name) if role == Role.PRO else None
@@ -36,6 +42,8 @@ def user_register(
             return User.objects.create_user(email, password, marketplace=marketplace, role=role, name=name, pro=pro)
     except IntegrityError:  # a concurrent registration won the race
         raise ApplicationError(
-            "email_taken", "An account with this e-mail already exists.", status_code=409,
+            "email_taken",
+            "An account with this e-mail already exists.",
+            status_code=409,
             fields={"email": ["Already registered."]},
         ) from None

@@ -37,7 +37,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     is_staff = factory.LazyAttribute(lambda o: o.role in (Role.STAFF, Role.PLATFORM))
     pro = factory.Maybe(
         factory.LazyAttribute(lambda o: o.role == Role.PRO),
-        yes_declaration=factory.SubFactory("tests.factories.pros.ProFactory", marketplace=factory.SelfAttribute("..marketplace")),
+        yes_declaration=factory.SubFactory(
+            "tests.factories.pros.ProFactory", marketplace=factory.SelfAttribute("..marketplace")
+        ),
         no_declaration=None,
     )
     password = factory.django.Password(PASSWORD)

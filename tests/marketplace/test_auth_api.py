@@ -50,7 +50,12 @@ def test_register_ignores_server_owned_fields(api_client, marketplace, other_mar
     response = register(api_client(marketplace), marketplace="formosa", is_staff=True, is_superuser=True)
     assert response.status_code == 201
     user = User.objects.get()
-    assert (user.marketplace, user.is_staff, user.is_superuser, user.role) == (marketplace, False, False, Role.HOMEOWNER)
+    assert (user.marketplace, user.is_staff, user.is_superuser, user.role) == (
+        marketplace,
+        False,
+        False,
+        Role.HOMEOWNER,
+    )
 
 
 def test_same_email_may_register_in_two_marketplaces_but_not_twice_in_one(api_client, marketplace, other_marketplace):
@@ -76,9 +81,7 @@ def test_invalid_fields_are_listed(api_client, marketplace):
 
 
 def test_malformed_json_is_400_not_500(api_client, marketplace):
-    response = api_client(marketplace).post(
-        "/api/v1/auth/register/", data="{not json", content_type="application/json"
-    )
+    response = api_client(marketplace).post("/api/v1/auth/register/", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_request"
 

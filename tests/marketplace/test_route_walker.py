@@ -100,7 +100,9 @@ def probe_route(route, entry, api_client, marketplace, other_marketplace) -> lis
             status = getattr(client, method)(url, {}, format="json").status_code
             seen[(user.role, method)] = status
             if status < 400 or status >= 500:
-                problems.append(f"{method.upper()} {url} as {user.role} -> {status} ({model.__name__} of another marketplace)")
+                problems.append(
+                    f"{method.upper()} {url} as {user.role} -> {status} ({model.__name__} of another marketplace)"
+                )
     if 404 not in seen.values():
         problems.append(f"{url}: no role got 404, only {seen}")
     return problems
@@ -114,14 +116,20 @@ def test_the_walker_finds_the_detail_routes():
 
 
 @pytest.mark.parametrize(("route", "entry", "names"), ROUTES, ids=[r[0] for r in ROUTES])
-def test_another_marketplaces_object_is_404_for_every_role(route, entry, names, api_client, marketplace, other_marketplace):
+def test_another_marketplaces_object_is_404_for_every_role(
+    route, entry, names, api_client, marketplace, other_marketplace
+):
     assert probe_route(route, entry, api_client, marketplace, other_marketplace) == []
 
 
 @pytest.mark.urls("tests.marketplace.walker_urls")
 def test_the_walker_catches_an_unscoped_endpoint_and_passes_a_scoped_one(api_client, marketplace, other_marketplace):
     routes = {route: entry for route, entry, _ in detail_routes()}
-    leaky = probe_route("api/v1/leaky/<int:pk>/", routes["api/v1/leaky/<int:pk>/"], api_client, marketplace, other_marketplace)
-    scoped = probe_route("api/v1/scoped/<int:pk>/", routes["api/v1/scoped/<int:pk>/"], api_client, marketplace, other_marketplace)
+    leaky = probe_route(
+        "api/v1/leaky/<int:pk>/", routes["api/v1/leaky/<int:pk>/"], api_client, marketplace, other_marketplace
+    )
+    scoped = probe_route(
+        "api/v1/scoped/<int:pk>/", routes["api/v1/scoped/<int:pk>/"], api_client, marketplace, other_marketplace
+    )
     assert any("-> 200" in problem for problem in leaky)
     assert scoped == []

@@ -24,7 +24,9 @@ TEST_CARDS = {
     "pm_card_mastercard": {"brand": "mastercard", "last4": "4444"},
     "pm_card_chargeDeclined": {"brand": "visa", "last4": "0002", "decline": ("card_declined", "generic_decline")},
     "pm_card_insufficientFunds": {
-        "brand": "visa", "last4": "9995", "decline": ("card_declined", "insufficient_funds"),
+        "brand": "visa",
+        "last4": "9995",
+        "decline": ("card_declined", "insufficient_funds"),
     },
     "pm_card_authenticationRequired": {"brand": "visa", "last4": "3155", "decline": ("authentication_required", None)},
 }
@@ -52,8 +54,13 @@ class FakeStripe:
         self.customers: dict[str, dict] = {}
         self.setup_intents: dict[str, dict] = {}
         self.payment_methods: dict[str, dict] = {
-            pm: {"id": pm, "object": "payment_method", "type": "card", "customer": None,
-                 "card": {"brand": card["brand"], "last4": card["last4"]}}
+            pm: {
+                "id": pm,
+                "object": "payment_method",
+                "type": "card",
+                "customer": None,
+                "card": {"brand": card["brand"], "last4": card["last4"]},
+            }
             for pm, card in TEST_CARDS.items()
         }
         self.payment_intents: dict[str, dict] = {}
@@ -95,7 +102,8 @@ class FakeStripe:
     # --- what tests reconcile against ------------------------------------------------------
     def succeeded_total(self, currency: str) -> int:
         return sum(
-            pi["amount"] for pi in self.payment_intents.values()
+            pi["amount"]
+            for pi in self.payment_intents.values()
             if pi["status"] == "succeeded" and pi["currency"] == currency.lower()
         )
 
@@ -122,9 +130,13 @@ class FakeStripe:
             if key and key in self.idempotency:
                 seen_fingerprint, status, payload = self.idempotency[key]
                 if seen_fingerprint != fingerprint:
-                    status, payload = 400, _error(
-                        "idempotency_error",
-                        "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                    status, payload = (
+                        400,
+                        _error(
+                            "idempotency_error",
+                            "Keys for idempotent requests can only be used with the same parameters "
+                            "they were first used with.",
+                        ),
                     )
                 return self._send(handler, status, payload, replayed=True)
             status, payload = self._route(method, url.path, params)
@@ -156,24 +168,36 @@ class FakeStripe:
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         parts = path.strip("/").split("/")[1:]  # drop "v1"
         if method == "POST" and parts == ["customers"]:
-            customer = {"id": _new_id("cus"), "object": "customer", "email": params.get("email"),
-                        "metadata": params.get("metadata", {})}
+            customer = {
+                "id": _new_id("cus"),
+                "object": "customer",
+                "email": params.get("email"),
+                "metadata": params.get("metadata", {}),
+            }
             self.customers[customer["id"]] = customer
             return 200, customer
         if method == "POST" and parts == ["setup_intents"]:
             if params.get("customer") not in self.customers:
                 return 400, _error("invalid_request_error", "No such customer.", param="customer")
             intent_id = _new_id("seti")
-            intent = {"id": intent_id, "object": "setup_intent", "customer": params["customer"],
-                      "client_secret": f"{intent_id}_secret_{secrets.token_hex(8)}",
-                      "status": "requires_payment_method", "usage": params.get("usage", "off_session"),
-                      "payment_method": None, "metadata": params.get("metadata", {})}
+            intent = {
+                "id": intent_id,
+                "object": "setup_intent",
+                "customer": params["customer"],
+                "client_secret": f"{intent_id}_secret_{secrets.token_hex(8)}",
+                "status": "requires_payment_method",
+                "usage": params.get("usage", "off_session"),
+                "payment_method": None,
+                "metadata": params.get("metadata", {}),
+            }
             self.setup_intents[intent_id] = intent
             return 200, intent
         if method == "GET" and len(parts) == 2 and parts[0] == "payment_methods":
             pm = self.payment_methods.get(parts[1])
             if pm is None:
-                return 404, _error("invalid_request_error", f"No such PaymentMethod: '{parts[1]}'", code="resource_missing")
+                return 404, _error(
+                    "invalid_request_error", f"No such PaymentMethod: '{parts[1]}'", code="resource_missing"
+                )
             return 200, pm
         if method == "POST" and len(parts) == 3 and parts[0] == "payment_methods" and parts[2] == "attach":
             pm = self.payment_methods.get(parts[1])
@@ -208,17 +232,28 @@ class FakeStripe:
         if pm["customer"] and pm["customer"] != params.get("customer"):
             return 400, _error("invalid_request_error", "The PaymentMethod belongs to another customer.")
         intent = {
-            "id": _new_id("pi"), "object": "payment_intent", "amount": amount,
-            "currency": params.get("currency", "").lower(), "customer": params.get("customer"),
-            "payment_method": pm_id, "metadata": params.get("metadata", {}), "status": "succeeded",
-            "latest_charge": _new_id("ch"), "last_payment_error": None, "created": int(time.time()),
+            "id": _new_id("pi"),
+            "object": "payment_intent",
+            "amount": amount,
+            "currency": params.get("currency", "").lower(),
+            "customer": params.get("customer"),
+            "payment_method": pm_id,
+            "metadata": params.get("metadata", {}),
+            "status": "succeeded",
+            "latest_charge": _new_id("ch"),
+            "last_payment_error": None,
+            "created": int(time.time()),
         }
         decline = TEST_CARDS.get(pm_id, {}).get("decline")
         if decline:
             code, decline_code = decline
             intent.update(status="requires_payment_method", latest_charge=None)
-            error = {"code": code, "decline_code": decline_code, "message": "Your card was declined.",
-                     "type": "card_error"}
+            error = {
+                "code": code,
+                "decline_code": decline_code,
+                "message": "Your card was declined.",
+                "type": "card_error",
+            }
             if code == "authentication_required":
                 intent["status"] = "requires_action"
                 error["message"] = "This payment requires authentication by the cardholder."
@@ -232,7 +267,7 @@ class FakeStripe:
         # Supports the one query shape the gateway sends: metadata['key']:'value'.
         data = []
         if query.startswith("metadata['") and "']:'" in query:
-            field, value = query[len("metadata['"):].rstrip("'").split("']:'", 1)
+            field, value = query[len("metadata['") :].rstrip("'").split("']:'", 1)
             data = [pi for pi in self.payment_intents.values() if pi["metadata"].get(field) == value]
         return {"object": "search_result", "data": data, "has_more": False, "url": "/v1/payment_intents/search"}
 
@@ -243,11 +278,21 @@ class FakeStripe:
         already = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
         amount = int(params.get("amount") or intent["amount"] - already)
         if amount + already > intent["amount"]:
-            return 400, _error("invalid_request_error", "Refund amount is greater than unrefunded amount.",
-                               code="charge_already_refunded")
-        refund = {"id": _new_id("re"), "object": "refund", "amount": amount, "currency": intent["currency"],
-                  "payment_intent": intent["id"], "charge": intent["latest_charge"], "status": "succeeded",
-                  "metadata": params.get("metadata", {})}
+            return 400, _error(
+                "invalid_request_error",
+                "Refund amount is greater than unrefunded amount.",
+                code="charge_already_refunded",
+            )
+        refund = {
+            "id": _new_id("re"),
+            "object": "refund",
+            "amount": amount,
+            "currency": intent["currency"],
+            "payment_intent": intent["id"],
+            "charge": intent["latest_charge"],
+            "status": "succeeded",
+            "metadata": params.get("metadata", {}),
+        }
         self.refunds[refund["id"]] = refund
         return 200, refund
 

@@ -30,7 +30,11 @@ def test_a_pro_disputes_a_charged_lead_within_the_window(api_client, marketplace
     response = open_dispute(api_client, marketplace, pro_user, accepted_lead)
     assert response.status_code == 201
     body = response.json()
-    assert (body["status"], body["reason"], body["fee"]) == ("open", "fake_contact", {"amount": 2500, "currency": "CAD"})
+    assert (body["status"], body["reason"], body["fee"]) == (
+        "open",
+        "fake_contact",
+        {"amount": 2500, "currency": "CAD"},
+    )
     listed = api_client(marketplace, pro_user).get("/api/v1/pro/billing/disputes/").json()
     assert [d["id"] for d in listed["results"]] == [body["id"]]
 
@@ -61,8 +65,9 @@ def test_an_unknown_reason_is_400_and_another_pros_lead_is_404(api_client, marke
     assert open_dispute(api_client, marketplace, other, accepted_lead).status_code == 404
 
 
-def test_approval_refunds_through_stripe_and_writes_the_ledger(api_client, marketplace, pro_user, accepted_lead,
-                                                                fake_stripe, staff_user):
+def test_approval_refunds_through_stripe_and_writes_the_ledger(
+    api_client, marketplace, pro_user, accepted_lead, fake_stripe, staff_user
+):
     dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
     dispute = disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user)
     assert dispute.status == "approved"
@@ -73,8 +78,9 @@ def test_approval_refunds_through_stripe_and_writes_the_ledger(api_client, marke
     assert [(r["amount"], r["status"]) for r in refunds] == [({"amount": 2500, "currency": "CAD"}, "succeeded")]
 
 
-def test_approval_during_a_provider_outage_refunds_once_when_recovered(api_client, marketplace, pro_user,
-                                                                       accepted_lead, fake_stripe, staff_user):
+def test_approval_during_a_provider_outage_refunds_once_when_recovered(
+    api_client, marketplace, pro_user, accepted_lead, fake_stripe, staff_user
+):
     dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
     fake_stripe.fail_next("drop_after_work")
     with pytest.raises(Exception) as raised:
@@ -99,8 +105,9 @@ def test_denial_refunds_nothing(api_client, marketplace, pro_user, accepted_lead
     assert getattr(raised.value, "code", None) == "dispute_not_open"
 
 
-def test_staff_approve_in_the_admin_only_their_marketplaces_disputes(client, api_client, marketplace, pro_user,
-                                                                     accepted_lead, staff_user, other_marketplace):
+def test_staff_approve_in_the_admin_only_their_marketplaces_disputes(
+    client, api_client, marketplace, pro_user, accepted_lead, staff_user, other_marketplace
+):
     dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
     outsider = UserFactory(marketplace=other_marketplace, role="staff")
     client.post("/admin/login/", {"username": outsider.email, "password": PASSWORD})
@@ -108,14 +115,16 @@ def test_staff_approve_in_the_admin_only_their_marketplaces_disputes(client, api
     assert LeadDispute.objects.get().status == "open"
 
     client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
-    response = client.post("/admin/billing/leaddispute/", {"action": "approve_and_refund",
-                                                          "_selected_action": [dispute_id]})
+    response = client.post(
+        "/admin/billing/leaddispute/", {"action": "approve_and_refund", "_selected_action": [dispute_id]}
+    )
     assert response.status_code == 302
     assert LeadDispute.objects.get().status == "approved"
 
 
-def test_the_ledger_reconciles_with_the_providers_records(api_client, marketplace, pro_user, pending_lead,
-                                                          fake_stripe, staff_user):
+def test_the_ledger_reconciles_with_the_providers_records(
+    api_client, marketplace, pro_user, pending_lead, fake_stripe, staff_user
+):
     client = api_client(marketplace, pro_user)
     leads = [pending_lead(fee=fee) for fee in (2500, 1500, 4000)]
     for lead in leads:
@@ -143,12 +152,14 @@ def test_the_local_gateway_refunds_too_and_never_more_than_was_paid(api_client, 
     from billing.gateways import PaymentDeclined, gateway_get
 
     with pytest.raises(PaymentDeclined):
-        gateway_get("local").refund(reference=Charge.objects.get().gateway_reference, amount=1,
-                                    idempotency_key="another-refund", metadata={})
+        gateway_get("local").refund(
+            reference=Charge.objects.get().gateway_reference, amount=1, idempotency_key="another-refund", metadata={}
+        )
 
 
-def test_staff_see_a_per_pro_balance_from_the_ledger(client, api_client, marketplace, pro_user, accepted_lead,
-                                                     staff_user):
+def test_staff_see_a_per_pro_balance_from_the_ledger(
+    client, api_client, marketplace, pro_user, accepted_lead, staff_user
+):
     client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
     page = client.get("/admin/billing/probalance/")
     assert page.status_code == 200
