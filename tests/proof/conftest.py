@@ -15,7 +15,9 @@ from tests.factories import (
     ServiceFactory,
     UserFactory,
 )
+from tests.factories.billing import ChargeFactory
 from tests.factories.marketplace import PASSWORD
+from tests.factories.payments import LeadDisputeFactory
 
 ROLES = ["anonymous", "homeowner", "other_homeowner", "pro", "other_pro", "staff", "foreign_staff"]
 
@@ -67,6 +69,16 @@ def world(marketplace, other_marketplace) -> World:
                                            description="Retile the bathroom floor.")
     accepted_lead = LeadFactory(marketplace=marketplace, request=answered_request, pro=pro_user.pro,
                                 status="accepted", fee_amount=0)
+    charged_lead, disputed_lead = (
+        LeadFactory(marketplace=marketplace, pro=pro_user.pro, status="accepted", fee_amount=2500,
+                    request=QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner, category=category,
+                                                description=f"Charged job {n}."))
+        for n in range(2)
+    )
+    ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
+    dispute = LeadDisputeFactory(marketplace=marketplace, charge=ChargeFactory(marketplace=marketplace,
+                                                                               lead=disputed_lead, amount=2500),
+                                 opened_by=pro_user)
     return World(
         marketplace=marketplace,
         other_marketplace=other_marketplace,
@@ -74,7 +86,8 @@ def world(marketplace, other_marketplace) -> World:
                "other_pro": other_pro_user, "staff": staff, "foreign_staff": foreign_staff},
         objects={"category": category, "pro": pro_user.pro, "other_pro": other_pro_user.pro, "service": service,
                  "other_service": other_service, "request": open_request, "answered_request": answered_request,
-                 "lead": pending_lead, "accepted_lead": accepted_lead},
+                 "lead": pending_lead, "accepted_lead": accepted_lead, "charged_lead": charged_lead,
+                 "dispute": dispute},
     )
 
 

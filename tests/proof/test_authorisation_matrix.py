@@ -104,6 +104,18 @@ MATRIX = {
     ("api/v1/staff/pros/<int:pk>/connections/export.csv", "get"): (
         "/api/v1/staff/pros/{pro}/connections/export.csv", None, STAFF_OBJECT),
     ("api/v1/pro/stats/", "get"): ("/api/v1/pro/stats/", None, PROS),
+    ("api/v1/pro/leads/<int:pk>/dispute/", "post"): (
+        "/api/v1/pro/leads/{charged_lead}/dispute/", {"reason": "fake_contact", "details": "Dead number."},
+        (401, 403, 403, 201, 404, 403, 403)),
+    ("api/v1/pro/billing/disputes/", "get"): ("/api/v1/pro/billing/disputes/", None, PROS),
+    ("api/v1/pro/billing/disputes/(?P<pk>[^/.]+)/", "get"): (
+        "/api/v1/pro/billing/disputes/{dispute}/", None, PRO_OBJECT),
+    ("api/v1/pro/billing/refunds/", "get"): ("/api/v1/pro/billing/refunds/", None, PROS),
+    # Setup intents are Stripe's; on the local gateway a pro saves a card with PUT payment-method.
+    ("api/v1/pro/billing/setup-intent/", "post"): ("/api/v1/pro/billing/setup-intent/", {},
+                                                   (401, 403, 403, 409, 409, 403, 403)),
+    # The provider's webhook: no user, no marketplace header needed; an unsigned call is refused.
+    ("api/v1/billing/stripe/webhook/", "post"): ("/api/v1/billing/stripe/webhook/", {"id": "evt_x"}, (400,) * 7),
 }
 
 
