@@ -1,6 +1,6 @@
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
-from billing.models import Charge
+from billing.models import Charge, LedgerEntry, LedgerKind
 from marketplace.models import Marketplace
 from pros.models import Pro
 
@@ -11,3 +11,17 @@ def charges_for_pro(*, marketplace: Marketplace, pro: Pro) -> QuerySet[Charge]:
 
 def charges_queryset_for_pro(queryset: QuerySet[Charge], *, pro: Pro) -> QuerySet[Charge]:
     return queryset.filter(pro=pro).order_by("-created_at", "-pk")
+
+
+def net_paid_by_lead_kind(*, leads: QuerySet) -> dict[str, int]:
+    """What the ledger says was paid for these leads (charges less refunds), by lead kind."""
+    rows = (
+        LedgerEntry.objects.filter(lead__in=leads)
+        .values(lead_kind=F("lead__kind"))
+        .annotate(
+            charged=Sum("amount", filter=Q(kind=LedgerKind.CHARGE)),
+            refunded=Sum("amount", filter=Q(kind=LedgerKind.REFUND)),
+        )
+        .order_by()
+    )
+    return {row["lead_kind"]: (row["charged"] or 0) - (row["refunded"] or 0) for row in rows}

@@ -11,6 +11,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
+from billing.selectors import net_paid_by_lead_kind
 from connections.models import ConnectionDaily, ConnectionKind
 from connections.services import connection_settings_get, local_day_bounds
 from leads.models import Lead, LeadStatus
@@ -157,8 +158,8 @@ _LEAD_KIND_TO_SOURCE = {"new": "profile", "matched": "matched", "promotion": "pr
 def connection_closed_loop(*, marketplace, period: DateRange, pro=None, totals: dict | None = None) -> list[dict]:
     """Spend, leads, hires, cost per hire and win rate per source over the period.
 
-    Lead sources come from the pro's leads created in the period (local days): spend is the
-    contact fee of accepted leads (``Lead.fee_amount``, the amount the charge uses); a hire is
+    Lead sources come from the pro's leads created in the period (local days): spend is what
+    the ledger says was paid for them (contact-fee charges less refunds); a hire is
     an accepted lead whose request names the pro as hired; win rate = hires / accepted leads.
     Phone and website clicks are free and a hire after a call happens off the platform, so
     they carry their click counts with no spend and no hire figures.
@@ -173,18 +174,22 @@ def connection_closed_loop(*, marketplace, period: DateRange, pro=None, totals: 
         .annotate(
             leads=Count("id"),
             accepted=Count("id", filter=accepted),
-            spend=Sum("fee_amount", filter=accepted),
             hires=Count("id", filter=accepted & Q(request__hired_pro_id=F("pro_id"))),
         )
         .order_by()
     )
+    paid = net_paid_by_lead_kind(leads=leads)
     by_source = {source: {"leads": 0, "accepted": 0, "spend": 0, "hires": 0} for source in LOOP_SOURCES[:3]}
     for row in rows:
         source = _LEAD_KIND_TO_SOURCE.get(row["kind"])
         if source is None:
             continue
-        for key in ("leads", "accepted", "spend", "hires"):
+        for key in ("leads", "accepted", "hires"):
             by_source[source][key] += row[key] or 0
+    for lead_kind, amount in paid.items():
+        source = _LEAD_KIND_TO_SOURCE.get(lead_kind)
+        if source is not None:
+            by_source[source]["spend"] += amount
     clicks = totals if totals is not None else connection_totals(marketplace=marketplace, period=period, pro=pro)
     currency = marketplace.currency
     out = []

@@ -4,9 +4,11 @@ import io
 
 import pytest
 
+from billing.models import LedgerEntry
 from connections.models import ConnectionSettings
 from leads.models import Lead
 from tests.factories import (
+    ChargeFactory,
     ConnectionDailyFactory,
     ConnectionEventFactory,
     LeadFactory,
@@ -137,9 +139,31 @@ def test_closed_loop_shows_spend_leads_hires_cost_per_hire_and_win_rate_per_sour
             marketplace=marketplace, pro=member_pro, request=request, kind=kind, status=status, fee_amount=fee
         )
         Lead.objects.filter(pk=created.pk).update(created_at=dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC))
+        if status == "accepted":  # paid through the ledger, as the accept flow does
+            charge = ChargeFactory(marketplace=marketplace, lead=created, amount=fee)
+            LedgerEntry.objects.create(
+                marketplace=marketplace,
+                pro=member_pro,
+                lead=created,
+                charge=charge,
+                kind="charge",
+                amount=fee,
+                currency="CAD",
+                idempotency_key=f"c-{created.pk}",
+            )
+        return created
 
     lead("new", "accepted", 2500, hired=True)
-    lead("new", "accepted", 1500)
+    refunded = lead("new", "accepted", 1500)
+    LedgerEntry.objects.create(
+        marketplace=marketplace,
+        pro=member_pro,
+        lead=refunded,
+        kind="refund",
+        amount=1500,
+        currency="CAD",
+        idempotency_key="refund-of-a-disputed-lead",
+    )
     lead("new", "rejected", 2500)
     lead("matched", "accepted", 4000, hired=True)
     lead("matched", "accepted", 4000, hired=True)
@@ -154,10 +178,11 @@ def test_closed_loop_shows_spend_leads_hires_cost_per_hire_and_win_rate_per_sour
         "leads": 3,
         "accepted": 2,
         "hires": 1,
-        "spend": {"amount": 4000, "currency": "CAD"},
-        "cost_per_hire": {"amount": 4000, "currency": "CAD"},
+        "spend": {"amount": 2500, "currency": "CAD"},  # 2500 + 1500 charged, 1500 refunded
+        "cost_per_hire": {"amount": 2500, "currency": "CAD"},
         "win_rate": "0.500",
     }
+    assert loop["matched"]["spend"] == {"amount": 8000, "currency": "CAD"}
     assert loop["matched"]["cost_per_hire"] == {"amount": 4000, "currency": "CAD"}
     assert loop["matched"]["win_rate"] == "1.000"
     assert loop["promotion"]["spend"]["amount"] == 0 and loop["promotion"]["cost_per_hire"] is None
