@@ -305,3 +305,18 @@ def test_a_provider_timeout_during_accept_is_503_and_the_retries_never_charge_tw
     assert len(fake_stripe.payment_intents) == 1
     assert LedgerEntry.objects.count() == 1
     assert sum(Charge.objects.filter(status="succeeded").values_list("amount", flat=True)) == 2500
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_redis_down_during_an_accept_still_answers_200_with_the_contact_and_one_charge(world, role_client):
+    lead = world.objects["lead"]
+    with _broker(f"redis://127.0.0.1:{_closed_port()}/0"):
+        response = role_client("pro").post(f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Hi"}, format="json")
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["contact"] is not None
+    lead.refresh_from_db()
+    assert lead.status == "accepted"
+    assert Charge.objects.filter(lead=lead, status="succeeded").count() == 1
+    assert LedgerEntry.objects.filter(lead=lead, kind="charge").count() == 1
