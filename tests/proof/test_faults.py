@@ -320,3 +320,26 @@ def test_redis_down_during_an_accept_still_answers_200_with_the_contact_and_one_
     assert lead.status == "accepted"
     assert Charge.objects.filter(lead=lead, status="succeeded").count() == 1
     assert LedgerEntry.objects.filter(lead=lead, kind="charge").count() == 1
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_provider_event_received_while_redis_is_down_is_processed_once_redis_is_back(
+    api_client, marketplace, fake_stripe  # noqa: F811
+):
+    from billing.models import ProviderEvent
+    from tests.payments.conftest import event, post_webhook
+
+    payload = event("customer.created", {"id": "cus_fault", "object": "customer"}, event_id="evt_redis_down")
+    client = api_client(marketplace, raise_request_exception=False)
+    with _broker(f"redis://127.0.0.1:{_closed_port()}/0"):
+        first = post_webhook(client, payload)
+    assert first.status_code < 600  # whatever it answered, Stripe retries anything but a 2xx
+    app.control.purge()
+    with start_worker(app, perform_ping_check=False, pool="solo"):
+        if not 200 <= first.status_code < 300:
+            assert post_webhook(client, payload).status_code == 200  # Stripe's retry of the same event
+        assert _wait_for(lambda: ProviderEvent.objects.filter(event_id="evt_redis_down", processed_at__isnull=False)
+                         .exists(), timeout=20), "the event was stored but never processed"
+    assert ProviderEvent.objects.filter(event_id="evt_redis_down").count() == 1
