@@ -140,12 +140,12 @@ def test_redis_down_while_a_request_is_created_saves_it_and_notifies_once_redis_
         notices = Notification.objects.filter(lead__in=leads)
         assert notices.count() == 2 and not receiver.received
 
-        assert "leads.tasks.notifications_redrive" in {e["task"] for e in app.conf.beat_schedule.values()}
+        assert "leads.tasks.notifications_resend_stale" in {e["task"] for e in app.conf.beat_schedule.values()}
         notices.update(created_at=timezone.now() - dt.timedelta(minutes=10))  # well past any grace period
         app.control.purge()
         with start_worker(app, perform_ping_check=False, pool="solo"):
-            app.send_task("leads.tasks.notifications_redrive")
-            app.send_task("leads.tasks.notifications_redrive")  # a second beat tick re-sends nothing
+            app.send_task("leads.tasks.notifications_resend_stale")
+            app.send_task("leads.tasks.notifications_resend_stale")  # a second beat tick re-sends nothing
             assert _wait_for(lambda: notices.filter(webhook_status="sent").count() == 2, timeout=20)
             time.sleep(1.0)
     assert len(receiver.received) == 2
