@@ -25,7 +25,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input -v 0 && \
 	$(BIN)/python manage.py seed_demo && \
 	echo "API docs: http://127.0.0.1:$(PORT)/api/docs/   admin: http://127.0.0.1:$(PORT)/admin/" && \
-	trap 'kill 0' EXIT INT TERM; \
+	trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	$(BIN)/celery -A marketplace worker --beat --loglevel=INFO --concurrency=2 \
 		--schedule=var/celerybeat-schedule & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
