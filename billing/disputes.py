@@ -27,6 +27,7 @@ from billing.models import (
     Refund,
     RefundStatus,
 )
+from billing.recovery import stale_pending_process
 from marketplace.api.errors import ApplicationError
 
 logger = structlog.get_logger(__name__)
@@ -173,14 +174,10 @@ def refund_complete(*, refund_id: int, reference: str) -> bool:
 
 
 def refunds_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 200) -> dict:
-    cutoff = timezone.now() - older_than
-    ids = list(
-        Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+    """Finish refunds left pending by a crash or an outage (same key, so never twice)."""
+    return stale_pending_process(
+        pending=Refund.objects.filter(status=RefundStatus.PENDING),
+        process=lambda refund_id: refund_process(refund_id=refund_id),
+        older_than=older_than,
+        limit=limit,
     )
-    outcomes: dict[str, int] = {}
-    for refund_id in ids:
-        outcome = refund_process(refund_id=refund_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes

@@ -32,6 +32,7 @@ from django.utils import timezone
 from billing import services as billing
 from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
 from billing.models import Charge, ChargeStatus
+from billing.recovery import stale_pending_process
 from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services.lifecycle import request_close_if_done
 from leads.state import lead_transition, leads_bulk_transition, transition_check
@@ -224,17 +225,12 @@ def accept_charge_process(*, charge_id: int) -> str:
 
 def accept_charges_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 500) -> dict:
     """Finish or void pending charges older than ``older_than`` (crashed between phases)."""
-    cutoff = timezone.now() - older_than
-    ids = list(
-        Charge.objects.filter(status=ChargeStatus.PENDING, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+    return stale_pending_process(
+        pending=Charge.objects.filter(status=ChargeStatus.PENDING),
+        process=lambda charge_id: accept_charge_process(charge_id=charge_id),
+        older_than=older_than,
+        limit=limit,
     )
-    outcomes: dict[str, int] = {}
-    for charge_id in ids:
-        outcome = accept_charge_process(charge_id=charge_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
 
 
 def accept_charge_process_on_commit(*, charge_id: int) -> None:

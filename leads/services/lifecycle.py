@@ -145,8 +145,8 @@ def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) 
     return request
 
 
-def leads_staff_expire(*, lead_ids: list[int]) -> int:
-    """Admin action: expire pending leads now (leads being paid for are left alone)."""
+def _staff_close(*, lead_ids: list[int], status: str, note: str) -> int:
+    """Close pending leads for staff (leads being paid for are left alone)."""
     with transaction.atomic():
         ids = list(
             Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.PENDING)
@@ -154,21 +154,17 @@ def leads_staff_expire(*, lead_ids: list[int]) -> int:
             .select_for_update()
             .values_list("pk", flat=True)
         )
-        count = leads_bulk_transition(ids, LeadStatus.EXPIRED, note="expired by staff")
+        count = leads_bulk_transition(ids, status, note=note)
         requests_close_if_done(request_ids=set(Lead.objects.filter(pk__in=ids).values_list("request_id", flat=True)))
     return count
+
+
+def leads_staff_expire(*, lead_ids: list[int]) -> int:
+    """Admin action: expire pending leads now."""
+    return _staff_close(lead_ids=lead_ids, status=LeadStatus.EXPIRED, note="expired by staff")
 
 
 def leads_staff_withdraw(*, lead_ids: list[int]) -> int:
-    """Admin action: withdraw pending leads (leads being paid for are left alone)."""
-    with transaction.atomic():
-        ids = list(
-            Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.PENDING)
-            .exclude(_in_flight())
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
-        count = leads_bulk_transition(ids, LeadStatus.WITHDRAWN, note="withdrawn by staff")
-        requests_close_if_done(request_ids=set(Lead.objects.filter(pk__in=ids).values_list("request_id", flat=True)))
-    return count
+    """Admin action: withdraw pending leads."""
+    return _staff_close(lead_ids=lead_ids, status=LeadStatus.WITHDRAWN, note="withdrawn by staff")
 
