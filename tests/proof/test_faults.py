@@ -109,8 +109,8 @@ def _broker(url: str):
     saved = app.conf.broker_url, app.conf.broker_write_url
 
     def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps its producer pools per broker URL: forget the app's handles (never close
+        # them: other code may still hold the healthy ones) and the next publish uses the URL.
         app._pool = None
         app.amqp._producer_pool = None
 
