@@ -23,7 +23,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.utils import timezone
 
-from billing.models import Charge, LedgerEntry
+from billing.models import Charge, LedgerEntry, LocalGatewayPayment
 from connections.models import ConnectionDaily, ConnectionEvent
 from leads.models import Lead, LeadEvent, Notification, QuoteRequest
 from leads.tasks import accept_charges_recover
@@ -343,3 +343,35 @@ def test_a_provider_event_received_while_redis_is_down_is_processed_once_redis_i
         assert _wait_for(lambda: ProviderEvent.objects.filter(event_id="evt_redis_down", processed_at__isnull=False)
                          .exists(), timeout=20), "the event was stored but never processed"
     assert ProviderEvent.objects.filter(event_id="evt_redis_down").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_database_connection_after_the_payment_is_a_503_and_recovery_completes_one_charge(
+    world, role_client
+):
+    """The worst moment: the provider has taken the money, and the connection dies before the
+    ledger entry is written. The pro gets a clean 503; the retry or the recovery job finishes the
+    accept from the pending charge, under the same key, and nothing is charged twice."""
+    lead = world.objects["lead"]
+    client = role_client("pro")
+    with _connection_killed_before('INSERT INTO "billing_ledgerentry"') as fired:
+        response = client.post(f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Hi"}, format="json")
+    assert fired, "the ledger insert never ran: the fault was not injected"
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    connection.close()
+    lead.refresh_from_db()
+    assert lead.status == "pending" and not LedgerEntry.objects.filter(lead=lead).exists()
+    assert Charge.objects.get(lead=lead).status == "pending"  # paid at the provider, not yet recorded
+
+    retry = client.post(f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Hi"}, format="json")
+    assert retry.status_code == 200, retry.content[:300]
+    assert retry.json()["contact"] is not None
+    Charge.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    accept_charges_recover()  # and the recovery job finds nothing left to do
+    lead.refresh_from_db()
+    assert lead.status == "accepted"
+    assert Charge.objects.filter(lead=lead).count() == 1
+    assert list(LedgerEntry.objects.filter(lead=lead).values_list("kind", "amount")) == [("charge", 2500)]
+    assert LocalGatewayPayment.objects.filter(succeeded=True).count() == 1  # the provider charged once
