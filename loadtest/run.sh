@@ -45,7 +45,7 @@ pids+=($!)
 $BIN/celery -A marketplace worker --concurrency=2 --loglevel=WARNING --logfile "$OUT/worker.log" >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 1 60); do
-  curl -fsS -o /dev/null -H "X-Marketplace: maple" "http://127.0.0.1:$PORT/api/v1/categories/" && break
+  curl -fsS -o /dev/null -H "X-Marketplace: maple" "http://127.0.0.1:$PORT/api/v1/categories/" 2>/dev/null && break
   sleep 0.5
 done
 
