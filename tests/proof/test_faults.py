@@ -390,3 +390,15 @@ def test_a_dropped_database_connection_after_the_payment_is_a_503_and_recovery_c
     assert Charge.objects.filter(lead=lead).count() == 1
     assert list(LedgerEntry.objects.filter(lead=lead).values_list("kind", "amount")) == [("charge", 2500)]
     assert LocalGatewayPayment.objects.filter(succeeded=True).count() == 1  # the provider charged once
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_redis_down_logins_still_work_because_throttles_fail_open(world, api_client, settings):
+    from tests.proof.conftest import PASSWORD
+
+    with _redis_down(settings):
+        response = api_client(world.marketplace).post(
+            "/api/v1/auth/token/", {"email": world.users["homeowner"].email, "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    assert response.json()["access"]
