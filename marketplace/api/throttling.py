@@ -1,5 +1,9 @@
+import structlog
+from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
+
+logger = structlog.get_logger(__name__)
 
 
 class ScopedThrottle(ScopedRateThrottle):
@@ -7,7 +11,15 @@ class ScopedThrottle(ScopedRateThrottle):
 
     Counts live in the default cache: Redis when configured, shared by every web process.
     Throttles protect the service; money limits (spend caps) are database constraints.
+    With the cache down it fails open: logging in must not depend on Redis.
     """
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError) as exc:
+            logger.warning("throttle_cache_unavailable", scope=getattr(view, "throttle_scope", None), error=str(exc))
+            return True
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
