@@ -191,3 +191,18 @@ def test_options_on_every_route_is_never_a_server_error(key, world, role_client)
     url = template.format(**world.ids())
     for role in ROLES:
         assert role_client(role).options(url).status_code < 500, f"OPTIONS {url} as {role}"
+
+
+def test_another_marketplaces_token_is_refused_on_every_authenticated_route(world, api_client):
+    """Formosa's staff token sent to maple: 401 everywhere an anonymous caller gets 401."""
+    client = api_client(world.marketplace, world.users["foreign_staff"])
+    refused = {}
+    for (_route, method), (template, body, statuses) in sorted(MATRIX.items()):
+        if statuses[ROLES.index("anonymous")] != 401:
+            continue
+        url = template.format(**world.ids())
+        payload = body(world, "foreign_staff") if callable(body) else body
+        call = getattr(client, method)
+        refused[f"{method.upper()} {url}"] = (call(url, payload, format="json") if payload is not None
+                                              else call(url)).status_code
+    assert refused and set(refused.values()) == {401}, {k: v for k, v in refused.items() if v != 401}
