@@ -8,6 +8,7 @@ read the current state of our rows rather than trusting event order.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import stripe
@@ -45,17 +46,51 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
     try:
         with transaction.atomic():
             event = ProviderEvent.objects.create(provider="stripe", event_id=event_id, type=event_type, payload=data)
+        created = True
     except IntegrityError:
-        return ProviderEvent.objects.get(provider="stripe", event_id=event_id), False
+        event, created = ProviderEvent.objects.get(provider="stripe", event_id=event_id), False
+    if event.processed_at is None:
+        # Queued on every delivery until processed: if the broker is down we answer 503 and
+        # the provider's retry queues it again (the task itself runs each event once).
+        provider_event_enqueue(event_id=event.pk)
+    return event, created
+
+
+def provider_event_enqueue(*, event_id: int) -> None:
     from billing import tasks
 
-    transaction.on_commit(lambda: tasks.provider_event_process.delay(event.pk))
-    return event, True
+    try:
+        tasks.provider_event_process.delay(event_id)
+    except Exception as exc:  # kombu/redis raise several types when the broker is away
+        logger.warning("stripe_event_enqueue_failed", event_id=event_id, error=str(exc))
+        raise ApplicationError(
+            "service_unavailable",
+            "Stored, but could not be queued; retry the delivery.",
+            status_code=503,
+            headers={"Retry-After": "30"},
+        ) from None
+
+
+def provider_events_redrive(*, older_than: dt.timedelta = dt.timedelta(minutes=2), limit: int = 500) -> int:
+    """Queue again events stored but never processed (e.g. a worker lost them)."""
+    from billing import tasks
+
+    cutoff = timezone.now() - older_than
+    ids = list(
+        ProviderEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        tasks.provider_event_process.delay(pk)
+    return len(ids)
 
 
 def provider_event_process(*, event_id: int) -> str:
     with transaction.atomic():
-        event = ProviderEvent.objects.select_for_update().get(pk=event_id)
+        event = ProviderEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None:
+            return "missing"
         if event.processed_at is not None:
             return "already processed"
         handler = HANDLERS.get(event.type)

@@ -12,3 +12,8 @@ def provider_event_process(event_id: int) -> str:
 def refunds_recover() -> dict:
     """Finish refunds a crash or an outage left pending (same idempotency key)."""
     return disputes.refunds_recover()
+
+
+@shared_task(name="billing.tasks.provider_events_redrive")
+def provider_events_redrive() -> int:
+    return stripe_webhooks.provider_events_redrive()

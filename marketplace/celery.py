@@ -34,6 +34,10 @@ app.conf.beat_schedule = {
         "task": "leads.tasks.leads_expire_due",
         "schedule": crontab(minute="*"),
     },
+    "billing-provider-events-redrive": {
+        "task": "billing.tasks.provider_events_redrive",
+        "schedule": 300.0,
+    },
     "billing-refunds-recover": {
         "task": "billing.tasks.refunds_recover",
         "schedule": 60.0,

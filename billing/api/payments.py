@@ -121,6 +121,7 @@ class LeadDisputeView(TenantGenericAPIView):
     """``POST /pro/leads/{id}/dispute/``: dispute a lead the pro was charged for."""
 
     queryset = Lead.objects.all()
+    serializer_class = DisputeInput
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):

@@ -26,8 +26,8 @@ class RefreshInput(serializers.Serializer):
 
 
 class UserOutput(serializers.ModelSerializer):
-    marketplace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    pro = serializers.PrimaryKeyRelatedField(read_only=True)
+    marketplace = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    pro = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = User
