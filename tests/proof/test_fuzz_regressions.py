@@ -42,3 +42,11 @@ def test_a_category_written_with_unicode_digits_is_a_400_not_a_500(category, wor
         format="json",
     )
     assert request.status_code == 400
+
+
+def test_a_nul_byte_in_the_category_filter_is_a_400_not_a_500(world, role_client):
+    """PostgreSQL text cannot hold NUL: the pro list filter passed it through (found by make fuzz)."""
+    response = role_client("anonymous").get("/api/v1/pros/", {"category": "plumb\x00ing", "postal_code": "M5V"})
+    assert response.status_code == 400
+    created = role_client("pro").post("/api/v1/pro/services/", {"category": "\x00", "title": "Nul"}, format="json")
+    assert created.status_code == 400
