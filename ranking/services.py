@@ -363,7 +363,8 @@ def pro_stats_refresh_on_commit(*, pro_id: int) -> None:
     """Queue a single-pro refresh once the current transaction commits (call after accept/reject)."""
     from ranking import tasks
 
-    transaction.on_commit(lambda: tasks.pro_stats_refresh_task.delay(pro_id))
+    # robust: a broker outage must not fail the committed write; the hourly rollup catches up.
+    transaction.on_commit(lambda: tasks.pro_stats_refresh_task.delay(pro_id), robust=True)
 
 
 def responses_to_lift(*, responded: int, due: int, threshold: Decimal) -> int | None:
