@@ -50,8 +50,10 @@ def category_resolve(*, marketplace: Marketplace, value: object, field: str = "c
     """A category of this marketplace by id or slug, or a 400 naming ``field``."""
     queryset = Category.objects.filter(marketplace=marketplace, is_active=True)
     text = str(value).strip() if value is not None else ""
+    if "\x00" in text:
+        text = ""  # PostgreSQL text cannot hold NUL: no category is named so (found by fuzzing)
     category = None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "³".isdigit() is true, int("³") raises
         category = queryset.filter(pk=int(text)).first()
     elif text:
         category = queryset.filter(slug=text.lower()).first()
