@@ -51,12 +51,13 @@ def seed() -> tuple[list[tuple[str, list[int]]], list[tuple[int, list[int]]]]:
     from pros.services import pro_create
 
     marketplace, _ = Marketplace.objects.get_or_create(
-        slug=SLUG, defaults={"name": "Bench accept", "currency": "CAD", "time_zone": "America/Toronto",
-                             "postal_scheme": "ca_fsa"}
+        slug=SLUG,
+        defaults={"name": "Bench accept", "currency": "CAD", "time_zone": "America/Toronto", "postal_scheme": "ca_fsa"},
     )
     MarketplacePolicy.objects.get_or_create(marketplace=marketplace)
-    category, _ = Category.objects.get_or_create(marketplace=marketplace, slug="plumbing",
-                                                 defaults={"name": "Plumbing"})
+    category, _ = Category.objects.get_or_create(
+        marketplace=marketplace, slug="plumbing", defaults={"name": "Plumbing"}
+    )
     homeowner = User.objects.filter(marketplace=marketplace, email="asker@bench.test").first() or (
         User.objects.create_user("asker@bench.test", "bench-pass-1234", marketplace=marketplace, name="Asker")
     )
@@ -67,28 +68,53 @@ def seed() -> tuple[list[tuple[str, list[int]]], list[tuple[int, list[int]]]]:
         user = User.objects.filter(marketplace=marketplace, email=email).first()
         if user is None:
             pro = pro_create(marketplace=marketplace, name=f"Bench Pro {index}")
-            user = User.objects.create_user(email, "bench-pass-1234", marketplace=marketplace, role=Role.PRO,
-                                            pro=pro, name=email)
-            PaymentProfile.objects.create(marketplace=marketplace, pro=pro, gateway="local",
-                                          payment_method_token="pm_card_visa")
+            user = User.objects.create_user(
+                email, "bench-pass-1234", marketplace=marketplace, role=Role.PRO, pro=pro, name=email
+            )
+            PaymentProfile.objects.create(
+                marketplace=marketplace, pro=pro, gateway="local", payment_method_token="pm_card_visa"
+            )
         sets = []
         for _ in range(2):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SELECT coalesce(max(id), 0) FROM leads_quoterequest")
                 before = cursor.fetchone()[0]
-                insert_select(QuoteRequest, "generate_series(1, %s) g", {
-                    "marketplace_id": str(marketplace.pk), "homeowner_id": str(homeowner.pk),
-                    "category_id": str(category.pk), "source": "'platform'", "target_pro_id": "NULL",
-                    "postal_code": "'M5V 3L9'", "area": "'M5V'", "description": "'bench job ' || g",
-                    "contact_name": "'Pat'", "contact_phone": "'+1 416 555 0100'", "status": "'open'",
-                }, [LEADS_PER_CLIENT])
-                insert_select(Lead, "leads_quoterequest r WHERE r.id > %s", {
-                    "marketplace_id": str(marketplace.pk), "request_id": "r.id", "pro_id": str(user.pro_id),
-                    "kind": "'new'", "status": "'pending'", "deadline": f"'{deadline.isoformat()}'::timestamptz",
-                    "fee_amount": "2500", "fee_currency": "'CAD'",
-                }, [before])
-                cursor.execute("SELECT id FROM leads_lead WHERE pro_id = %s AND request_id > %s ORDER BY id",
-                               [user.pro_id, before])
+                insert_select(
+                    QuoteRequest,
+                    "generate_series(1, %s) g",
+                    {
+                        "marketplace_id": str(marketplace.pk),
+                        "homeowner_id": str(homeowner.pk),
+                        "category_id": str(category.pk),
+                        "source": "'platform'",
+                        "target_pro_id": "NULL",
+                        "postal_code": "'M5V 3L9'",
+                        "area": "'M5V'",
+                        "description": "'bench job ' || g",
+                        "contact_name": "'Pat'",
+                        "contact_phone": "'+1 416 555 0100'",
+                        "status": "'open'",
+                    },
+                    [LEADS_PER_CLIENT],
+                )
+                insert_select(
+                    Lead,
+                    "leads_quoterequest r WHERE r.id > %s",
+                    {
+                        "marketplace_id": str(marketplace.pk),
+                        "request_id": "r.id",
+                        "pro_id": str(user.pro_id),
+                        "kind": "'new'",
+                        "status": "'pending'",
+                        "deadline": f"'{deadline.isoformat()}'::timestamptz",
+                        "fee_amount": "2500",
+                        "fee_currency": "'CAD'",
+                    },
+                    [before],
+                )
+                cursor.execute(
+                    "SELECT id FROM leads_lead WHERE pro_id = %s AND request_id > %s ORDER BY id", [user.pro_id, before]
+                )
                 sets.append([row[0] for row in cursor.fetchall()])
         token = RefreshToken.for_user(user)
         token[MARKETPLACE_CLAIM] = marketplace.pk
@@ -110,19 +136,38 @@ def bare_app(environ, start_response):
             start_response("409 Conflict", [("Content-Type", "application/json")])
             return [b'{"error": "lead_not_pending"}']
         token = PaymentProfile.objects.get(pro_id=pro_id).payment_method_token
-        charge = Charge.objects.create(marketplace_id=lead.marketplace_id, pro_id=pro_id, lead=lead,
-                                       amount=lead.fee_amount, currency=lead.fee_currency,
-                                       idempotency_key=f"bare-{lead.pk}", gateway="local",
-                                       payment_method_token=token)
-    result = gateway_get("local").charge(amount=charge.amount, currency=charge.currency, payment_method_token=token,
-                                         idempotency_key=charge.idempotency_key, description="")
+        charge = Charge.objects.create(
+            marketplace_id=lead.marketplace_id,
+            pro_id=pro_id,
+            lead=lead,
+            amount=lead.fee_amount,
+            currency=lead.fee_currency,
+            idempotency_key=f"bare-{lead.pk}",
+            gateway="local",
+            payment_method_token=token,
+        )
+    result = gateway_get("local").charge(
+        amount=charge.amount,
+        currency=charge.currency,
+        payment_method_token=token,
+        idempotency_key=charge.idempotency_key,
+        description="",
+    )
     now = timezone.now()
     with transaction.atomic():
-        Charge.objects.filter(pk=charge.pk).update(status=ChargeStatus.SUCCEEDED, gateway_reference=result.reference,
-                                                   completed_at=now)
-        LedgerEntry.objects.create(marketplace_id=lead.marketplace_id, pro_id=pro_id, lead=lead, charge=charge,
-                                   kind=LedgerKind.CHARGE, amount=charge.amount, currency=charge.currency,
-                                   idempotency_key=f"bare-{lead.pk}:ledger")
+        Charge.objects.filter(pk=charge.pk).update(
+            status=ChargeStatus.SUCCEEDED, gateway_reference=result.reference, completed_at=now
+        )
+        LedgerEntry.objects.create(
+            marketplace_id=lead.marketplace_id,
+            pro_id=pro_id,
+            lead=lead,
+            charge=charge,
+            kind=LedgerKind.CHARGE,
+            amount=charge.amount,
+            currency=charge.currency,
+            idempotency_key=f"bare-{lead.pk}:ledger",
+        )
         Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.ACCEPTED, responded_at=now, contact_revealed_at=now)
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps({"id": lead.pk, "status": "accepted"}).encode()]
@@ -138,9 +183,21 @@ def serve(app: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false", "DATABASE_POOL": "false", "LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), app, "-w", str(WORKERS), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", "--graceful-timeout", "3"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+            app,
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--graceful-timeout",
+            "3",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for _ in range(200):
         try:
@@ -183,11 +240,22 @@ def main() -> None:
     api, bare = seed()
     results = {}
     for name, app, jobs in [
-        ("product API (DRF view, JWT)", "marketplace.wsgi:application",
-         [({"Authorization": f"Bearer {token}", "X-Marketplace": SLUG},
-           [f"/api/v1/pro/leads/{lead_id}/accept/" for lead_id in ids]) for token, ids in api]),
-        ("bare Django WSGI view", "bench.bench_accept:bare_app",
-         [({"X-Pro": str(pro_id)}, [f"/accept/{lead_id}" for lead_id in ids]) for pro_id, ids in bare]),
+        (
+            "product API (DRF view, JWT)",
+            "marketplace.wsgi:application",
+            [
+                (
+                    {"Authorization": f"Bearer {token}", "X-Marketplace": SLUG},
+                    [f"/api/v1/pro/leads/{lead_id}/accept/" for lead_id in ids],
+                )
+                for token, ids in api
+            ],
+        ),
+        (
+            "bare Django WSGI view",
+            "bench.bench_accept:bare_app",
+            [({"X-Pro": str(pro_id)}, [f"/accept/{lead_id}" for lead_id in ids]) for pro_id, ids in bare],
+        ),
     ]:
         process, port = serve(app)
         try:
@@ -202,8 +270,10 @@ def main() -> None:
         results[name] = ok / elapsed
         print(f"  {name}: {ok} accepts ({failed} failed) in {elapsed:.2f}s = {ok / elapsed:.0f} req/s")
     product, bare_rate = results.values()
-    print(f"accept with {CLIENTS} concurrent clients, {WORKERS} gunicorn workers: product / bare = "
-          f"{product / bare_rate:.2f}")
+    print(
+        f"accept with {CLIENTS} concurrent clients, {WORKERS} gunicorn workers: product / bare = "
+        f"{product / bare_rate:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -72,12 +72,17 @@ def _empty(field: Field):
 
 def seed() -> Marketplace:
     marketplace, created = Marketplace.objects.get_or_create(
-        slug=SLUG, defaults={"name": "Bench", "currency": "CAD", "time_zone": "America/Toronto",
-                             "postal_scheme": "ca_fsa"}
+        slug=SLUG,
+        defaults={"name": "Bench", "currency": "CAD", "time_zone": "America/Toronto", "postal_scheme": "ca_fsa"},
     )
     MarketplacePolicy.objects.update_or_create(
-        marketplace=marketplace, defaults={"matched_leads_enabled": True, "promotion_service_enabled": True,
-                                           "fee_matched": 2500, "fee_promotion": 0}
+        marketplace=marketplace,
+        defaults={
+            "matched_leads_enabled": True,
+            "promotion_service_enabled": True,
+            "fee_matched": 2500,
+            "fee_promotion": 0,
+        },
     )
     if Pro.objects.filter(marketplace=marketplace).count() == PROS:
         return marketplace
@@ -88,31 +93,60 @@ def seed() -> Marketplace:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE marketplace_id = %s", [mid])
         cursor.execute("DELETE FROM pros_pro WHERE marketplace_id = %s", [mid])
         cursor.execute("DELETE FROM pros_category WHERE marketplace_id = %s", [mid])
-        insert_select(Category, "generate_series(1, %s) g", {
-            "marketplace_id": str(mid), "slug": "'cat-' || g", "name": "'Category ' || g", "parent_id": "NULL",
-        }, [CATEGORIES])
-        insert_select(Pro, "generate_series(1, %s) g", {
-            "marketplace_id": str(mid), "name": "'Bench Pro ' || g", "slug": "'bench-pro-' || g",
-            "tier": "CASE WHEN g % 3 = 0 THEN 'basic' ELSE 'brand_builder' END",
-            "star_score": "(g::bigint * 7919) % 101", "rank_score": "((g::bigint * 104729) % 100000) / 1000.0",
-            "paused": "g % 50 = 0", "suspended": "false",
-            "weekly_spend_cap": "CASE WHEN g % 10 = 0 THEN 100000 ELSE NULL END",
-        }, [PROS])
+        insert_select(
+            Category,
+            "generate_series(1, %s) g",
+            {
+                "marketplace_id": str(mid),
+                "slug": "'cat-' || g",
+                "name": "'Category ' || g",
+                "parent_id": "NULL",
+            },
+            [CATEGORIES],
+        )
+        insert_select(
+            Pro,
+            "generate_series(1, %s) g",
+            {
+                "marketplace_id": str(mid),
+                "name": "'Bench Pro ' || g",
+                "slug": "'bench-pro-' || g",
+                "tier": "CASE WHEN g % 3 = 0 THEN 'basic' ELSE 'brand_builder' END",
+                "star_score": "(g::bigint * 7919) % 101",
+                "rank_score": "((g::bigint * 104729) % 100000) / 1000.0",
+                "paused": "g % 50 = 0",
+                "suspended": "false",
+                "weekly_spend_cap": "CASE WHEN g % 10 = 0 THEN 100000 ELSE NULL END",
+            },
+            [PROS],
+        )
         cursor.execute("SELECT min(id) FROM pros_category WHERE marketplace_id = %s", [mid])
         first_category = cursor.fetchone()[0]
         cursor.execute("SELECT min(id) FROM pros_pro WHERE marketplace_id = %s", [mid])
         first_pro = cursor.fetchone()[0]
-        insert_select(Service, f"generate_series(0, {PROS * SERVICES_PER_PRO - 1}) g", {
-            "marketplace_id": str(mid), "pro_id": f"{first_pro} + g / {SERVICES_PER_PRO}",
-            "category_id": f"{first_category} + ((g / {SERVICES_PER_PRO}) * 31 + (g % {SERVICES_PER_PRO}) * 97)"
-                           f" % {CATEGORIES}",
-            "title": "'Service ' || g", "promotion_enabled": "g % 20 = 0", "is_active": "true",
-        })
-        insert_select(ProArea, f"generate_series(0, {PROS * AREAS_PER_PRO - 1}) g", {
-            "marketplace_id": str(mid), "pro_id": f"{first_pro} + g / {AREAS_PER_PRO}",
-            "area": f"'A' || lpad((((g / {AREAS_PER_PRO}) * 13 + (g % {AREAS_PER_PRO}) * 331) % {AREAS})::text,"
-                    " 4, '0')",
-        })
+        insert_select(
+            Service,
+            f"generate_series(0, {PROS * SERVICES_PER_PRO - 1}) g",
+            {
+                "marketplace_id": str(mid),
+                "pro_id": f"{first_pro} + g / {SERVICES_PER_PRO}",
+                "category_id": f"{first_category} + ((g / {SERVICES_PER_PRO}) * 31 + (g % {SERVICES_PER_PRO}) * 97)"
+                f" % {CATEGORIES}",
+                "title": "'Service ' || g",
+                "promotion_enabled": "g % 20 = 0",
+                "is_active": "true",
+            },
+        )
+        insert_select(
+            ProArea,
+            f"generate_series(0, {PROS * AREAS_PER_PRO - 1}) g",
+            {
+                "marketplace_id": str(mid),
+                "pro_id": f"{first_pro} + g / {AREAS_PER_PRO}",
+                "area": f"'A' || lpad((((g / {AREAS_PER_PRO}) * 13 + (g % {AREAS_PER_PRO}) * 331) % {AREAS})::text,"
+                " 4, '0')",
+            },
+        )
         cursor.execute("ANALYZE pros_pro; ANALYZE pros_service; ANALYZE pros_proarea; ANALYZE billing_charge;")
     print(f"seeded {PROS} pros, {CATEGORIES} categories, {AREAS} areas in {time.perf_counter() - started:.1f}s")
     return marketplace
@@ -158,11 +192,19 @@ def main() -> None:
             rows = list(matching_candidates(marketplace=marketplace, category=category, area=area, fees=fees, now=now))
             product.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
-            cursor.execute(LOWER_BOUND_SQL, {
-                "mid": marketplace.pk, "area": area, "category": category.pk, "tier": policy.matched_required_tier,
-                "star": policy.star_score_threshold, "fee": 2500, "fanout": policy.matched_fanout,
-                "week": week_start(marketplace=marketplace, now=now),
-            })
+            cursor.execute(
+                LOWER_BOUND_SQL,
+                {
+                    "mid": marketplace.pk,
+                    "area": area,
+                    "category": category.pk,
+                    "tier": policy.matched_required_tier,
+                    "star": policy.star_score_threshold,
+                    "fee": 2500,
+                    "fanout": policy.matched_fanout,
+                    "week": week_start(marketplace=marketplace, now=now),
+                },
+            )
             expected = [row[0] for row in cursor.fetchall()]
             lower.append((time.perf_counter() - t0) * 1000)
             mismatches += [row.pk for row in rows] != expected

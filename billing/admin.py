@@ -39,8 +39,19 @@ class LeadDisputeAdmin(TenantAdmin):
     list_display = ["id", "pro", "lead", "reason", "status", "fee", "created_at", "decided_at"]
     list_filter = ["status", "reason"]
     search_fields = ["pro__name", "details"]
-    readonly_fields = ["lead", "charge", "pro", "reason", "details", "status", "opened_by", "created_at",
-                       "decided_by", "decided_at", "refund"]
+    readonly_fields = [
+        "lead",
+        "charge",
+        "pro",
+        "reason",
+        "details",
+        "status",
+        "opened_by",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "refund",
+    ]
     fields = readonly_fields + ["decision_note"]
     actions = ["approve_and_refund", "deny"]
     staff_can_add = False
@@ -118,9 +129,14 @@ class ProBalanceAdmin(ReadOnlyTenantAdmin):
     search_fields = ["name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("marketplace").annotate(
-            charged_total=Sum("ledger_entries__amount", filter=Q(ledger_entries__kind="charge"), default=0),
-            refunded_total=Sum("ledger_entries__amount", filter=Q(ledger_entries__kind="refund"), default=0),
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("marketplace")
+            .annotate(
+                charged_total=Sum("ledger_entries__amount", filter=Q(ledger_entries__kind="charge"), default=0),
+                refunded_total=Sum("ledger_entries__amount", filter=Q(ledger_entries__kind="refund"), default=0),
+            )
         )
 
     @admin.display(ordering="charged_total")

@@ -135,6 +135,17 @@ from billing.models_provider import Chargeback, ProviderEvent  # noqa: E402
 from billing.models_refunds import DisputeReason, DisputeStatus, LeadDispute, Refund, RefundStatus  # noqa: E402
 
 __all__ = [
-    "Charge", "ChargeStatus", "Chargeback", "DisputeReason", "DisputeStatus", "LeadDispute", "LedgerEntry",
-    "LedgerKind", "LocalGatewayPayment", "PaymentProfile", "ProviderEvent", "Refund", "RefundStatus",
+    "Charge",
+    "ChargeStatus",
+    "Chargeback",
+    "DisputeReason",
+    "DisputeStatus",
+    "LeadDispute",
+    "LedgerEntry",
+    "LedgerKind",
+    "LocalGatewayPayment",
+    "PaymentProfile",
+    "ProviderEvent",
+    "Refund",
+    "RefundStatus",
 ]

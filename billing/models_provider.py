@@ -22,8 +22,13 @@ class ProviderEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_unique")]
-        indexes = [models.Index(fields=["received_at"], name="provider_event_unprocessed_idx",
-                                condition=models.Q(processed_at__isnull=True))]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                name="provider_event_unprocessed_idx",
+                condition=models.Q(processed_at__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"

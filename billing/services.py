@@ -25,13 +25,18 @@ def payment_method_save(*, pro: Pro, token: str, display: str = "") -> PaymentPr
     gateway = gateway_get()
     if not gateway.payment_method_valid(token=token):
         raise ApplicationError(
-            "invalid_payment_method", "The payment provider does not know this payment method.",
+            "invalid_payment_method",
+            "The payment provider does not know this payment method.",
             fields={"token": ["Unknown payment method."]},
         )
     profile, _ = PaymentProfile.objects.update_or_create(
         pro=pro,
-        defaults={"marketplace_id": pro.marketplace_id, "gateway": gateway.name, "payment_method_token": token,
-                  "display": display[:60]},
+        defaults={
+            "marketplace_id": pro.marketplace_id,
+            "gateway": gateway.name,
+            "payment_method_token": token,
+            "display": display[:60],
+        },
     )
     return profile
 
@@ -39,7 +44,8 @@ def payment_method_save(*, pro: Pro, token: str, display: str = "") -> PaymentPr
 def pro_week_spend(*, marketplace: Marketplace, pro_id: int, now: dt.datetime) -> int:
     """Live (pending or paid) charges of this ISO week in the marketplace's time zone."""
     total = Charge.objects.filter(
-        pro_id=pro_id, status__in=[ChargeStatus.PENDING, ChargeStatus.SUCCEEDED],
+        pro_id=pro_id,
+        status__in=[ChargeStatus.PENDING, ChargeStatus.SUCCEEDED],
         created_at__gte=week_start(marketplace=marketplace, now=now),
     ).aggregate(total=Sum("amount"))["total"]
     return total or 0
@@ -55,8 +61,10 @@ def spend_cap_check(*, marketplace: Marketplace, pro: Pro, amount: int, now: dt.
     spent = pro_week_spend(marketplace=marketplace, pro_id=pro.pk, now=now)
     if spent + amount > pro.weekly_spend_cap:
         raise ApplicationError(
-            "spend_cap_reached", "This fee would take you over your weekly spend cap.",
-            status_code=402, extra={"spent": spent, "cap": pro.weekly_spend_cap, "fee": amount},
+            "spend_cap_reached",
+            "This fee would take you over your weekly spend cap.",
+            status_code=402,
+            extra={"spent": spent, "cap": pro.weekly_spend_cap, "fee": amount},
         )
 
 
@@ -66,13 +74,25 @@ def payment_method_for(*, pro: Pro) -> str:
 
 
 def charge_open(
-    *, lead, pro: Pro, amount: int, currency: str, idempotency_key: str, payment_method_token: str,
+    *,
+    lead,
+    pro: Pro,
+    amount: int,
+    currency: str,
+    idempotency_key: str,
+    payment_method_token: str,
     accept_payload: dict | None = None,
 ) -> Charge:
     """Phase 1: a pending charge, to be committed before the gateway is called."""
     return Charge.objects.create(
-        marketplace_id=pro.marketplace_id, pro=pro, lead=lead, amount=amount, currency=currency,
-        idempotency_key=idempotency_key, gateway=gateway_get().name, payment_method_token=payment_method_token,
+        marketplace_id=pro.marketplace_id,
+        pro=pro,
+        lead=lead,
+        amount=amount,
+        currency=currency,
+        idempotency_key=idempotency_key,
+        gateway=gateway_get().name,
+        payment_method_token=payment_method_token,
         accept_payload=accept_payload or {},
     )
 
@@ -81,8 +101,14 @@ def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -
     """A zero fee: no gateway call, but a succeeded zero charge and a zero ledger entry, so
     every accept is visible in the ledger and the pro's charge list."""
     charge = Charge.objects.create(
-        marketplace_id=pro.marketplace_id, pro=pro, lead=lead, amount=0, currency=currency,
-        idempotency_key=idempotency_key, gateway=ZERO_FEE_GATEWAY, status=ChargeStatus.SUCCEEDED,
+        marketplace_id=pro.marketplace_id,
+        pro=pro,
+        lead=lead,
+        amount=0,
+        currency=currency,
+        idempotency_key=idempotency_key,
+        gateway=ZERO_FEE_GATEWAY,
+        status=ChargeStatus.SUCCEEDED,
         completed_at=timezone.now(),
     )
     _ledger_charge(charge)
@@ -92,8 +118,11 @@ def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -
 def charge_gateway_call(*, charge: Charge) -> ChargeResult:
     """Phase 2: call the gateway with the charge's own key. Never inside a transaction."""
     return gateway_get(charge.gateway).charge(
-        amount=charge.amount, currency=charge.currency, payment_method_token=charge.payment_method_token,
-        idempotency_key=charge.idempotency_key, description=f"Contact fee, lead {charge.lead_id}",
+        amount=charge.amount,
+        currency=charge.currency,
+        payment_method_token=charge.payment_method_token,
+        idempotency_key=charge.idempotency_key,
+        description=f"Contact fee, lead {charge.lead_id}",
     )
 
 
@@ -126,9 +155,15 @@ def charge_void(*, charge: Charge, reason: str) -> Charge:
 
 def _ledger_charge(charge: Charge) -> LedgerEntry:
     return LedgerEntry.objects.create(
-        marketplace_id=charge.marketplace_id, pro_id=charge.pro_id, lead_id=charge.lead_id, charge=charge,
-        kind=LedgerKind.CHARGE, amount=charge.amount, currency=charge.currency,
-        idempotency_key=f"{charge.idempotency_key}:ledger", memo=f"Contact fee, lead {charge.lead_id}",
+        marketplace_id=charge.marketplace_id,
+        pro_id=charge.pro_id,
+        lead_id=charge.lead_id,
+        charge=charge,
+        kind=LedgerKind.CHARGE,
+        amount=charge.amount,
+        currency=charge.currency,
+        idempotency_key=f"{charge.idempotency_key}:ledger",
+        memo=f"Contact fee, lead {charge.lead_id}",
     )
 
 

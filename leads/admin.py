@@ -43,9 +43,21 @@ class LeadAdmin(TenantAdmin):
     list_display = ["id", "request", "pro", "kind", "status", "deadline", "fee_amount", "fee_currency", "created_at"]
     list_filter = ["kind", "status"]
     readonly_fields = [
-        "request", "pro", "kind", "status", "deadline", "fee_amount", "fee_currency", "quote_message",
-        "quote_price_min", "quote_price_max", "reject_reason", "responded_at", "contact_revealed_at",
-        "rank_position", "created_at",
+        "request",
+        "pro",
+        "kind",
+        "status",
+        "deadline",
+        "fee_amount",
+        "fee_currency",
+        "quote_message",
+        "quote_price_min",
+        "quote_price_max",
+        "reject_reason",
+        "responded_at",
+        "contact_revealed_at",
+        "rank_position",
+        "created_at",
     ]
     inlines = [LeadEventInline]
     actions = ["expire_now", "withdraw"]

@@ -21,11 +21,17 @@ def seed(marketplace: Marketplace) -> None:
         return  # test cards exist only on the local gateway
     have = set(PaymentProfile.objects.filter(marketplace=marketplace).values_list("pro_id", flat=True))
     PaymentProfile.objects.bulk_create(
-        PaymentProfile(marketplace=marketplace, pro_id=pro_id, gateway="local", payment_method_token=DEMO_CARD,
-                       display="Visa test card •••• 4242")
+        PaymentProfile(
+            marketplace=marketplace,
+            pro_id=pro_id,
+            gateway="local",
+            payment_method_token=DEMO_CARD,
+            display="Visa test card •••• 4242",
+        )
         for pro_id in Pro.objects.filter(marketplace=marketplace).exclude(pk__in=have).values_list("pk", flat=True)
     )
     email = f"asker@{marketplace.slug}.test"
     if not User.objects.filter(marketplace=marketplace, email__iexact=email).exists():
-        User.objects.create_user(email, settings.DEMO_PASSWORD, marketplace=marketplace, role=Role.HOMEOWNER,
-                                 name="Demo homeowner")
+        User.objects.create_user(
+            email, settings.DEMO_PASSWORD, marketplace=marketplace, role=Role.HOMEOWNER, name="Demo homeowner"
+        )

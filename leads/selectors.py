@@ -17,9 +17,7 @@ def _offer_counts() -> dict:
     """How many pros were offered the job and how many have accepted so far (transparency)."""
     return {
         "offered_count": Count("request__leads", distinct=True),
-        "accepted_count": Count(
-            "request__leads", filter=Q(request__leads__status=LeadStatus.ACCEPTED), distinct=True
-        ),
+        "accepted_count": Count("request__leads", filter=Q(request__leads__status=LeadStatus.ACCEPTED), distinct=True),
     }
 
 
@@ -57,4 +55,3 @@ def request_queryset_for_homeowner(
 
 def notifications_for_pro(queryset: QuerySet[Notification], *, pro: Pro) -> QuerySet[Notification]:
     return queryset.filter(pro=pro).order_by("-created_at", "-pk")
-

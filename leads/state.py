@@ -52,21 +52,34 @@ def transition_check(lead: Lead, to_status: str, *, now: dt.datetime | None = No
         raise ApplicationError("lead_expired", "This lead has passed its deadline.", status_code=409)
     if to_status not in TRANSITIONS[lead.status]:
         raise ApplicationError(
-            "lead_not_pending", f"This lead is {lead.status}; it can no longer be changed.",
-            status_code=409, extra={"status": lead.status},
+            "lead_not_pending",
+            f"This lead is {lead.status}; it can no longer be changed.",
+            status_code=409,
+            extra={"status": lead.status},
         )
 
 
-def lead_transition(lead: Lead, to_status: str, *, actor=None, note: str = "", now: dt.datetime | None = None,
-                    extra_fields: tuple[str, ...] = ()) -> Lead:
+def lead_transition(
+    lead: Lead,
+    to_status: str,
+    *,
+    actor=None,
+    note: str = "",
+    now: dt.datetime | None = None,
+    extra_fields: tuple[str, ...] = (),
+) -> Lead:
     """Move one locked lead to ``to_status`` (checked), save it and record the event."""
     transition_check(lead, to_status, now=now)
     from_status = lead.status
     lead.status = to_status
     lead.save(update_fields=["status", *extra_fields])
     LeadEvent.objects.create(
-        marketplace_id=lead.marketplace_id, lead=lead, from_status=from_status, to_status=to_status,
-        actor=actor, note=note[:500],
+        marketplace_id=lead.marketplace_id,
+        lead=lead,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        note=note[:500],
     )
     return lead
 

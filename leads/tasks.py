@@ -125,8 +125,9 @@ def notifications_resend_stale() -> int:
         Notification.objects.filter(email_status=DeliveryStatus.PENDING, **window).values_list("pk", flat=True)[:1000]
     )
     hooks = list(
-        Notification.objects.filter(webhook_status=DeliveryStatus.PENDING, webhook_attempts=0, **window)
-        .values_list("pk", flat=True)[:1000]
+        Notification.objects.filter(webhook_status=DeliveryStatus.PENDING, webhook_attempts=0, **window).values_list(
+            "pk", flat=True
+        )[:1000]
     )
     for notification_id in emails:
         notification_email_send.delay(notification_id)

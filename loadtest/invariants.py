@@ -33,12 +33,14 @@ def main() -> None:
     now = timezone.now()
     over_capacity = (
         QuoteRequest.objects.annotate(
-            accepted=Count("leads", filter=Q(leads__kind="matched", leads__status="accepted")))
-        .filter(accepted__gt=F("marketplace__policy__matched_capacity")).count()
+            accepted=Count("leads", filter=Q(leads__kind="matched", leads__status="accepted"))
+        )
+        .filter(accepted__gt=F("marketplace__policy__matched_capacity"))
+        .count()
     )
     ledger = dict(LedgerEntry.objects.filter(kind="charge").values_list("currency").annotate(total=Sum("amount")))
     charged = dict(Charge.objects.filter(status="succeeded").values_list("currency").annotate(total=Sum("amount")))
-    double = (Charge.objects.filter(status="succeeded").values("lead").annotate(n=Count("pk")).filter(n__gt=1).count())
+    double = Charge.objects.filter(status="succeeded").values("lead").annotate(n=Count("pk")).filter(n__gt=1).count()
     paid_leads = Lead.objects.filter(status="accepted", fee_amount__gt=0)
     unpaid_accepts = paid_leads.exclude(pk__in=Charge.objects.filter(status="succeeded").values("lead")).count()
     overdue = Lead.objects.filter(status="pending", deadline__lte=now).count()
@@ -48,13 +50,18 @@ def main() -> None:
         ("ledger charges equal succeeded charges", ledger == charged, f"ledger {ledger} vs charges {charged}"),
         ("no lead charged twice", double == 0, f"{double} leads with 2+ succeeded charges"),
         ("every paid accept has its charge", unpaid_accepts == 0, f"{unpaid_accepts} accepted leads without one"),
-        ("no pending lead past its deadline after the expiry job", overdue == 0,
-         f"{overdue} left; expiry job took {seconds:.1f} s"),
+        (
+            "no pending lead past its deadline after the expiry job",
+            overdue == 0,
+            f"{overdue} left; expiry job took {seconds:.1f} s",
+        ),
     ]
     totals = Lead.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
     print("\nLeads by status after the run: " + ", ".join(f"{s} {n}" for s, n in totals))
-    print(f"Succeeded charges: {Charge.objects.filter(status='succeeded').count()} ({charged}); "
-          f"expiry job on the worker: {seconds:.1f} s\n")
+    print(
+        f"Succeeded charges: {Charge.objects.filter(status='succeeded').count()} ({charged}); "
+        f"expiry job on the worker: {seconds:.1f} s\n"
+    )
     failed = 0
     for name, ok, detail in checks:
         failed += not ok

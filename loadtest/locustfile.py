@@ -38,24 +38,36 @@ class Homeowner(FastHttpUser):
 
     @task(3)
     def ask_for_quotes(self):
-        body = {"category": random.choice(ACCOUNTS["categories"]),
-                "postal_code": f"{random.choice(ACCOUNTS['areas'])} {random.randint(1, 9)}A{random.randint(1, 9)}",
-                "description": "Load test job: fix it please.",
-                "contact": {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"}}
-        with self.client.post("/api/v1/quote-requests/", json=body, headers=self.headers, catch_response=True,
-                              name="POST /quote-requests/") as response:
+        body = {
+            "category": random.choice(ACCOUNTS["categories"]),
+            "postal_code": f"{random.choice(ACCOUNTS['areas'])} {random.randint(1, 9)}A{random.randint(1, 9)}",
+            "description": "Load test job: fix it please.",
+            "contact": {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"},
+        }
+        with self.client.post(
+            "/api/v1/quote-requests/",
+            json=body,
+            headers=self.headers,
+            catch_response=True,
+            name="POST /quote-requests/",
+        ) as response:
             _check(response, (201, 409))  # 409: the same job asked again within the duplicate window
             if response.status_code == 201:
                 self.request_ids.append(response.json()["id"])
 
     @task(2)
     def follow_requests(self):
-        with self.client.get("/api/v1/quote-requests/", headers=self.headers, catch_response=True,
-                             name="GET /quote-requests/") as response:
+        with self.client.get(
+            "/api/v1/quote-requests/", headers=self.headers, catch_response=True, name="GET /quote-requests/"
+        ) as response:
             _check(response, (200,))
         if self.request_ids:
-            with self.client.get(f"/api/v1/quote-requests/{random.choice(self.request_ids)}/", headers=self.headers,
-                                 catch_response=True, name="GET /quote-requests/{id}/") as response:
+            with self.client.get(
+                f"/api/v1/quote-requests/{random.choice(self.request_ids)}/",
+                headers=self.headers,
+                catch_response=True,
+                name="GET /quote-requests/{id}/",
+            ) as response:
                 _check(response, (200,))
 
 
@@ -70,8 +82,9 @@ class Pro(FastHttpUser):
     def answer_leads(self):
         # A simulated user stands for the many pros at their desks: another account each time.
         self.headers = {"X-Marketplace": MARKET, "Authorization": f"Bearer {random.choice(ACCOUNTS['pros'])}"}
-        with self.client.get("/api/v1/pro/leads/", headers=self.headers, catch_response=True,
-                             name="GET /pro/leads/") as response:
+        with self.client.get(
+            "/api/v1/pro/leads/", headers=self.headers, catch_response=True, name="GET /pro/leads/"
+        ) as response:
             _check(response, (200,))
             if response.status_code != 200:
                 return
@@ -80,20 +93,29 @@ class Pro(FastHttpUser):
             return
         lead_id = random.choice(pending)
         if random.random() < 0.7:
-            with self.client.post(f"/api/v1/pro/leads/{lead_id}/accept/", json={"message": "Can come tomorrow."},
-                                  headers=self.headers, catch_response=True,
-                                  name="POST /pro/leads/{id}/accept/") as response:
+            with self.client.post(
+                f"/api/v1/pro/leads/{lead_id}/accept/",
+                json={"message": "Can come tomorrow."},
+                headers=self.headers,
+                catch_response=True,
+                name="POST /pro/leads/{id}/accept/",
+            ) as response:
                 _check(response, (200, 409))  # 409: filled, expired or answered meanwhile
         else:
-            with self.client.post(f"/api/v1/pro/leads/{lead_id}/reject/", json={"reason": "Fully booked."},
-                                  headers=self.headers, catch_response=True,
-                                  name="POST /pro/leads/{id}/reject/") as response:
+            with self.client.post(
+                f"/api/v1/pro/leads/{lead_id}/reject/",
+                json={"reason": "Fully booked."},
+                headers=self.headers,
+                catch_response=True,
+                name="POST /pro/leads/{id}/reject/",
+            ) as response:
                 _check(response, (200, 409))
 
     @task
     def own_stats(self):
-        with self.client.get("/api/v1/pro/stats/", headers=self.headers, catch_response=True,
-                             name="GET /pro/stats/") as response:
+        with self.client.get(
+            "/api/v1/pro/stats/", headers=self.headers, catch_response=True, name="GET /pro/stats/"
+        ) as response:
             _check(response, (200,))
 
 
@@ -107,26 +129,35 @@ class Visitor(FastHttpUser):
     @task(4)
     def browse_and_click(self):
         query = f"?category={random.choice(ACCOUNTS['categories'])}&postal_code={random.choice(ACCOUNTS['areas'])}"
-        with self.client.get(f"/api/v1/pros/{query}", headers=self.headers, catch_response=True,
-                             name="GET /pros/?category&postal_code") as response:
+        with self.client.get(
+            f"/api/v1/pros/{query}", headers=self.headers, catch_response=True, name="GET /pros/?category&postal_code"
+        ) as response:
             _check(response, (200,))
             if response.status_code != 200 or not response.json()["results"]:
                 return
             pro = random.choice(response.json()["results"])["id"]
-        with self.client.get(f"/api/v1/pros/{pro}/", headers=self.headers, catch_response=True,
-                             name="GET /pros/{id}/") as response:
+        with self.client.get(
+            f"/api/v1/pros/{pro}/", headers=self.headers, catch_response=True, name="GET /pros/{id}/"
+        ) as response:
             _check(response, (200,))
         if random.random() < 0.5:
-            with self.client.get(f"/api/v1/pros/{pro}/phone/", headers=self.headers, catch_response=True,
-                                 name="GET /pros/{id}/phone/") as response:
+            with self.client.get(
+                f"/api/v1/pros/{pro}/phone/", headers=self.headers, catch_response=True, name="GET /pros/{id}/phone/"
+            ) as response:
                 _check(response, (200, 404))  # 404: a basic-tier pro shows no number
         else:
-            with self.client.get(f"/api/v1/pros/{pro}/website/", headers=self.headers, allow_redirects=False,
-                                 catch_response=True, name="GET /pros/{id}/website/") as response:
+            with self.client.get(
+                f"/api/v1/pros/{pro}/website/",
+                headers=self.headers,
+                allow_redirects=False,
+                catch_response=True,
+                name="GET /pros/{id}/website/",
+            ) as response:
                 _check(response, (302, 404))
 
     @task(1)
     def categories(self):
-        with self.client.get("/api/v1/categories/", headers=self.headers, catch_response=True,
-                             name="GET /categories/") as response:
+        with self.client.get(
+            "/api/v1/categories/", headers=self.headers, catch_response=True, name="GET /categories/"
+        ) as response:
             _check(response, (200,))

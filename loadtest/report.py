@@ -15,8 +15,10 @@ def main(path: str) -> None:
         name = "TOTAL" if row["Name"] == "Aggregated" else row["Name"]
         if name == "TOTAL":
             print("-" * len(header))
-        print(f"{name:<38} {int(row['Request Count']):>8} {float(row['Requests/s']):>7.1f} {row['50%']:>7} "
-              f"{row['95%']:>7} {row['99%']:>7} {int(row['Failure Count']):>7}")
+        print(
+            f"{name:<38} {int(row['Request Count']):>8} {float(row['Requests/s']):>7.1f} {row['50%']:>7} "
+            f"{row['95%']:>7} {row['99%']:>7} {int(row['Failure Count']):>7}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,18 +15,36 @@ from marketplace.services.marketplaces import marketplace_ensure
 DEMO_MARKETPLACES = [
     {
         "slug": "maple",
-        "defaults": {"name": "Maple Home Pros", "currency": "CAD", "time_zone": "America/Toronto",
-                     "postal_scheme": PostalScheme.CA_FSA},
-        "policy": {"matched_leads_enabled": True, "members_only_contact_display": True,
-                   "fee_new": 0, "fee_matched": 2500, "fee_promotion": 0},
+        "defaults": {
+            "name": "Maple Home Pros",
+            "currency": "CAD",
+            "time_zone": "America/Toronto",
+            "postal_scheme": PostalScheme.CA_FSA,
+        },
+        "policy": {
+            "matched_leads_enabled": True,
+            "members_only_contact_display": True,
+            "fee_new": 0,
+            "fee_matched": 2500,
+            "fee_promotion": 0,
+        },
     },
     {
         "slug": "formosa",
-        "defaults": {"name": "Formosa Pro Services", "currency": "TWD", "time_zone": "Asia/Taipei",
-                     "postal_scheme": PostalScheme.TW_DISTRICT},
-        "policy": {"promotion_service_enabled": True, "response_rate_demotion_enabled": True,
-                   "members_only_contact_display": False,
-                   "fee_new": 15000, "fee_matched": 15000, "fee_promotion": 15000},
+        "defaults": {
+            "name": "Formosa Pro Services",
+            "currency": "TWD",
+            "time_zone": "Asia/Taipei",
+            "postal_scheme": PostalScheme.TW_DISTRICT,
+        },
+        "policy": {
+            "promotion_service_enabled": True,
+            "response_rate_demotion_enabled": True,
+            "members_only_contact_display": False,
+            "fee_new": 15000,
+            "fee_matched": 15000,
+            "fee_promotion": 15000,
+        },
     },
 ]
 
@@ -45,8 +63,13 @@ def demo_seed(stdout=None) -> list[tuple[str, str]]:
         marketplace, _ = marketplace_ensure(slug=spec["slug"], defaults=spec["defaults"], policy=spec["policy"])
         email = f"staff@{marketplace.slug}.test"
         if not User.objects.filter(email__iexact=email, marketplace=marketplace).exists():
-            User.objects.create_user(email, settings.DEMO_PASSWORD, marketplace=marketplace, role=Role.STAFF,
-                                     name=f"{marketplace.name} staff")
+            User.objects.create_user(
+                email,
+                settings.DEMO_PASSWORD,
+                marketplace=marketplace,
+                role=Role.STAFF,
+                name=f"{marketplace.name} staff",
+            )
         logins.append((email, settings.DEMO_PASSWORD))
         for dotted_path in DEMO_SEEDERS:
             import_string(dotted_path)(marketplace)

@@ -37,9 +37,7 @@ _SCHEMES = {
         3,
         "M5V 3L9",
     ),
-    PostalScheme.TW_DISTRICT: _Scheme(
-        re.compile(r"[1-9]\d{2}(\d{2}|\d{3})?"), re.compile(r"[1-9]\d{2}"), 3, "10617"
-    ),
+    PostalScheme.TW_DISTRICT: _Scheme(re.compile(r"[1-9]\d{2}(\d{2}|\d{3})?"), re.compile(r"[1-9]\d{2}"), 3, "10617"),
     PostalScheme.US_ZIP: _Scheme(re.compile(r"\d{5}(\d{4})?"), re.compile(r"\d{5}"), 5, "94107"),
 }
 

@@ -279,9 +279,7 @@ if IS_PRODUCTION:
 import structlog  # noqa: E402
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-_renderer = (
-    structlog.processors.JSONRenderer() if IS_PRODUCTION else structlog.dev.ConsoleRenderer(colors=False)
-)
+_renderer = structlog.processors.JSONRenderer() if IS_PRODUCTION else structlog.dev.ConsoleRenderer(colors=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -11,15 +11,18 @@ class ChargeOutput(serializers.ModelSerializer):
         model = Charge
         fields = ["id", "lead", "amount", "status", "failure_code", "created_at", "completed_at"]
 
-    @extend_schema_field({"type": "object", "properties": {"amount": {"type": "integer"},
-                                                           "currency": {"type": "string"}}})
+    @extend_schema_field(
+        {"type": "object", "properties": {"amount": {"type": "integer"}, "currency": {"type": "string"}}}
+    )
     def get_amount(self, obj) -> dict:
         return {"amount": obj.amount, "currency": obj.currency}
 
 
 class PaymentMethodInput(serializers.Serializer):
-    token = serializers.CharField(max_length=100, help_text="A payment-method token from the provider "
-                                  "(local gateway: pm_card_visa, pm_card_chargeDeclined, …).")
+    token = serializers.CharField(
+        max_length=100,
+        help_text="A payment-method token from the provider (local gateway: pm_card_visa, pm_card_chargeDeclined, …).",
+    )
     display = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
 
 

@@ -41,8 +41,13 @@ class QuoteRequestInput(serializers.Serializer):
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     answers = serializers.DictField(child=serializers.CharField(max_length=200), required=False, default=dict)
     contact = LeadContact()
-    pro = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
-                                   help_text="Only for a profile request ('Get a Quote' on this pro).")
+    pro = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only for a profile request ('Get a Quote' on this pro).",
+    )
 
     def validate_category(self, value):
         return category_resolve(marketplace=self.context["marketplace"], value=value)
@@ -68,8 +73,9 @@ class HireInput(serializers.Serializer):
 
 class AcceptInput(serializers.Serializer):
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    price = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None,
-                                     help_text="Quoted price in minor units.")
+    price = serializers.IntegerField(
+        min_value=0, required=False, allow_null=True, default=None, help_text="Quoted price in minor units."
+    )
 
     def validate_price(self, value):
         if isinstance(self.initial_data.get("price"), bool | float):
@@ -121,12 +127,32 @@ class QuoteRequestOutput(serializers.ModelSerializer):
 
     class Meta:
         model = QuoteRequest
-        fields = ["id", "source", "category", "postal_code", "area", "description", "budget_min", "budget_max",
-                  "start_date", "answers", "contact", "pro", "status", "hired_pro", "offered_count", "leads",
-                  "created_at"]
+        fields = [
+            "id",
+            "source",
+            "category",
+            "postal_code",
+            "area",
+            "description",
+            "budget_min",
+            "budget_max",
+            "start_date",
+            "answers",
+            "contact",
+            "pro",
+            "status",
+            "hired_pro",
+            "offered_count",
+            "leads",
+            "created_at",
+        ]
 
-    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "slug": {"type": "string"},
-                                                           "name": {"type": "string"}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"}},
+        }
+    )
     def get_category(self, obj) -> dict:
         return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
 
@@ -159,8 +185,12 @@ class LeadRequestOutput(serializers.Serializer):
     answers = serializers.DictField()
     source = serializers.CharField()
 
-    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "slug": {"type": "string"},
-                                                           "name": {"type": "string"}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"}},
+        }
+    )
     def get_category(self, obj) -> dict:
         return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
 
@@ -178,8 +208,21 @@ class LeadOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Lead
-        fields = ["id", "kind", "status", "fee", "deadline", "offered_count", "accepted_count", "request", "contact",
-                  "quote", "reject_reason", "created_at", "responded_at"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "fee",
+            "deadline",
+            "offered_count",
+            "accepted_count",
+            "request",
+            "contact",
+            "quote",
+            "reject_reason",
+            "created_at",
+            "responded_at",
+        ]
 
     @extend_schema_field(FeeMoney)
     def get_fee(self, obj) -> dict:

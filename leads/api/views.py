@@ -60,16 +60,21 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
         quote_request = self.get_object()
         data = s.HireInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.quote_request_hire(marketplace=request.marketplace, homeowner=request.user,
-                                    request_id=quote_request.pk, pro_id=data.validated_data["pro"])
+        services.quote_request_hire(
+            marketplace=request.marketplace,
+            homeowner=request.user,
+            request_id=quote_request.pk,
+            pro_id=data.validated_data["pro"],
+        )
         return Response(self._read(quote_request.pk))
 
     @extend_schema(request=None, responses={200: s.QuoteRequestOutput, **ERRORS})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         quote_request = self.get_object()
-        services.quote_request_cancel(marketplace=request.marketplace, homeowner=request.user,
-                                      request_id=quote_request.pk)
+        services.quote_request_cancel(
+            marketplace=request.marketplace, homeowner=request.user, request_id=quote_request.pk
+        )
         return Response(self._read(quote_request.pk))
 
 

@@ -59,9 +59,7 @@ def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteReque
     if request_id is None:
         raise NotFound()
     request = (
-        QuoteRequest.objects.select_for_update(of=("self",))
-        .select_related("marketplace__policy")
-        .get(pk=request_id)
+        QuoteRequest.objects.select_for_update(of=("self",)).select_related("marketplace__policy").get(pk=request_id)
     )
     lead = Lead.objects.select_for_update().get(pk=lead_id)
     return request, lead
@@ -93,25 +91,30 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
                 .count()
             )
             if taken >= policy.matched_capacity:
-                raise ApplicationError(
-                    "request_filled", "Enough pros have already accepted this job.", status_code=409
-                )
+                raise ApplicationError("request_filled", "Enough pros have already accepted this job.", status_code=409)
         locked_pro = Pro.objects.select_for_update().get(pk=pro.pk)
         billing.spend_cap_check(marketplace=request.marketplace, pro=locked_pro, amount=lead.fee_amount, now=now)
         key = billing.charge_next_key(lead_id=lead.pk)
         if lead.fee_amount == 0:
-            billing.charge_zero_record(lead=lead, pro=locked_pro, currency=lead.fee_currency,
-                                       idempotency_key=key)
+            billing.charge_zero_record(lead=lead, pro=locked_pro, currency=lead.fee_currency, idempotency_key=key)
             _accept_finish(request=request, lead=lead, payload=payload, actor=actor, started_at=now)
             return None
         token = billing.payment_method_for(pro=locked_pro)
         if not token:
             raise ApplicationError(
-                "payment_method_required", "Save a payment method before accepting leads with a fee.",
+                "payment_method_required",
+                "Save a payment method before accepting leads with a fee.",
                 status_code=402,
             )
-        return billing.charge_open(lead=lead, pro=locked_pro, amount=lead.fee_amount, currency=lead.fee_currency,
-                                   idempotency_key=key, payment_method_token=token, accept_payload=payload)
+        return billing.charge_open(
+            lead=lead,
+            pro=locked_pro,
+            amount=lead.fee_amount,
+            currency=lead.fee_currency,
+            idempotency_key=key,
+            payment_method_token=token,
+            accept_payload=payload,
+        )
 
 
 def _accept_pay(*, charge: Charge, actor=None) -> None:
@@ -124,12 +127,16 @@ def _accept_pay(*, charge: Charge, actor=None) -> None:
             if locked.status == ChargeStatus.PENDING:
                 billing.charge_fail(charge=locked, code=exc.code, message=exc.message)
         raise ApplicationError(
-            "payment_declined", f"The payment was declined: {exc.message}", status_code=402,
+            "payment_declined",
+            f"The payment was declined: {exc.message}",
+            status_code=402,
             extra={"decline_code": exc.code},
         ) from None
     except ProviderUnavailable:
         raise ApplicationError(
-            "payment_provider_unavailable", "The payment provider is unavailable; retry shortly.", status_code=503,
+            "payment_provider_unavailable",
+            "The payment provider is unavailable; retry shortly.",
+            status_code=503,
             headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
         ) from None
     accept_complete(charge_id=charge.pk, reference=result.reference, actor=actor)
@@ -150,12 +157,19 @@ def accept_complete(*, charge_id: int, reference: str, actor=None) -> None:
             lead.save(update_fields=["contact_revealed_at"])
             return
         actor_id = None if actor is not None else charge.accept_payload.get("actor_id")
-        _accept_finish(request=request, lead=lead, payload=charge.accept_payload, actor=actor, actor_id=actor_id,
-                       started_at=charge.created_at)
+        _accept_finish(
+            request=request,
+            lead=lead,
+            payload=charge.accept_payload,
+            actor=actor,
+            actor_id=actor_id,
+            started_at=charge.created_at,
+        )
 
 
-def _accept_finish(*, request: QuoteRequest, lead: Lead, payload: dict, actor, started_at: dt.datetime,
-                   actor_id: int | None = None) -> None:
+def _accept_finish(
+    *, request: QuoteRequest, lead: Lead, payload: dict, actor, started_at: dt.datetime, actor_id: int | None = None
+) -> None:
     """Accept the locked lead. The deadline is judged when the accept started (phase 1):
     a pro who was in time and has paid is never turned away by a slow gateway."""
     now = timezone.now()
@@ -168,9 +182,14 @@ def _accept_finish(*, request: QuoteRequest, lead: Lead, payload: dict, actor, s
         from marketplace.models import User
 
         actor = User.objects.filter(pk=actor_id).first()
-    lead_transition(lead, LeadStatus.ACCEPTED, actor=actor, now=started_at, note="accepted",
-                    extra_fields=("quote_message", "quote_price_min", "quote_price_max", "responded_at",
-                                  "contact_revealed_at"))
+    lead_transition(
+        lead,
+        LeadStatus.ACCEPTED,
+        actor=actor,
+        now=started_at,
+        note="accepted",
+        extra_fields=("quote_message", "quote_price_min", "quote_price_max", "responded_at", "contact_revealed_at"),
+    )
     if lead.kind == LeadKind.MATCHED:
         capacity = request.marketplace.policy.matched_capacity
         accepted = Lead.objects.filter(request=request, kind=LeadKind.MATCHED, status=LeadStatus.ACCEPTED).count()

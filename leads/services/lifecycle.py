@@ -56,15 +56,23 @@ def lead_reject(*, lead_id: int, pro: Pro, actor=None, reason: str = "") -> Lead
         request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
         if Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).exists():
             raise ApplicationError(
-                "accept_in_progress", "An accept of this lead is being paid; it can no longer be rejected.",
+                "accept_in_progress",
+                "An accept of this lead is being paid; it can no longer be rejected.",
                 status_code=409,
             )
         lead.reject_reason = reason[:500]
         lead.responded_at = now
-        lead_transition(lead, LeadStatus.REJECTED, actor=actor, now=now, note=reason,
-                        extra_fields=("reject_reason", "responded_at"))
-        connection_record(marketplace=request.marketplace, pro=lead.pro, kind="exposure", lead=lead,
-                          occurred_at=now, source=request.source)
+        lead_transition(
+            lead, LeadStatus.REJECTED, actor=actor, now=now, note=reason, extra_fields=("reject_reason", "responded_at")
+        )
+        connection_record(
+            marketplace=request.marketplace,
+            pro=lead.pro,
+            kind="exposure",
+            lead=lead,
+            occurred_at=now,
+            source=request.source,
+        )
         request_close_if_done(request=request, now=now)
         _ranking_refresh(lead.pro_id)
     return lead
@@ -135,7 +143,8 @@ def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) 
         connected = Lead.objects.filter(request=request, pro_id=pro_id, status=LeadStatus.ACCEPTED).exists()
         if not connected:
             raise ApplicationError(
-                "pro_not_connected", "You can only hire a pro that answered this request.",
+                "pro_not_connected",
+                "You can only hire a pro that answered this request.",
                 fields={"pro": ["This pro has not answered this request."]},
             )
         request.hired_pro_id = pro_id
@@ -167,4 +176,3 @@ def leads_staff_expire(*, lead_ids: list[int]) -> int:
 def leads_staff_withdraw(*, lead_ids: list[int]) -> int:
     """Admin action: withdraw pending leads."""
     return _staff_close(lead_ids=lead_ids, status=LeadStatus.WITHDRAWN, note="withdrawn by staff")
-

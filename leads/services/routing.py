@@ -46,8 +46,11 @@ def marketplace_today(marketplace: Marketplace, now: dt.datetime) -> dt.date:
 
 def _job(request: QuoteRequest) -> JobSpec:
     return JobSpec(
-        category_id=request.category_id, area=request.area, budget_min=request.budget_min,
-        budget_max=request.budget_max, start_date=request.start_date,
+        category_id=request.category_id,
+        area=request.area,
+        budget_min=request.budget_min,
+        budget_max=request.budget_max,
+        start_date=request.start_date,
         answers={str(k): str(v) for k, v in (request.answers or {}).items()},
     )
 
@@ -72,8 +75,12 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
         User.objects.select_for_update().filter(pk=homeowner.pk).first()
         duplicate = (
             QuoteRequest.objects.filter(
-                marketplace=marketplace, homeowner=homeowner, category=data.category, area=area,
-                target_pro=data.pro, created_at__gte=now - dt.timedelta(hours=policy.duplicate_window_hours),
+                marketplace=marketplace,
+                homeowner=homeowner,
+                category=data.category,
+                area=area,
+                target_pro=data.pro,
+                created_at__gte=now - dt.timedelta(hours=policy.duplicate_window_hours),
             )
             .exclude(status=RequestStatus.CANCELLED)
             .order_by("-created_at")
@@ -81,16 +88,27 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
         )
         if duplicate is not None:
             raise ApplicationError(
-                "duplicate_request", "You already asked for this job recently; here is that request.",
-                status_code=409, extra={"request_id": duplicate.pk},
+                "duplicate_request",
+                "You already asked for this job recently; here is that request.",
+                status_code=409,
+                extra={"request_id": duplicate.pk},
             )
         service = _profile_target_check(marketplace=marketplace, data=data, area=area) if data.pro else None
         request = QuoteRequest.objects.create(
-            marketplace=marketplace, homeowner=homeowner, category=data.category,
-            source=RequestSource.PROFILE if data.pro else RequestSource.PLATFORM, target_pro=data.pro,
-            postal_code=data.postal_code.strip().upper(), area=area, description=data.description,
-            budget_min=data.budget_min, budget_max=data.budget_max, start_date=data.start_date,
-            answers=data.answers or {}, contact_name=data.contact_name, contact_phone=data.contact_phone,
+            marketplace=marketplace,
+            homeowner=homeowner,
+            category=data.category,
+            source=RequestSource.PROFILE if data.pro else RequestSource.PLATFORM,
+            target_pro=data.pro,
+            postal_code=data.postal_code.strip().upper(),
+            area=area,
+            description=data.description,
+            budget_min=data.budget_min,
+            budget_max=data.budget_max,
+            start_date=data.start_date,
+            answers=data.answers or {},
+            contact_name=data.contact_name,
+            contact_phone=data.contact_phone,
             contact_email=data.contact_email,
         )
         if service is not None:
@@ -110,15 +128,22 @@ def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area:
     if pro is None or pro.marketplace_id != marketplace.pk or pro.suspended:
         raise ApplicationError("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
     if pro.paused:
-        raise ApplicationError("pro_paused", "This pro is not taking requests now.",
-                               fields={"pro": ["This pro is paused."]})
+        raise ApplicationError(
+            "pro_paused", "This pro is not taking requests now.", fields={"pro": ["This pro is paused."]}
+        )
     service = Service.objects.filter(marketplace=marketplace, pro=pro, category=data.category, is_active=True).first()
     if service is None:
-        raise ApplicationError("pro_not_serving_category", "This pro does not offer this category.",
-                               fields={"category": ["Not offered by this pro."]})
+        raise ApplicationError(
+            "pro_not_serving_category",
+            "This pro does not offer this category.",
+            fields={"category": ["Not offered by this pro."]},
+        )
     if not ProArea.objects.filter(marketplace=marketplace, pro=pro, area=area).exists():
-        raise ApplicationError("pro_not_serving_area", "This pro does not serve this area.",
-                               fields={"postal_code": ["Outside this pro's service areas."]})
+        raise ApplicationError(
+            "pro_not_serving_area",
+            "This pro does not serve this area.",
+            fields={"postal_code": ["Outside this pro's service areas."]},
+        )
     return service
 
 
@@ -128,13 +153,19 @@ def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime)
     pro = service.pro
     if marketplace.policy.promotion_service_enabled and service.promotion_enabled:
         fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION)
-        match = perfect_match(service, _job(request), pro_areas=[request.area],
-                              today=marketplace_today(marketplace, now))
+        match = perfect_match(
+            service, _job(request), pro_areas=[request.area], today=marketplace_today(marketplace, now)
+        )
         if match and _can_auto_charge(marketplace=marketplace, pro=pro, fee=fee, now=now):
             return _promotion_lead(request=request, service=service, fee=fee, now=now)
     fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.NEW)
-    return _lead_create(request=request, pro=pro, kind=LeadKind.NEW, fee=fee,
-                        deadline=now + dt.timedelta(hours=marketplace.policy.new_lead_ttl_hours))
+    return _lead_create(
+        request=request,
+        pro=pro,
+        kind=LeadKind.NEW,
+        fee=fee,
+        deadline=now + dt.timedelta(hours=marketplace.policy.new_lead_ttl_hours),
+    )
 
 
 def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.datetime) -> bool:
@@ -178,22 +209,56 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
         elif service.matched_candidate and service.member_rank <= policy.matched_fanout:
             position += 1
             leads.append(
-                _lead_create(request=request, pro=service.pro, kind=LeadKind.MATCHED, fee=fees.matched,
-                             deadline=now + dt.timedelta(hours=policy.matched_lead_ttl_hours), rank_position=position)
+                _lead_create(
+                    request=request,
+                    pro=service.pro,
+                    kind=LeadKind.MATCHED,
+                    fee=fees.matched,
+                    deadline=now + dt.timedelta(hours=policy.matched_lead_ttl_hours),
+                    rank_position=position,
+                )
             )
     return leads
 
 
-def _lead_create(*, request: QuoteRequest, pro: Pro, kind: str, fee: int, deadline: dt.datetime | None,
-                 status: str = LeadStatus.PENDING, rank_position: int | None = None, **fields) -> Lead:
+def _lead_create(
+    *,
+    request: QuoteRequest,
+    pro: Pro,
+    kind: str,
+    fee: int,
+    deadline: dt.datetime | None,
+    status: str = LeadStatus.PENDING,
+    rank_position: int | None = None,
+    **fields,
+) -> Lead:
     lead = Lead.objects.create(
-        marketplace_id=request.marketplace_id, request=request, pro=pro, kind=kind, status=status, deadline=deadline,
-        fee_amount=fee, fee_currency=request.marketplace.currency, rank_position=rank_position, **fields,
+        marketplace_id=request.marketplace_id,
+        request=request,
+        pro=pro,
+        kind=kind,
+        status=status,
+        deadline=deadline,
+        fee_amount=fee,
+        fee_currency=request.marketplace.currency,
+        rank_position=rank_position,
+        **fields,
     )
-    LeadEvent.objects.create(marketplace_id=lead.marketplace_id, lead=lead, from_status="", to_status=status,
-                             note=f"offered as a {kind} lead")
-    connection_record(marketplace=request.marketplace, pro=pro, kind=CONNECTION_KIND[kind], lead=lead,
-                      occurred_at=lead.created_at, source=request.source)
+    LeadEvent.objects.create(
+        marketplace_id=lead.marketplace_id,
+        lead=lead,
+        from_status="",
+        to_status=status,
+        note=f"offered as a {kind} lead",
+    )
+    connection_record(
+        marketplace=request.marketplace,
+        pro=pro,
+        kind=CONNECTION_KIND[kind],
+        lead=lead,
+        occurred_at=lead.created_at,
+        source=request.source,
+    )
     return lead
 
 
@@ -207,9 +272,16 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
     from leads.services.accept import accept_charge_process_on_commit
 
     lead = _lead_create(
-        request=request, pro=service.pro, kind=LeadKind.PROMOTION, fee=fee, deadline=None, status=LeadStatus.ACCEPTED,
-        quote_message=service.auto_quote_message, quote_price_min=service.auto_quote_price_min,
-        quote_price_max=service.auto_quote_price_max, responded_at=now,
+        request=request,
+        pro=service.pro,
+        kind=LeadKind.PROMOTION,
+        fee=fee,
+        deadline=None,
+        status=LeadStatus.ACCEPTED,
+        quote_message=service.auto_quote_message,
+        quote_price_min=service.auto_quote_price_min,
+        quote_price_max=service.auto_quote_price_max,
+        responded_at=now,
     )
     key = f"lead-{lead.pk}-accept"
     if fee == 0:
@@ -218,7 +290,11 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
         lead.save(update_fields=["contact_revealed_at"])
     else:
         charge = billing.charge_open(
-            lead=lead, pro=service.pro, amount=fee, currency=lead.fee_currency, idempotency_key=key,
+            lead=lead,
+            pro=service.pro,
+            amount=fee,
+            currency=lead.fee_currency,
+            idempotency_key=key,
             payment_method_token=billing.payment_method_for(pro=service.pro),
         )
         accept_charge_process_on_commit(charge_id=charge.pk)
@@ -235,14 +311,24 @@ _SUBJECTS = {
 def _lead_announce(lead: Lead) -> None:
     request = lead.request
     subject = _SUBJECTS[lead.kind].format(
-        category=request.category.name, area=request.area,
+        category=request.category.name,
+        area=request.area,
         deadline=lead.deadline.isoformat() if lead.deadline else "",
     )
     pro_notify(
-        pro=lead.pro, kind=f"lead.{lead.kind}", subject=subject, lead=lead,
+        pro=lead.pro,
+        kind=f"lead.{lead.kind}",
+        subject=subject,
+        lead=lead,
         body=f"{request.description}\n\nContact fee: {lead.fee_amount} {lead.fee_currency} (minor units).",
-        payload={"lead_id": lead.pk, "request_id": request.pk, "kind": lead.kind, "status": lead.status,
-                 "category": request.category.slug, "area": request.area,
-                 "deadline": lead.deadline.isoformat() if lead.deadline else None,
-                 "fee": {"amount": lead.fee_amount, "currency": lead.fee_currency}},
+        payload={
+            "lead_id": lead.pk,
+            "request_id": request.pk,
+            "kind": lead.kind,
+            "status": lead.status,
+            "category": request.category.slug,
+            "area": request.area,
+            "deadline": lead.deadline.isoformat() if lead.deadline else None,
+            "fee": {"amount": lead.fee_amount, "currency": lead.fee_currency},
+        },
     )

@@ -32,30 +32,39 @@ def test_week_boundary_follows_the_marketplace_time_zone():
 @pytest.mark.django_db
 def test_local_gateway_answers_a_repeated_key_with_the_first_outcome():
     gateway = LocalGateway()
-    first = gateway.charge(amount=2500, currency="CAD", payment_method_token="pm_card_visa", idempotency_key="k1",
-                           description="")
-    again = gateway.charge(amount=2500, currency="CAD", payment_method_token="pm_card_visa", idempotency_key="k1",
-                           description="")
+    first = gateway.charge(
+        amount=2500, currency="CAD", payment_method_token="pm_card_visa", idempotency_key="k1", description=""
+    )
+    again = gateway.charge(
+        amount=2500, currency="CAD", payment_method_token="pm_card_visa", idempotency_key="k1", description=""
+    )
     assert first == again and LocalGatewayPayment.objects.count() == 1
     assert gateway.find(idempotency_key="k1") == first and gateway.find(idempotency_key="nope") is None
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("token", "code"), [("pm_card_chargeDeclined", "card_declined"),
-                                             ("pm_card_insufficientFunds", "insufficient_funds"),
-                                             ("pm_bogus", "invalid_payment_method")])
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        ("pm_card_chargeDeclined", "card_declined"),
+        ("pm_card_insufficientFunds", "insufficient_funds"),
+        ("pm_bogus", "invalid_payment_method"),
+    ],
+)
 def test_local_gateway_declines_the_documented_test_tokens(token, code):
     with pytest.raises(PaymentDeclined) as declined:
-        LocalGateway().charge(amount=1, currency="CAD", payment_method_token=token, idempotency_key=token,
-                              description="")
+        LocalGateway().charge(
+            amount=1, currency="CAD", payment_method_token=token, idempotency_key=token, description=""
+        )
     assert declined.value.code == code
 
 
 @pytest.mark.django_db
 def test_local_gateway_unavailable_token_raises_provider_unavailable_and_records_nothing():
     with pytest.raises(ProviderUnavailable):
-        LocalGateway().charge(amount=1, currency="CAD", payment_method_token="pm_card_unavailable",
-                              idempotency_key="u", description="")
+        LocalGateway().charge(
+            amount=1, currency="CAD", payment_method_token="pm_card_unavailable", idempotency_key="u", description=""
+        )
     assert not LocalGatewayPayment.objects.exists()
 
 
@@ -84,8 +93,9 @@ def test_pro_saves_a_payment_method_and_sees_only_its_own_charges(api_client, ma
     client = api_client(marketplace, user)
     bad = client.put("/api/v1/pro/billing/payment-method/", {"token": "4242424242424242"}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_payment_method"
-    saved = client.put("/api/v1/pro/billing/payment-method/", {"token": "pm_card_visa", "display": "Visa 4242"},
-                       format="json")
+    saved = client.put(
+        "/api/v1/pro/billing/payment-method/", {"token": "pm_card_visa", "display": "Visa 4242"}, format="json"
+    )
     assert saved.status_code == 200 and saved.json()["display"] == "Visa 4242"
     assert "payment_method_token" not in saved.json()
 

@@ -20,8 +20,21 @@ def category(marketplace):
 def make_pro(marketplace, category):
     """make_pro(tier=, star=, rank=, areas=, card=, cap=, promotion=, **service) → the pro's user."""
 
-    def make(*, market=None, cat=None, tier="brand_builder", star=90, rank=50.0, areas=("M5V",),
-             card="pm_card_visa", cap=None, promotion=False, paused=False, webhook_url="", **service):
+    def make(
+        *,
+        market=None,
+        cat=None,
+        tier="brand_builder",
+        star=90,
+        rank=50.0,
+        areas=("M5V",),
+        card="pm_card_visa",
+        cap=None,
+        promotion=False,
+        paused=False,
+        webhook_url="",
+        **service,
+    ):
         market = market or marketplace
         user = UserFactory(marketplace=market, role="pro")
         pro = user.pro
@@ -41,8 +54,13 @@ def make_pro(marketplace, category):
 @pytest.fixture
 def request_body(category):
     def body(**overrides):
-        return {"category": category.slug, "postal_code": "M5V 3L9", "description": "Fix the kitchen sink.",
-                "contact": CONTACT, **overrides}
+        return {
+            "category": category.slug,
+            "postal_code": "M5V 3L9",
+            "description": "Fix the kitchen sink.",
+            "contact": CONTACT,
+            **overrides,
+        }
 
     return body
 

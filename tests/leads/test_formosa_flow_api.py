@@ -24,8 +24,12 @@ def formosa(other_marketplace):
 
 @pytest.fixture
 def cleaning(formosa):
-    return CategoryFactory(marketplace=formosa, slug="cleaning", name="Home cleaning",
-                           questions=[{"key": "rooms", "label": "Rooms", "choices": ["1", "2", "3"]}])
+    return CategoryFactory(
+        marketplace=formosa,
+        slug="cleaning",
+        name="Home cleaning",
+        questions=[{"key": "rooms", "label": "Rooms", "choices": ["1", "2", "3"]}],
+    )
 
 
 @pytest.fixture
@@ -34,19 +38,36 @@ def taipei_homeowner(formosa):
 
 
 def body(category, pro, **overrides):
-    return {"category": category.slug, "postal_code": "10617", "description": "Deep clean a 2-room flat.",
-            "budget_min": 300000, "budget_max": 400000, "answers": {"rooms": "2"},
-            "contact": {"name": "Lin", "phone": "0912-345-678", "email": "lin@example.test"}, "pro": pro.pk,
-            **overrides}
+    return {
+        "category": category.slug,
+        "postal_code": "10617",
+        "description": "Deep clean a 2-room flat.",
+        "budget_min": 300000,
+        "budget_max": 400000,
+        "answers": {"rooms": "2"},
+        "contact": {"name": "Lin", "phone": "0912-345-678", "email": "lin@example.test"},
+        "pro": pro.pk,
+        **overrides,
+    }
 
 
 def test_profile_request_to_a_promotion_pro_gets_its_auto_quote_at_once(
     api_client, formosa, cleaning, taipei_homeowner, make_pro, django_capture_on_commit_callbacks
 ):
-    user = make_pro(market=formosa, cat=cleaning, areas=("106",), tier="basic", star=0, promotion=True,
-                    condition_budget_min=200000, condition_budget_max=500000,
-                    condition_attributes={"rooms": ["1", "2"]}, auto_quote_price_min=350000,
-                    auto_quote_price_max=380000, auto_quote_message="We can come on Saturday.")
+    user = make_pro(
+        market=formosa,
+        cat=cleaning,
+        areas=("106",),
+        tier="basic",
+        star=0,
+        promotion=True,
+        condition_budget_min=200000,
+        condition_budget_max=500000,
+        condition_attributes={"rooms": ["1", "2"]},
+        auto_quote_price_min=350000,
+        auto_quote_price_max=380000,
+        auto_quote_message="We can come on Saturday.",
+    )
     client = api_client(formosa, taipei_homeowner)
     with django_capture_on_commit_callbacks(execute=False):
         created = client.post("/api/v1/quote-requests/", body(cleaning, user.pro), format="json")
@@ -85,16 +106,18 @@ def test_profile_request_to_a_non_promotion_pro_can_be_accepted_charged_and_see_
     api_client, formosa, cleaning, taipei_homeowner, make_pro
 ):
     user = make_pro(market=formosa, cat=cleaning, areas=("106",), tier="basic", star=0)
-    created = api_client(formosa, taipei_homeowner).post("/api/v1/quote-requests/", body(cleaning, user.pro),
-                                                         format="json")
+    created = api_client(formosa, taipei_homeowner).post(
+        "/api/v1/quote-requests/", body(cleaning, user.pro), format="json"
+    )
     assert created.json()["leads"][0]["kind"] == "new"
     client = api_client(formosa, user)
     lead = client.get("/api/v1/pro/leads/").json()["results"][0]
     assert lead["contact"] is None and lead["fee"] == {"amount": 15000, "currency": "TWD"}
     assert lead["deadline"] is not None
 
-    accepted = client.post(f"/api/v1/pro/leads/{lead['id']}/accept/", {"message": "Can do", "price": 360000},
-                           format="json")
+    accepted = client.post(
+        f"/api/v1/pro/leads/{lead['id']}/accept/", {"message": "Can do", "price": 360000}, format="json"
+    )
     assert accepted.status_code == 200
     assert accepted.json()["contact"] == {"name": "Lin", "phone": "0912-345-678", "email": "lin@example.test"}
     assert Charge.objects.get().status == "succeeded"

@@ -42,8 +42,9 @@ def test_maple_platform_request_plays_end_to_end_through_the_api(
 
     for user in members[:3]:
         client, lead = pro_lead(user)
-        accepted = client.post(f"/api/v1/pro/leads/{lead['id']}/accept/", {"message": "Tomorrow 9am", "price": 18000},
-                               format="json")
+        accepted = client.post(
+            f"/api/v1/pro/leads/{lead['id']}/accept/", {"message": "Tomorrow 9am", "price": 18000}, format="json"
+        )
         assert accepted.status_code == 200, accepted.json()
         assert accepted.json()["status"] == "accepted"
         assert accepted.json()["contact"]["phone"] == "+1 416 555 0100"

@@ -35,12 +35,14 @@ def test_a_pro_without_room_under_its_weekly_cap_is_not_matched(marketplace, mak
     free = make_pro(rank=10)
     ChargeFactory(marketplace=marketplace, lead=LeadFactory(marketplace=marketplace, pro=capped.pro), amount=1000)
     fees = MatchingFees(matched=2500, promotion=0)
-    rows = list(matching_candidates(marketplace=marketplace, category=category, area="M5V", fees=fees,
-                                    now=timezone.now()))
+    rows = list(
+        matching_candidates(marketplace=marketplace, category=category, area="M5V", fees=fees, now=timezone.now())
+    )
     assert [row.pro_id for row in rows] == [free.pro_id]
     fees = MatchingFees(matched=2000, promotion=0)  # exactly at the cap still fits
-    rows = list(matching_candidates(marketplace=marketplace, category=category, area="M5V", fees=fees,
-                                    now=timezone.now()))
+    rows = list(
+        matching_candidates(marketplace=marketplace, category=category, area="M5V", fees=fees, now=timezone.now())
+    )
     assert [row.pro_id for row in rows] == [capped.pro_id, free.pro_id]
 
 
@@ -48,6 +50,13 @@ def test_matching_is_one_query(marketplace, make_pro, category, django_assert_nu
     for rank in range(8):
         make_pro(rank=rank)
     with django_assert_num_queries(1):
-        rows = list(matching_candidates(marketplace=marketplace, category=category, area="M5V",
-                                        fees=MatchingFees(matched=2500, promotion=0), now=timezone.now()))
+        rows = list(
+            matching_candidates(
+                marketplace=marketplace,
+                category=category,
+                area="M5V",
+                fees=MatchingFees(matched=2500, promotion=0),
+                now=timezone.now(),
+            )
+        )
     assert len(rows) == marketplace.policy.matched_fanout

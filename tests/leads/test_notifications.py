@@ -57,8 +57,9 @@ def test_a_new_lead_reaches_the_pros_feed_email_and_signed_webhook_after_commit(
             user.pro.webhook_url = receiver.url
             user.pro.save()
             with django_capture_on_commit_callbacks(execute=True):
-                created = api_client(marketplace, homeowner).post("/api/v1/quote-requests/", request_body(),
-                                                                  format="json")
+                created = api_client(marketplace, homeowner).post(
+                    "/api/v1/quote-requests/", request_body(), format="json"
+                )
             assert created.status_code == 201
     finally:
         app.conf.task_always_eager = False
@@ -119,8 +120,9 @@ def test_email_task_is_idempotent(make_pro):
     assert len(mail.outbox) == 1
 
 
-def test_feed_shows_only_my_notifications_newest_first(api_client, marketplace, make_pro,
-                                                       django_assert_max_num_queries):
+def test_feed_shows_only_my_notifications_newest_first(
+    api_client, marketplace, make_pro, django_assert_max_num_queries
+):
     mine, theirs = make_pro(), make_pro()
     for n in range(3):
         pro_notify(pro=mine.pro, kind="lead.new", subject=f"Lead {n}", body="", payload={})

@@ -13,14 +13,14 @@ from tests.leads.test_notifications import Receiver
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_real_worker_delivers_a_new_leads_webhook_after_commit(api_client, marketplace, homeowner, make_pro,
-                                                                 request_body):
+def test_a_real_worker_delivers_a_new_leads_webhook_after_commit(
+    api_client, marketplace, homeowner, make_pro, request_body
+):
     with Receiver() as receiver:
         user = make_pro(webhook_url=receiver.url)
         app.control.purge()
         with start_worker(app, perform_ping_check=False, pool="solo"):
-            created = api_client(marketplace, homeowner).post("/api/v1/quote-requests/", request_body(),
-                                                              format="json")
+            created = api_client(marketplace, homeowner).post("/api/v1/quote-requests/", request_body(), format="json")
             assert created.status_code == 201
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and not (

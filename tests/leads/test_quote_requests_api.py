@@ -10,8 +10,9 @@ def post(api_client, marketplace, user, body):
     return api_client(marketplace, user).post("/api/v1/quote-requests/", body, format="json")
 
 
-def test_same_job_again_within_the_window_is_409_with_the_existing_id(api_client, marketplace, homeowner, make_pro,
-                                                                      request_body):
+def test_same_job_again_within_the_window_is_409_with_the_existing_id(
+    api_client, marketplace, homeowner, make_pro, request_body
+):
     make_pro()
     first = post(api_client, marketplace, homeowner, request_body())
     again = post(api_client, marketplace, homeowner, request_body(description="Same job, reworded"))
@@ -21,15 +22,17 @@ def test_same_job_again_within_the_window_is_409_with_the_existing_id(api_client
     assert QuoteRequest.objects.count() == 1 and Lead.objects.count() == 1
 
 
-def test_a_profile_request_to_another_pro_is_not_a_duplicate(api_client, marketplace, homeowner, make_pro,
-                                                             request_body):
+def test_a_profile_request_to_another_pro_is_not_a_duplicate(
+    api_client, marketplace, homeowner, make_pro, request_body
+):
     pro_a, pro_b = make_pro(), make_pro()
     assert post(api_client, marketplace, homeowner, request_body(pro=pro_a.pro_id)).status_code == 201
     assert post(api_client, marketplace, homeowner, request_body(pro=pro_b.pro_id)).status_code == 201
 
 
-def test_a_category_with_no_pros_creates_a_request_with_an_empty_offer_list(api_client, marketplace, homeowner,
-                                                                            request_body):
+def test_a_category_with_no_pros_creates_a_request_with_an_empty_offer_list(
+    api_client, marketplace, homeowner, request_body
+):
     empty = CategoryFactory(marketplace=marketplace, slug="roofing")
     response = post(api_client, marketplace, homeowner, request_body(category=empty.slug))
     assert response.status_code == 201
@@ -56,19 +59,25 @@ def test_bad_input_is_400_naming_the_field(api_client, marketplace, homeowner, r
     assert not QuoteRequest.objects.exists()
 
 
-def test_profile_request_to_a_pro_not_serving_the_category_or_area_is_400(api_client, marketplace, homeowner,
-                                                                          make_pro, request_body):
+def test_profile_request_to_a_pro_not_serving_the_category_or_area_is_400(
+    api_client, marketplace, homeowner, make_pro, request_body
+):
     other_category = CategoryFactory(marketplace=marketplace, slug="painting")
     user = make_pro(areas=("M4C",))
     wrong_area = post(api_client, marketplace, homeowner, request_body(pro=user.pro_id))
     assert wrong_area.status_code == 400 and "postal_code" in wrong_area.json()["error"]["fields"]
-    wrong_category = post(api_client, marketplace, homeowner,
-                          request_body(pro=user.pro_id, category=other_category.slug, postal_code="M4C 1A1"))
+    wrong_category = post(
+        api_client,
+        marketplace,
+        homeowner,
+        request_body(pro=user.pro_id, category=other_category.slug, postal_code="M4C 1A1"),
+    )
     assert wrong_category.status_code == 400 and "category" in wrong_category.json()["error"]["fields"]
 
 
-def test_a_pro_of_another_marketplace_is_an_unknown_pro(api_client, marketplace, other_marketplace, homeowner,
-                                                        make_pro, request_body):
+def test_a_pro_of_another_marketplace_is_an_unknown_pro(
+    api_client, marketplace, other_marketplace, homeowner, make_pro, request_body
+):
     foreign = UserFactory(marketplace=other_marketplace, role="pro")
     response = post(api_client, marketplace, homeowner, request_body(pro=foreign.pro_id))
     assert response.status_code == 400 and "pro" in response.json()["error"]["fields"]
@@ -105,8 +114,9 @@ def test_another_homeowners_request_is_404(api_client, marketplace, homeowner):
     assert client.post(f"/api/v1/quote-requests/{theirs.pk}/cancel/").status_code == 404
 
 
-def test_request_list_shows_only_mine_newest_first_in_few_queries(api_client, marketplace, homeowner,
-                                                                  django_assert_max_num_queries):
+def test_request_list_shows_only_mine_newest_first_in_few_queries(
+    api_client, marketplace, homeowner, django_assert_max_num_queries
+):
     mine = [QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner) for _ in range(3)]
     for request in mine:
         LeadFactory.create_batch(2, marketplace=marketplace, request=request)

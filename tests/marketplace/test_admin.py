@@ -90,8 +90,15 @@ def test_staff_cannot_change_identity_fields_of_their_marketplace(staff_client, 
 def test_users_created_by_staff_land_in_the_staff_marketplace(staff_client, marketplace, other_marketplace):
     response = staff_client.post(
         "/admin/marketplace/user/add/",
-        {"email": "new@example.test", "name": "New", "role": "homeowner", "marketplace": other_marketplace.pk,
-         "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1", "usable_password": "true"},
+        {
+            "email": "new@example.test",
+            "name": "New",
+            "role": "homeowner",
+            "marketplace": other_marketplace.pk,
+            "password1": "a-long-passphrase-1",
+            "password2": "a-long-passphrase-1",
+            "usable_password": "true",
+        },
     )
     assert response.status_code == 302, response.content[:3000]
     assert User.objects.get(email="new@example.test").marketplace == marketplace

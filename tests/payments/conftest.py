@@ -34,8 +34,13 @@ def pro_user(marketplace, fake_stripe):
     customer = f"cus_for_pro_{user.pro.pk}"
     fake_stripe.customers[customer] = {"id": customer, "object": "customer"}
     fake_stripe.payment_methods["pm_card_visa"]["customer"] = customer
-    PaymentProfileFactory(marketplace=marketplace, pro=user.pro, gateway="stripe", customer_reference=customer,
-                          payment_method_token="pm_card_visa")
+    PaymentProfileFactory(
+        marketplace=marketplace,
+        pro=user.pro,
+        gateway="stripe",
+        customer_reference=customer,
+        payment_method_token="pm_card_visa",
+    )
     return user
 
 
@@ -55,10 +60,17 @@ def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = 
 
 def post_webhook(client, payload: dict, **kwargs):
     body, header = signed(payload, **kwargs)
-    return client.post("/api/v1/billing/stripe/webhook/", data=body, content_type="application/json",
-                       HTTP_STRIPE_SIGNATURE=header)
+    return client.post(
+        "/api/v1/billing/stripe/webhook/", data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )
 
 
 def event(event_type: str, obj: dict, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_{time.time_ns()}", "object": "event", "type": event_type,
-            "data": {"object": obj}, "livemode": False, "created": int(time.time())}
+    return {
+        "id": event_id or f"evt_{time.time_ns()}",
+        "object": "event",
+        "type": event_type,
+        "data": {"object": obj},
+        "livemode": False,
+        "created": int(time.time()),
+    }

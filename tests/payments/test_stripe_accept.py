@@ -12,12 +12,14 @@ pytestmark = pytest.mark.django_db
 
 
 def accept(client, lead, **headers):
-    return client.post(f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Can come Tuesday"}, format="json",
-                       **headers)
+    return client.post(
+        f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Can come Tuesday"}, format="json", **headers
+    )
 
 
-def test_accept_charges_the_fee_off_session_with_our_key_and_metadata(api_client, marketplace, pro_user,
-                                                                      pending_lead, fake_stripe):
+def test_accept_charges_the_fee_off_session_with_our_key_and_metadata(
+    api_client, marketplace, pro_user, pending_lead, fake_stripe
+):
     lead = pending_lead(fee=2500)
     response = accept(api_client(marketplace, pro_user), lead)
     assert response.status_code == 200, response.json()
@@ -25,8 +27,11 @@ def test_accept_charges_the_fee_off_session_with_our_key_and_metadata(api_client
     [intent] = fake_stripe.payment_intents.values()
     assert intent["amount"] == 2500 and intent["currency"] == "cad" and intent["status"] == "succeeded"
     assert intent["metadata"] == {
-        "idempotency_key": f"lead-{lead.pk}-accept", "charge_id": str(Charge.objects.get().pk),
-        "marketplace": "maple", "pro": str(pro_user.pro.pk), "lead": str(lead.pk),
+        "idempotency_key": f"lead-{lead.pk}-accept",
+        "charge_id": str(Charge.objects.get().pk),
+        "marketplace": "maple",
+        "pro": str(pro_user.pro.pk),
+        "lead": str(lead.pk),
     }
     charge = Charge.objects.get()
     assert (charge.status, charge.gateway, charge.gateway_reference) == ("succeeded", "stripe", intent["id"])
@@ -37,8 +42,9 @@ def test_accept_charges_the_fee_off_session_with_our_key_and_metadata(api_client
     ("card", "code"),
     [("pm_card_chargeDeclined", "card_declined"), ("pm_card_authenticationRequired", "authentication_required")],
 )
-def test_a_declined_or_unauthenticated_card_is_402_with_the_providers_code(api_client, marketplace, pro_user,
-                                                                           pending_lead, fake_stripe, card, code):
+def test_a_declined_or_unauthenticated_card_is_402_with_the_providers_code(
+    api_client, marketplace, pro_user, pending_lead, fake_stripe, card, code
+):
     fake_stripe.payment_methods[card]["customer"] = pro_user.pro.payment_profile.customer_reference
     pro_user.pro.payment_profile.payment_method_token = card
     pro_user.pro.payment_profile.save()
@@ -53,8 +59,9 @@ def test_a_declined_or_unauthenticated_card_is_402_with_the_providers_code(api_c
     assert Charge.objects.get().status == "failed"
 
 
-def test_provider_5xx_is_503_then_the_retry_charges_exactly_once(api_client, marketplace, pro_user, pending_lead,
-                                                                 fake_stripe):
+def test_provider_5xx_is_503_then_the_retry_charges_exactly_once(
+    api_client, marketplace, pro_user, pending_lead, fake_stripe
+):
     lead = pending_lead()
     client = api_client(marketplace, pro_user)
     fake_stripe.fail_next("500")

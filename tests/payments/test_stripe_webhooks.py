@@ -19,9 +19,19 @@ def test_setup_intent_succeeded_saves_the_card_on_the_pros_profile(client, pro_u
     profile = pro_user.pro.payment_profile
     profile.payment_method_token = ""
     profile.save()
-    response = post_webhook(client, event("setup_intent.succeeded", {
-        "id": "seti_1", "object": "setup_intent", "customer": profile.customer_reference,
-        "payment_method": "pm_card_mastercard", "status": "succeeded"}))
+    response = post_webhook(
+        client,
+        event(
+            "setup_intent.succeeded",
+            {
+                "id": "seti_1",
+                "object": "setup_intent",
+                "customer": profile.customer_reference,
+                "payment_method": "pm_card_mastercard",
+                "status": "succeeded",
+            },
+        ),
+    )
     assert response.status_code == 200
     process_all()
     profile.refresh_from_db()
@@ -46,8 +56,11 @@ def test_unsigned_stale_or_tampered_events_are_400_and_change_nothing(client, fa
 
 def test_a_redelivered_event_is_stored_and_processed_once(client, marketplace, fake_stripe):
     charge = ChargeFactory(marketplace=marketplace, gateway="stripe", gateway_reference="pi_123", amount=2500)
-    refunded = event("charge.refunded", {"id": "ch_1", "object": "charge", "payment_intent": "pi_123",
-                                         "amount_refunded": 1000}, event_id="evt_same")
+    refunded = event(
+        "charge.refunded",
+        {"id": "ch_1", "object": "charge", "payment_intent": "pi_123", "amount_refunded": 1000},
+        event_id="evt_same",
+    )
     assert post_webhook(client, refunded).json() == {"received": True, "duplicate": False}
     assert post_webhook(client, refunded).json() == {"received": True, "duplicate": True}
     process_all()
@@ -69,9 +82,21 @@ def test_refund_events_out_of_order_leave_the_ledger_at_the_providers_total(clie
 
 def test_a_chargeback_is_recorded_against_our_charge(client, marketplace, fake_stripe):
     charge = ChargeFactory(marketplace=marketplace, gateway="stripe", gateway_reference="pi_77")
-    post_webhook(client, event("charge.dispute.created", {"id": "dp_1", "object": "dispute", "payment_intent": "pi_77",
-                                                          "amount": 2500, "currency": "cad", "reason": "fraudulent",
-                                                          "status": "needs_response"}))
+    post_webhook(
+        client,
+        event(
+            "charge.dispute.created",
+            {
+                "id": "dp_1",
+                "object": "dispute",
+                "payment_intent": "pi_77",
+                "amount": 2500,
+                "currency": "cad",
+                "reason": "fraudulent",
+                "status": "needs_response",
+            },
+        ),
+    )
     process_all()
     chargeback = Chargeback.objects.get()
     assert (chargeback.charge, chargeback.reason, chargeback.currency) == (charge, "fraudulent", "CAD")

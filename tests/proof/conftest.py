@@ -19,6 +19,14 @@ from tests.factories.billing import ChargeFactory
 from tests.factories.marketplace import PASSWORD
 from tests.factories.payments import LeadDisputeFactory
 
+# The payment fixtures (a local Stripe-compatible server, a pro with a saved card, its pending
+# lead) serve the fault tests too; importing them here registers them for this folder.
+from tests.payments import conftest as payments_fixtures
+
+fake_stripe = payments_fixtures.fake_stripe
+pending_lead = payments_fixtures.pending_lead
+pro_user = payments_fixtures.pro_user
+
 ROLES = ["anonymous", "homeowner", "other_homeowner", "pro", "other_pro", "staff", "foreign_staff"]
 
 
@@ -65,29 +73,54 @@ def world(marketplace, other_marketplace) -> World:
 
     open_request = QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner, category=category)
     pending_lead = LeadFactory(marketplace=marketplace, request=open_request, pro=pro_user.pro, fee_amount=2500)
-    answered_request = QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner, category=category,
-                                           description="Retile the bathroom floor.")
-    accepted_lead = LeadFactory(marketplace=marketplace, request=answered_request, pro=pro_user.pro,
-                                status="accepted", fee_amount=0)
+    answered_request = QuoteRequestFactory(
+        marketplace=marketplace, homeowner=homeowner, category=category, description="Retile the bathroom floor."
+    )
+    accepted_lead = LeadFactory(
+        marketplace=marketplace, request=answered_request, pro=pro_user.pro, status="accepted", fee_amount=0
+    )
     charged_lead, disputed_lead = (
-        LeadFactory(marketplace=marketplace, pro=pro_user.pro, status="accepted", fee_amount=2500,
-                    request=QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner, category=category,
-                                                description=f"Charged job {n}."))
+        LeadFactory(
+            marketplace=marketplace,
+            pro=pro_user.pro,
+            status="accepted",
+            fee_amount=2500,
+            request=QuoteRequestFactory(
+                marketplace=marketplace, homeowner=homeowner, category=category, description=f"Charged job {n}."
+            ),
+        )
         for n in range(2)
     )
     ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
-    dispute = LeadDisputeFactory(marketplace=marketplace, charge=ChargeFactory(marketplace=marketplace,
-                                                                               lead=disputed_lead, amount=2500),
-                                 opened_by=pro_user)
+    dispute = LeadDisputeFactory(
+        marketplace=marketplace,
+        charge=ChargeFactory(marketplace=marketplace, lead=disputed_lead, amount=2500),
+        opened_by=pro_user,
+    )
     return World(
         marketplace=marketplace,
         other_marketplace=other_marketplace,
-        users={"homeowner": homeowner, "other_homeowner": other_homeowner, "pro": pro_user,
-               "other_pro": other_pro_user, "staff": staff, "foreign_staff": foreign_staff},
-        objects={"category": category, "pro": pro_user.pro, "other_pro": other_pro_user.pro, "service": service,
-                 "other_service": other_service, "request": open_request, "answered_request": answered_request,
-                 "lead": pending_lead, "accepted_lead": accepted_lead, "charged_lead": charged_lead,
-                 "dispute": dispute},
+        users={
+            "homeowner": homeowner,
+            "other_homeowner": other_homeowner,
+            "pro": pro_user,
+            "other_pro": other_pro_user,
+            "staff": staff,
+            "foreign_staff": foreign_staff,
+        },
+        objects={
+            "category": category,
+            "pro": pro_user.pro,
+            "other_pro": other_pro_user.pro,
+            "service": service,
+            "other_service": other_service,
+            "request": open_request,
+            "answered_request": answered_request,
+            "lead": pending_lead,
+            "accepted_lead": accepted_lead,
+            "charged_lead": charged_lead,
+            "dispute": dispute,
+        },
     )
 
 

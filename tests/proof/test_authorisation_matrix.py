@@ -20,13 +20,21 @@ _seq = itertools.count()
 
 
 def _register(world, role):
-    return {"email": f"new-{role}-{next(_seq)}@home.test", "password": "long-enough-pass-42", "name": "New",
-            "role": "homeowner"}
+    return {
+        "email": f"new-{role}-{next(_seq)}@home.test",
+        "password": "long-enough-pass-42",
+        "name": "New",
+        "role": "homeowner",
+    }
 
 
 def _quote_request(world, role):
-    return {"category": "electrical", "postal_code": "M5V 3L9", "description": "Add two outlets.",
-            "contact": {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"}}
+    return {
+        "category": "electrical",
+        "postal_code": "M5V 3L9",
+        "description": "Add two outlets.",
+        "contact": {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"},
+    }
 
 
 def _service(world, role):
@@ -48,18 +56,24 @@ STAFF_OBJECT = (401, 403, 403, 403, 403, 200, 404)
 MATRIX = {
     ("api/v1/auth/register/", "post"): ("/api/v1/auth/register/", _register, (201,) * 7),
     ("api/v1/auth/token/", "post"): (
-        "/api/v1/auth/token/", lambda w, r: {"email": "owner@home.test", "password": PASSWORD},
-        (200,) * 6 + (401,)),  # the homeowner's e-mail is unknown in the other marketplace
+        "/api/v1/auth/token/",
+        lambda w, r: {"email": "owner@home.test", "password": PASSWORD},
+        (200,) * 6 + (401,),
+    ),  # the homeowner's e-mail is unknown in the other marketplace
     ("api/v1/auth/token/refresh/", "post"): (
-        "/api/v1/auth/token/refresh/", lambda w, r: {"refresh": refresh_token(w.users["homeowner"])},
-        (200,) * 6 + (401,)),  # a maple token is refused in formosa
+        "/api/v1/auth/token/refresh/",
+        lambda w, r: {"refresh": refresh_token(w.users["homeowner"])},
+        (200,) * 6 + (401,),
+    ),  # a maple token is refused in formosa
     ("api/v1/me/", "get"): ("/api/v1/me/", None, AUTHENTICATED),
     ("api/v1/pro/profile/", "get"): ("/api/v1/pro/profile/", None, PROS),
     ("api/v1/pro/profile/", "patch"): ("/api/v1/pro/profile/", {"description": "Licensed plumbers."}, PROS),
     ("api/v1/reviews/", "get"): ("/api/v1/reviews/", None, HOMEOWNERS),
     ("api/v1/reviews/", "post"): (
-        "/api/v1/reviews/", lambda w, r: {"pro": w.objects["pro"].pk, "rating": 5, "comment": "Great."},
-        (401, 201, 403, 403, 403, 403, 403)),  # only a homeowner the pro answered may review it
+        "/api/v1/reviews/",
+        lambda w, r: {"pro": w.objects["pro"].pk, "rating": 5, "comment": "Great."},
+        (401, 201, 403, 403, 403, 403, 403),
+    ),  # only a homeowner the pro answered may review it
     ("api/v1/categories/", "get"): ("/api/v1/categories/", None, PUBLIC),
     ("api/v1/categories/(?P<pk>[^/.]+)/", "get"): ("/api/v1/categories/{category}/", None, PUBLIC_OBJECT),
     ("api/v1/pros/", "get"): ("/api/v1/pros/", None, PUBLIC),
@@ -70,50 +84,83 @@ MATRIX = {
     ("api/v1/pro/services/", "post"): ("/api/v1/pro/services/", _service, (401, 403, 403, 201, 201, 403, 403)),
     ("api/v1/pro/services/(?P<pk>[^/.]+)/", "get"): ("/api/v1/pro/services/{service}/", None, PRO_OBJECT),
     ("api/v1/pro/services/(?P<pk>[^/.]+)/", "patch"): (
-        "/api/v1/pro/services/{service}/", {"title": "Emergency plumbing"}, PRO_OBJECT),
+        "/api/v1/pro/services/{service}/",
+        {"title": "Emergency plumbing"},
+        PRO_OBJECT,
+    ),
     ("api/v1/pro/services/(?P<pk>[^/.]+)/", "delete"): (
-        "/api/v1/pro/services/{service}/", None, (401, 403, 403, 204, 404, 403, 403)),
+        "/api/v1/pro/services/{service}/",
+        None,
+        (401, 403, 403, 204, 404, 403, 403),
+    ),
     ("api/v1/staff/pros/", "get"): ("/api/v1/staff/pros/", None, STAFF),
     ("api/v1/staff/pros/(?P<pk>[^/.]+)/", "get"): ("/api/v1/staff/pros/{pro}/", None, STAFF_OBJECT),
     ("api/v1/staff/pros/(?P<pk>[^/.]+)/", "patch"): ("/api/v1/staff/pros/{pro}/", {"paused": True}, STAFF_OBJECT),
     ("api/v1/quote-requests/", "get"): ("/api/v1/quote-requests/", None, HOMEOWNERS),
-    ("api/v1/quote-requests/", "post"): ("/api/v1/quote-requests/", _quote_request,
-                                         (401, 201, 201, 403, 403, 403, 403)),
+    ("api/v1/quote-requests/", "post"): (
+        "/api/v1/quote-requests/",
+        _quote_request,
+        (401, 201, 201, 403, 403, 403, 403),
+    ),
     ("api/v1/quote-requests/(?P<pk>[^/.]+)/", "get"): ("/api/v1/quote-requests/{request}/", None, HOMEOWNER_OBJECT),
     ("api/v1/quote-requests/(?P<pk>[^/.]+)/cancel/", "post"): (
-        "/api/v1/quote-requests/{request}/cancel/", None, HOMEOWNER_OBJECT),
+        "/api/v1/quote-requests/{request}/cancel/",
+        None,
+        HOMEOWNER_OBJECT,
+    ),
     ("api/v1/quote-requests/(?P<pk>[^/.]+)/hire/", "post"): (
-        "/api/v1/quote-requests/{answered_request}/hire/", lambda w, r: {"pro": w.objects["pro"].pk},
-        HOMEOWNER_OBJECT),
+        "/api/v1/quote-requests/{answered_request}/hire/",
+        lambda w, r: {"pro": w.objects["pro"].pk},
+        HOMEOWNER_OBJECT,
+    ),
     ("api/v1/pro/leads/", "get"): ("/api/v1/pro/leads/", None, PROS),
     ("api/v1/pro/leads/(?P<pk>[^/.]+)/", "get"): ("/api/v1/pro/leads/{lead}/", None, PRO_OBJECT),
     ("api/v1/pro/leads/(?P<pk>[^/.]+)/accept/", "post"): (
-        "/api/v1/pro/leads/{lead}/accept/", {"message": "Can come Tuesday."}, PRO_OBJECT),
+        "/api/v1/pro/leads/{lead}/accept/",
+        {"message": "Can come Tuesday."},
+        PRO_OBJECT,
+    ),
     ("api/v1/pro/leads/(?P<pk>[^/.]+)/reject/", "post"): (
-        "/api/v1/pro/leads/{lead}/reject/", {"reason": "Too far."}, PRO_OBJECT),
+        "/api/v1/pro/leads/{lead}/reject/",
+        {"reason": "Too far."},
+        PRO_OBJECT,
+    ),
     ("api/v1/pro/notifications/", "get"): ("/api/v1/pro/notifications/", None, PROS),
     ("api/v1/pro/billing/payment-method/", "put"): (
-        "/api/v1/pro/billing/payment-method/", {"token": "pm_card_visa"}, PROS),
+        "/api/v1/pro/billing/payment-method/",
+        {"token": "pm_card_visa"},
+        PROS,
+    ),
     ("api/v1/pro/billing/charges/", "get"): ("/api/v1/pro/billing/charges/", None, PROS),
     ("api/v1/pro/connections/", "get"): ("/api/v1/pro/connections/", None, PROS),
     ("api/v1/pro/connections/export.csv", "get"): ("/api/v1/pro/connections/export.csv", None, PROS),
     ("api/v1/staff/connections/", "get"): ("/api/v1/staff/connections/", None, STAFF),
     ("api/v1/staff/connections/export.csv", "get"): ("/api/v1/staff/connections/export.csv", None, STAFF),
-    ("api/v1/staff/pros/<int:pk>/connections/", "get"): (
-        "/api/v1/staff/pros/{pro}/connections/", None, STAFF_OBJECT),
+    ("api/v1/staff/pros/<int:pk>/connections/", "get"): ("/api/v1/staff/pros/{pro}/connections/", None, STAFF_OBJECT),
     ("api/v1/staff/pros/<int:pk>/connections/export.csv", "get"): (
-        "/api/v1/staff/pros/{pro}/connections/export.csv", None, STAFF_OBJECT),
+        "/api/v1/staff/pros/{pro}/connections/export.csv",
+        None,
+        STAFF_OBJECT,
+    ),
     ("api/v1/pro/stats/", "get"): ("/api/v1/pro/stats/", None, PROS),
     ("api/v1/pro/leads/<int:pk>/dispute/", "post"): (
-        "/api/v1/pro/leads/{charged_lead}/dispute/", {"reason": "fake_contact", "details": "Dead number."},
-        (401, 403, 403, 201, 404, 403, 403)),
+        "/api/v1/pro/leads/{charged_lead}/dispute/",
+        {"reason": "fake_contact", "details": "Dead number."},
+        (401, 403, 403, 201, 404, 403, 403),
+    ),
     ("api/v1/pro/billing/disputes/", "get"): ("/api/v1/pro/billing/disputes/", None, PROS),
     ("api/v1/pro/billing/disputes/(?P<pk>[^/.]+)/", "get"): (
-        "/api/v1/pro/billing/disputes/{dispute}/", None, PRO_OBJECT),
+        "/api/v1/pro/billing/disputes/{dispute}/",
+        None,
+        PRO_OBJECT,
+    ),
     ("api/v1/pro/billing/refunds/", "get"): ("/api/v1/pro/billing/refunds/", None, PROS),
     # Setup intents are Stripe's; on the local gateway a pro saves a card with PUT payment-method.
-    ("api/v1/pro/billing/setup-intent/", "post"): ("/api/v1/pro/billing/setup-intent/", {},
-                                                   (401, 403, 403, 409, 409, 403, 403)),
+    ("api/v1/pro/billing/setup-intent/", "post"): (
+        "/api/v1/pro/billing/setup-intent/",
+        {},
+        (401, 403, 403, 409, 409, 403, 403),
+    ),
     # The provider's webhook: no user, no marketplace header needed; an unsigned call is refused.
     ("api/v1/billing/stripe/webhook/", "post"): ("/api/v1/billing/stripe/webhook/", {"id": "evt_x"}, (400,) * 7),
 }
@@ -155,8 +202,11 @@ def test_each_role_gets_the_status_the_matrix_names(key, world, role_client):
     for role in sorted(ROLES, key=ORDER.index):
         payload = body(world, role) if callable(body) else body
         client = role_client(role)
-        response = getattr(client, method)(url, payload, format="json") if payload is not None else \
-            getattr(client, method)(url)
+        response = (
+            getattr(client, method)(url, payload, format="json")
+            if payload is not None
+            else getattr(client, method)(url)
+        )
         got[role] = response.status_code
     assert got == expected
 
@@ -203,6 +253,7 @@ def test_another_marketplaces_token_is_refused_on_every_authenticated_route(worl
         url = template.format(**world.ids())
         payload = body(world, "foreign_staff") if callable(body) else body
         call = getattr(client, method)
-        refused[f"{method.upper()} {url}"] = (call(url, payload, format="json") if payload is not None
-                                              else call(url)).status_code
+        refused[f"{method.upper()} {url}"] = (
+            call(url, payload, format="json") if payload is not None else call(url)
+        ).status_code
     assert refused and set(refused.values()) == {401}, {k: v for k, v in refused.items() if v != 401}

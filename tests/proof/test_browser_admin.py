@@ -66,15 +66,22 @@ def test_staff_see_only_their_marketplace_approve_a_dispute_and_recompute_ranks(
     page = browser_page
     other = world.other_marketplace
     foreign_pro = ProFactory(marketplace=other, name="Formosa Water Works")
-    foreign_lead = LeadFactory(marketplace=other, pro=foreign_pro,
-                               request=QuoteRequestFactory(marketplace=other, postal_code="106", area="106",
-                                                           homeowner=UserFactory(marketplace=other)))
+    foreign_lead = LeadFactory(
+        marketplace=other,
+        pro=foreign_pro,
+        request=QuoteRequestFactory(
+            marketplace=other, postal_code="106", area="106", homeowner=UserFactory(marketplace=other)
+        ),
+    )
 
     pro_client = role_client("pro")
     lead = world.objects["lead"]
     assert pro_client.post(f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Hi"}, format="json").status_code == 200
-    opened = pro_client.post(f"/api/v1/pro/leads/{lead.pk}/dispute/",
-                             {"reason": "fake_contact", "details": "The number is not in service."}, format="json")
+    opened = pro_client.post(
+        f"/api/v1/pro/leads/{lead.pk}/dispute/",
+        {"reason": "fake_contact", "details": "The number is not in service."},
+        format="json",
+    )
     assert opened.status_code == 201, opened.content[:300]
     dispute = LeadDispute.objects.get(lead=lead)
 
@@ -116,5 +123,7 @@ def test_staff_see_only_their_marketplace_approve_a_dispute_and_recompute_ranks(
     assert "recomputed" in page.content()
     assert ProStanding.objects.filter(pro=world.objects["pro"]).exists()
     assert not ProStanding.objects.filter(pro=foreign_pro).exists()
-    assert all((ARTIFACTS / f"admin-{n}.png").stat().st_size > 0
-               for n in ("1-home", "2-pros", "3-leads", "4-dispute-approved", "5-recomputed"))
+    assert all(
+        (ARTIFACTS / f"admin-{n}.png").stat().st_size > 0
+        for n in ("1-home", "2-pros", "3-leads", "4-dispute-approved", "5-recomputed")
+    )

@@ -30,15 +30,18 @@ from leads.tasks import accept_charges_recover
 from marketplace.celery import app
 from tests.factories import ProFactory, QuoteRequestFactory, UserFactory
 from tests.leads.test_notifications import Receiver
-from tests.payments.conftest import fake_stripe, pending_lead, pro_user  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACT = {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"}
 
 
 def _request_body(category="plumbing"):
-    return {"category": category, "postal_code": "M5V 3L9", "description": "The basement floods when it rains.",
-            "contact": CONTACT}
+    return {
+        "category": category,
+        "postal_code": "M5V 3L9",
+        "description": "The basement floods when it rains.",
+        "contact": CONTACT,
+    }
 
 
 def _wait_for(predicate, timeout=30.0, interval=0.05):
@@ -64,8 +67,14 @@ def _connection_killed_before(sql_prefix: str):
             fired.append(sql)
             pid = connection.connection.info.backend_pid
             dsn = connection.get_connection_params()
-            with psycopg.connect(host=dsn.get("host"), port=dsn.get("port"), user=dsn.get("user"),
-                                 password=dsn.get("password") or None, dbname=dsn["dbname"], autocommit=True) as admin:
+            with psycopg.connect(
+                host=dsn.get("host"),
+                port=dsn.get("port"),
+                user=dsn.get("user"),
+                password=dsn.get("password") or None,
+                dbname=dsn["dbname"],
+                autocommit=True,
+            ) as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", [pid])
             time.sleep(0.05)
         return execute(sql, params, many, context)
@@ -139,8 +148,7 @@ def _redis_down(settings):
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_redis_down_while_a_request_is_created_saves_it_and_notifies_once_redis_is_back(world, role_client,
-                                                                                        settings):
+def test_redis_down_while_a_request_is_created_saves_it_and_notifies_once_redis_is_back(world, role_client, settings):
     with Receiver() as receiver:
         for name in ("pro", "other_pro"):
             pro = world.objects[name]
@@ -172,12 +180,30 @@ def test_redis_down_while_a_request_is_created_saves_it_and_notifies_once_redis_
 @contextlib.contextmanager
 def _worker_process(**env):
     """A real `celery worker` process on the test database and this Redis."""
-    environ = {**os.environ, "DJANGO_ENV": "test", "DATABASE_URL": _test_database_url(),
-               "DATABASE_POOL": "false", **env}
+    environ = {
+        **os.environ,
+        "DJANGO_ENV": "test",
+        "DATABASE_URL": _test_database_url(),
+        "DATABASE_POOL": "false",
+        **env,
+    }
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/celery"), "-A", "marketplace", "worker", "--pool=solo", "--without-heartbeat",
-         "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
-        cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(ROOT / ".venv/bin/celery"),
+            "-A",
+            "marketplace",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         yield process
@@ -197,16 +223,36 @@ def _overdue_leads(marketplace, *, requests: int, pros: int) -> int:
     owners = [UserFactory(marketplace=marketplace, role="homeowner") for _ in range(4)]
     pro_rows = [ProFactory(marketplace=marketplace) for _ in range(pros)]
     base = QuoteRequestFactory(marketplace=marketplace, homeowner=owners[0])
-    rows = [QuoteRequest(marketplace=marketplace, homeowner=owners[i % 4], category=base.category, source="platform",
-                         postal_code="M5V 3L9", area="M5V", description=f"job {i}", contact_name="Pat",
-                         contact_phone="+1 416 555 0100", contact_email="pat@example.test")
-            for i in range(requests - 1)]
+    rows = [
+        QuoteRequest(
+            marketplace=marketplace,
+            homeowner=owners[i % 4],
+            category=base.category,
+            source="platform",
+            postal_code="M5V 3L9",
+            area="M5V",
+            description=f"job {i}",
+            contact_name="Pat",
+            contact_phone="+1 416 555 0100",
+            contact_email="pat@example.test",
+        )
+        for i in range(requests - 1)
+    ]
     quote_requests = [base, *QuoteRequest.objects.bulk_create(rows)]
     past = timezone.now() - dt.timedelta(hours=1)
     Lead.objects.bulk_create(
-        Lead(marketplace=marketplace, request=r, pro=p, kind="matched", status="pending", deadline=past,
-             fee_amount=2500, fee_currency=marketplace.currency)
-        for r in quote_requests for p in pro_rows
+        Lead(
+            marketplace=marketplace,
+            request=r,
+            pro=p,
+            kind="matched",
+            status="pending",
+            deadline=past,
+            fee_amount=2500,
+            fee_currency=marketplace.currency,
+        )
+        for r in quote_requests
+        for p in pro_rows
     )
     return requests * pros
 
@@ -243,9 +289,18 @@ def test_a_worker_killed_mid_expiry_leaves_a_rerun_to_finish_and_nothing_expires
 def test_a_worker_killed_mid_rollup_leaves_a_rerun_to_count_every_connection_exactly_once(marketplace):
     pros = [ProFactory(marketplace=marketplace) for _ in range(40)]
     now = timezone.now()
-    events = [ConnectionEvent(marketplace=marketplace, pro=pro, kind=kind, occurred_at=now - dt.timedelta(minutes=i),
-                              visitor_key=f"v{n}-{i}")
-              for n, pro in enumerate(pros) for i in range(150) for kind in ("phone_click", "website_click")]
+    events = [
+        ConnectionEvent(
+            marketplace=marketplace,
+            pro=pro,
+            kind=kind,
+            occurred_at=now - dt.timedelta(minutes=i),
+            visitor_key=f"v{n}-{i}",
+        )
+        for n, pro in enumerate(pros)
+        for i in range(150)
+        for kind in ("phone_click", "website_click")
+    ]
     ConnectionEvent.objects.bulk_create(events, batch_size=2000)
     app.control.purge()
     with _worker_process() as worker:
@@ -259,8 +314,12 @@ def test_a_worker_killed_mid_rollup_leaves_a_rerun_to_count_every_connection_exa
         with _worker_process():
             app.send_task("connections.tasks.connections_rollup")
             assert _wait_for(
-                lambda: sum(ConnectionDaily.objects.filter(marketplace=marketplace).values_list("count", flat=True))
-                == len(events), timeout=60)
+                lambda: (
+                    sum(ConnectionDaily.objects.filter(marketplace=marketplace).values_list("count", flat=True))
+                    == len(events)
+                ),
+                timeout=60,
+            )
     counted = sum(ConnectionDaily.objects.filter(marketplace=marketplace).values_list("count", flat=True))
     assert counted == len(events) == ConnectionEvent.objects.filter(marketplace=marketplace).count()
 
@@ -270,13 +329,16 @@ def test_a_worker_killed_mid_rollup_leaves_a_rerun_to_count_every_connection_exa
 
 def _accept(client, lead, key=None):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-    return client.post(f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Tomorrow 9am."}, format="json",
-                       **headers)
+    return client.post(f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Tomorrow 9am."}, format="json", **headers)
 
 
 @pytest.mark.django_db
 def test_a_provider_500_during_accept_is_503_and_the_retry_with_the_same_key_charges_once(
-    api_client, marketplace, pro_user, pending_lead, fake_stripe  # noqa: F811
+    api_client,
+    marketplace,
+    pro_user,
+    pending_lead,
+    fake_stripe,
 ):
     lead = pending_lead()
     client = api_client(marketplace, pro_user)
@@ -298,7 +360,11 @@ def test_a_provider_500_during_accept_is_503_and_the_retry_with_the_same_key_cha
 
 @pytest.mark.django_db
 def test_a_provider_timeout_during_accept_is_503_and_the_retries_never_charge_twice(
-    api_client, marketplace, pro_user, pending_lead, fake_stripe  # noqa: F811
+    api_client,
+    marketplace,
+    pro_user,
+    pending_lead,
+    fake_stripe,
 ):
     lead = pending_lead()
     client = api_client(marketplace, pro_user)
@@ -324,8 +390,7 @@ def test_a_provider_timeout_during_accept_is_503_and_the_retries_never_charge_tw
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_redis_down_during_an_accept_still_answers_200_with_the_contact_and_one_charge(world, role_client,
-                                                                                      settings):
+def test_redis_down_during_an_accept_still_answers_200_with_the_contact_and_one_charge(world, role_client, settings):
     lead = world.objects["lead"]
     with _redis_down(settings):
         response = role_client("pro").post(f"/api/v1/pro/leads/{lead.pk}/accept/", {"message": "Hi"}, format="json")
@@ -341,7 +406,9 @@ def test_redis_down_during_an_accept_still_answers_200_with_the_contact_and_one_
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_provider_event_received_while_the_broker_is_down_is_processed_once_it_is_back(
-    api_client, marketplace, fake_stripe  # noqa: F811
+    api_client,
+    marketplace,
+    fake_stripe,
 ):
     from billing.models import ProviderEvent
     from tests.payments.conftest import event, post_webhook
@@ -355,16 +422,16 @@ def test_a_provider_event_received_while_the_broker_is_down_is_processed_once_it
     with start_worker(app, perform_ping_check=False, pool="solo"):
         if not 200 <= first.status_code < 300:
             assert post_webhook(client, payload).status_code == 200  # Stripe's retry of the same event
-        assert _wait_for(lambda: ProviderEvent.objects.filter(event_id="evt_redis_down", processed_at__isnull=False)
-                         .exists(), timeout=20), "the event was stored but never processed"
+        assert _wait_for(
+            lambda: ProviderEvent.objects.filter(event_id="evt_redis_down", processed_at__isnull=False).exists(),
+            timeout=20,
+        ), "the event was stored but never processed"
     assert ProviderEvent.objects.filter(event_id="evt_redis_down").count() == 1
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_dropped_database_connection_after_the_payment_is_a_503_and_recovery_completes_one_charge(
-    world, role_client
-):
+def test_a_dropped_database_connection_after_the_payment_is_a_503_and_recovery_completes_one_charge(world, role_client):
     """The worst moment: the provider has taken the money, and the connection dies before the
     ledger entry is written. The pro gets a clean 503; the retry or the recovery job finishes the
     accept from the pending charge, under the same key, and nothing is charged twice."""
@@ -399,6 +466,7 @@ def test_redis_down_logins_still_work_because_throttles_fail_open(world, api_cli
 
     with _redis_down(settings):
         response = api_client(world.marketplace).post(
-            "/api/v1/auth/token/", {"email": world.users["homeowner"].email, "password": PASSWORD}, format="json")
+            "/api/v1/auth/token/", {"email": world.users["homeowner"].email, "password": PASSWORD}, format="json"
+        )
     assert response.status_code == 200
     assert response.json()["access"]

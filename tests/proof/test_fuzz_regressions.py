@@ -31,14 +31,17 @@ def test_registering_a_homeowner_answers_a_body_that_matches_the_schema(world):
 @pytest.mark.parametrize("category", ["³", "²", "①", "٣x"])
 def test_a_category_written_with_unicode_digits_is_a_400_not_a_500(category, world, role_client):
     """``"³".isdigit()`` is true but ``int("³")`` raises: found on POST /pro/services/."""
-    service = role_client("pro").post("/api/v1/pro/services/", {"category": category, "title": "Phone"},
-                                      format="json")
+    service = role_client("pro").post("/api/v1/pro/services/", {"category": category, "title": "Phone"}, format="json")
     assert service.status_code == 400
     assert service.json()["error"]["fields"]["category"]
     request = role_client("other_homeowner").post(
         "/api/v1/quote-requests/",
-        {"category": category, "postal_code": "M5V 3L9", "description": "Fix it.",
-         "contact": {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"}},
+        {
+            "category": category,
+            "postal_code": "M5V 3L9",
+            "description": "Fix it.",
+            "contact": {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"},
+        },
         format="json",
     )
     assert request.status_code == 400

@@ -64,8 +64,13 @@ def keep_test_connection():
 @pytest.mark.usefixtures("keep_test_connection")
 @pytest.mark.parametrize("role", FUZZ_ROLES)
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 10, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 10,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_operation_answers_5xx_or_breaks_its_schema(case, role, world):
     headers = {"X-Marketplace": world.marketplace.slug}
     if role != "anonymous":

@@ -41,15 +41,22 @@ print(json.dumps({
 def _settings_probe(**env) -> dict:
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URL"}
     environ.update(DJANGO_ENV="test", DJANGO_SETTINGS_MODULE="marketplace.settings", **env)
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=environ, capture_output=True, text=True,
-                         check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=environ, capture_output=True, text=True, check=True, timeout=60
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_without_a_replica_url_everything_reads_from_default():
     probe = _settings_probe()
-    assert probe == {"aliases": ["default"], "routers": [], "daily": "default", "snapshots": "default",
-                     "leads": "default", "forced": "default"}
+    assert probe == {
+        "aliases": ["default"],
+        "routers": [],
+        "daily": "default",
+        "snapshots": "default",
+        "leads": "default",
+        "forced": "default",
+    }
 
 
 def test_with_a_replica_url_stats_tables_read_from_the_replica_and_the_rest_from_default():
