@@ -25,32 +25,12 @@ def _recompute(modeladmin, request, marketplace_ids) -> None:
 
 @admin.register(RankingPolicy)
 class RankingPolicyAdmin(TenantAdmin):
-    list_display = [
-        "marketplace",
-        "weight_star_score",
-        "weight_review_volume",
-        "weight_completeness",
-        "weight_response_rate",
-        "weight_response_time",
-        "weight_membership",
-        "weight_activity",
-        "updated_at",
-    ]
+    list_display = ["marketplace", *RankingPolicy.WEIGHT_FIELDS, "updated_at"]
     fieldsets = [
         (None, {"fields": ["marketplace"]}),
         (
             "Weights (relative; the score is their weighted mean, 0-100)",
-            {
-                "fields": [
-                    "weight_star_score",
-                    "weight_review_volume",
-                    "weight_completeness",
-                    "weight_response_rate",
-                    "weight_response_time",
-                    "weight_membership",
-                    "weight_activity",
-                ]
-            },
+            {"fields": list(RankingPolicy.WEIGHT_FIELDS)},
         ),
         ("Scales", {"fields": ["review_volume_half", "response_time_half_hours", "activity_half_life_days"]}),
     ]

@@ -23,6 +23,7 @@ accept is visible in the ledger.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import structlog
 from django.db import transaction
@@ -117,15 +118,20 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
         )
 
 
+def _settle_if_pending(charge_id: int, settle) -> None:
+    """Settle a charge under its row lock, unless another path (a retry, recovery) got there first."""
+    with transaction.atomic():
+        locked = Charge.objects.select_for_update().get(pk=charge_id)
+        if locked.status == ChargeStatus.PENDING:
+            settle(charge=locked)
+
+
 def _accept_pay(*, charge: Charge, actor=None) -> None:
     """Phases 2 and 3 for a committed pending charge; raises 402 / 503 for the API."""
     try:
         result = billing.charge_gateway_call(charge=charge)
     except PaymentDeclined as exc:
-        with transaction.atomic():
-            locked = Charge.objects.select_for_update().get(pk=charge.pk)
-            if locked.status == ChargeStatus.PENDING:
-                billing.charge_fail(charge=locked, code=exc.code, message=exc.message)
+        _settle_if_pending(charge.pk, partial(billing.charge_fail, code=exc.code, message=exc.message))
         raise ApplicationError(
             "payment_declined",
             f"The payment was declined: {exc.message}",
@@ -217,23 +223,15 @@ def accept_charge_process(*, charge_id: int) -> str:
         # The lead closed meanwhile (staff action): charge only if the provider already did.
         found = gateway_get(charge.gateway).find(idempotency_key=charge.idempotency_key)
         if found is None:
-            with transaction.atomic():
-                locked = Charge.objects.select_for_update().get(pk=charge.pk)
-                if locked.status == ChargeStatus.PENDING:
-                    billing.charge_void(charge=locked, reason=f"lead {charge.lead.status} before payment")
+            reason = f"lead {charge.lead.status} before payment"
+            _settle_if_pending(charge.pk, partial(billing.charge_void, reason=reason))
             return "voided"
-        with transaction.atomic():
-            locked = Charge.objects.select_for_update().get(pk=charge.pk)
-            if locked.status == ChargeStatus.PENDING:
-                billing.charge_succeed(charge=locked, reference=found.reference)
+        _settle_if_pending(charge.pk, partial(billing.charge_succeed, reference=found.reference))
         return "succeeded"
     try:
         result = billing.charge_gateway_call(charge=charge)
     except PaymentDeclined as exc:
-        with transaction.atomic():
-            locked = Charge.objects.select_for_update().get(pk=charge.pk)
-            if locked.status == ChargeStatus.PENDING:
-                billing.charge_fail(charge=locked, code=exc.code, message=exc.message)
+        _settle_if_pending(charge.pk, partial(billing.charge_fail, code=exc.code, message=exc.message))
         return "failed"
     except ProviderUnavailable:
         logger.info("charge_recovery_provider_unavailable", charge_id=charge.pk)

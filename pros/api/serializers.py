@@ -217,16 +217,7 @@ class PublicServiceOutput(ServiceOutput):
     """What a homeowner sees of a service: the offer and its areas, not the pro's filters."""
 
     class Meta(ServiceOutput.Meta):
-        fields = [
-            "id",
-            "category",
-            "category_slug",
-            "title",
-            "description",
-            "price_min",
-            "price_max",
-            "promotion_enabled",
-        ]
+        fields = ServiceOutput.Meta.fields[:8]  # up to promotion_enabled: no conditions, no auto-quote
         read_only_fields = fields
 
 
