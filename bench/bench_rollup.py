@@ -16,6 +16,7 @@ Run: ``make bench`` (all benchmarks) or ``python -m bench.bench_rollup`` with DA
 
 from __future__ import annotations
 
+import logging
 import os
 import statistics
 import time
@@ -25,6 +26,8 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 os.environ.setdefault("DJANGO_ENV", "development")
 django.setup()
+# The notifications run eagerly here; one log line per task would bury the figures.
+logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
 
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
