@@ -231,6 +231,60 @@ PROS = {
             [("house-cleaning", "Deep clean", 15000, 40000, None, {})],
             [3, 4, 4],
         ),
+        # Downtown plumbers: with Queen West Plumbing, four members above the Star Score
+        # threshold serve M5V, so a platform plumbing request there fans out to four matched
+        # leads, three can accept (capacity) and the fourth closes as filled. The last two
+        # serve M5V too but are left out: one scores under 80, the other is not a member.
+        (
+            "Liberty Village Plumbing",
+            True,
+            ["M5V", "M6K", "M5T"],
+            "+1 416 555 0111",
+            "https://libertyplumbing.example",
+            "Condo and loft plumbing specialists: shut-offs, risers, dishwasher and fridge lines.",
+            [("plumbing", "Condo plumbing repairs", 12000, 80000, None, {})],
+            [5, 5, 4, 5, 5, 5, 5, 5],
+        ),
+        (
+            "King West Pipe & Drain",
+            True,
+            ["M5V", "M5T", "M6J"],
+            "+1 416 555 0112",
+            "https://kingwestpipe.example",
+            "Drains, water heaters and fixture installs; upfront flat-rate pricing.",
+            [("plumbing", "Fixtures, drains and water heaters", 15000, 250000, None, {})],
+            [5, 5, 5, 4, 5, 5, 5, 5],
+        ),
+        (
+            "Harbourfront Plumbing Co.",
+            True,
+            ["M5V", "M5J"],
+            "+1 416 555 0113",
+            "https://harbourfrontplumbing.example",
+            "Waterfront condos and townhomes; leak detection and emergency repairs.",
+            [("plumbing", "Leak detection and repairs", 14000, 90000, None, {})],
+            [4, 5, 5, 5, 5, 5, 5, 5],
+        ),
+        (
+            "Spadina Plumbing Pros",
+            True,
+            ["M5V", "M5T"],
+            "+1 416 555 0114",
+            "https://spadinaplumbing.example",
+            "New to the platform: bathroom plumbing and small renovations.",
+            [("plumbing", "Bathroom plumbing", 15000, 120000, None, {})],
+            [5, 4],
+        ),
+        (
+            "Fort York Plumbing",
+            False,
+            ["M5V"],
+            "+1 416 555 0115",
+            "",
+            "Independent plumber; taps, toilets and drains.",
+            [("plumbing", "General plumbing", 10000, 60000, None, {})],
+            [5, 5, 5, 5, 5, 5, 5, 5],
+        ),
     ],
     "formosa": [
         (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from leads.models import Lead, LeadStatus, Notification, QuoteRequest, RequestStatus
+from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestStatus
 from marketplace.api.errors import ApplicationError
 from pros.models import Pro
 from pros.selectors import category_resolve
@@ -85,6 +85,14 @@ class AcceptInput(serializers.Serializer):
 
 class RejectInput(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class LeadListQuery(serializers.Serializer):
+    """Filters of the pro's lead inbox. ``status`` is the status as read now: a pending lead past
+    its deadline is ``expired`` here even before the expiry job has made it durable."""
+
+    status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
+    kind = serializers.ChoiceField(choices=LeadKind.choices, required=False)
 
 
 class LeadQuote(serializers.Serializer):

@@ -86,7 +86,20 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):
-        return selectors.lead_queryset_for_pro(queryset, pro=self.request.user.pro)
+        leads = selectors.lead_queryset_for_pro(queryset, pro=self.request.user.pro)
+        if self.action != "list":
+            return leads
+        query = s.LeadListQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        if "status" in query.validated_data:
+            leads = leads.filter(effective_status=query.validated_data["status"])
+        if "kind" in query.validated_data:
+            leads = leads.filter(kind=query.validated_data["kind"])
+        return leads
+
+    @extend_schema(parameters=[s.LeadListQuery])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def _read(self, pk: int) -> dict:
         return s.LeadOutput(self.get_queryset().get(pk=pk)).data

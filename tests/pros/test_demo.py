@@ -22,7 +22,7 @@ def test_demo_seed_gives_each_marketplace_a_varied_believable_set_of_pros_and_is
     for slug in ("maple", "formosa"):
         marketplace = Marketplace.objects.get(slug=slug)
         pros = Pro.objects.filter(marketplace=marketplace)
-        assert 8 <= pros.count() <= 12
+        assert 8 <= pros.count() <= 20  # enough to browse and to fill a matched request, few to read
         assert {pro.tier for pro in pros} == {"basic", "brand_builder"}
         assert Category.objects.filter(marketplace=marketplace, parent__isnull=False).exclude(questions=[]).exists()
         reviewed = pros.filter(review_count__gt=0).first()
