@@ -31,7 +31,8 @@ import datetime as dt  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from connections.models import ClickGate, ConnectionDaily, ConnectionEvent  # noqa: E402
-from connections.selectors import Bucket, DateRange, connection_dashboard, local_today  # noqa: E402
+from connections.selectors import Bucket, DateRange, connection_dashboard  # noqa: E402
+from marketplace.localtime import local_today  # noqa: E402
 from marketplace.models import Marketplace, MarketplacePolicy  # noqa: E402
 from pros.models import Pro  # noqa: E402
 

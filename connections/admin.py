@@ -13,9 +13,9 @@ from connections.selectors import (
     DateRange,
     connection_pro_totals,
     connection_series,
-    local_today,
 )
 from marketplace.admin_base import ReadOnlyTenantAdmin, TenantAdmin, admin_marketplace_id, is_marketplace_staff
+from marketplace.localtime import local_today
 from marketplace.models import Marketplace
 
 OVERVIEW_DAYS = (30, 90, 365)

@@ -5,16 +5,15 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
-from django.utils import timezone
 
 from billing.selectors import net_paid_by_lead_kind
 from connections.models import ConnectionDaily, ConnectionKind
-from connections.services import connection_settings_get, local_day_bounds
+from connections.services import connection_settings_get
 from leads.models import Lead, LeadStatus
+from marketplace.localtime import local_day_bounds
 
 KINDS: list[str] = list(ConnectionKind.values)
 
@@ -38,10 +37,6 @@ class DateRange:
     def previous(self) -> "DateRange":
         length = dt.timedelta(days=self.days)
         return DateRange(self.start - length, self.start - dt.timedelta(days=1))
-
-
-def local_today(*, marketplace) -> dt.date:
-    return timezone.now().astimezone(ZoneInfo(marketplace.time_zone)).date()
 
 
 def max_range_days(*, marketplace) -> int:

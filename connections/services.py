@@ -28,6 +28,7 @@ from connections.models import (
     ConnectionKind,
     ConnectionSettings,
 )
+from marketplace.localtime import local_day_bounds
 
 # One statement: the gate upsert moves `counted_at` only when the window has passed (the
 # conflicting row's lock serialises concurrent clicks), and the event is inserted only when
@@ -227,14 +228,6 @@ GROUP BY e.marketplace_id, e.pro_id, (e.occurred_at AT TIME ZONE %(tz)s)::date, 
 ON CONFLICT (pro_id, day, kind, source) DO UPDATE SET count = EXCLUDED.count
 WHERE connections_connectiondaily.count IS DISTINCT FROM EXCLUDED.count
 """
-
-
-def local_day_bounds(*, marketplace, start_day: dt.date, end_day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start of start_day, start of the day after end_day) in the marketplace's time zone, as aware datetimes."""
-    tz = ZoneInfo(marketplace.time_zone)
-    since = dt.datetime.combine(start_day, dt.time.min, tzinfo=tz)
-    until = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return since, until
 
 
 @transaction.atomic

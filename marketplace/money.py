@@ -16,6 +16,16 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 CURRENCY_CHOICES = [(code, code) for code in sorted(CURRENCY_EXPONENTS)]
 
 
+def major_units(amount: int, currency: str) -> str:
+    """The amount as people write it, without the currency: 123450 CAD → '1234.50', 1234 JPY → '1234'."""
+    exponent = CURRENCY_EXPONENTS[currency]
+    if exponent == 0:
+        return str(amount)
+    sign = "-" if amount < 0 else ""
+    whole, minor = divmod(abs(amount), 10**exponent)
+    return f"{sign}{whole}.{minor:0{exponent}d}"
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: int
@@ -36,9 +46,4 @@ class Money:
         return Money(self.amount + other.amount, self.currency)
 
     def __str__(self) -> str:
-        exponent = CURRENCY_EXPONENTS[self.currency]
-        if exponent == 0:
-            return f"{self.amount} {self.currency}"
-        sign = "-" if self.amount < 0 else ""
-        whole, minor = divmod(abs(self.amount), 10**exponent)
-        return f"{sign}{whole}.{minor:0{exponent}d} {self.currency}"
+        return f"{major_units(self.amount, self.currency)} {self.currency}"

@@ -4,8 +4,10 @@ from rest_framework.response import Response
 
 from billing import selectors, services
 from billing.api import serializers as s
+from billing.exports import STATEMENT_HEADER, statement_rows
 from billing.models import Charge
 from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
+from marketplace.api.csv_export import ExportRangeQuery, csv_response, csv_schema
 from marketplace.api.permissions import IsProMember
 
 
@@ -31,3 +33,21 @@ class PaymentMethodView(MarketplaceAPIView):
         data.is_valid(raise_exception=True)
         profile = services.payment_method_save(pro=request.user.pro, **data.validated_data)
         return Response(s.PaymentMethodOutput(profile).data)
+
+
+class StatementExportView(MarketplaceAPIView):
+    """The pro's ledger (charges, refunds, credits) over a range of local days, as CSV."""
+
+    permission_classes = [IsProMember]
+
+    @csv_schema(query=ExportRangeQuery, columns=", ".join(STATEMENT_HEADER))
+    def get(self, request):
+        query = ExportRangeQuery(data=request.query_params, context={"marketplace": request.marketplace})
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        pro = request.user.pro
+        return csv_response(
+            filename=f"statement-{request.marketplace.slug}-pro-{pro.pk}-{params['start']}-{params['end']}.csv",
+            header=STATEMENT_HEADER,
+            rows=statement_rows(pro=pro, since=params["since"], until=params["until"]),
+        )

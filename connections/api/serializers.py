@@ -5,7 +5,8 @@ import datetime as dt
 from rest_framework import serializers
 
 from connections.models import CAMPAIGN_MAX_LENGTH, SOURCE_MAX_LENGTH
-from connections.selectors import LOOP_SOURCES, Bucket, DateRange, local_today, max_range_days
+from connections.selectors import LOOP_SOURCES, Bucket, DateRange, max_range_days
+from marketplace.localtime import local_today
 
 DEFAULT_RANGE_DAYS = 30
 

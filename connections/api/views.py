@@ -1,11 +1,9 @@
 """Tracked contact endpoints (phone, website) and the connection dashboards."""
 
-import csv
 from urllib.parse import urlsplit
 
 from django.http import HttpResponse, HttpResponseRedirect
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -23,6 +21,7 @@ from connections.selectors import KINDS, connection_dashboard, connection_series
 from connections.services import connection_click_record
 from marketplace.api.authentication import MarketplaceJWTAuthentication
 from marketplace.api.base import MarketplaceAPIView, TenantGenericAPIView
+from marketplace.api.csv_export import csv_response, csv_schema
 from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
 from marketplace.models import MembershipTier
@@ -157,21 +156,17 @@ def _csv_response(request, pro=None) -> HttpResponse:
     period = query["period"]
     series = connection_series(marketplace=request.marketplace, period=period, bucket=query["bucket"], pro=pro)
     scope = f"pro-{pro.pk}" if pro is not None else request.marketplace.slug
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="connections-{scope}-{period.start}-{period.end}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["bucket", *KINDS, "total"])
-    for point in series:
-        writer.writerow([point["bucket"].isoformat(), *(point["counts"][kind] for kind in KINDS), point["total"]])
-    return response
+    return csv_response(
+        filename=f"connections-{scope}-{period.start}-{period.end}.csv",
+        header=["bucket", *KINDS, "total"],
+        rows=(
+            [point["bucket"].isoformat(), *(point["counts"][kind] for kind in KINDS), point["total"]]
+            for point in series
+        ),
+    )
 
 
-_csv_schema = extend_schema(
-    parameters=[DashboardQuerySerializer],
-    responses={
-        (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description="bucket, one column per kind, total")
-    },
-)
+_csv_schema = csv_schema(query=DashboardQuerySerializer, columns="bucket, one column per kind, total")
 
 
 class OwnConnectionsView(MarketplaceAPIView):

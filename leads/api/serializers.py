@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestStatus
+from marketplace.api.csv_export import ExportRangeQuery
 from marketplace.api.errors import ApplicationError
 from pros.models import Pro
 from pros.selectors import category_resolve
@@ -93,6 +94,10 @@ class LeadListQuery(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
     kind = serializers.ChoiceField(choices=LeadKind.choices, required=False)
+
+
+class LeadExportQuery(ExportRangeQuery, LeadListQuery):
+    """The inbox filters over a range of local days (when the lead was received)."""
 
 
 class LeadQuote(serializers.Serializer):

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from leads.api import views
@@ -7,4 +8,7 @@ router.register("quote-requests", views.QuoteRequestViewSet, basename="quote-req
 router.register("pro/leads", views.ProLeadViewSet, basename="pro-lead")
 router.register("pro/notifications", views.NotificationViewSet, basename="pro-notification")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("pro/leads/export.csv", views.LeadExportView.as_view(), name="pro-leads-export"),
+    *router.urls,
+]

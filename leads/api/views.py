@@ -9,8 +9,10 @@ from rest_framework.response import Response
 
 from leads import selectors, services
 from leads.api import serializers as s
+from leads.exports import LEAD_EXPORT_HEADER, lead_export_rows
 from leads.models import Lead, Notification, QuoteRequest
-from marketplace.api.base import TenantGenericViewSet
+from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
+from marketplace.api.csv_export import csv_response, csv_schema
 from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
@@ -122,6 +124,30 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
         lead_id = _lead_id(pk)
         services.lead_reject(lead_id=lead_id, pro=request.user.pro, actor=request.user, **data.validated_data)
         return Response(self._read(lead_id))
+
+
+class LeadExportView(MarketplaceAPIView):
+    """The pro's leads received over a range of local days, as CSV (filters as the inbox)."""
+
+    permission_classes = [IsProMember]
+
+    @csv_schema(query=s.LeadExportQuery, columns=", ".join(LEAD_EXPORT_HEADER))
+    def get(self, request):
+        query = s.LeadExportQuery(data=request.query_params, context={"marketplace": request.marketplace})
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        pro = request.user.pro
+        return csv_response(
+            filename=f"leads-{request.marketplace.slug}-pro-{pro.pk}-{params['start']}-{params['end']}.csv",
+            header=LEAD_EXPORT_HEADER,
+            rows=lead_export_rows(
+                pro=pro,
+                since=params["since"],
+                until=params["until"],
+                status=params.get("status"),
+                kind=params.get("kind"),
+            ),
+        )
 
 
 def _lead_id(pk) -> int:

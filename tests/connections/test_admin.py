@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from connections.charts import stacked_bar_svg
-from connections.selectors import local_today
+from marketplace.localtime import local_today
 from tests.factories import ConnectionDailyFactory, ProFactory, UserFactory
 from tests.factories.marketplace import PASSWORD
 

@@ -132,6 +132,8 @@ MATRIX = {
         PROS,
     ),
     ("api/v1/pro/billing/charges/", "get"): ("/api/v1/pro/billing/charges/", None, PROS),
+    ("api/v1/pro/billing/statement.csv", "get"): ("/api/v1/pro/billing/statement.csv", None, PROS),
+    ("api/v1/pro/leads/export.csv", "get"): ("/api/v1/pro/leads/export.csv", None, PROS),
     ("api/v1/pro/connections/", "get"): ("/api/v1/pro/connections/", None, PROS),
     ("api/v1/pro/connections/export.csv", "get"): ("/api/v1/pro/connections/export.csv", None, PROS),
     ("api/v1/staff/connections/", "get"): ("/api/v1/staff/connections/", None, STAFF),

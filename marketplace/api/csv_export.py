@@ -1,0 +1,69 @@
+"""CSV downloads (leads, ledger, connections): one shape, safe to open in a spreadsheet.
+
+Exports cover a range of local days in the marketplace's time zone (``start``/``end``, both
+included; the last 90 days by default, a year at most), so one file is bounded and answers
+"what happened in March" the way the people reading it count days.
+"""
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+
+from marketplace.localtime import local_day_bounds, local_today
+
+DEFAULT_EXPORT_DAYS = 90
+MAX_EXPORT_DAYS = 366
+
+# A cell starting with one of these is run as a formula by spreadsheet programs (CSV
+# injection): homeowners type descriptions and names, so such text gets a leading apostrophe.
+# A plain number ("-25.00") cannot be a formula and stays a number.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_response(*, filename: str, header: list[str], rows: Iterable[Iterable[object]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
+    return response
+
+
+class ExportRangeQuery(serializers.Serializer):
+    """Local days in the marketplace's time zone, both included."""
+
+    start = serializers.DateField(required=False, help_text=f"Default: {DEFAULT_EXPORT_DAYS - 1} days before end.")
+    end = serializers.DateField(required=False, help_text="Default: today in the marketplace's time zone.")
+
+    def validate(self, attrs):
+        marketplace = self.context["marketplace"]
+        end = attrs.get("end") or local_today(marketplace=marketplace)
+        start = attrs.get("start") or end - dt.timedelta(days=DEFAULT_EXPORT_DAYS - 1)
+        if start > end:
+            raise serializers.ValidationError({"end": ["end must not be before start."]})
+        if (end - start).days + 1 > MAX_EXPORT_DAYS:
+            raise serializers.ValidationError({"start": [f"An export may span at most {MAX_EXPORT_DAYS} days."]})
+        attrs["start"], attrs["end"] = start, end
+        attrs["since"], attrs["until"] = local_day_bounds(marketplace=marketplace, start_day=start, end_day=end)
+        return attrs
+
+
+def csv_schema(*, query: type[serializers.Serializer], columns: str):
+    """OpenAPI for a CSV download: its query parameters and a text/csv body."""
+    return extend_schema(
+        parameters=[query],
+        responses={(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description=columns)},
+    )
