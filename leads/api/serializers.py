@@ -8,6 +8,7 @@ from rest_framework import serializers
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestStatus
 from marketplace.api.csv_export import ExportRangeQuery
 from marketplace.api.errors import ApplicationError
+from marketplace.api.fields import amount_field
 from pros.models import Pro
 from pros.selectors import category_resolve
 
@@ -37,8 +38,8 @@ class QuoteRequestInput(serializers.Serializer):
     category = serializers.CharField(help_text="Category id or slug.")
     postal_code = serializers.CharField(max_length=16)
     description = serializers.CharField(max_length=5000)
-    budget_min = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
-    budget_max = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    budget_min = amount_field(default=None, help_text="Minor units.")
+    budget_max = amount_field(default=None, help_text="Minor units.")
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
     answers = serializers.DictField(child=serializers.CharField(max_length=200), required=False, default=dict)
     contact = LeadContact()
@@ -74,14 +75,7 @@ class HireInput(serializers.Serializer):
 
 class AcceptInput(serializers.Serializer):
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    price = serializers.IntegerField(
-        min_value=0, required=False, allow_null=True, default=None, help_text="Quoted price in minor units."
-    )
-
-    def validate_price(self, value):
-        if isinstance(self.initial_data.get("price"), bool | float):
-            raise serializers.ValidationError("Must be an integer number of minor units.")
-        return value
+    price = amount_field(default=None, help_text="Quoted price in minor units.")
 
 
 class RejectInput(serializers.Serializer):

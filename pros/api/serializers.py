@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.api.errors import ApplicationError
+from marketplace.api.fields import StrictIntegerField, amount_field
 from marketplace.models import MembershipTier
 from pros.models import Category, Pro, Review, Service
 from pros.selectors import category_resolve, shows_contact
@@ -45,19 +46,6 @@ class MoneyInputField(serializers.Field):
 
     def to_representation(self, value):
         return value
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer: no strings, floats or booleans (amounts are exact minor units)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-def _amount_field(**kwargs) -> serializers.IntegerField:
-    return StrictIntegerField(min_value=0, max_value=10**15, allow_null=True, required=False, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -341,8 +329,8 @@ class ProProfileInput(serializers.Serializer):
 
 class ConditionsInput(serializers.Serializer):
     areas = serializers.ListField(child=serializers.CharField(max_length=16), max_length=200, required=False)
-    budget_min = _amount_field()
-    budget_max = _amount_field()
+    budget_min = amount_field()
+    budget_max = amount_field()
     lead_time_days = StrictIntegerField(min_value=0, max_value=365, required=False)
     attributes = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField(max_length=100), min_length=1), required=False
@@ -350,8 +338,8 @@ class ConditionsInput(serializers.Serializer):
 
 
 class AutoQuoteInput(serializers.Serializer):
-    price_min = _amount_field()
-    price_max = _amount_field()
+    price_min = amount_field()
+    price_max = amount_field()
     message = serializers.CharField(max_length=2000, allow_blank=True, required=False)
 
 
@@ -373,8 +361,8 @@ class ServiceInput(serializers.Serializer):
     category = CategoryRefField()
     title = serializers.CharField(max_length=150)
     description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
-    price_min = _amount_field()
-    price_max = _amount_field()
+    price_min = amount_field()
+    price_max = amount_field()
     promotion_enabled = serializers.BooleanField(required=False)
     conditions = ConditionsInput(required=False)
     auto_quote = AutoQuoteInput(required=False, allow_null=True)

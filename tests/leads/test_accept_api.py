@@ -108,8 +108,8 @@ def test_accepting_someone_elses_lead_is_404(api_client, make_pro):
     assert not Charge.objects.exists()
 
 
-@pytest.mark.parametrize("price", [-1, 12.5, "ten", True])
-def test_non_integer_or_negative_prices_are_400(api_client, pro_user, price):
+@pytest.mark.parametrize("price", [-1, 12.5, "ten", True, "100", 10**15 + 1, 10**20])
+def test_non_integer_negative_or_absurd_prices_are_400_before_any_charge(api_client, pro_user, price):
     response = accept(api_client, pro_user, new_lead(pro_user), {"price": price})
     assert response.status_code == 400
     assert "price" in response.json()["error"]["fields"]

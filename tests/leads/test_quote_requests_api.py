@@ -49,6 +49,7 @@ def test_a_category_with_no_pros_creates_a_request_with_an_empty_offer_list(
         ({"budget_min": -5}, "budget_min"),
         ({"budget_min": 500, "budget_max": 100}, "budget_max"),
         ({"budget_min": "lots"}, "budget_min"),
+        ({"budget_max": 10**20}, "budget_max"),  # would overflow bigint: a 400, never a 500
         ({"contact": {}}, "contact"),
     ],
 )
