@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from connections.models import CAMPAIGN_MAX_LENGTH, SOURCE_MAX_LENGTH
 from connections.selectors import LOOP_SOURCES, Bucket, DateRange, max_range_days
+from marketplace.api.fields import CalendarDateField
 from marketplace.localtime import local_today
 
 DEFAULT_RANGE_DAYS = 30
@@ -35,8 +36,8 @@ class PhoneSerializer(serializers.Serializer):
 class DashboardQuerySerializer(serializers.Serializer):
     """start/end are local dates in the marketplace's time zone, both included."""
 
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = CalendarDateField(required=False)
+    end = CalendarDateField(required=False)
     bucket = serializers.ChoiceField(choices=Bucket.CHOICES, default=Bucket.DAY)
 
     def validate(self, attrs):

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestStatus
 from marketplace.api.csv_export import ExportRangeQuery
 from marketplace.api.errors import ApplicationError
-from marketplace.api.fields import amount_field
+from marketplace.api.fields import CalendarDateField, amount_field
 from pros.models import Pro
 from pros.selectors import category_resolve
 
@@ -40,7 +40,7 @@ class QuoteRequestInput(serializers.Serializer):
     description = serializers.CharField(max_length=5000)
     budget_min = amount_field(default=None, help_text="Minor units.")
     budget_max = amount_field(default=None, help_text="Minor units.")
-    start_date = serializers.DateField(required=False, allow_null=True, default=None)
+    start_date = CalendarDateField(required=False, allow_null=True, default=None)
     answers = serializers.DictField(child=serializers.CharField(max_length=200), required=False, default=dict)
     contact = LeadContact()
     pro = serializers.IntegerField(

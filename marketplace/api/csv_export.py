@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from marketplace.api.fields import CalendarDateField
 from marketplace.localtime import local_day_bounds, local_today
 
 DEFAULT_EXPORT_DAYS = 90
@@ -45,8 +46,8 @@ def csv_response(*, filename: str, header: list[str], rows: Iterable[Iterable[ob
 class ExportRangeQuery(serializers.Serializer):
     """Local days in the marketplace's time zone, both included."""
 
-    start = serializers.DateField(required=False, help_text=f"Default: {DEFAULT_EXPORT_DAYS - 1} days before end.")
-    end = serializers.DateField(required=False, help_text="Default: today in the marketplace's time zone.")
+    start = CalendarDateField(required=False, help_text=f"Default: {DEFAULT_EXPORT_DAYS - 1} days before end.")
+    end = CalendarDateField(required=False, help_text="Default: today in the marketplace's time zone.")
 
     def validate(self, attrs):
         marketplace = self.context["marketplace"]

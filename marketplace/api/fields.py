@@ -1,5 +1,7 @@
 """Serializer fields shared by every app's API."""
 
+import datetime as dt
+
 from rest_framework import serializers
 
 # The largest amount any API accepts, in minor units: far beyond any real price or budget, and
@@ -20,3 +22,20 @@ def amount_field(**kwargs) -> serializers.IntegerField:
     """An optional amount in minor units, 0 to MAX_AMOUNT."""
     options = {"min_value": 0, "max_value": MAX_AMOUNT, "allow_null": True, "required": False, **kwargs}
     return StrictIntegerField(**options)
+
+
+class CalendarDateField(serializers.DateField):
+    """A calendar date this product can reason about: 2000-01-01 to 2100-12-31.
+
+    Range queries add and subtract days around what they are given (the previous period,
+    the day after the end); near ``date.min``/``date.max`` that arithmetic overflows.
+    """
+
+    EARLIEST = dt.date(2000, 1, 1)
+    LATEST = dt.date(2100, 12, 31)
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not self.EARLIEST <= day <= self.LATEST:
+            raise serializers.ValidationError(f"Must be between {self.EARLIEST} and {self.LATEST}.")
+        return day
