@@ -1,6 +1,6 @@
 """Connection events (leads, clicks, exposures), their daily rollups and per-marketplace settings."""
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -8,6 +8,7 @@ from marketplace.models import Marketplace, TenantModel
 
 SOURCE_MAX_LENGTH = 64
 CAMPAIGN_MAX_LENGTH = 100
+MAX_RETENTION_DAYS = 3660  # ten years; also bounds the dashboards' longest range
 
 
 class ConnectionKind(models.TextChoices):
@@ -112,12 +113,12 @@ class ConnectionSettings(models.Model):
     marketplace = models.OneToOneField(Marketplace, on_delete=models.CASCADE, related_name="connection_settings")
     raw_event_retention_days = models.PositiveIntegerField(
         default=DEFAULT_RETENTION_DAYS,
-        validators=[MinValueValidator(7)],
+        validators=[MinValueValidator(7), MaxValueValidator(MAX_RETENTION_DAYS)],
         help_text="Raw events older than this are pruned (their daily counts stay).",
     )
     max_range_days = models.PositiveIntegerField(
         default=DEFAULT_MAX_RANGE_DAYS,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_DAYS)],
         help_text="Longest date range a dashboard request may ask for.",
     )
 
@@ -129,6 +130,10 @@ class ConnectionSettings(models.Model):
                 name="connection_settings_retention_min", condition=Q(raw_event_retention_days__gte=7)
             ),
             models.CheckConstraint(name="connection_settings_range_min", condition=Q(max_range_days__gte=1)),
+            models.CheckConstraint(
+                name="connection_settings_upper_bounds",
+                condition=Q(raw_event_retention_days__lte=MAX_RETENTION_DAYS, max_range_days__lte=MAX_RETENTION_DAYS),
+            ),
         ]
 
     def __str__(self) -> str:

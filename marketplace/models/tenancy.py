@@ -41,6 +41,19 @@ class Marketplace(models.Model):
 _fraction = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 _positive = [MinValueValidator(1)]
 
+# Upper bounds keep every policy value inside what the rules' date arithmetic and sums can
+# take (a million-day window would overflow a datetime), and inside what makes sense.
+MAX_TTL_HOURS = 24 * 90
+MAX_WINDOW_DAYS = 365
+MAX_FANOUT = 50
+MAX_MIN_SAMPLE = 1000
+MAX_DEDUPE_MINUTES = 60 * 24 * 7
+MAX_FEE = 10**15  # marketplace.api.fields.MAX_AMOUNT
+
+
+def _between(low: int, high: int) -> list:
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
 
 class MarketplacePolicy(models.Model):
     """A marketplace's rulebook: data staff edit in admin, never a code fork."""
@@ -56,34 +69,34 @@ class MarketplacePolicy(models.Model):
     )
 
     # Leads.
-    new_lead_ttl_hours = models.PositiveIntegerField(default=72, validators=_positive)
-    matched_lead_ttl_hours = models.PositiveIntegerField(default=24, validators=_positive)
-    matched_fanout = models.PositiveIntegerField(default=5, validators=_positive)
-    matched_capacity = models.PositiveIntegerField(default=3, validators=_positive)
+    new_lead_ttl_hours = models.PositiveIntegerField(default=72, validators=_between(1, MAX_TTL_HOURS))
+    matched_lead_ttl_hours = models.PositiveIntegerField(default=24, validators=_between(1, MAX_TTL_HOURS))
+    matched_fanout = models.PositiveIntegerField(default=5, validators=_between(1, MAX_FANOUT))
+    matched_capacity = models.PositiveIntegerField(default=3, validators=_between(1, MAX_FANOUT))
     star_score_threshold = models.PositiveSmallIntegerField(default=80, validators=[MaxValueValidator(100)])
     matched_required_tier = models.CharField(
         max_length=20, choices=MembershipTier.choices, default=MembershipTier.BRAND_BUILDER
     )
-    duplicate_window_hours = models.PositiveIntegerField(default=24)
+    duplicate_window_hours = models.PositiveIntegerField(default=24, validators=_between(0, MAX_TTL_HOURS))
 
     # Contact fees by lead kind, in the marketplace's minor units (categories may override).
-    fee_new = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
-    fee_matched = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
-    fee_promotion = models.BigIntegerField(default=0, validators=[MinValueValidator(0)])
+    fee_new = models.BigIntegerField(default=0, validators=_between(0, MAX_FEE))
+    fee_matched = models.BigIntegerField(default=0, validators=_between(0, MAX_FEE))
+    fee_promotion = models.BigIntegerField(default=0, validators=_between(0, MAX_FEE))
 
     # Response rate and demotion.
     response_rate_threshold = models.DecimalField(
         max_digits=4, decimal_places=3, default=Decimal("0.750"), validators=_fraction
     )
-    response_window_days = models.PositiveIntegerField(default=30, validators=_positive)
-    response_min_sample = models.PositiveIntegerField(default=4, validators=_positive)
+    response_window_days = models.PositiveIntegerField(default=30, validators=_between(1, MAX_WINDOW_DAYS))
+    response_min_sample = models.PositiveIntegerField(default=4, validators=_between(1, MAX_MIN_SAMPLE))
     demotion_factor = models.DecimalField(
         max_digits=4, decimal_places=3, default=Decimal("0.500"), validators=_fraction
     )
 
     # Connections and money.
-    click_dedupe_minutes = models.PositiveIntegerField(default=30)
-    dispute_window_days = models.PositiveIntegerField(default=14)
+    click_dedupe_minutes = models.PositiveIntegerField(default=30, validators=_between(0, MAX_DEDUPE_MINUTES))
+    dispute_window_days = models.PositiveIntegerField(default=14, validators=_between(0, MAX_WINDOW_DAYS))
 
     class Meta:
         verbose_name_plural = "marketplace policies"
@@ -105,6 +118,23 @@ class MarketplacePolicy(models.Model):
             ),
             models.CheckConstraint(
                 name="policy_fanout_capacity_positive", condition=Q(matched_fanout__gte=1, matched_capacity__gte=1)
+            ),
+            models.CheckConstraint(
+                name="policy_upper_bounds",
+                condition=Q(
+                    new_lead_ttl_hours__lte=MAX_TTL_HOURS,
+                    matched_lead_ttl_hours__lte=MAX_TTL_HOURS,
+                    duplicate_window_hours__lte=MAX_TTL_HOURS,
+                    matched_fanout__lte=MAX_FANOUT,
+                    matched_capacity__lte=MAX_FANOUT,
+                    fee_new__lte=MAX_FEE,
+                    fee_matched__lte=MAX_FEE,
+                    fee_promotion__lte=MAX_FEE,
+                    response_window_days__lte=MAX_WINDOW_DAYS,
+                    response_min_sample__lte=MAX_MIN_SAMPLE,
+                    click_dedupe_minutes__lte=MAX_DEDUPE_MINUTES,
+                    dispute_window_days__lte=MAX_WINDOW_DAYS,
+                ),
             ),
         ]
 
