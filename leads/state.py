@@ -84,16 +84,33 @@ def lead_transition(
     return lead
 
 
-def leads_bulk_transition(lead_ids: list[int], to_status: str, *, note: str) -> int:
-    """Set-based move of pending leads (caller holds them locked) with one event each."""
+def leads_bulk_transition(lead_ids: list[int], to_status: str, *, note: str, now: dt.datetime | None = None) -> int:
+    """Set-based move of pending leads (caller holds them locked) with one event each.
+
+    A lead already past its deadline reads as expired, so closing it for another reason
+    (filled, withdrawn) records what it already is: ``expired``. Otherwise a late cancel or
+    fill would erase a miss from the pro's response rate (Rule 6) whenever the expiry job
+    has not yet run.
+    """
     if to_status not in TRANSITIONS[LeadStatus.PENDING]:
         raise ValueError(f"pending → {to_status} is not a legal transition")
     if not lead_ids:
         return 0
-    rows = list(Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.PENDING).values_list("pk", "marketplace_id"))
-    Lead.objects.filter(pk__in=[pk for pk, _ in rows]).update(status=to_status)
-    LeadEvent.objects.bulk_create(
-        LeadEvent(marketplace_id=mid, lead_id=pk, from_status=LeadStatus.PENDING, to_status=to_status, note=note)
-        for pk, mid in rows
+    now = now or timezone.now()
+    rows = Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.PENDING).values_list(
+        "pk", "marketplace_id", "deadline"
     )
-    return len(rows)
+    moves: dict[str, list[tuple[int, int]]] = {to_status: [], LeadStatus.EXPIRED: []}
+    for pk, marketplace_id, deadline in rows:
+        overdue = deadline is not None and deadline <= now
+        moves[LeadStatus.EXPIRED if overdue else to_status].append((pk, marketplace_id))
+    for status, group in moves.items():
+        if not group:
+            continue
+        Lead.objects.filter(pk__in=[pk for pk, _ in group]).update(status=status)
+        why = note if status == to_status else "deadline passed"
+        LeadEvent.objects.bulk_create(
+            LeadEvent(marketplace_id=mid, lead_id=pk, from_status=LeadStatus.PENDING, to_status=status, note=why)
+            for pk, mid in group
+        )
+    return sum(len(group) for group in moves.values())

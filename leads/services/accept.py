@@ -205,7 +205,7 @@ def _accept_finish(
                 .exclude(charges__status=ChargeStatus.PENDING)
                 .values_list("pk", flat=True)
             )
-            leads_bulk_transition(others, LeadStatus.FILLED, note="capacity reached")
+            leads_bulk_transition(others, LeadStatus.FILLED, note="capacity reached", now=now)
     request_close_if_done(request=request, now=now)
     _ranking_refresh(lead.pro_id)
 

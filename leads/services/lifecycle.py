@@ -155,8 +155,15 @@ def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) 
 
 
 def _staff_close(*, lead_ids: list[int], status: str, note: str) -> int:
-    """Close pending leads for staff (leads being paid for are left alone)."""
+    """Close pending leads for staff (leads being paid for are left alone).
+
+    Locks in the accept's order, requests then leads, so the two never deadlock and an
+    accept cannot commit its pending charge between our check and our update: with the
+    request locked, the in-flight check below sees every charge there will be.
+    """
     with transaction.atomic():
+        request_ids = set(Lead.objects.filter(pk__in=lead_ids).values_list("request_id", flat=True))
+        list(QuoteRequest.objects.filter(pk__in=request_ids).select_for_update().order_by("pk").values_list("pk"))
         ids = list(
             Lead.objects.filter(pk__in=lead_ids, status=LeadStatus.PENDING)
             .exclude(_in_flight())
@@ -164,7 +171,7 @@ def _staff_close(*, lead_ids: list[int], status: str, note: str) -> int:
             .values_list("pk", flat=True)
         )
         count = leads_bulk_transition(ids, status, note=note)
-        requests_close_if_done(request_ids=set(Lead.objects.filter(pk__in=ids).values_list("request_id", flat=True)))
+        requests_close_if_done(request_ids=request_ids)
     return count
 
 
