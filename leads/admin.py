@@ -33,7 +33,18 @@ class QuoteRequestAdmin(TenantAdmin):
     list_display = ["id", "category", "source", "area", "status", "target_pro", "hired_pro", "created_at"]
     list_filter = ["source", "status"]
     search_fields = ["contact_name", "contact_email", "description"]
-    readonly_fields = ["homeowner", "category", "source", "target_pro", "area", "hired_pro", "created_at"]
+    # Status changes only through the lifecycle (cancel, hire, the expire and withdraw actions on leads).
+    readonly_fields = [
+        "homeowner",
+        "category",
+        "source",
+        "target_pro",
+        "postal_code",
+        "area",
+        "status",
+        "hired_pro",
+        "created_at",
+    ]
     inlines = [LeadInline]
     staff_can_add = False
 

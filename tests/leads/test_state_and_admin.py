@@ -51,3 +51,13 @@ def test_staff_can_expire_and_withdraw_leads_from_the_admin(client, marketplace)
     assert Lead.objects.get(pk=first.pk).events.filter(to_status="expired").exists()
     assert client.get("/admin/leads/quoterequest/").status_code == 200
     assert client.get("/admin/billing/charge/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_cannot_edit_a_requests_status_in_the_admin(client, marketplace):
+    staff = UserFactory(marketplace=marketplace, role="staff")
+    client.force_login(staff)
+    request = LeadFactory(marketplace=marketplace).request
+    page = client.get(f"/admin/leads/quoterequest/{request.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="status"' not in page.content and b'name="postal_code"' not in page.content
