@@ -157,3 +157,12 @@ def test_leads_and_requests_of_another_marketplace_are_404(api_client, marketpla
     homeowner = UserFactory(marketplace=marketplace, role="homeowner")
     response = api_client(marketplace, homeowner).get(f"/api/v1/quote-requests/{foreign_lead.request_id}/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("status", ["rejected", "filled", "withdrawn", "expired"])
+def test_accepting_a_lead_that_is_no_longer_pending_is_409_lead_not_pending_and_free(api_client, pro_user, status):
+    lead = new_lead(pro_user, status=status)
+    response = accept(api_client, pro_user, lead)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "lead_not_pending"
+    assert not Charge.objects.exists()
