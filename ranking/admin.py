@@ -2,7 +2,7 @@
 rank columns, daily snapshots, and an action that recomputes a marketplace now."""
 
 from django.contrib import admin, messages
-from django.db.models import F
+from django.db.models import DecimalField, ExpressionWrapper, F
 
 from marketplace.admin_base import ReadOnlyTenantAdmin, TenantAdmin
 from marketplace.models import Marketplace
@@ -42,20 +42,34 @@ class RankingPolicyAdmin(TenantAdmin):
 
 
 class ResponseRateFilter(admin.SimpleListFilter):
+    """Rate bands against each pro's own marketplace threshold (``MarketplacePolicy``), on the
+    exact counts of the last rollup (``ProStanding``) — the same test as demotion, so a pro at
+    2 of 3 under a 0.667 threshold is below it even though its rounded rate reads 0.667."""
+
     title = "response rate"
     parameter_name = "rate"
+    BELOW, AT_OR_ABOVE, NONE = "below", "at_or_above", "none"
 
     def lookups(self, request, model_admin):
-        return [("none", "No figure (below minimum sample)"), ("lt75", "Below 75%"), ("ge75", "75% or above")]
+        return [
+            (self.NONE, "No figure (below minimum sample)"),
+            (self.BELOW, "Below the marketplace's threshold"),
+            (self.AT_OR_ABOVE, "At or above the marketplace's threshold"),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() == "none":
+        if self.value() == self.NONE:
             return queryset.filter(response_rate__isnull=True)
-        if self.value() == "lt75":
-            return queryset.filter(response_rate__lt="0.750")
-        if self.value() == "ge75":
-            return queryset.filter(response_rate__gte="0.750")
-        return queryset
+        if self.value() not in (self.BELOW, self.AT_OR_ABOVE):
+            return queryset
+        sampled = queryset.filter(standing__due_count__gte=F("marketplace__policy__response_min_sample"))
+        needed = ExpressionWrapper(
+            F("marketplace__policy__response_rate_threshold") * F("standing__due_count"),
+            output_field=DecimalField(max_digits=20, decimal_places=3),
+        )
+        if self.value() == self.BELOW:
+            return sampled.filter(standing__responded_count__lt=needed)
+        return sampled.filter(standing__responded_count__gte=needed)
 
 
 @admin.register(ProRanking)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
-from django.utils import timezone
 
 from leads.models import Lead, LeadKind, LeadStatus
+from marketplace.localtime import local_today
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
 from pros.models import Pro, ProArea, Service
 from pros.selectors import pro_public_list
@@ -84,8 +84,14 @@ def response_rate(*, counts: ResponseCounts, policy: MarketplacePolicy) -> Decim
 
 
 def is_below_threshold(*, responded: int, due: int, policy: MarketplacePolicy) -> bool:
-    """Rule 6's demotion test, exact: at least the minimum sample and responded/due < threshold."""
-    return due >= policy.response_min_sample and Decimal(responded) < Decimal(policy.response_rate_threshold) * due
+    """Rule 6's demotion test, exact, as the rollup's ``demoted_new``: demotion switched on, at
+    least the minimum sample, and responded/due < threshold. With demotion switched off nobody
+    is below it, so there is nothing to lift (``responses_to_lift`` is 0)."""
+    return (
+        policy.response_rate_demotion_enabled
+        and due >= policy.response_min_sample
+        and Decimal(responded) < Decimal(policy.response_rate_threshold) * due
+    )
 
 
 def is_at_risk(*, counts: ResponseCounts, policy: MarketplacePolicy) -> bool:
@@ -207,7 +213,9 @@ def marketplace_policy_read(*, marketplace: Marketplace) -> MarketplacePolicy:
 
 
 def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> QuerySet:
-    since = timezone.localdate() - dt.timedelta(days=days)
+    """Daily snapshots of the last ``days`` local days (the marketplace's calendar, as the
+    rollup dates them), newest first."""
+    since = local_today(marketplace=marketplace) - dt.timedelta(days=days)
     return ProDailySnapshot.objects.filter(marketplace=marketplace, pro=pro, day__gte=since).order_by("-day")
 
 

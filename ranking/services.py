@@ -281,23 +281,28 @@ def pro_stats_rollup(
 ) -> RollupResult:
     """Recompute response rate, demotion, rank score, today's snapshot and standing for every
     pro of ``marketplace`` (or only ``pro_id``), and notify pros whose standing changed
-    (``notify=False`` for a backfill or import that must not message pros)."""
-    now = now or timezone.now()
+    (``notify=False`` for a backfill or import that must not message pros).
+
+    ``now`` defaults to the moment the marketplace's lock is acquired, not the moment of the
+    call: a run that waited behind another (seconds, on a large marketplace) computes deadlines,
+    the window and ``computed_at`` as of when it actually reads the leads."""
     started = time.perf_counter()
     result = RollupResult(marketplace_id=marketplace.pk)
     single = pro_id is not None
     with transaction.atomic():
-        params = _params(marketplace=marketplace, now=now, pro_id=pro_id)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, marketplace.pk])
-                if not single:
-                    # One big aggregate: JIT compilation costs seconds and buys nothing here;
-                    # a larger sort memory keeps the per-pro sort (the median) off disk; and a
-                    # parallel plan would rebuild the whole aggregate in every worker.
-                    cursor.execute("SET LOCAL jit = off")
-                    cursor.execute("SET LOCAL work_mem = '256MB'")
-                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        now = now or timezone.now()
+        params = _params(marketplace=marketplace, now=now, pro_id=pro_id)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and not single:
+                # One big aggregate: JIT compilation costs seconds and buys nothing here;
+                # a larger sort memory keeps the per-pro sort (the median) off disk; and a
+                # parallel plan would rebuild the whole aggregate in every worker.
+                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             cursor.execute("DROP TABLE IF EXISTS ranking_calc")
             cursor.execute(_calc_sql(single_pro=single), params)
             if connection.vendor == "postgresql" and not single:

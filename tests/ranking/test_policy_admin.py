@@ -10,7 +10,7 @@ from marketplace.models import MarketplacePolicy
 from pros.models import Pro
 from ranking.models import RankingPolicy
 from ranking.services import pro_stats_rollup, ranking_policy_ensure
-from tests.factories import UserFactory
+from tests.factories import ProFactory, UserFactory
 from tests.ranking.conftest import history
 
 pytestmark = pytest.mark.django_db
@@ -75,8 +75,50 @@ def test_admin_pro_ranking_list_shows_rate_demotion_and_rank_with_filters(admin_
     assert page.status_code == 200
     content = page.content.decode()
     assert low.name in content and "1 / 5" in content
-    below = admin_client.get("/admin/ranking/proranking/?rate=lt75").content.decode()
+    below = admin_client.get("/admin/ranking/proranking/?rate=below").content.decode()
     assert low.name in below
+
+
+def _listed(client, band):
+    page = client.get(f"/admin/ranking/proranking/?rate={band}")
+    assert page.status_code == 200
+    return {pro.name for pro in page.context["cl"].result_list}
+
+
+def test_admin_rate_bands_compare_with_the_marketplaces_own_threshold_on_exact_counts(
+    admin_client, pro_with_history, demotion_on
+):
+    MarketplacePolicy.objects.filter(marketplace=demotion_on).update(
+        response_rate_threshold=Decimal("0.667"), response_min_sample=3
+    )
+    two_of_three = pro_with_history(answered=2, missed=1)  # 0.6666…: reads 0.667 but is below 0.667
+    seven_of_ten = pro_with_history(answered=7, missed=3)  # 0.700: above 0.667 (below a fixed 75%)
+    all_three = pro_with_history(answered=3)
+    too_few = pro_with_history(answered=1, missed=1)
+    pro_stats_rollup(marketplace=demotion_on)
+    assert Pro.objects.get(pk=two_of_three.pk).demoted is True  # what the band must agree with
+
+    assert _listed(admin_client, "below") == {two_of_three.name}
+    assert _listed(admin_client, "at_or_above") == {seven_of_ten.name, all_three.name}
+    assert _listed(admin_client, "none") == {too_few.name}
+
+
+def test_admin_rate_bands_use_each_pros_marketplace_for_platform_superusers(
+    client, pro_with_history, demotion_on, other_marketplace
+):
+    MarketplacePolicy.objects.filter(marketplace=other_marketplace).update(
+        response_rate_threshold=Decimal("0.333"), response_min_sample=4
+    )
+    here = pro_with_history(answered=2, missed=2)  # 50% < 75%
+    there = ProFactory(marketplace=other_marketplace)
+    history(there, answered=2, missed=2)  # 50% >= 33.3%
+    pro_stats_rollup(marketplace=demotion_on)
+    pro_stats_rollup(marketplace=other_marketplace)
+    superuser = UserFactory(marketplace=None, role="platform", is_superuser=True, email="root@platform.test")
+    client.force_login(superuser)
+
+    assert _listed(client, "below") == {here.name}
+    assert _listed(client, "at_or_above") == {there.name}
 
 
 def test_admin_action_recomputes_the_marketplace_now(admin_client, pro_with_history, demotion_on):

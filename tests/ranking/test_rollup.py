@@ -2,10 +2,11 @@
 
 import datetime as dt
 import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from structlog.testing import capture_logs
 
@@ -306,3 +307,47 @@ def test_the_beat_job_queues_one_rollup_per_active_marketplace(demotion_on, othe
     assert Pro.objects.filter(marketplace=demotion_on, demoted=True).count() == 1
     assert ProDailySnapshot.objects.filter(marketplace=other_marketplace).exists()
     assert not ProDailySnapshot.objects.filter(marketplace=inactive).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_rollup_that_waited_for_the_lock_computes_as_of_when_it_got_it(demotion_on):
+    from ranking.services import ADVISORY_LOCK_NAMESPACE
+
+    pro = ProFactory(marketplace=demotion_on)
+    history(pro, answered=4)
+    deadline = timezone.now() + dt.timedelta(seconds=1)
+    lead = make_lead(pro, status="pending", received_ago=dt.timedelta(hours=1))
+    Lead.objects.filter(pk=lead.pk).update(deadline=deadline)  # passes while the rollup waits
+    errors = []
+
+    def run():
+        try:
+            pro_stats_rollup(marketplace=demotion_on)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    waiting_sql = (
+        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = %s AND objid = %s"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, demotion_on.pk])
+        worker = threading.Thread(target=run)
+        worker.start()
+        for _ in range(200):
+            cursor.execute(waiting_sql, [ADVISORY_LOCK_NAMESPACE, demotion_on.pk])
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the rollup never waited on the marketplace's lock")
+        while timezone.now() <= deadline + dt.timedelta(milliseconds=200):
+            time.sleep(0.05)
+        released_at = timezone.now()
+    worker.join(timeout=30)
+    assert errors == []
+    standing = ProStanding.objects.get(pro=pro)
+    assert standing.computed_at >= released_at
+    assert (standing.responded_count, standing.due_count) == (4, 5)  # the deadline passed during the wait

@@ -167,3 +167,45 @@ def test_a_pro_never_sees_another_pros_leads(api_client, demotion_on, pro_user):
     body = api_client(demotion_on, pro_user).get(URL).json()
     assert body["leads"]["count"] == 1
     assert body["response_rate"]["responded"] == 1
+
+
+def test_switched_off_demotion_leaves_nothing_to_lift_even_below_the_threshold(api_client, demotion_on, pro_user):
+    MarketplacePolicy.objects.filter(marketplace=demotion_on).update(response_rate_demotion_enabled=False)
+    history(pro_user.pro, answered=1, missed=4)  # 20%: 11 answers would be needed if demotion were on
+    pro_stats_rollup(marketplace=demotion_on)
+    body = api_client(demotion_on, pro_user).get(URL).json()
+    assert body["response_rate"]["rate"] == "0.200"
+    assert (body["demotion"]["demoted"], body["demotion"]["at_risk"]) == (False, False)
+    assert body["demotion"]["responses_to_lift"] == 0
+    assert "switched off" in body["demotion"]["reason"]
+
+
+def test_history_covers_the_last_90_days_of_the_marketplaces_calendar(api_client, demotion_on, pro_user):
+    """The window ends at the marketplace's today, not the server's (UTC): a zone whose date
+    differs from UTC's right now — Kiritimati (UTC+14) from 10:00 UTC, Pago Pago (UTC-11) before."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from ranking.models import ProDailySnapshot
+
+    now = timezone.now()
+    demotion_on.time_zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+    demotion_on.save(update_fields=["time_zone"])
+    local_today = now.astimezone(ZoneInfo(demotion_on.time_zone)).date()
+    assert local_today != now.date()
+    for days_ago in (0, 90, 91):
+        ProDailySnapshot.objects.create(
+            marketplace=demotion_on,
+            pro=pro_user.pro,
+            day=local_today - dt.timedelta(days=days_ago),
+            responded_count=1,
+            due_count=1,
+            rank_score=1.0,
+            computed_at=now,
+        )
+    rows = api_client(demotion_on, pro_user).get(URL).json()["history"]
+    assert [row["day"] for row in rows] == [
+        local_today.isoformat(),
+        (local_today - dt.timedelta(days=90)).isoformat(),
+    ]
