@@ -4,7 +4,9 @@ With ``DATABASE_REPLICA_URL`` set, settings define a ``replica`` alias and insta
 ``ReplicaRouter``. Reads go to the replica only where a little replication lag is harmless:
 
 - the rollup tables the dashboards and stats endpoints read (``REPLICA_READ_MODELS``), and
-- any read inside ``with replica_reads():`` (a selector or view that opts in explicitly).
+- any read inside ``with replica_reads():``, or a queryset built with ``.using(read_alias())``
+  (a selector or view that opts in explicitly: ``ranking.selectors`` for ``GET /pro/stats/``
+  — the window's leads and counts, the pro's category, area and list position, history).
 
 Everything else — and every read made inside a write transaction on the primary, so a
 service never decides on stale rows — stays on ``default``. Writes and migrations always go

@@ -1,5 +1,13 @@
 """Reads behind a pro's stats: the leads behind its figure, its counts, rank breakdown,
-position and history. Every function takes the marketplace explicitly."""
+position and history. Every function takes the marketplace explicitly.
+
+``GET /pro/stats/`` is a display: nothing here decides money or a lead's state, so its bulk
+reads — the window's leads and their counts, the pro's main category and area, its position
+in the public list, and the snapshot history — go to the read replica when one is configured
+(``marketplace.db_routers``; a little replication lag is harmless on a dashboard). Outside a
+transaction only: inside one (``read_alias()`` and the router both check) they stay on the
+primary. The policies, which are the rules themselves, are read from the primary.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 
 from leads.models import Lead, LeadKind, LeadStatus
+from marketplace.db_routers import read_alias, replica_reads
 from marketplace.localtime import local_today
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
 from pros.models import Pro, ProArea, Service
@@ -35,12 +44,11 @@ def _missed_q(now: dt.datetime) -> Q:
 
 def pro_window_leads(*, marketplace: Marketplace, pro: Pro, policy: MarketplacePolicy, now: dt.datetime) -> QuerySet:
     """The pro's ``new``/``matched`` leads received in the window, newest first, each with how
-    it counts in the response rate (``counts_as``)."""
+    it counts in the response rate (``counts_as``). Read from the replica when there is one."""
     since = now - dt.timedelta(days=policy.response_window_days)
     return (
-        Lead.objects.filter(
-            marketplace=marketplace, pro=pro, kind__in=[LeadKind.NEW, LeadKind.MATCHED], created_at__gte=since
-        )
+        Lead.objects.using(read_alias())
+        .filter(marketplace=marketplace, pro=pro, kind__in=[LeadKind.NEW, LeadKind.MATCHED], created_at__gte=since)
         .annotate(
             counts_as=Case(
                 When(_responded_q(), then=Value(COUNTS_RESPONDED)),
@@ -167,15 +175,16 @@ def rank_breakdown(
 
 def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro):
     """The pro's first active service's category, and its first service area (the pro's own
-    areas, else that service's condition areas)."""
-    service = (
-        Service.objects.filter(marketplace=marketplace, pro=pro, is_active=True)
-        .select_related("category")
-        .order_by("pk")
-        .first()
-    )
-    areas = ProArea.objects.filter(marketplace=marketplace, pro=pro).order_by("pk")
-    area = areas.values_list("area", flat=True).first()
+    areas, else that service's condition areas). Read from the replica when there is one."""
+    with replica_reads():
+        service = (
+            Service.objects.filter(marketplace=marketplace, pro=pro, is_active=True)
+            .select_related("category")
+            .order_by("pk")
+            .first()
+        )
+        areas = ProArea.objects.filter(marketplace=marketplace, pro=pro).order_by("pk")
+        area = areas.values_list("area", flat=True).first()
     if area is None and service is not None and service.condition_areas:
         area = str(service.condition_areas[0])
     return (service.category if service else None), area
@@ -185,19 +194,21 @@ def pro_rank_position(
     *, marketplace: Marketplace, pro: Pro, category, area: str | None
 ) -> tuple[int | None, int] | None:
     """(position, of) in the public pro list for ``category`` and ``area`` (the same query and
-    order as ``GET /api/v1/pros/``); position is None while the pro is not listed (paused)."""
+    order as ``GET /api/v1/pros/``); position is None while the pro is not listed (paused).
+    Read from the replica when there is one."""
     if category is None or area is None:
         return None
-    listed = pro_public_list(marketplace=marketplace, category=category, area=area)
     ahead = (
         Q(rank_score__gt=pro.rank_score)
         | Q(rank_score=pro.rank_score, star_score__gt=pro.star_score)
         | Q(rank_score=pro.rank_score, star_score=pro.star_score, review_count__gt=pro.review_count)
         | Q(rank_score=pro.rank_score, star_score=pro.star_score, review_count=pro.review_count, pk__lt=pro.pk)
     )
-    totals = listed.order_by().aggregate(
-        of=Count("pk"), ahead=Count("pk", filter=ahead), me=Count("pk", filter=Q(pk=pro.pk))
-    )
+    with replica_reads():  # the list selects its serving pros eagerly: build it inside too
+        listed = pro_public_list(marketplace=marketplace, category=category, area=area)
+        totals = listed.order_by().aggregate(
+            of=Count("pk"), ahead=Count("pk", filter=ahead), me=Count("pk", filter=Q(pk=pro.pk))
+        )
     return (totals["ahead"] + 1 if totals["me"] else None), totals["of"]
 
 
@@ -214,9 +225,13 @@ def marketplace_policy_read(*, marketplace: Marketplace) -> MarketplacePolicy:
 
 def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> QuerySet:
     """Daily snapshots of the last ``days`` local days (the marketplace's calendar, as the
-    rollup dates them), newest first."""
+    rollup dates them), newest first. Read from the replica when there is one."""
     since = local_today(marketplace=marketplace) - dt.timedelta(days=days)
-    return ProDailySnapshot.objects.filter(marketplace=marketplace, pro=pro, day__gte=since).order_by("-day")
+    return (
+        ProDailySnapshot.objects.using(read_alias())
+        .filter(marketplace=marketplace, pro=pro, day__gte=since)
+        .order_by("-day")
+    )
 
 
 def ranking_marketplace_pros(*, marketplace: Marketplace) -> QuerySet:

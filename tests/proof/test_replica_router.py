@@ -104,3 +104,126 @@ def test_without_a_replica_the_router_and_read_alias_fall_back_to_default():
     router = ReplicaRouter()
     assert router.db_for_read(ConnectionDaily) is None
     assert read_alias() == "default"
+
+
+# --- GET /pro/stats/ end to end: which alias each query of the endpoint used ---------------
+
+STATS_PROBE = """
+import contextlib, json, re, sys
+import django
+django.setup()
+from django.conf import settings
+from django.db import connections
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+from marketplace.api.authentication import MARKETPLACE_CLAIM
+from marketplace.models import User
+
+user = User.objects.select_related("marketplace").get(pk=int(sys.argv[1]))
+token = RefreshToken.for_user(user)
+token[MARKETPLACE_CLAIM] = user.marketplace_id
+client = APIClient()
+client.credentials(HTTP_X_MARKETPLACE=user.marketplace.slug, HTTP_AUTHORIZATION=f"Bearer {token.access_token}")
+tables = {alias: [] for alias in settings.DATABASES}
+
+def recorder(alias):
+    def wrapper(execute, sql, params, many, context):
+        found = re.search(r'\\bFROM "(\\w+)"', sql)
+        tables[alias].append(found.group(1) if found else sql.split()[0].upper())
+        return execute(sql, params, many, context)
+    return wrapper
+
+with contextlib.ExitStack() as stack:
+    for alias in settings.DATABASES:
+        stack.enter_context(connections[alias].execute_wrapper(recorder(alias)))
+    response = client.get("/api/v1/pro/stats/")
+print(json.dumps({"status": response.status_code, "tables": tables}))
+"""
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _stats_probe(user_id: int, *, replica: bool) -> dict:
+    """GET /pro/stats/ in a fresh process on the test database; with ``replica`` the replica
+    alias points at the same database (a replica is a copy of the primary), so both answer."""
+    env = {"DATABASE_URL": _database_url(), "DATABASE_POOL": "false"}
+    if replica:
+        env["DATABASE_REPLICA_URL"] = env["DATABASE_URL"]
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URL"}
+    environ.update(DJANGO_ENV="test", DJANGO_SETTINGS_MODULE="marketplace.settings", **env)
+    out = subprocess.run(
+        [sys.executable, "-c", STATS_PROBE, str(user_id)],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def stats_pro(marketplace):
+    from ranking.services import pro_stats_rollup
+    from tests.factories import CategoryFactory, ProAreaFactory, ServiceFactory, UserFactory
+    from tests.ranking.conftest import history
+
+    user = UserFactory(marketplace=marketplace, role="pro")
+    ServiceFactory(marketplace=marketplace, pro=user.pro, category=CategoryFactory(marketplace=marketplace))
+    ProAreaFactory(marketplace=marketplace, pro=user.pro, area="M5V")
+    history(user.pro, answered=3, missed=1, pending_in_time=1)
+    pro_stats_rollup(marketplace=marketplace)  # writes today's snapshot: the history has a row
+    return user
+
+
+STATS_READS = {"leads_lead", "pros_service", "pros_proarea", "ranking_prodailysnapshot"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_with_a_replica_the_stats_endpoint_reads_its_figures_from_the_replica(stats_pro):
+    probe = _stats_probe(stats_pro.pk, replica=True)
+    assert probe["status"] == 200
+    on_replica, on_primary = set(probe["tables"]["replica"]), set(probe["tables"]["default"])
+    # the window's leads (counts and list), main category and area, list position, history
+    assert on_replica >= STATS_READS | {"pros_pro"}
+    assert not on_primary & STATS_READS
+    # the marketplace, the signed-in user and the rules stay on the primary
+    assert on_primary >= {"marketplace_marketplace", "marketplace_user", "marketplace_marketplacepolicy"}
+    assert not on_replica & {"marketplace_user", "marketplace_marketplacepolicy", "ranking_rankingpolicy"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_a_replica_the_stats_endpoint_reads_everything_from_the_primary(stats_pro):
+    probe = _stats_probe(stats_pro.pk, replica=False)
+    assert probe["status"] == 200
+    assert list(probe["tables"]) == ["default"]
+    assert set(probe["tables"]["default"]) >= STATS_READS | {"pros_pro", "marketplace_user"}
+
+
+@pytest.mark.django_db(transaction=True)  # a real autocommit connection: no test-wide transaction
+def test_stats_selectors_read_the_replica_outside_a_transaction_and_the_primary_inside_one(with_replica, marketplace):
+    from django.utils import timezone
+
+    from marketplace.models import MarketplacePolicy
+    from ranking import selectors
+    from tests.factories import ProFactory
+
+    pro = ProFactory(marketplace=marketplace)
+    policy = MarketplacePolicy.objects.get(marketplace=marketplace)
+
+    def aliases():
+        leads = selectors.pro_window_leads(marketplace=marketplace, pro=pro, policy=policy, now=timezone.now())
+        return leads.db, selectors.pro_snapshots(marketplace=marketplace, pro=pro).db
+
+    assert aliases() == ("replica", "replica")
+    with transaction.atomic():
+        assert aliases() == ("default", "default")
