@@ -9,10 +9,13 @@ with the first outcome instead of a second charge.
 from __future__ import annotations
 
 import stripe
+import structlog
 from django.conf import settings
 
-from billing.gateways import ChargeResult, PaymentDeclined, ProviderUnavailable
+from billing.gateways import ChargeResult, GatewayError, PaymentDeclined, ProviderUnavailable
 from billing.models import Charge, PaymentProfile
+
+logger = structlog.get_logger(__name__)
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -29,6 +32,50 @@ def _unavailable(exc: stripe.StripeError) -> ProviderUnavailable:
     return ProviderUnavailable(f"Stripe unavailable: {type(exc).__name__}: {exc.user_message or exc}")
 
 
+# Refusals of a request that are about the card, not about us: the pro must use another card.
+CARD_PROBLEM_CODES = frozenset(
+    {
+        "payment_method_unactivated",
+        "payment_method_unexpected_state",
+        "payment_method_not_available",
+        "payment_intent_authentication_failure",
+        "card_decline_rate_limit_exceeded",
+        "expired_card",
+    }
+)
+
+
+def _card_problem(exc: stripe.InvalidRequestError) -> bool:
+    """A request refused because of the saved card (e.g. deleted or detached at Stripe)."""
+    return exc.code in CARD_PROBLEM_CODES or getattr(exc, "param", None) == "payment_method"
+
+
+def _charge_error(exc: stripe.StripeError, *, idempotency_key: str) -> GatewayError:
+    """Map a refused ``payment_intents.create`` (not an IdempotencyError) to our errors.
+
+    Only a card problem is a decline (402, the charge fails). Anything else leaves the
+    outcome open — ProviderUnavailable: 503, the charge stays pending, nothing is paid —
+    logged at error level when it is our own mistake (key, permissions, request shape).
+    """
+    if isinstance(exc, stripe.CardError) or (isinstance(exc, stripe.InvalidRequestError) and _card_problem(exc)):
+        return PaymentDeclined(exc.code or "card_declined", exc.user_message or "Your card was declined.")
+    transient = isinstance(exc, stripe.APIConnectionError | stripe.APIError | stripe.RateLimitError)
+    (logger.warning if transient else logger.error)(
+        "stripe_charge_unavailable",
+        idempotency_key=idempotency_key,
+        error_type=type(exc).__name__,
+        http_status=exc.http_status,
+        code=exc.code,
+        error=str(exc),
+    )
+    return _unavailable(exc)
+
+
+def _metadata(obj) -> dict:
+    metadata = getattr(obj, "metadata", None)
+    return metadata.to_dict() if metadata is not None else {}
+
+
 class StripeGateway:
     name = "stripe"
     supports_setup_intents = True
@@ -40,14 +87,21 @@ class StripeGateway:
     def charge(
         self, *, amount: int, currency: str, payment_method_token: str, idempotency_key: str, description: str
     ) -> ChargeResult:
+        """Every parameter comes from the charge row (committed in phase 1) or from what never
+        changes for it, so a re-call under the same key after a crash is the same request:
+        the card is the one the charge recorded, and the customer is the pro's Stripe customer
+        (created once, unchanged when the pro saves another card) — never looked up through
+        the pro's *current* card."""
         charge = (
             Charge.objects.filter(idempotency_key=idempotency_key)
-            .values("marketplace__slug", "pro_id", "lead_id", "pk")
+            .values("marketplace__slug", "pro_id", "lead_id", "pk", "payment_method_token")
             .first()
             or {}
         )
+        payment_method_token = charge.get("payment_method_token") or payment_method_token
         customer = (
-            PaymentProfile.objects.filter(payment_method_token=payment_method_token, pro_id=charge.get("pro_id"))
+            PaymentProfile.objects.filter(pro_id=charge.get("pro_id"), gateway=self.name)
+            .exclude(customer_reference="")
             .values_list("customer_reference", flat=True)
             .first()
         )
@@ -70,13 +124,22 @@ class StripeGateway:
             params["customer"] = customer
         try:
             intent = self.client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
-        except stripe.CardError as exc:
-            raise PaymentDeclined(exc.code or "card_declined", exc.user_message or "Your card was declined.") from None
-        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-            raise _unavailable(exc) from None
+        except stripe.IdempotencyError as exc:
+            # Stripe remembers another request under this key: it never means a decline.
+            # Settle from what Stripe recorded under the key, or leave the charge pending.
+            logger.error(
+                "stripe_idempotency_key_reused",
+                idempotency_key=idempotency_key,
+                charge_id=charge.get("pk"),
+                error=str(exc),
+            )
+            intent = self._intent_for_key(idempotency_key=idempotency_key, charge_id=charge.get("pk"))
+            if intent is None:
+                raise ProviderUnavailable(
+                    f"Stripe refused the reused key {idempotency_key} and no payment is found under it yet."
+                ) from None
         except stripe.StripeError as exc:
-            # A request Stripe refuses (e.g. a detached card) will not succeed on retry.
-            raise PaymentDeclined(exc.code or "payment_error", exc.user_message or str(exc)) from None
+            raise _charge_error(exc, idempotency_key=idempotency_key) from None
         return self._result(intent)
 
     @staticmethod
@@ -89,9 +152,28 @@ class StripeGateway:
             # Outcome not known yet: the webhook or the recovery job settles it.
             raise ProviderUnavailable("The payment is still processing at Stripe.")
         error = intent.last_payment_error
+        if intent.status != "canceled" and error is None:
+            # Not confirmed to an outcome (e.g. requires_confirmation): nothing is known yet.
+            raise ProviderUnavailable(f"The payment is {intent.status} at Stripe.")
         raise PaymentDeclined(
             getattr(error, "code", None) or "card_declined", getattr(error, "message", None) or "Declined."
         )
+
+    def _intent_for_key(self, *, idempotency_key: str, charge_id: int | None):
+        """The PaymentIntent created under our key (read fresh), preferring a succeeded one."""
+        try:
+            found = self.client.v1.payment_intents.search(
+                params={"query": f"metadata['idempotency_key']:'{idempotency_key}'"}
+            )
+            intents = [
+                self.client.v1.payment_intents.retrieve(intent.id)
+                for intent in found.data
+                if charge_id is None or _metadata(intent).get("charge_id") in (None, "", str(charge_id))
+            ]
+        except stripe.StripeError as exc:
+            raise _unavailable(exc) from None
+        intents.sort(key=lambda intent: intent.status != "succeeded")
+        return intents[0] if intents else None
 
     def find(self, *, idempotency_key: str) -> ChargeResult | None:
         try:

@@ -96,7 +96,9 @@ class FakeStripe:
             self._server.server_close()
 
     def fail_next(self, *faults: str) -> None:
-        """Queue misbehaviours: ``"500"``, ``"timeout_after_work"``, ``"drop_after_work"``."""
+        """Queue misbehaviours for the next requests: a refusal before doing any work (``"500"``,
+        ``"401"``, ``"403"``, ``"429"``, ``"400"``: see ``REFUSALS``), or ``"timeout_after_work"``
+        / ``"drop_after_work"`` (the work is done and remembered under its key, the answer lost)."""
         self.faults.extend(faults)
 
     # --- what tests reconcile against ------------------------------------------------------
@@ -121,8 +123,10 @@ class FakeStripe:
         if handler.headers.get("Authorization") != f"Bearer {API_KEY}":
             return self._send(handler, 401, _error("invalid_request_error", "Invalid API Key provided."))
         fault = self.faults.popleft() if self.faults else None
-        if fault == "500":
-            return self._send(handler, 500, _error("api_error", "An unknown error occurred."))
+        if fault in REFUSALS:
+            # Refused before any work: Stripe saves no idempotent result for these.
+            status, payload = REFUSALS[fault]
+            return self._send(handler, status, payload)
 
         key = handler.headers.get("Idempotency-Key") if method == "POST" else None
         fingerprint = json.dumps([url.path, params], sort_keys=True)
@@ -228,7 +232,12 @@ class FakeStripe:
         pm_id = params.get("payment_method")
         pm = self.payment_methods.get(pm_id or "")
         if pm is None:
-            return 400, _error("invalid_request_error", "No such PaymentMethod.", code="resource_missing")
+            return 400, _error(
+                "invalid_request_error",
+                f"No such PaymentMethod: '{pm_id}'",
+                code="resource_missing",
+                param="payment_method",
+            )
         if pm["customer"] and pm["customer"] != params.get("customer"):
             return 400, _error("invalid_request_error", "The PaymentMethod belongs to another customer.")
         intent = {
@@ -295,6 +304,34 @@ class FakeStripe:
         }
         self.refunds[refund["id"]] = refund
         return 200, refund
+
+
+REFUSALS: dict[str, tuple[int, dict]] = {
+    "500": (500, {"error": {"type": "api_error", "message": "An unknown error occurred."}}),
+    "401": (401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_test_****"}}),
+    "403": (
+        403,
+        {
+            "error": {
+                "type": "invalid_request_error",
+                "code": "secret_key_required",
+                "message": "The provided key does not have the required permissions for this endpoint.",
+            }
+        },
+    ),
+    "429": (429, {"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests."}}),
+    "400": (
+        400,
+        {
+            "error": {
+                "type": "invalid_request_error",
+                "code": "parameter_unknown",
+                "param": "payment_method_options",
+                "message": "Received unknown parameter: payment_method_options",
+            }
+        },
+    ),
+}
 
 
 def _error(kind: str, message: str, *, code: str | None = None, param: str | None = None) -> dict:
