@@ -129,8 +129,18 @@ def _payment_intent_settled(intent: dict) -> str:
 
 
 def _charge_refunded(provider_charge: dict) -> str:
-    """Refunds made outside our flow (e.g. in the Stripe dashboard) join the ledger too."""
-    charge = Charge.objects.filter(gateway_reference=provider_charge.get("payment_intent")).first()
+    """Refunds made outside our flow (e.g. in the Stripe dashboard) join the ledger too.
+
+    ``amount_refunded`` is the provider's running total, so what is new is that total less
+    what we hold. The charge row is locked first (as dispute refunds do), so two events for
+    one charge processed at once take turns and the second sees what the first recorded.
+    """
+    charge = (
+        Charge.objects.select_for_update()
+        .filter(gateway_reference=provider_charge.get("payment_intent"))
+        .exclude(gateway_reference="")
+        .first()
+    )
     if charge is None:
         return "unknown charge"
     refunded_there = int(provider_charge.get("amount_refunded") or 0)
