@@ -5,8 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from marketplace.models import MarketplacePolicy
 from ranking import selectors
@@ -121,29 +119,7 @@ def test_median_response_time_is_over_answered_leads(pro_with_history):
     assert pro.median_response_seconds == 25 * 60
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(answered=st.integers(0, 9), missed=st.integers(0, 9), pending=st.integers(0, 2))
-def test_demotion_is_exactly_below_threshold_with_the_minimum_sample(demotion_on, answered, missed, pending):
-    pro = ProFactory(marketplace=demotion_on)
-    history(pro, answered=answered, missed=missed, pending_in_time=pending)
-    rollup(pro)
-    due = answered + missed
-    expected = due >= 4 and answered * 4 < 3 * due
-    assert pro.demoted is expected
-    one_more_miss_demotes = due + 1 >= 4 and answered * 4 < 3 * (due + 1)
-    assert ProStanding.objects.get(pro=pro).at_risk is (not expected and one_more_miss_demotes)
-    assert counts(pro) == (answered, due) == live_counts(pro)
-    assert (pro.response_rate is None) is (due < 4)
-
-
-@given(responded=st.integers(0, 60), missed=st.integers(1, 60))
-def test_responses_to_lift_is_the_least_number_that_reaches_the_threshold(responded, missed):
-    due = responded + missed
-    threshold = Decimal("0.750")
-    k = responses_to_lift(responded=responded, due=due, threshold=threshold)
-    assert Decimal(responded + k) >= threshold * (due + k)
-    if k > 0:
-        assert Decimal(responded + k - 1) < threshold * (due + k - 1)
+# Rule 6 at any threshold, sample and window, against an oracle: test_rule6_properties.py.
 
 
 def test_responses_to_lift_is_none_when_the_threshold_is_one():
