@@ -29,15 +29,15 @@ from django.contrib import messages  # noqa: E402
 from django.db.models import Q, Sum  # noqa: E402
 
 from billing import disputes  # noqa: E402
-from billing.models import Chargeback, DisputeStatus, LeadDispute, ProviderEvent, Refund  # noqa: E402
+from billing.models import Chargeback, DisputeStatus, LeadDispute, ProviderEvent, Refund, RefundStatus  # noqa: E402
 from marketplace.api.errors import ApplicationError  # noqa: E402
 from pros.models import Pro  # noqa: E402
 
 
 @admin.register(LeadDispute)
 class LeadDisputeAdmin(TenantAdmin):
-    list_display = ["id", "pro", "lead", "reason", "status", "fee", "created_at", "decided_at"]
-    list_filter = ["status", "reason"]
+    list_display = ["id", "pro", "lead", "reason", "status", "fee", "refund_state", "created_at", "decided_at"]
+    list_filter = ["status", "reason", "refund__status"]
     search_fields = ["pro__name", "details"]
     readonly_fields = [
         "lead",
@@ -51,6 +51,7 @@ class LeadDisputeAdmin(TenantAdmin):
         "decided_by",
         "decided_at",
         "refund",
+        "refund_state",
     ]
     fields = readonly_fields + ["decision_note"]
     actions = ["approve_and_refund", "deny"]
@@ -60,8 +61,20 @@ class LeadDisputeAdmin(TenantAdmin):
     def fee(self, dispute):
         return f"{dispute.charge.amount} {dispute.charge.currency}"
 
+    @admin.display(description="refund", ordering="refund__status")
+    def refund_state(self, dispute):
+        """The latest refund's outcome; a refused one shows the provider's message."""
+        refund = dispute.refund
+        if refund is None:
+            return "—"
+        if refund.status == RefundStatus.FAILED:
+            return f"Refund failed: {refund.failure_message} Approve again to retry."
+        if refund.status == RefundStatus.PENDING:
+            return f"Refund of {refund.amount} {refund.currency} pending (retried automatically)"
+        return f"Refunded {refund.amount} {refund.currency}"
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("pro", "lead", "charge")
+        return super().get_queryset(request).select_related("pro", "lead", "charge", "refund")
 
     @admin.action(description="Approve and refund the fee")
     def approve_and_refund(self, request, queryset):
@@ -72,19 +85,23 @@ class LeadDisputeAdmin(TenantAdmin):
         self._decide(request, queryset, lambda d: disputes.dispute_deny(dispute_id=d.pk, actor=request.user))
 
     def _decide(self, request, queryset, decide):
+        """Only a dispute that leaves ``open`` counts as decided; a refused or delayed refund
+        is reported with its reason and the dispute stays open to be approved again."""
         done = 0
         for dispute in queryset.filter(status=DisputeStatus.OPEN):
             try:
-                decide(dispute)
-                done += 1
+                decided = decide(dispute)
             except ApplicationError as exc:
                 self.message_user(request, f"Dispute #{dispute.pk}: {exc.message}", messages.WARNING)
+                continue
+            if decided.status != DisputeStatus.OPEN:
+                done += 1
         self.message_user(request, f"{done} dispute(s) decided.", messages.SUCCESS)
 
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyTenantAdmin):
-    list_display = ["id", "pro", "lead", "amount", "currency", "status", "gateway", "created_at"]
+    list_display = ["id", "pro", "lead", "amount", "currency", "status", "failure_message", "gateway", "created_at"]
     list_filter = ["status", "gateway"]
     search_fields = ["idempotency_key", "gateway_reference"]
 

@@ -14,6 +14,7 @@ import datetime as dt
 
 import structlog
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
@@ -80,27 +81,43 @@ def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
 
 
 def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
-    """Approve and refund the whole fee. Returns the dispute; raises 503 if the provider is
-    down (the refund stays pending and the recovery job completes it)."""
+    """Approve and refund what is left of the fee. Returns the dispute, approved.
+
+    Raises 503 ``payment_provider_unavailable`` when the provider is down (the refund stays
+    pending and the recovery job completes it with the same key) and 409 ``refund_refused``
+    when the provider refuses the refund: the refund is then ``failed`` with the provider's
+    message, the dispute stays open, and approving again tries a fresh refund row under a
+    new key (``dispute-<id>-refund-2``, ``-3``…). A refund never exceeds what was paid less
+    the refunds already recorded on the charge (ours and those made at the provider); a fee
+    already refunded in full approves the dispute without asking the provider.
+    """
     with transaction.atomic():
-        dispute = LeadDispute.objects.select_for_update().select_related("charge").get(pk=dispute_id)
+        dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
             raise ApplicationError("dispute_not_open", "This dispute has already been decided.", status_code=409)
-        if dispute.refund_id is None:
-            charge = dispute.charge
+        dispute.decided_by = actor
+        dispute.decision_note = note[:500]
+        if dispute.refund is None or dispute.refund.status == RefundStatus.FAILED:
+            # Locked like the provider's refund events, so the amount left cannot move under us.
+            charge = Charge.objects.select_for_update().get(pk=dispute.charge_id)
+            left = charge.amount - refunded_so_far(charge_id=charge.pk)
+            if left <= 0:
+                dispute.status = DisputeStatus.APPROVED
+                dispute.decided_at = timezone.now()
+                dispute.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+                logger.info("dispute_approved_already_refunded", dispute_id=dispute.pk, charge_id=charge.pk)
+                return dispute
             dispute.refund = Refund.objects.create(
                 marketplace_id=charge.marketplace_id,
                 charge=charge,
                 pro_id=charge.pro_id,
                 lead_id=charge.lead_id,
-                amount=charge.amount,
+                amount=left,
                 currency=charge.currency,
-                idempotency_key=f"dispute-{dispute.pk}-refund",
+                idempotency_key=_dispute_refund_key(dispute.pk),
                 gateway=charge.gateway,
                 reason=f"Dispute #{dispute.pk}: {dispute.get_reason_display()}",
             )
-        dispute.decided_by = actor
-        dispute.decision_note = note[:500]
         dispute.save(update_fields=["refund", "decided_by", "decision_note"])
     outcome = refund_process(refund_id=dispute.refund_id)
     if outcome == "retry":
@@ -111,7 +128,33 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
             headers={"Retry-After": "30"},
         )
     dispute.refresh_from_db()
+    if outcome == "failed":
+        logger.warning("dispute_refund_refused", dispute_id=dispute.pk, refund_id=dispute.refund_id)
+        raise ApplicationError(
+            "refund_refused",
+            f"The payment provider refused the refund: {dispute.refund.failure_message} "
+            "The dispute stays open; approve it again to retry.",
+            status_code=409,
+        )
     return dispute
+
+
+def refunded_so_far(*, charge_id: int) -> int:
+    """Refunds recorded on a charge that are done or under way (all but the failed ones)."""
+    return (
+        Refund.objects.filter(charge_id=charge_id)
+        .exclude(status=RefundStatus.FAILED)
+        .aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+
+
+def _dispute_refund_key(dispute_id: int) -> str:
+    """``dispute-<id>-refund`` for the first refund; after a refused one, ``-2``, ``-3``…
+    (a refused key is final at the provider, like a declined charge's)."""
+    base = f"dispute-{dispute_id}-refund"
+    tried = Refund.objects.filter(Q(idempotency_key=base) | Q(idempotency_key__startswith=f"{base}-")).count()
+    return base if tried == 0 else f"{base}-{tried + 1}"
 
 
 def refund_process(*, refund_id: int) -> str:
@@ -141,6 +184,7 @@ def refund_process(*, refund_id: int) -> str:
                 locked.failure_message = exc.message[:300]
                 locked.completed_at = timezone.now()
                 locked.save(update_fields=["status", "failure_message", "completed_at"])
+        logger.warning("refund_refused", refund_id=refund.pk, code=exc.code, message=exc.message)
         return "failed"
     refund_complete(refund_id=refund.pk, reference=reference)
     return "succeeded"

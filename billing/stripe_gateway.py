@@ -203,10 +203,22 @@ class StripeGateway:
                 params={"payment_intent": reference, "amount": amount, "metadata": metadata},
                 options={"idempotency_key": idempotency_key},
             )
-        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-            raise _unavailable(exc) from None
-        except stripe.StripeError as exc:
+        except (stripe.InvalidRequestError, stripe.CardError) as exc:
+            # Refused for good (e.g. more than is left of the payment): nothing was refunded
+            # under this key, so a later retry under a new key is safe.
             raise PaymentDeclined(exc.code or "refund_failed", exc.user_message or str(exc)) from None
+        except stripe.StripeError as exc:
+            # Our keys or permissions, a reused key, an outage: the outcome stays open and the
+            # refund pending, retried under the same key — never failed on a guess.
+            transient = isinstance(exc, stripe.APIConnectionError | stripe.APIError | stripe.RateLimitError)
+            (logger.warning if transient else logger.error)(
+                "stripe_refund_unavailable",
+                idempotency_key=idempotency_key,
+                error_type=type(exc).__name__,
+                http_status=exc.http_status,
+                error=str(exc),
+            )
+            raise _unavailable(exc) from None
         return refund.id
 
     # --- saving a card ----------------------------------------------------------------------

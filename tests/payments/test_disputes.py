@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from billing import disputes
 from billing.models import Charge, LeadDispute, LedgerEntry, Refund
+from marketplace.api.errors import ApplicationError
 from tests.factories import UserFactory
 from tests.factories.marketplace import PASSWORD
 
@@ -164,3 +165,119 @@ def test_staff_see_a_per_pro_balance_from_the_ledger(
     page = client.get("/admin/billing/probalance/")
     assert page.status_code == 200
     assert b"2500 CAD" in page.content
+
+
+# --- a refund the provider refuses ----------------------------------------------------------
+
+
+def refunded_at_stripe(fake_stripe, amount):
+    """A refund made outside our flow (e.g. in the Stripe dashboard); no webhook yet."""
+    [intent] = fake_stripe.payment_intents.values()
+    fake_stripe.refunds["re_dashboard"] = {
+        "id": "re_dashboard",
+        "object": "refund",
+        "amount": amount,
+        "currency": intent["currency"],
+        "payment_intent": intent["id"],
+        "status": "succeeded",
+    }
+
+
+def charge_refunded_webhook(amount_refunded):
+    """Stripe's charge.refunded event for the one charge, processed by the worker."""
+    from billing.models import ProviderEvent
+    from billing.stripe_webhooks import provider_event_process
+
+    obj = {"id": "ch_x", "object": "charge", "payment_intent": Charge.objects.get().gateway_reference}
+    obj["amount_refunded"] = amount_refunded
+    event = ProviderEvent.objects.create(
+        event_id=f"evt_refunded_{amount_refunded}",
+        type="charge.refunded",
+        payload={"type": "charge.refunded", "data": {"object": obj}},
+    )
+    provider_event_process(event_id=event.pk)
+
+
+def test_a_refused_refund_is_shown_to_staff_and_approving_again_refunds_what_is_left_under_a_new_key(
+    client, api_client, marketplace, pro_user, accepted_lead, fake_stripe, staff_user
+):
+    dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
+    refunded_at_stripe(fake_stripe, 1000)  # so a refund of the whole fee is refused
+
+    with pytest.raises(ApplicationError) as refused:
+        disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user)
+    assert refused.value.code == "refund_refused"
+    assert "greater than unrefunded amount" in refused.value.message
+    dispute = LeadDispute.objects.get()
+    assert dispute.status == "open" and dispute.refund.status == "failed"
+    client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
+    page = client.get(f"/admin/billing/leaddispute/{dispute_id}/change/").content.decode()
+    assert "Refund failed: Refund amount is greater than unrefunded amount." in page
+
+    charge_refunded_webhook(1000)  # the dashboard refund reaches our ledger
+    dispute = disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user)
+    assert dispute.status == "approved"
+    assert (dispute.refund.idempotency_key, dispute.refund.amount) == (f"dispute-{dispute_id}-refund-2", 1500)
+    assert fake_stripe.refunded_total("CAD") == 2500  # never more than was paid
+    assert sorted(LedgerEntry.objects.filter(kind="refund").values_list("amount", flat=True)) == [1000, 1500]
+    assert sorted(Refund.objects.values_list("status", flat=True)) == ["failed", "succeeded", "succeeded"]
+
+
+def test_approval_refunds_only_what_is_left_after_refunds_recorded_at_the_provider(
+    api_client, marketplace, pro_user, accepted_lead, fake_stripe, staff_user
+):
+    dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
+    refunded_at_stripe(fake_stripe, 1000)
+    charge_refunded_webhook(1000)
+    dispute = disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user)
+    assert dispute.status == "approved"
+    assert (dispute.refund.idempotency_key, dispute.refund.amount) == (f"dispute-{dispute_id}-refund", 1500)
+    assert fake_stripe.refunded_total("CAD") == 2500
+
+
+def test_approving_a_dispute_on_a_fee_already_refunded_in_full_refunds_nothing_more(
+    api_client, marketplace, pro_user, accepted_lead, fake_stripe, staff_user
+):
+    dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
+    refunded_at_stripe(fake_stripe, 2500)
+    charge_refunded_webhook(2500)
+    requests_before = len(fake_stripe.requests)
+    dispute = disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user)
+    assert dispute.status == "approved" and dispute.decided_at is not None
+    assert len(fake_stripe.requests) == requests_before  # the provider is not asked
+    assert sum(LedgerEntry.objects.filter(kind="refund").values_list("amount", flat=True)) == 2500
+
+
+def test_a_refund_stripe_refuses_for_our_own_configuration_stays_pending_and_is_retried_with_its_key(
+    api_client, marketplace, pro_user, accepted_lead, fake_stripe, staff_user
+):
+    dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
+    fake_stripe.fail_next("401")
+    with pytest.raises(ApplicationError) as raised:
+        disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user)
+    assert raised.value.code == "payment_provider_unavailable"
+    assert Refund.objects.get().status == "pending"
+
+    Refund.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert disputes.refunds_recover() == {"succeeded": 1}
+    assert Refund.objects.get().idempotency_key == f"dispute-{dispute_id}-refund"
+    assert LeadDispute.objects.get().status == "approved"
+
+
+def test_the_admin_counts_a_refused_refund_as_not_decided_and_says_why(
+    client, api_client, marketplace, pro_user, accepted_lead, fake_stripe, staff_user
+):
+    dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
+    refunded_at_stripe(fake_stripe, 1000)
+    client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
+    response = client.post(
+        "/admin/billing/leaddispute/",
+        {"action": "approve_and_refund", "_selected_action": [dispute_id]},
+        follow=True,
+    )
+    shown = [str(message) for message in response.context["messages"]]
+    assert f"Dispute #{dispute_id}: The payment provider refused the refund" in shown[0]
+    assert shown[-1] == "0 dispute(s) decided."
+    listing = client.get("/admin/billing/leaddispute/").content.decode()
+    assert "Refund failed" in listing
+    assert LeadDispute.objects.get().status == "open"
