@@ -177,6 +177,10 @@ REST_FRAMEWORK = {
         "quote_requests": env.str("THROTTLE_QUOTE_REQUESTS", default="30/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many reverse proxies sit in front of the app: throttles and the click visitor hash
+    # trust only that many X-Forwarded-For hops. 0 = the socket's address, so a client cannot
+    # pick its own identity (and dodge the login throttle) by sending the header itself.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.api.errors import ApplicationError
-from marketplace.api.fields import StrictIntegerField, amount_field
+from marketplace.api.fields import MAX_AMOUNT, StrictIntegerField, amount_field
 from marketplace.models import MembershipTier
 from pros.models import Category, Pro, Review, Service
 from pros.selectors import category_resolve, shows_contact
@@ -31,6 +31,7 @@ class MoneyInputField(serializers.Field):
 
     default_error_messages = {
         "invalid": "Give a whole number of minor units, or an object with amount and currency.",
+        "max_value": "At most {max_value} minor units.",
         "currency": "Amounts here are in {currency}.",
     }
 
@@ -42,6 +43,8 @@ class MoneyInputField(serializers.Field):
             data = data.get("amount")
         if isinstance(data, bool) or not isinstance(data, int) or data < 0:
             self.fail("invalid")
+        if data > MAX_AMOUNT:
+            self.fail("max_value", max_value=MAX_AMOUNT)
         return data
 
     def to_representation(self, value):

@@ -87,6 +87,19 @@ def test_a_wrong_method_is_405_in_the_error_shape(api_client, marketplace):
 
 
 @pytest.mark.django_db
+def test_a_client_cannot_dodge_the_login_throttle_with_its_own_forwarded_for_header(api_client, marketplace, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "3/min"},
+    }
+    client = api_client(marketplace)
+    body = {"email": "a@b.test", "password": "x"}
+    codes = [
+        client.post("/api/v1/auth/token/", body, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(5)
+    ]
+    assert codes == [401, 401, 401, 429, 429]
+
+
 def test_login_attempts_are_throttled(api_client, marketplace, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

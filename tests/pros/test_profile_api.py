@@ -86,7 +86,9 @@ def test_pausing_and_spend_cap_as_a_bare_integer(api_client, marketplace, pro_us
 
 
 @pytest.mark.parametrize(
-    "cap", [-1, 10.5, "100", {"amount": 100, "currency": "TWD"}], ids=["negative", "float", "string", "currency"]
+    "cap",
+    [-1, 10.5, "100", {"amount": 100, "currency": "TWD"}, 10**20, {"amount": 10**16}],
+    ids=["negative", "float", "string", "currency", "overflows-bigint", "absurd"],
 )
 def test_a_bad_spend_cap_is_400(api_client, marketplace, pro_user, cap):
     response = api_client(marketplace, pro_user).patch(URL, {"weekly_spend_cap": cap})
