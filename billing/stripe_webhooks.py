@@ -124,7 +124,9 @@ def _payment_intent_settled(intent: dict) -> str:
     from leads.services.accept import accept_charge_process
 
     charge_pk = int(charge_id)
-    transaction.on_commit(lambda: accept_charge_process(charge_id=charge_pk))
+    # After the event is committed as processed; if settling fails (provider or database
+    # trouble) it is logged and the charge stays pending for the recovery job.
+    transaction.on_commit(lambda: accept_charge_process(charge_id=charge_pk), robust=True)
     return "charge settlement queued"
 
 

@@ -1,9 +1,14 @@
+import datetime as dt
 import time
 
 import pytest
+from django.db import DatabaseError
+from django.utils import timezone
 
-from billing.models import Chargeback, LedgerEntry, PaymentProfile, ProviderEvent, Refund
+from billing.models import Charge, Chargeback, LedgerEntry, PaymentProfile, ProviderEvent, Refund
 from billing.stripe_webhooks import provider_event_process
+from leads.models import Lead
+from leads.services.accept import accept_charges_recover
 from tests.factories import ChargeFactory
 from tests.payments.conftest import event, post_webhook, signed
 
@@ -130,3 +135,82 @@ def test_setup_intent_without_a_payment_provider_is_409(api_client, marketplace,
     response = api_client(marketplace, user).post("/api/v1/pro/billing/setup-intent/", {}, format="json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "payments_not_configured"
+
+
+# --- payment_intent.* settle a charge our process never finished ----------------------------
+
+
+def crash_after_the_provider_answered(api_client, marketplace, pro_user, lead, fake_stripe):
+    """The provider did the work, our process never heard: the charge stays pending."""
+    fake_stripe.fail_next("drop_after_work")
+    response = api_client(marketplace, pro_user).post(f"/api/v1/pro/leads/{lead.pk}/accept/", {}, format="json")
+    assert response.status_code == 503
+    assert Charge.objects.get().status == "pending"
+    [intent] = fake_stripe.payment_intents.values()
+    return intent
+
+
+def test_payment_intent_succeeded_completes_the_crashed_accept_exactly_once(
+    client, api_client, marketplace, pro_user, pending_lead, fake_stripe
+):
+    lead = pending_lead(fee=2500)
+    intent = crash_after_the_provider_answered(api_client, marketplace, pro_user, lead, fake_stripe)
+    succeeded = event("payment_intent.succeeded", intent, event_id="evt_pi_ok")
+
+    assert post_webhook(client, succeeded).status_code == 200
+    process_all()
+    assert ProviderEvent.objects.get().outcome == "charge settlement queued"
+    charge = Charge.objects.get()
+    assert (charge.status, charge.gateway_reference) == ("succeeded", intent["id"])
+    lead.refresh_from_db()
+    assert lead.status == "accepted" and lead.contact_revealed_at is not None
+
+    # A redelivery, a second event for the same payment and the recovery job change nothing.
+    assert post_webhook(client, succeeded, timestamp=int(time.time()) + 1).json()["duplicate"] is True
+    post_webhook(client, event("payment_intent.succeeded", intent, event_id="evt_pi_ok_again"))
+    process_all()
+    Charge.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert accept_charges_recover() == {}
+    assert len(fake_stripe.payment_intents) == 1
+    assert list(LedgerEntry.objects.values_list("kind", "amount")) == [("charge", 2500)]
+
+
+def test_payment_intent_payment_failed_fails_the_pending_charge_and_leaves_the_lead_pending(
+    client, api_client, marketplace, pro_user, pending_lead, fake_stripe
+):
+    profile = pro_user.pro.payment_profile
+    fake_stripe.payment_methods["pm_card_chargeDeclined"]["customer"] = profile.customer_reference
+    profile.payment_method_token = "pm_card_chargeDeclined"
+    profile.save()
+    lead = pending_lead()
+    intent = crash_after_the_provider_answered(api_client, marketplace, pro_user, lead, fake_stripe)
+    assert intent["status"] == "requires_payment_method"
+
+    assert post_webhook(client, event("payment_intent.payment_failed", intent)).status_code == 200
+    process_all()
+    charge = Charge.objects.get()
+    assert (charge.status, charge.failure_code) == ("failed", "card_declined")
+    assert Lead.objects.get(pk=lead.pk).status == "pending"
+    assert not LedgerEntry.objects.exists()
+    assert len(fake_stripe.payment_intents) == 1
+
+
+def test_a_settlement_that_raises_leaves_the_charge_to_the_recovery_job(
+    client, api_client, marketplace, pro_user, pending_lead, fake_stripe, monkeypatch
+):
+    lead = pending_lead()
+    intent = crash_after_the_provider_answered(api_client, marketplace, pro_user, lead, fake_stripe)
+
+    def charge_raises(self, **kwargs):
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr("billing.stripe_gateway.StripeGateway.charge", charge_raises)
+    post_webhook(client, event("payment_intent.succeeded", intent))
+    process_all()  # does not raise: the event is processed, the charge left pending
+    assert ProviderEvent.objects.get().processed_at is not None
+    assert Charge.objects.get().status == "pending"
+
+    monkeypatch.undo()
+    Charge.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert accept_charges_recover() == {"succeeded": 1}
+    assert len(fake_stripe.payment_intents) == 1
