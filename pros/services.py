@@ -359,6 +359,9 @@ def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") 
         raise _invalid("rating", "A whole number from 1 to 5.")
     if homeowner.marketplace_id != pro.marketplace_id or pro.suspended:
         raise ApplicationError("not_found", "Not found.", status_code=404)
+    # Reviews of one pro queue on its row: each recount below then sees every review committed
+    # before it, so concurrent reviews never leave a stale count or Star Score behind.
+    list(Pro.objects.select_for_update().filter(pk=pro.pk).values_list("pk", flat=True))
     leads = _eligible_lead_ids(homeowner=homeowner, pro=pro)
     lead = leads.filter(review__isnull=True).select_for_update(of=("self",)).first()
     if lead is None:

@@ -2,6 +2,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from marketplace.api.errors import ApplicationError
 from pros.models import Pro, Review
@@ -38,3 +39,35 @@ def test_a_double_tapped_review_of_one_job_is_recorded_once(marketplace):
     assert sorted(outcomes) == ["already_reviewed"] * 3 + ["created"]
     assert Review.objects.count() == 1
     assert Pro.objects.values_list("review_count", flat=True).get(pk=pro.pk) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reviews_of_one_pro_all_count_in_its_star_score(marketplace):
+    """Six homeowners review one pro at once: the count and score reflect all six at once."""
+    from pros.star_score import star_score
+
+    pro = ProFactory(marketplace=marketplace)
+    homeowners = [UserFactory(marketplace=marketplace, role="homeowner") for _ in range(6)]
+    for homeowner in homeowners:
+        request = QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner)
+        LeadFactory(marketplace=marketplace, request=request, pro=pro, status="accepted")
+    barrier = threading.Barrier(len(homeowners))
+
+    def submit(homeowner):
+        try:
+            barrier.wait()
+            review_create(homeowner=homeowner, pro=pro, rating=5)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(homeowner,)) for homeowner in homeowners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    pro.refresh_from_db()
+    pairs = list(Review.objects.filter(pro=pro).values_list("rating", "created_at"))
+    assert len(pairs) == pro.review_count == 6
+    assert abs(pro.star_score - star_score(pairs, now=timezone.now())) <= 1
