@@ -1,7 +1,9 @@
 """Marketplaces (tenants), their rulebook, and the base every tenant-owned model uses."""
 
 from decimal import Decimal
+from zoneinfo import available_timezones
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -15,11 +17,17 @@ class MembershipTier(models.TextChoices):
     BRAND_BUILDER = "brand_builder", "Brand Builder"
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name this Python knows ("America/Toronto"): every local day is computed in it."""
+    if value not in available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone, e.g. America/Toronto.")
+
+
 class Marketplace(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
-    time_zone = models.CharField(max_length=64, default="UTC")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     postal_scheme = models.CharField(max_length=20, choices=PostalScheme.choices)
     # Optional host name that selects this marketplace without the X-Marketplace header.
     domain = models.CharField(max_length=253, unique=True, null=True, blank=True)

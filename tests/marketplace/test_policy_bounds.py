@@ -47,3 +47,17 @@ def test_connection_retention_is_bounded(marketplace):
         settings.full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
         ConnectionSettings.objects.create(marketplace=marketplace, raw_event_retention_days=10**6)
+
+
+def test_an_unknown_time_zone_is_a_validation_error_in_the_admin(client, marketplace):
+    from marketplace.models import Marketplace
+    from tests.factories import UserFactory
+
+    marketplace.time_zone = "Nowhere/Land"
+    with pytest.raises(ValidationError) as error:
+        marketplace.full_clean()
+    assert "time_zone" in error.value.message_dict
+    client.force_login(UserFactory(marketplace=None, role="platform", is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/marketplace/marketplace/{marketplace.pk}/change/")
+    assert page.status_code == 200
+    assert Marketplace.objects.get(pk=marketplace.pk).time_zone == "America/Toronto"
