@@ -135,9 +135,17 @@ class UserAdmin(TenantAdmin, DjangoUserAdmin):
             ]
         return fieldsets
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.role == Role.PRO:
+            readonly.append("role")  # a pro member belongs to its business; it stays a pro member
+        return readonly
+
     def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "role" and admin_marketplace_id(request) is not None:
-            kwargs["choices"] = [(r.value, r.label) for r in Role if r != Role.PLATFORM]
+        if db_field.name == "role":
+            # Pro members are made by pro registration, which creates their business with them.
+            hidden = {Role.PRO} if admin_marketplace_id(request) is None else {Role.PRO, Role.PLATFORM}
+            kwargs["choices"] = [(r.value, r.label) for r in Role if r not in hidden]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

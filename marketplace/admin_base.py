@@ -58,6 +58,27 @@ class TenantAdmin(admin.ModelAdmin):
                 kwargs["queryset"] = related._default_manager.filter(marketplace_id=marketplace_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        marketplace_id = admin_marketplace_id(request)
+        if marketplace_id is None or self.tenant_field != "marketplace":
+            return form
+
+        class StaffTenantForm(form):
+            """The marketplace is not on a staff form: set it before validation, and keep it in
+            the uniqueness checks (a duplicate slug in this marketplace is a form error, not a 500)."""
+
+            def _post_clean(self):
+                self.instance.marketplace_id = marketplace_id
+                super()._post_clean()
+
+            def _get_validation_exclusions(self):
+                exclusions = super()._get_validation_exclusions()
+                exclusions.discard("marketplace")
+                return exclusions
+
+        return StaffTenantForm
+
     def save_model(self, request, obj, form, change):
         marketplace_id = admin_marketplace_id(request)
         if marketplace_id is not None and self.tenant_field == "marketplace":

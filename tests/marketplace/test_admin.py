@@ -130,3 +130,36 @@ def _form_data(response) -> dict:
     for match in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         data[match.group(1)] = match.group(2).strip()
     return data
+
+
+def test_a_duplicate_category_slug_added_by_staff_is_a_form_error_not_a_500(staff_client, marketplace):
+    from pros.models import Category
+    from tests.factories import CategoryFactory
+
+    CategoryFactory(marketplace=marketplace, slug="plumbing")
+    response = staff_client.post(
+        "/admin/pros/category/add/",
+        {
+            "name": "Plumbing again",
+            "slug": "plumbing",
+            "is_active": "on",
+            "questions": "[]",
+            "subcategories-TOTAL_FORMS": "0",
+            "subcategories-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert b"already exists" in response.content
+    assert Category.objects.filter(marketplace=marketplace, slug="plumbing").count() == 1
+
+
+@pytest.mark.parametrize("change", ["add a pro member", "turn a pro member into a homeowner"])
+def test_staff_cannot_make_a_pro_member_without_its_business_or_unmake_one(staff_client, marketplace, change):
+    if change == "add a pro member":
+        page = staff_client.get("/admin/marketplace/user/add/")
+        assert page.status_code == 200 and b'value="pro"' not in page.content
+        return
+    member = UserFactory(marketplace=marketplace, role="pro")
+    page = staff_client.get(f"/admin/marketplace/user/{member.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="role"' not in page.content  # read-only for a pro member
