@@ -3,6 +3,7 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from marketplace.api.authentication import MARKETPLACE_CLAIM
@@ -11,6 +12,7 @@ from marketplace.api.errors import ApplicationError
 from marketplace.api.serializers import RefreshInput, RegisterInput, TokenInput, TokenPair, UserOutput
 from marketplace.api.throttling import ScopedThrottle
 from marketplace.auth_backends import MarketplaceEmailBackend
+from marketplace.models import User
 from marketplace.services.accounts import user_register
 
 
@@ -66,6 +68,9 @@ class TokenRefreshView(MarketplaceAPIView):
             refresh = RefreshToken(data.validated_data["refresh"])
             if refresh.get(MARKETPLACE_CLAIM) != request.marketplace.pk:
                 raise TokenError("Token belongs to another marketplace.")
+            user_id = refresh.get(api_settings.USER_ID_CLAIM)
+            if not User.objects.filter(pk=user_id, marketplace=request.marketplace, is_active=True).exists():
+                raise TokenError("The account is no longer active.")  # deactivated users get no new tokens
             access = str(refresh.access_token)
             refresh.blacklist()  # rotation: the old refresh token is spent
             refresh.set_jti()

@@ -137,6 +137,35 @@ def test_refresh_token_is_bound_to_its_marketplace(api_client, marketplace, othe
     assert response.status_code == 401
 
 
+def test_a_deactivated_account_cannot_refresh_its_tokens(api_client, marketplace):
+    user = UserFactory(marketplace=marketplace)
+    client = api_client(marketplace)
+    pair = client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = client.post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
+
+
+def test_an_expired_access_token_is_401(api_client, marketplace):
+    import datetime as dt
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from marketplace.api.authentication import MARKETPLACE_CLAIM
+
+    user = UserFactory(marketplace=marketplace)
+    token = AccessToken.for_user(user)
+    token[MARKETPLACE_CLAIM] = marketplace.pk
+    token.set_exp(lifetime=-dt.timedelta(seconds=1))
+    client = api_client(marketplace)
+    client.credentials(HTTP_X_MARKETPLACE=marketplace.slug, HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
+
+
 @pytest.mark.parametrize("header", ["nowhere", ""])
 def test_unknown_or_missing_marketplace_is_404(api_client, marketplace, header):
     client = api_client(marketplace)
