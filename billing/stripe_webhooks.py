@@ -1,7 +1,7 @@
 """Stripe webhooks: verify, store once, process in a worker.
 
-The view only verifies the signature (a stale, unsigned or tampered event is a 400 and
-changes nothing) and inserts the event under its unique id; processing happens in a Celery
+The view only verifies the signature (a stale, unsigned, tampered or replayed delivery is a
+400 and changes nothing) and inserts the event under its unique id; processing happens in a Celery
 task queued on commit, so a redelivered event is a no-op and the view answers fast. Handlers
 read the current state of our rows rather than trusting event order.
 """
@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import stripe
 import structlog
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from billing.models import (
     Charge,
@@ -33,27 +36,61 @@ from marketplace.api.errors import ApplicationError
 logger = structlog.get_logger(__name__)
 
 
+SIGNATURE_TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE
+
+
 def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[ProviderEvent, bool]:
-    """Verify and store an event. Returns (event, created); raises 400 ``invalid_signature``."""
+    """Verify and store an event. Returns (event, created).
+
+    Raises 400 ``invalid_signature`` (unsigned, tampered or older than the tolerance) and 400
+    ``webhook_replayed`` for a delivery of a stored event carrying a signature timestamp
+    already seen for it: Stripe signs every delivery anew (a retry has a new timestamp), so
+    only a copy of an earlier delivery repeats one. Either way nothing changes.
+    """
     try:
         stripe.WebhookSignature.verify_header(
-            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=SIGNATURE_TOLERANCE_SECONDS
         )
         data = json.loads(payload)
         event_id, event_type = data["id"], data["type"]
     except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
         raise ApplicationError("invalid_signature", "The webhook signature or payload is invalid.") from None
+    seen_before = not _delivery_first_seen(event_id=str(event_id), signature=signature or "")
     try:
         with transaction.atomic():
             event = ProviderEvent.objects.create(provider="stripe", event_id=event_id, type=event_type, payload=data)
         created = True
     except IntegrityError:
         event, created = ProviderEvent.objects.get(provider="stripe", event_id=event_id), False
+    if not created and seen_before:
+        logger.warning("stripe_event_replayed", event_id=event_id, type=event_type)
+        raise ApplicationError("webhook_replayed", "This webhook delivery was already received.")
     if event.processed_at is None:
         # Queued on every delivery until processed: if the broker is down we answer 503 and
         # the provider's retry queues it again (the task itself runs each event once).
         provider_event_enqueue(event_id=event.pk)
     return event, created
+
+
+def _delivery_first_seen(*, event_id: str, signature: str) -> bool:
+    """Remember (event id, signature timestamp) for as long as that signature is accepted;
+    False when it was already there. Kept in the shared cache: a replay older than the
+    tolerance is refused by the signature check anyway. With the cache down this fails open
+    (True): the unique event id still keeps a replay from changing anything."""
+    timestamp = next(
+        (value for key, _, value in (item.strip().partition("=") for item in signature.split(",")) if key == "t"), ""
+    )
+    try:
+        ahead = max(0, int(timestamp) - int(time.time()))  # a sender's clock ahead of ours
+    except ValueError:
+        ahead = 0
+    try:
+        return cache.add(
+            f"stripe-webhook-delivery:{event_id}:{timestamp}", 1, timeout=SIGNATURE_TOLERANCE_SECONDS + ahead + 60
+        )
+    except (RedisError, OSError) as exc:
+        logger.warning("stripe_replay_check_unavailable", event_id=event_id, error=str(exc))
+        return True
 
 
 def provider_event_enqueue(*, event_id: int) -> None:

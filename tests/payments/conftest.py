@@ -52,9 +52,21 @@ def pending_lead(marketplace, pro_user):
     return make
 
 
+_last_timestamp = 0
+
+
+def delivery_timestamp() -> int:
+    """Now, but never twice the same: like Stripe, every delivery (a retry too) is signed anew."""
+    global _last_timestamp
+    _last_timestamp = max(int(time.time()), _last_timestamp + 1)
+    return _last_timestamp
+
+
 def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[str, str]:
     body = json.dumps(payload)
-    header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp or int(time.time()))
+    header = stripe.WebhookSignature.generate_signature_header(
+        body, secret, timestamp=timestamp or delivery_timestamp()
+    )
     return body, header
 
 

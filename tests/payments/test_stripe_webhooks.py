@@ -214,3 +214,73 @@ def test_a_settlement_that_raises_leaves_the_charge_to_the_recovery_job(
     Charge.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
     assert accept_charges_recover() == {"succeeded": 1}
     assert len(fake_stripe.payment_intents) == 1
+
+
+# --- replays -----------------------------------------------------------------------------------
+
+WEBHOOK_URL = "/api/v1/billing/stripe/webhook/"
+
+
+def deliver(client, body, header):
+    return client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """The event ids queued for processing, without a broker."""
+    calls = []
+    monkeypatch.setattr("billing.stripe_webhooks.provider_event_enqueue", lambda *, event_id: calls.append(event_id))
+    return calls
+
+
+def test_a_byte_identical_replay_is_400_and_changes_nothing(client, marketplace, fake_stripe, enqueued):
+    charge = ChargeFactory(marketplace=marketplace, gateway="stripe", gateway_reference="pi_replay", amount=2500)
+    payload = event(
+        "charge.refunded",
+        {"id": "ch_r", "object": "charge", "payment_intent": "pi_replay", "amount_refunded": 1000},
+        event_id="evt_replayed",
+    )
+    body, header = signed(payload)
+    assert deliver(client, body, header).json() == {"received": True, "duplicate": False}
+
+    replay = deliver(client, body, header)
+    assert replay.status_code == 400
+    assert replay.json()["error"]["code"] == "webhook_replayed"
+    assert len(enqueued) == 1  # the replay queued nothing
+    process_all()
+    assert deliver(client, body, header).status_code == 400  # processed or not, a replay is a replay
+    assert ProviderEvent.objects.count() == 1
+    assert Refund.objects.get(charge=charge).amount == 1000
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+
+
+def test_stripes_redelivery_with_a_new_signature_is_acknowledged_and_requeued_until_processed(
+    client, marketplace, fake_stripe, enqueued
+):
+    payload = event("customer.updated", {"id": "cus_1"}, event_id="evt_redelivered")
+    now = int(time.time())
+    assert post_webhook(client, payload, timestamp=now).json()["duplicate"] is False
+    redelivery = post_webhook(client, payload, timestamp=now + 60)
+    assert redelivery.status_code == 200 and redelivery.json()["duplicate"] is True
+    event_pk = ProviderEvent.objects.get().pk
+    assert enqueued == [event_pk, event_pk]  # not processed yet: queued again
+
+    process_all()
+    assert post_webhook(client, payload, timestamp=now + 120).status_code == 200
+    assert enqueued == [event_pk, event_pk]  # processed: nothing more to queue
+    assert ProviderEvent.objects.get().outcome == "ignored"
+
+
+def test_with_the_cache_down_a_delivery_is_still_stored_and_a_replay_changes_nothing(
+    client, marketplace, fake_stripe, enqueued, monkeypatch
+):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def cache_down(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr("billing.stripe_webhooks.cache.add", cache_down)
+    body, header = signed(event("customer.updated", {"id": "cus_1"}, event_id="evt_cache_down"))
+    assert deliver(client, body, header).status_code == 200
+    assert deliver(client, body, header).json()["duplicate"] is True  # not recognised, still harmless
+    assert ProviderEvent.objects.count() == 1
