@@ -58,7 +58,11 @@ class PaymentGateway(Protocol):
     def charge(
         self, *, amount: int, currency: str, payment_method_token: str, idempotency_key: str, description: str
     ) -> ChargeResult:
-        """Take ``amount`` minor units. Raises PaymentDeclined or ProviderUnavailable."""
+        """Take ``amount`` minor units. Raises PaymentDeclined only when the card was refused
+        (the charge fails); anything uncertain — outage, our own configuration, a key the
+        provider will not replay — is ProviderUnavailable (the charge stays pending). A
+        re-call with the same key must send the same request: use only what the charge row
+        recorded, never the pro's current saved card."""
 
     def find(self, *, idempotency_key: str) -> ChargeResult | None:
         """The successful charge made under this key, if any (None when none or declined)."""
@@ -68,7 +72,9 @@ class PaymentGateway(Protocol):
 
     def refund(self, *, reference: str, amount: int, idempotency_key: str, metadata: dict) -> str:
         """Give back ``amount`` of the charge ``reference``; returns the refund's reference.
-        Raises PaymentDeclined (refused) or ProviderUnavailable (retry with the same key)."""
+        Raises PaymentDeclined only when the provider refused this refund for good (nothing
+        was refunded under the key, so a retry under a new key is safe), else
+        ProviderUnavailable (retry with the same key)."""
 
 
 LOCAL_TEST_TOKENS = {
