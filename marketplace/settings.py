@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_structlog",
     "marketplace.apps.MarketplaceConfig",
     "pros.apps.ProsConfig",
@@ -196,6 +197,11 @@ SPECTACULAR_SETTINGS = {
     "Send `X-Marketplace: <slug>` on every /api/v1/ request.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come with drf-spectacular-sidecar and are served as static files, so
+    # the docs work offline and without a third-party CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
