@@ -5,13 +5,16 @@ Score, review count, completeness, rank) are read-only; reviews are read-only ev
 staff may remove (the Star Score is then recomputed).
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 
 from marketplace.admin_base import TenantAdmin, admin_marketplace_id
+from marketplace.api.errors import ApplicationError
 from marketplace.models import MembershipTier
+from marketplace.postal import InvalidPostalCode, normalise_area
 from pros.models import Category, Pro, ProArea, Review, Service
-from pros.services import pro_completeness_refresh, star_scores_recompute
+from pros.services import pro_completeness_refresh, service_validate, star_scores_recompute
 
 DERIVED_PRO_FIELDS = (
     "star_score",
@@ -42,13 +45,45 @@ class TenantInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ProAreaForm(forms.ModelForm):
+    """Area codes are normalised and checked with the marketplace's postal scheme, as in the API."""
+
+    def _post_clean(self):
+        pro = getattr(self.instance, "pro", None)
+        area = self.cleaned_data.get("area")
+        if pro is not None and area:
+            try:
+                self.cleaned_data["area"] = normalise_area(pro.marketplace.postal_scheme, area)
+            except InvalidPostalCode as exc:
+                self.add_error("area", str(exc))
+        super()._post_clean()
+
+
+class ServiceForm(forms.ModelForm):
+    """The API's service rules in the admin too (pros.services.service_validate)."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        service = self.instance
+        if self.errors or service.pro_id is None or service.category_id is None:
+            return
+        service.marketplace_id = service.marketplace_id or service.pro.marketplace_id
+        try:
+            service_validate(service)
+        except ApplicationError as exc:
+            details = " ".join(f"{field}: {' '.join(messages_)}" for field, messages_ in exc.fields.items())
+            self.add_error(None, f"{exc.message} {details}".strip())
+
+
 class ProAreaInline(TenantInline):
     model = ProArea
+    form = ProAreaForm
     fields = ("area",)
 
 
 class ServiceInline(TenantInline):
     model = Service
+    form = ServiceForm
     fields = ("category", "title", "promotion_enabled", "is_active", "price_min", "price_max")
     show_change_link = True
 
@@ -119,6 +154,7 @@ class ProAdmin(InlineMarketplaceMixin, TenantAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(TenantAdmin):
+    form = ServiceForm
     list_display = ("title", "pro", "category", "promotion_enabled", "is_active", "price_min", "price_max")
     list_filter = ("promotion_enabled", "is_active", "category")
     list_editable = ("is_active",)

@@ -1,5 +1,6 @@
 """Catalog (categories), pro businesses, their service areas and services."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -36,6 +37,20 @@ class Category(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Two levels: a subcategory's parent is a top-level category of the same marketplace."""
+        if self.parent_id is None:
+            return
+        parent = self.parent
+        if self.pk is not None and parent.pk == self.pk:
+            raise ValidationError({"parent": "A category cannot be its own parent."})
+        if parent.parent_id is not None:
+            raise ValidationError({"parent": "Categories have two levels: choose a top-level category."})
+        if self.marketplace_id is not None and parent.marketplace_id != self.marketplace_id:
+            raise ValidationError({"parent": "Choose a category of the same marketplace."})
+        if self.pk is not None and Category.objects.filter(parent_id=self.pk).exists():
+            raise ValidationError({"parent": "This category has subcategories, so it stays top-level."})
 
 
 class Pro(TenantModel):

@@ -241,7 +241,8 @@ def _check_attributes(service: Service) -> None:
                 raise _invalid("conditions.attributes", f"{key!r}: {', '.join(unknown)} not among the choices.")
 
 
-def _validate_service(service: Service) -> None:
+def service_validate(service: Service) -> None:
+    """The service rules the API and the admin share: ranges, lead time, areas, attributes, promotion."""
     marketplace = service.pro.marketplace
     if service.category.marketplace_id != service.marketplace_id:
         raise _invalid("category", "Unknown category.", "unknown_category")
@@ -272,7 +273,7 @@ def _validate_service(service: Service) -> None:
 
 
 def _service_save(service: Service) -> Service:
-    _validate_service(service)
+    service_validate(service)
     try:
         with transaction.atomic():
             service.save()
