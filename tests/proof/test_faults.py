@@ -3,8 +3,11 @@
 - PostgreSQL connection dropped mid-request → a clean 503, no half-written request; the retry works.
 - Redis down while a quote request is created → 201, request and leads saved; the notices go
   out once Redis is back (the periodic re-drive of undelivered notifications), exactly once.
-- A Celery worker SIGKILLed in the middle of the expiry and the rollup jobs → the rerun
-  finishes them; every lead expired once, every connection counted once.
+- A Celery worker SIGKILLed in the middle of the expiry job, the connections rollup and the
+  ranking rollup — each kill lands only once PostgreSQL shows the job in flight (leads half
+  expired; a marketplace's recount running after others committed; the ranking rollup holding
+  a marketplace's advisory lock) → the rerun finishes them; every lead expired once, every
+  connection counted once, every demoted pro notified once.
 - The payment provider answering 5xx or timing out during accept → 503; the retry charges once.
 """
 
@@ -21,14 +24,20 @@ import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from billing.models import Charge, LedgerEntry, LocalGatewayPayment
 from connections.models import ConnectionDaily, ConnectionEvent
+from connections.tasks import connections_rollup
 from leads.models import Lead, LeadEvent, Notification, QuoteRequest
 from leads.tasks import accept_charges_recover
 from marketplace.celery import app
-from tests.factories import ProFactory, QuoteRequestFactory, UserFactory
+from marketplace.models import Marketplace, MarketplacePolicy
+from pros.models import Pro
+from ranking.models import ProDailySnapshot, ProStanding
+from ranking.services import ADVISORY_LOCK_NAMESPACE, NOTIFY_DEMOTED, pro_stats_rollup
+from tests.factories import CategoryFactory, MarketplaceFactory, ProFactory, QuoteRequestFactory, UserFactory
 from tests.leads.test_notifications import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -283,45 +292,246 @@ def test_a_worker_killed_mid_expiry_leaves_a_rerun_to_finish_and_nothing_expires
     assert not QuoteRequest.objects.filter(marketplace=marketplace, status="open").exists()
 
 
+_NEUTRAL = {
+    "character varying": "''",
+    "text": "''",
+    "boolean": "false",
+    "smallint": "0",
+    "integer": "0",
+    "bigint": "0",
+    "numeric": "0",
+    "double precision": "0",
+    "jsonb": "'{}'::jsonb",
+    "timestamp with time zone": "now()",
+}
+
+
+def _insert_select(table: str, values: dict[str, str], source: str) -> None:
+    """INSERT INTO table SELECT … FROM source (set-based seeding); any other NOT NULL column
+    without a database default gets a neutral value. Only constant SQL is interpolated."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s"
+            " AND is_nullable = 'NO' AND column_default IS NULL AND column_name <> 'id'",
+            [table],
+        )
+        for column, data_type in cursor.fetchall():
+            values.setdefault(column, _NEUTRAL.get(data_type, "''"))
+        cursor.execute(f"INSERT INTO {table} ({', '.join(values)}) SELECT {', '.join(values.values())} FROM {source}")  # noqa: S608
+
+
+def _tenants_with_clicks(*, tenants: int, clicks_each: int, big: int, big_clicks: int) -> dict[int, int]:
+    """``tenants`` marketplaces with one pro each and ``clicks_each`` clicks in the last hour,
+    the one at position ``big`` (in slug order, the job's order) with ``big_clicks``."""
+    markets = Marketplace.objects.bulk_create(
+        Marketplace(slug=f"t{n:04d}", name=f"Tenant {n}", currency="CAD", postal_scheme="ca_fsa", time_zone="UTC")
+        for n in range(tenants)
+    )
+    MarketplacePolicy.objects.bulk_create(MarketplacePolicy(marketplace=m) for m in markets)
+    Pro.objects.bulk_create(Pro(marketplace=m, name=f"Pro {m.slug}", slug=f"pro-{m.slug}") for m in markets)
+    clicks = {m.pk: clicks_each for m in markets} | {markets[big].pk: big_clicks}
+    ids = ", ".join(str(int(m.pk)) for m in markets)
+    for count, where in (
+        (clicks_each, f"p.marketplace_id IN ({ids}) AND p.marketplace_id <> {int(markets[big].pk)}"),
+        (big_clicks, f"p.marketplace_id = {int(markets[big].pk)}"),
+    ):
+        _insert_select(
+            "connections_connectionevent",
+            {
+                "marketplace_id": "p.marketplace_id",
+                "pro_id": "p.id",
+                "kind": "CASE WHEN g % 2 = 0 THEN 'phone_click' ELSE 'website_click' END",
+                "occurred_at": "now() - (g % 3000) * interval '1 second'",
+                "visitor_key": "'v' || g",
+            },
+            f"pros_pro p CROSS JOIN generate_series(1, {int(count)}) g WHERE {where}",
+        )
+    with connection.cursor() as cursor:  # as after any bulk load: the planner sees the new rows
+        cursor.execute("ANALYZE connections_connectionevent")
+    return clicks
+
+
+def _rolled_up() -> dict[int, int]:
+    rows = ConnectionDaily.objects.values("marketplace").annotate(n=Sum("count")).order_by()
+    return {row["marketplace"]: row["n"] for row in rows}
+
+
+_ROLLUP_IN_FLIGHT = """
+    SELECT pid, query FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE %s
+"""
+
+
+def _backend_gone(pid: int) -> bool:
+    """The killed worker's PostgreSQL backend has noticed and ended (rolling back what it held)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone() is None
+
+
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_rollup_leaves_a_rerun_to_count_every_connection_exactly_once(marketplace):
-    pros = [ProFactory(marketplace=marketplace) for _ in range(40)]
-    now = timezone.now()
-    events = [
-        ConnectionEvent(
-            marketplace=marketplace,
-            pro=pro,
-            kind=kind,
-            occurred_at=now - dt.timedelta(minutes=i),
-            visitor_key=f"v{n}-{i}",
-        )
-        for n, pro in enumerate(pros)
-        for i in range(150)
-        for kind in ("phone_click", "website_click")
-    ]
-    ConnectionEvent.objects.bulk_create(events, batch_size=2000)
+def test_a_worker_killed_mid_rollup_leaves_a_rerun_to_count_every_connection_exactly_once():
+    """The periodic job recounts every marketplace, one transaction each, in slug order. The
+    kill lands only once the worker's backend is seen running the big marketplace's recount,
+    with the marketplaces before it committed: that recount is rolled back, the ones after it
+    never start, and the rerun counts every click once."""
+    tenants, big = 1500, 750  # the job: a few seconds, most of it looping over marketplaces
+    expected = _tenants_with_clicks(tenants=tenants, clicks_each=10, big=big, big_clicks=200_000)
+    big_market = Marketplace.objects.get(slug=f"t{big:04d}").pk
     app.control.purge()
-    with _worker_process() as worker:
+    pid = None
+    with _worker_process() as worker, connection.cursor() as cursor:
         app.send_task("connections.tasks.connections_rollup")
-        time.sleep(1.5)  # the worker boots and starts the rollup; kill it wherever it is
-        os.kill(worker.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while pid is None and time.monotonic() < deadline:
+            cursor.execute(
+                _ROLLUP_IN_FLIGHT, [f"%INSERT INTO connections_connectiondaily%marketplace_id = {big_market} %"]
+            )
+            row = cursor.fetchone()
+            if row:
+                pid = row[0]
+                os.kill(worker.pid, signal.SIGKILL)
+            else:
+                time.sleep(0.002)
         worker.wait(timeout=10)
+    assert pid is not None, "never saw the big marketplace's recount running"
+    assert _wait_for(lambda: _backend_gone(pid), timeout=30), "the killed worker's backend never went away"
+
+    done = _rolled_up()
+    assert 0 < len(done) < tenants, f"the kill did not land mid-job ({len(done)} of {tenants} marketplaces rolled up)"
+    assert big_market not in done  # in flight at the kill: its transaction never committed
+    assert len(done) == big  # every marketplace before it committed, none after it started
+    assert all(done[m] == expected[m] for m in done)  # and each whole: none half-counted
+
+    app.control.purge()  # beat's next tick, not a redelivery, finishes the job
+    with _worker_process():
+        app.send_task("connections.tasks.connections_rollup")
+        assert _wait_for(lambda: len(_rolled_up()) == tenants, timeout=60)
+    connections_rollup()  # and one more run: a rerun never adds to the counts
+    assert _rolled_up() == expected
+    assert ConnectionDaily.objects.filter(count__gt=0).count() == 2 * tenants  # one row per pro and kind
+    assert ConnectionEvent.objects.count() == sum(expected.values())
+
+
+def _leads_for(marketplace, *, pros: int, leads_each: int = 10) -> None:
+    """``pros`` pros with ``leads_each`` leads each, received over the last 20 days: every
+    other pro answered only half of them (demoted at 75%), the others answered them all."""
+    homeowner = UserFactory(marketplace=marketplace, role="homeowner")
+    category = CategoryFactory(marketplace=marketplace)
+    Pro.objects.bulk_create(
+        Pro(marketplace=marketplace, name=f"Pro {n}", slug=f"pro-{n}", star_score=60) for n in range(pros)
+    )
+    requests = pros * leads_each // 5
+    QuoteRequest.objects.bulk_create(
+        QuoteRequest(
+            marketplace=marketplace,
+            homeowner=homeowner,
+            category=category,
+            source="platform",
+            postal_code="M5V 3L9",
+            area="M5V",
+            description=f"job {n}",
+            contact_name="Pat",
+        )
+        for n in range(requests)
+    )
+    pro_base = Pro.objects.filter(marketplace=marketplace).order_by("pk").values_list("pk", flat=True)[0]
+    request_base = QuoteRequest.objects.filter(marketplace=marketplace).order_by("pk").values_list("pk", flat=True)[0]
+    # Lead i = k * pros + n goes to pro n and request i / 5: five different pros per request.
+    i, n = f"(k * {int(pros)} + (p.id - {int(pro_base)}))", f"(p.id - {int(pro_base)})"
+    created = f"(now() - ({i} % 480) * interval '1 hour')"
+    answered = f"({n} % 2 = 1 OR k % 2 = 0)"
+    values = {
+        "marketplace_id": str(int(marketplace.pk)),
+        "request_id": f"{int(request_base)} + {i} / 5",
+        "pro_id": "p.id",
+        "kind": "'matched'",
+        "status": f"CASE WHEN {answered} THEN 'accepted' ELSE 'expired' END",
+        "deadline": f"{created} + interval '24 hours'",
+        "fee_amount": "0",
+        "fee_currency": f"'{marketplace.currency}'",
+        "created_at": created,
+        "responded_at": f"CASE WHEN {answered} THEN {created} + interval '30 minutes' END",
+    }
+    _insert_select(
+        "leads_lead",
+        values,
+        f"pros_pro p CROSS JOIN generate_series(0, {int(leads_each) - 1}) k "
+        f"WHERE p.marketplace_id = {int(marketplace.pk)}",
+    )
+
+
+_RANK_LOCK_HOLDER = """
+    SELECT l.pid, EXTRACT(EPOCH FROM clock_timestamp() - a.xact_start)
+    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %s AND l.objid = %s AND l.objsubid = 2
+      AND l.pid <> pg_backend_pid()
+"""
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_ranking_rollup_leaves_a_rerun_to_finish_and_nothing_notified_twice():
+    """One rollup per marketplace, each one transaction under the marketplace's advisory lock.
+    The kill lands once the worker holds the big marketplace's lock (after the small one
+    committed): nothing of that run survives, and the rerun demotes and notifies each pro once."""
+    small, big = (MarketplaceFactory(slug=slug) for slug in ("rank-small", "rank-big"))
+    MarketplacePolicy.objects.filter(marketplace__in=[small, big]).update(response_rate_demotion_enabled=True)
+    sizes = {small.pk: 20, big.pk: 6000}  # the big one: a few seconds, 3,000 pros newly demoted
+    for market in (small, big):
+        _leads_for(market, pros=sizes[market.pk])
+    demoted_pros = sum(sizes.values()) // 2
+    with connection.cursor() as cursor:  # as after any bulk load: the planner sees the new rows
+        cursor.execute("ANALYZE pros_pro, leads_quoterequest, leads_lead")
+
+    def standings(market) -> int:
+        return ProStanding.objects.filter(marketplace=market).count()
 
     app.control.purge()
-    for _ in range(2):  # the next beat tick, and one more: a rerun never adds to the counts
-        with _worker_process():
-            app.send_task("connections.tasks.connections_rollup")
-            assert _wait_for(
-                lambda: (
-                    sum(ConnectionDaily.objects.filter(marketplace=marketplace).values_list("count", flat=True))
-                    == len(events)
-                ),
-                timeout=60,
-            )
-    counted = sum(ConnectionDaily.objects.filter(marketplace=marketplace).values_list("count", flat=True))
-    assert counted == len(events) == ConnectionEvent.objects.filter(marketplace=marketplace).count()
+    holder = None
+    with _worker_process() as worker, connection.cursor() as cursor:
+        for market in (small, big):  # the order beat's fan-out would queue them in, made explicit
+            app.send_task("ranking.tasks.marketplace_stats_rollup", args=[market.pk])
+        deadline = time.monotonic() + 60
+        while holder is None and time.monotonic() < deadline:
+            cursor.execute(_RANK_LOCK_HOLDER, [ADVISORY_LOCK_NAMESPACE, big.pk])
+            row = cursor.fetchone()
+            # Kill a second into the big marketplace's run (it takes several): its lock is held,
+            # its rows are computed and it is notifying pros, all inside its one transaction.
+            if row and row[1] >= 1.0 and standings(small) == sizes[small.pk]:
+                holder = row[0]
+                os.kill(worker.pid, signal.SIGKILL)
+            else:
+                time.sleep(0.005)
+        worker.wait(timeout=10)
+    assert holder is not None, "never saw the big marketplace's rollup holding its lock"
+    assert _wait_for(lambda: _backend_gone(holder), timeout=30), "the killed worker's backend never went away"
+
+    # In flight at the kill: the small marketplace done; the big one's rollup had begun (it
+    # held its lock) and never committed — none of what it writes is there, not even the
+    # notices it had already created.
+    assert (standings(small), standings(big)) == (sizes[small.pk], 0), "the kill did not land mid-job"
+    assert not ProDailySnapshot.objects.filter(marketplace=big).exists()
+    assert not Pro.objects.filter(marketplace=big, demoted=True).exists()
+    assert not Notification.objects.filter(marketplace=big).exists()
+    assert Notification.objects.filter(marketplace=small, kind=NOTIFY_DEMOTED).count() == sizes[small.pk] // 2
+
+    app.control.purge()  # beat's next tick, not a redelivery, finishes the job
+    with _worker_process():
+        app.send_task("ranking.tasks.pro_stats_rollup_all")
+        assert _wait_for(lambda: standings(big) == sizes[big.pk], timeout=60)
+    app.control.purge()  # the notices' e-mail tasks: not what this test is about
+    for market in (small, big):  # and one more run: a rerun never notifies or demotes again
+        pro_stats_rollup(marketplace=market)
+
+    assert Pro.objects.filter(demoted=True).count() == demoted_pros
+    notices = Notification.objects.filter(kind=NOTIFY_DEMOTED)
+    assert notices.count() == demoted_pros
+    assert notices.values("pro").distinct().count() == demoted_pros
+    assert ProDailySnapshot.objects.count() == ProStanding.objects.count() == sum(sizes.values())
 
 
 # --- the payment provider fails during accept --------------------------------------------
