@@ -37,8 +37,9 @@ from marketplace.models import Marketplace, MarketplacePolicy
 from pros.models import Pro
 from ranking.models import ProDailySnapshot, ProStanding
 from ranking.services import ADVISORY_LOCK_NAMESPACE, NOTIFY_DEMOTED, pro_stats_rollup
-from tests.factories import CategoryFactory, MarketplaceFactory, ProFactory, QuoteRequestFactory, UserFactory
+from tests.factories import MarketplaceFactory, ProFactory, QuoteRequestFactory, UserFactory
 from tests.leads.test_notifications import Receiver
+from tests.ranking.bulk import insert_select, pros_with_leads
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACT = {"name": "Pat", "phone": "+1 416 555 0100", "email": "pat@example.test"}
@@ -292,34 +293,6 @@ def test_a_worker_killed_mid_expiry_leaves_a_rerun_to_finish_and_nothing_expires
     assert not QuoteRequest.objects.filter(marketplace=marketplace, status="open").exists()
 
 
-_NEUTRAL = {
-    "character varying": "''",
-    "text": "''",
-    "boolean": "false",
-    "smallint": "0",
-    "integer": "0",
-    "bigint": "0",
-    "numeric": "0",
-    "double precision": "0",
-    "jsonb": "'{}'::jsonb",
-    "timestamp with time zone": "now()",
-}
-
-
-def _insert_select(table: str, values: dict[str, str], source: str) -> None:
-    """INSERT INTO table SELECT … FROM source (set-based seeding); any other NOT NULL column
-    without a database default gets a neutral value. Only constant SQL is interpolated."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s"
-            " AND is_nullable = 'NO' AND column_default IS NULL AND column_name <> 'id'",
-            [table],
-        )
-        for column, data_type in cursor.fetchall():
-            values.setdefault(column, _NEUTRAL.get(data_type, "''"))
-        cursor.execute(f"INSERT INTO {table} ({', '.join(values)}) SELECT {', '.join(values.values())} FROM {source}")  # noqa: S608
-
-
 def _tenants_with_clicks(*, tenants: int, clicks_each: int, big: int, big_clicks: int) -> dict[int, int]:
     """``tenants`` marketplaces with one pro each and ``clicks_each`` clicks in the last hour,
     the one at position ``big`` (in slug order, the job's order) with ``big_clicks``."""
@@ -335,7 +308,7 @@ def _tenants_with_clicks(*, tenants: int, clicks_each: int, big: int, big_clicks
         (clicks_each, f"p.marketplace_id IN ({ids}) AND p.marketplace_id <> {int(markets[big].pk)}"),
         (big_clicks, f"p.marketplace_id = {int(markets[big].pk)}"),
     ):
-        _insert_select(
+        insert_select(
             "connections_connectionevent",
             {
                 "marketplace_id": "p.marketplace_id",
@@ -415,54 +388,6 @@ def test_a_worker_killed_mid_rollup_leaves_a_rerun_to_count_every_connection_exa
     assert ConnectionEvent.objects.count() == sum(expected.values())
 
 
-def _leads_for(marketplace, *, pros: int, leads_each: int = 10) -> None:
-    """``pros`` pros with ``leads_each`` leads each, received over the last 20 days: every
-    other pro answered only half of them (demoted at 75%), the others answered them all."""
-    homeowner = UserFactory(marketplace=marketplace, role="homeowner")
-    category = CategoryFactory(marketplace=marketplace)
-    Pro.objects.bulk_create(
-        Pro(marketplace=marketplace, name=f"Pro {n}", slug=f"pro-{n}", star_score=60) for n in range(pros)
-    )
-    requests = pros * leads_each // 5
-    QuoteRequest.objects.bulk_create(
-        QuoteRequest(
-            marketplace=marketplace,
-            homeowner=homeowner,
-            category=category,
-            source="platform",
-            postal_code="M5V 3L9",
-            area="M5V",
-            description=f"job {n}",
-            contact_name="Pat",
-        )
-        for n in range(requests)
-    )
-    pro_base = Pro.objects.filter(marketplace=marketplace).order_by("pk").values_list("pk", flat=True)[0]
-    request_base = QuoteRequest.objects.filter(marketplace=marketplace).order_by("pk").values_list("pk", flat=True)[0]
-    # Lead i = k * pros + n goes to pro n and request i / 5: five different pros per request.
-    i, n = f"(k * {int(pros)} + (p.id - {int(pro_base)}))", f"(p.id - {int(pro_base)})"
-    created = f"(now() - ({i} % 480) * interval '1 hour')"
-    answered = f"({n} % 2 = 1 OR k % 2 = 0)"
-    values = {
-        "marketplace_id": str(int(marketplace.pk)),
-        "request_id": f"{int(request_base)} + {i} / 5",
-        "pro_id": "p.id",
-        "kind": "'matched'",
-        "status": f"CASE WHEN {answered} THEN 'accepted' ELSE 'expired' END",
-        "deadline": f"{created} + interval '24 hours'",
-        "fee_amount": "0",
-        "fee_currency": f"'{marketplace.currency}'",
-        "created_at": created,
-        "responded_at": f"CASE WHEN {answered} THEN {created} + interval '30 minutes' END",
-    }
-    _insert_select(
-        "leads_lead",
-        values,
-        f"pros_pro p CROSS JOIN generate_series(0, {int(leads_each) - 1}) k "
-        f"WHERE p.marketplace_id = {int(marketplace.pk)}",
-    )
-
-
 _RANK_LOCK_HOLDER = """
     SELECT l.pid, EXTRACT(EPOCH FROM clock_timestamp() - a.xact_start)
     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -482,7 +407,7 @@ def test_a_worker_killed_mid_ranking_rollup_leaves_a_rerun_to_finish_and_nothing
     MarketplacePolicy.objects.filter(marketplace__in=[small, big]).update(response_rate_demotion_enabled=True)
     sizes = {small.pk: 20, big.pk: 6000}  # the big one: a few seconds, 3,000 pros newly demoted
     for market in (small, big):
-        _leads_for(market, pros=sizes[market.pk])
+        pros_with_leads(market, pros=sizes[market.pk])
     demoted_pros = sum(sizes.values()) // 2
     with connection.cursor() as cursor:  # as after any bulk load: the planner sees the new rows
         cursor.execute("ANALYZE pros_pro, leads_quoterequest, leads_lead")
