@@ -13,6 +13,7 @@ from billing.selectors import net_paid_by_lead_kind
 from connections.models import ConnectionDaily, ConnectionKind
 from connections.services import connection_settings_get
 from leads.models import Lead, LeadStatus
+from marketplace.db_routers import replica_reads
 from marketplace.localtime import local_day_bounds
 
 KINDS: list[str] = list(ConnectionKind.values)
@@ -229,7 +230,15 @@ def _rate(part: int, whole: int) -> str | None:
 
 
 def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
-    """Everything the dashboard shows, from rollups (and leads for the closed loop)."""
+    """Everything the dashboard shows, from rollups (and leads for the closed loop).
+
+    Display only, so every read may go to the read replica when one is configured.
+    """
+    with replica_reads():
+        return _dashboard(marketplace=marketplace, period=period, bucket=bucket, pro=pro)
+
+
+def _dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
     previous = period.previous()
     source_rows = _source_rows(marketplace=marketplace, period=period, pro=pro)
     totals = _totals(source_rows)

@@ -227,3 +227,32 @@ def test_stats_selectors_read_the_replica_outside_a_transaction_and_the_primary_
     assert aliases() == ("replica", "replica")
     with transaction.atomic():
         assert aliases() == ("default", "default")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_connections_dashboard_sends_every_read_to_the_replica(with_replica, settings, monkeypatch):
+    """No second database here: a recording router says where each read would go, then runs it on the primary."""
+    import datetime as dt
+
+    from connections.selectors import Bucket, DateRange, connection_dashboard
+    from tests.factories import MarketplaceFactory, ProFactory
+
+    routed = []
+    decide = ReplicaRouter.db_for_read
+
+    def recording(self, model, **hints):
+        routed.append((model._meta.label, decide(self, model, **hints)))
+        return None
+
+    monkeypatch.setattr(ReplicaRouter, "db_for_read", recording)
+    settings.DATABASE_ROUTERS = ["marketplace.db_routers.ReplicaRouter"]
+    marketplace = MarketplaceFactory()
+    pro = ProFactory(marketplace=marketplace)
+    connection_dashboard(
+        marketplace=marketplace,
+        period=DateRange(dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+        bucket=Bucket.DAY,
+        pro=pro,
+    )
+    assert {"connections.ConnectionDaily", "leads.Lead"} <= {label for label, _ in routed}
+    assert {alias for _, alias in routed} == {"replica"}
