@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.response import Response
 
@@ -7,7 +7,7 @@ from billing.api import serializers as s
 from billing.exports import STATEMENT_HEADER, statement_rows
 from billing.models import Charge
 from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
-from marketplace.api.csv_export import ExportRangeQuery, csv_response, csv_schema
+from marketplace.api.csv_export import ExportRangeQuery, ProCsvExportView, csv_schema
 from marketplace.api.permissions import IsProMember
 
 
@@ -35,19 +35,12 @@ class PaymentMethodView(MarketplaceAPIView):
         return Response(s.PaymentMethodOutput(profile).data)
 
 
-class StatementExportView(MarketplaceAPIView):
+@extend_schema_view(get=csv_schema(query=ExportRangeQuery, columns=", ".join(STATEMENT_HEADER)))
+class StatementExportView(ProCsvExportView):
     """The pro's ledger (charges, refunds, credits) over a range of local days, as CSV."""
 
-    permission_classes = [IsProMember]
+    file_prefix = "statement"
+    header = STATEMENT_HEADER
 
-    @csv_schema(query=ExportRangeQuery, columns=", ".join(STATEMENT_HEADER))
-    def get(self, request):
-        query = ExportRangeQuery(data=request.query_params, context={"marketplace": request.marketplace})
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        pro = request.user.pro
-        return csv_response(
-            filename=f"statement-{request.marketplace.slug}-pro-{pro.pk}-{params['start']}-{params['end']}.csv",
-            header=STATEMENT_HEADER,
-            rows=statement_rows(pro=pro, since=params["since"], until=params["until"]),
-        )
+    def rows(self, *, pro, params):
+        return statement_rows(pro=pro, since=params["since"], until=params["until"])

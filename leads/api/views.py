@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,8 +11,8 @@ from leads import selectors, services
 from leads.api import serializers as s
 from leads.exports import LEAD_EXPORT_HEADER, lead_export_rows
 from leads.models import Lead, Notification, QuoteRequest
-from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
-from marketplace.api.csv_export import csv_response, csv_schema
+from marketplace.api.base import TenantGenericViewSet
+from marketplace.api.csv_export import ProCsvExportView, csv_schema
 from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
@@ -126,27 +126,17 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
         return Response(self._read(lead_id))
 
 
-class LeadExportView(MarketplaceAPIView):
+@extend_schema_view(get=csv_schema(query=s.LeadExportQuery, columns=", ".join(LEAD_EXPORT_HEADER)))
+class LeadExportView(ProCsvExportView):
     """The pro's leads received over a range of local days, as CSV (filters as the inbox)."""
 
-    permission_classes = [IsProMember]
+    query_class = s.LeadExportQuery
+    file_prefix = "leads"
+    header = LEAD_EXPORT_HEADER
 
-    @csv_schema(query=s.LeadExportQuery, columns=", ".join(LEAD_EXPORT_HEADER))
-    def get(self, request):
-        query = s.LeadExportQuery(data=request.query_params, context={"marketplace": request.marketplace})
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        pro = request.user.pro
-        return csv_response(
-            filename=f"leads-{request.marketplace.slug}-pro-{pro.pk}-{params['start']}-{params['end']}.csv",
-            header=LEAD_EXPORT_HEADER,
-            rows=lead_export_rows(
-                pro=pro,
-                since=params["since"],
-                until=params["until"],
-                status=params.get("status"),
-                kind=params.get("kind"),
-            ),
+    def rows(self, *, pro, params):
+        return lead_export_rows(
+            pro=pro, since=params["since"], until=params["until"], status=params.get("status"), kind=params.get("kind")
         )
 
 

@@ -15,7 +15,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from marketplace.api.base import MarketplaceAPIView
 from marketplace.api.fields import CalendarDateField
+from marketplace.api.permissions import IsProMember
 from marketplace.localtime import local_day_bounds, local_today
 
 DEFAULT_EXPORT_DAYS = 90
@@ -68,3 +70,30 @@ def csv_schema(*, query: type[serializers.Serializer], columns: str):
         parameters=[query],
         responses={(200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR, description=columns)},
     )
+
+
+class ProCsvExportView(MarketplaceAPIView):
+    """A CSV of the signed-in pro's own rows over a range of local days.
+
+    Subclasses name the file, the header and the rows; decorate them with
+    ``@extend_schema_view(get=csv_schema(...))`` for the OpenAPI description.
+    """
+
+    permission_classes = [IsProMember]
+    query_class: type[serializers.Serializer] = ExportRangeQuery
+    file_prefix = ""
+    header: list[str] = []
+
+    def rows(self, *, pro, params: dict) -> Iterable[Iterable[object]]:
+        raise NotImplementedError
+
+    def get(self, request):
+        query = self.query_class(data=request.query_params, context={"marketplace": request.marketplace})
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        pro = request.user.pro
+        return csv_response(
+            filename=f"{self.file_prefix}-{request.marketplace.slug}-pro-{pro.pk}-{params['start']}-{params['end']}.csv",
+            header=self.header,
+            rows=self.rows(pro=pro, params=params),
+        )
