@@ -149,6 +149,11 @@ class MarketplacePolicy(models.Model):
     def __str__(self) -> str:
         return f"Policy of {self.marketplace}"
 
+    def clean(self) -> None:
+        # More accepts than pros offered the job could never happen: a sign of a typo.
+        if self.matched_capacity and self.matched_fanout and self.matched_capacity > self.matched_fanout:
+            raise ValidationError({"matched_capacity": "At most the matched fan-out (pros offered each job)."})
+
 
 class TenantQuerySet(models.QuerySet):
     def for_marketplace(self, marketplace: Marketplace) -> "TenantQuerySet":

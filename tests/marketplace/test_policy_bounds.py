@@ -61,3 +61,13 @@ def test_an_unknown_time_zone_is_a_validation_error_in_the_admin(client, marketp
     page = client.get(f"/admin/marketplace/marketplace/{marketplace.pk}/change/")
     assert page.status_code == 200
     assert Marketplace.objects.get(pk=marketplace.pk).time_zone == "America/Toronto"
+
+
+def test_matched_capacity_cannot_exceed_the_fan_out(marketplace):
+    policy = MarketplacePolicy.objects.get(marketplace=marketplace)
+    policy.matched_fanout, policy.matched_capacity = 3, 4
+    with pytest.raises(ValidationError) as error:
+        policy.full_clean()
+    assert "matched_capacity" in error.value.message_dict
+    policy.matched_capacity = 3
+    policy.full_clean()
