@@ -41,6 +41,4 @@ class StatementExportView(ProCsvExportView):
 
     file_prefix = "statement"
     header = STATEMENT_HEADER
-
-    def rows(self, *, pro, params):
-        return statement_rows(pro=pro, since=params["since"], until=params["until"])
+    row_source = staticmethod(statement_rows)

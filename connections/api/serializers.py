@@ -1,13 +1,10 @@
 """Input and output shapes of the connection endpoints."""
 
-import datetime as dt
-
 from rest_framework import serializers
 
 from connections.models import CAMPAIGN_MAX_LENGTH, SOURCE_MAX_LENGTH
 from connections.selectors import LOOP_SOURCES, Bucket, DateRange, max_range_days
-from marketplace.api.fields import CalendarDateField
-from marketplace.localtime import local_today
+from marketplace.api.date_ranges import LocalDayRangeQuery
 
 DEFAULT_RANGE_DAYS = 30
 
@@ -33,23 +30,19 @@ class PhoneSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
-class DashboardQuerySerializer(serializers.Serializer):
-    """start/end are local dates in the marketplace's time zone, both included."""
+class DashboardQuerySerializer(LocalDayRangeQuery):
+    """The last 30 days by default; the longest range is the marketplace's connection setting."""
 
-    start = CalendarDateField(required=False)
-    end = CalendarDateField(required=False)
+    default_days = DEFAULT_RANGE_DAYS
+
     bucket = serializers.ChoiceField(choices=Bucket.CHOICES, default=Bucket.DAY)
 
+    def max_days(self, marketplace) -> int:
+        return max_range_days(marketplace=marketplace)
+
     def validate(self, attrs):
-        marketplace = self.context["marketplace"]
-        end = attrs.get("end") or local_today(marketplace=marketplace)
-        start = attrs.get("start") or end - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
-        if start > end:
-            raise serializers.ValidationError({"end": ["end must not be before start."]})
-        limit = max_range_days(marketplace=marketplace)
-        if (end - start).days + 1 > limit:
-            raise serializers.ValidationError({"start": [f"The range may span at most {limit} days."]})
-        attrs["period"] = DateRange(start, end)
+        attrs = super().validate(attrs)
+        attrs["period"] = DateRange(attrs["start"], attrs["end"])
         return attrs
 
 

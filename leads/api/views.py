@@ -133,11 +133,8 @@ class LeadExportView(ProCsvExportView):
     query_class = s.LeadExportQuery
     file_prefix = "leads"
     header = LEAD_EXPORT_HEADER
-
-    def rows(self, *, pro, params):
-        return lead_export_rows(
-            pro=pro, since=params["since"], until=params["until"], status=params.get("status"), kind=params.get("kind")
-        )
+    row_source = staticmethod(lead_export_rows)
+    filters = ("status", "kind")
 
 
 def _lead_id(pk) -> int:

@@ -6,9 +6,8 @@ included; the last 90 days by default, a year at most), so one file is bounded a
 """
 
 import csv
-import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -16,9 +15,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from marketplace.api.base import MarketplaceAPIView
-from marketplace.api.fields import CalendarDateField
+from marketplace.api.date_ranges import LocalDayRangeQuery
 from marketplace.api.permissions import IsProMember
-from marketplace.localtime import local_day_bounds, local_today
 
 DEFAULT_EXPORT_DAYS = 90
 MAX_EXPORT_DAYS = 366
@@ -45,23 +43,13 @@ def csv_response(*, filename: str, header: list[str], rows: Iterable[Iterable[ob
     return response
 
 
-class ExportRangeQuery(serializers.Serializer):
-    """Local days in the marketplace's time zone, both included."""
+class ExportRangeQuery(LocalDayRangeQuery):
+    """The days an export covers: the last 90 by default, a year at most."""
 
-    start = CalendarDateField(required=False, help_text=f"Default: {DEFAULT_EXPORT_DAYS - 1} days before end.")
-    end = CalendarDateField(required=False, help_text="Default: today in the marketplace's time zone.")
+    default_days = DEFAULT_EXPORT_DAYS
 
-    def validate(self, attrs):
-        marketplace = self.context["marketplace"]
-        end = attrs.get("end") or local_today(marketplace=marketplace)
-        start = attrs.get("start") or end - dt.timedelta(days=DEFAULT_EXPORT_DAYS - 1)
-        if start > end:
-            raise serializers.ValidationError({"end": ["end must not be before start."]})
-        if (end - start).days + 1 > MAX_EXPORT_DAYS:
-            raise serializers.ValidationError({"start": [f"An export may span at most {MAX_EXPORT_DAYS} days."]})
-        attrs["start"], attrs["end"] = start, end
-        attrs["since"], attrs["until"] = local_day_bounds(marketplace=marketplace, start_day=start, end_day=end)
-        return attrs
+    def max_days(self, marketplace) -> int:
+        return MAX_EXPORT_DAYS
 
 
 def csv_schema(*, query: type[serializers.Serializer], columns: str):
@@ -75,7 +63,8 @@ def csv_schema(*, query: type[serializers.Serializer], columns: str):
 class ProCsvExportView(MarketplaceAPIView):
     """A CSV of the signed-in pro's own rows over a range of local days.
 
-    Subclasses name the file, the header and the rows; decorate them with
+    Subclasses name the file, the header and ``row_source(*, pro, since, until, **filters)``;
+    ``filters`` are the query parameters passed on to it. Decorate them with
     ``@extend_schema_view(get=csv_schema(...))`` for the OpenAPI description.
     """
 
@@ -83,17 +72,19 @@ class ProCsvExportView(MarketplaceAPIView):
     query_class: type[serializers.Serializer] = ExportRangeQuery
     file_prefix = ""
     header: list[str] = []
-
-    def rows(self, *, pro, params: dict) -> Iterable[Iterable[object]]:
-        raise NotImplementedError
+    row_source: Callable[..., Iterable[Iterable[object]]]
+    filters: tuple[str, ...] = ()
 
     def get(self, request):
         query = self.query_class(data=request.query_params, context={"marketplace": request.marketplace})
         query.is_valid(raise_exception=True)
         params = query.validated_data
         pro = request.user.pro
+        rows = self.row_source(
+            pro=pro, since=params["since"], until=params["until"], **{name: params.get(name) for name in self.filters}
+        )
         return csv_response(
             filename=f"{self.file_prefix}-{request.marketplace.slug}-pro-{pro.pk}-{params['start']}-{params['end']}.csv",
             header=self.header,
-            rows=self.rows(pro=pro, params=params),
+            rows=rows,
         )
