@@ -28,7 +28,20 @@ def stripe_client() -> stripe.StripeClient:
     return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **options)
 
 
-def _unavailable(exc: stripe.StripeError) -> ProviderUnavailable:
+def _unavailable(
+    exc: stripe.StripeError, *, event: str = "stripe_unavailable", idempotency_key: str = ""
+) -> ProviderUnavailable:
+    """The outcome stays open (503). Logged as a warning for an outage, as an error for our own
+    mistakes (keys, permissions, request shape, a reused key), which no retry will cure."""
+    transient = isinstance(exc, stripe.APIConnectionError | stripe.APIError | stripe.RateLimitError)
+    (logger.warning if transient else logger.error)(
+        event,
+        idempotency_key=idempotency_key,
+        error_type=type(exc).__name__,
+        http_status=exc.http_status,
+        code=exc.code,
+        error=str(exc),
+    )
     return ProviderUnavailable(f"Stripe unavailable: {type(exc).__name__}: {exc.user_message or exc}")
 
 
@@ -59,16 +72,7 @@ def _charge_error(exc: stripe.StripeError, *, idempotency_key: str) -> GatewayEr
     """
     if isinstance(exc, stripe.CardError) or (isinstance(exc, stripe.InvalidRequestError) and _card_problem(exc)):
         return PaymentDeclined(exc.code or "card_declined", exc.user_message or "Your card was declined.")
-    transient = isinstance(exc, stripe.APIConnectionError | stripe.APIError | stripe.RateLimitError)
-    (logger.warning if transient else logger.error)(
-        "stripe_charge_unavailable",
-        idempotency_key=idempotency_key,
-        error_type=type(exc).__name__,
-        http_status=exc.http_status,
-        code=exc.code,
-        error=str(exc),
-    )
-    return _unavailable(exc)
+    return _unavailable(exc, event="stripe_charge_unavailable", idempotency_key=idempotency_key)
 
 
 def _metadata(obj) -> dict:
@@ -210,15 +214,7 @@ class StripeGateway:
         except stripe.StripeError as exc:
             # Our keys or permissions, a reused key, an outage: the outcome stays open and the
             # refund pending, retried under the same key — never failed on a guess.
-            transient = isinstance(exc, stripe.APIConnectionError | stripe.APIError | stripe.RateLimitError)
-            (logger.warning if transient else logger.error)(
-                "stripe_refund_unavailable",
-                idempotency_key=idempotency_key,
-                error_type=type(exc).__name__,
-                http_status=exc.http_status,
-                error=str(exc),
-            )
-            raise _unavailable(exc) from None
+            raise _unavailable(exc, event="stripe_refund_unavailable", idempotency_key=idempotency_key) from None
         return refund.id
 
     # --- saving a card ----------------------------------------------------------------------
