@@ -30,7 +30,7 @@ run: install
 		--schedule=var/celerybeat-schedule & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The static checks (ruff, import-linter), then the whole suite against PostgreSQL and Redis
+# The static checks (ruff, mypy, import-linter), then the whole suite against PostgreSQL and Redis
 # (DATABASE_URL / REDIS_URL, default: the local servers). Tests that need an unreachable
 # service are skipped and listed with why.
 test: install
@@ -50,10 +50,12 @@ load: install
 bench: install
 	@bash scripts/bench.sh
 
-# The same checks as pre-commit and CI: ruff, ruff-format, import-linter (layers).
+# The same checks as pre-commit and CI (`make test` runs them first): ruff, ruff-format,
+# mypy (django + DRF stubs), import-linter (layers, no DRF in domain code).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_ENV=$${DJANGO_ENV:-development} $(BIN)/mypy
 	$(BIN)/lint-imports
 
 # Re-pin the whole dependency tree after changing pyproject.toml.

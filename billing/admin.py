@@ -53,7 +53,7 @@ class LeadDisputeAdmin(TenantAdmin):
         "refund",
         "refund_state",
     ]
-    fields = readonly_fields + ["decision_note"]
+    fields = [*readonly_fields, "decision_note"]
     actions = ["approve_and_refund", "deny"]
     staff_can_add = False
 

@@ -18,18 +18,18 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
+from billing.ledger import ledger_refund_record
 from billing.models import (
     Charge,
     ChargeStatus,
     DisputeStatus,
     LeadDispute,
-    LedgerEntry,
-    LedgerKind,
     Refund,
     RefundStatus,
 )
 from billing.recovery import stale_pending_process
 from marketplace.errors import Conflict, Unavailable
+from marketplace.selectors import marketplace_policy
 
 logger = structlog.get_logger(__name__)
 
@@ -44,7 +44,7 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
         )
         if charge is None:
             raise Conflict("lead_not_charged", "Only a lead you paid a contact fee for can be disputed.")
-        window = dt.timedelta(days=lead.marketplace.policy.dispute_window_days)
+        window = dt.timedelta(days=marketplace_policy(lead.marketplace).dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
             raise Conflict("dispute_window_closed", f"Disputes must be opened within {window.days} days of the charge.")
         if LeadDispute.objects.filter(charge=charge).exists():
@@ -113,6 +113,7 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
                 reason=f"Dispute #{dispute.pk}: {dispute.get_reason_display()}",
             )
         dispute.save(update_fields=["refund", "decided_by", "decision_note"])
+    assert dispute.refund_id is not None  # just created or kept above
     outcome = refund_process(refund_id=dispute.refund_id)
     if outcome == "retry":
         raise Unavailable(
@@ -192,17 +193,7 @@ def refund_complete(*, refund_id: int, reference: str) -> bool:
         refund.gateway_reference = reference
         refund.completed_at = timezone.now()
         refund.save(update_fields=["status", "gateway_reference", "completed_at"])
-        LedgerEntry.objects.create(
-            marketplace_id=refund.marketplace_id,
-            pro_id=refund.pro_id,
-            lead_id=refund.lead_id,
-            charge_id=refund.charge_id,
-            kind=LedgerKind.REFUND,
-            amount=refund.amount,
-            currency=refund.currency,
-            idempotency_key=f"{refund.idempotency_key}:ledger",
-            memo=refund.reason[:300],
-        )
+        ledger_refund_record(refund)
         LeadDispute.objects.filter(refund=refund, status=DisputeStatus.OPEN).update(
             status=DisputeStatus.APPROVED, decided_at=refund.completed_at
         )

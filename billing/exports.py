@@ -25,7 +25,7 @@ STATEMENT_HEADER = [
 ]
 
 # From the pro's side: a charge is money out, a refund or credit money back.
-_SIGN = {LedgerKind.CHARGE: -1, LedgerKind.REFUND: 1, LedgerKind.CREDIT: 1}
+_SIGN: dict[str, int] = {LedgerKind.CHARGE: -1, LedgerKind.REFUND: 1, LedgerKind.CREDIT: 1}
 
 
 def statement_rows(*, pro: Pro, since: dt.datetime, until: dt.datetime) -> Iterator[list[object]]:

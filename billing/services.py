@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from billing.fees import week_start
 from billing.gateways import ChargeResult, gateway_get
-from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentProfile
+from billing.ledger import ledger_charge_record
+from billing.models import Charge, ChargeStatus, PaymentProfile
 from marketplace.errors import Invalid, PaymentRequired
 from marketplace.models import Marketplace
 from pros.models import Pro
@@ -110,7 +111,7 @@ def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -
         status=ChargeStatus.SUCCEEDED,
         completed_at=timezone.now(),
     )
-    _ledger_charge(charge)
+    ledger_charge_record(charge)
     return charge
 
 
@@ -131,7 +132,7 @@ def charge_succeed(*, charge: Charge, reference: str) -> Charge:
     charge.gateway_reference = reference
     charge.completed_at = timezone.now()
     charge.save(update_fields=["status", "gateway_reference", "completed_at"])
-    _ledger_charge(charge)
+    ledger_charge_record(charge)
     return charge
 
 
@@ -152,22 +153,13 @@ def charge_void(*, charge: Charge, reason: str) -> Charge:
     return charge
 
 
-def _ledger_charge(charge: Charge) -> LedgerEntry:
-    return LedgerEntry.objects.create(
-        marketplace_id=charge.marketplace_id,
-        pro_id=charge.pro_id,
-        lead_id=charge.lead_id,
-        charge=charge,
-        kind=LedgerKind.CHARGE,
-        amount=charge.amount,
-        currency=charge.currency,
-        idempotency_key=f"{charge.idempotency_key}:ledger",
-        memo=f"Contact fee, lead {charge.lead_id}",
-    )
+def accept_charge_key(*, lead_id: int, attempt: int = 1) -> str:
+    """The idempotency key of a lead's accept charge: ``lead-<id>-accept``, then ``-2``, ``-3``…"""
+    return f"lead-{lead_id}-accept" if attempt == 1 else f"lead-{lead_id}-accept-{attempt}"
 
 
 def charge_next_key(*, lead_id: int) -> str:
     """``lead-<id>-accept`` for the first attempt; a declined attempt is final at the
     provider, so a retry after a decline (new card) needs a fresh key: ``-2``, ``-3``…"""
     failed = Charge.objects.filter(lead_id=lead_id, status__in=[ChargeStatus.FAILED, ChargeStatus.VOIDED]).count()
-    return f"lead-{lead_id}-accept" if failed == 0 else f"lead-{lead_id}-accept-{failed + 1}"
+    return accept_charge_key(lead_id=lead_id, attempt=failed + 1)

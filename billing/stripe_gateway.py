@@ -8,12 +8,17 @@ with the first outcome instead of a second charge.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 import stripe
 import structlog
 from django.conf import settings
 
 from billing.gateways import ChargeResult, GatewayError, PaymentDeclined, ProviderUnavailable
 from billing.models import Charge, PaymentProfile
+
+if TYPE_CHECKING:
+    from stripe.params import PaymentIntentCreateParams, SetupIntentCreateParams
 
 logger = structlog.get_logger(__name__)
 
@@ -96,20 +101,20 @@ class StripeGateway:
         the card is the one the charge recorded, and the customer is the pro's Stripe customer
         (created once, unchanged when the pro saves another card) — never looked up through
         the pro's *current* card."""
-        charge = (
+        found = (
             Charge.objects.filter(idempotency_key=idempotency_key)
             .values("marketplace__slug", "pro_id", "lead_id", "pk", "payment_method_token")
             .first()
-            or {}
         )
+        charge: dict[str, Any] = dict(found) if found else {}
         payment_method_token = charge.get("payment_method_token") or payment_method_token
         customer = (
-            PaymentProfile.objects.filter(pro_id=charge.get("pro_id"), gateway=self.name)
+            PaymentProfile.objects.filter(pro_id=charge.get("pro_id") or 0, gateway=self.name)
             .exclude(customer_reference="")
             .values_list("customer_reference", flat=True)
             .first()
         )
-        params = {
+        params: dict[str, Any] = {
             "amount": amount,
             "currency": currency.lower(),
             "payment_method": payment_method_token,
@@ -127,7 +132,9 @@ class StripeGateway:
         if customer:
             params["customer"] = customer
         try:
-            intent = self.client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
+            intent = self.client.v1.payment_intents.create(
+                params=cast("PaymentIntentCreateParams", params), options={"idempotency_key": idempotency_key}
+            )
         except stripe.IdempotencyError as exc:
             # Stripe remembers another request under this key: it never means a decline.
             # Settle from what Stripe recorded under the key, or leave the charge pending.
@@ -229,15 +236,15 @@ class StripeGateway:
         return customer.id
 
     def setup_intent_create(self, *, customer: str, pro, idempotency_key: str) -> dict:
+        params: dict[str, Any] = {
+            "customer": customer,
+            "usage": "off_session",
+            "payment_method_types": ["card"],
+            "metadata": {"pro": str(pro.pk), "marketplace": pro.marketplace.slug},
+        }
         try:
             intent = self.client.v1.setup_intents.create(
-                params={
-                    "customer": customer,
-                    "usage": "off_session",
-                    "payment_method_types": ["card"],
-                    "metadata": {"pro": str(pro.pk), "marketplace": pro.marketplace.slug},
-                },
-                options={"idempotency_key": idempotency_key},
+                params=cast("SetupIntentCreateParams", params), options={"idempotency_key": idempotency_key}
             )
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None

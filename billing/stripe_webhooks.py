@@ -21,12 +21,11 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from billing.hooks import pending_charge_finish
+from billing.ledger import ledger_refund_record
 from billing.models import (
     Charge,
     Chargeback,
     ChargeStatus,
-    LedgerEntry,
-    LedgerKind,
     PaymentProfile,
     ProviderEvent,
     Refund,
@@ -202,17 +201,7 @@ def _charge_refunded(provider_charge: dict) -> str:
         },
     )
     if created:
-        LedgerEntry.objects.create(
-            marketplace_id=charge.marketplace_id,
-            pro_id=charge.pro_id,
-            lead_id=charge.lead_id,
-            charge=charge,
-            kind=LedgerKind.REFUND,
-            amount=missing,
-            currency=charge.currency,
-            idempotency_key=f"{key}:ledger",
-            memo="Refunded at the provider",
-        )
+        ledger_refund_record(refund)
     return f"recorded provider refund of {missing}"
 
 

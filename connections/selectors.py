@@ -133,11 +133,6 @@ def connection_totals(*, marketplace, period: DateRange, pro=None) -> dict[str, 
     return totals
 
 
-def connection_sources(*, marketplace, period: DateRange, pro=None) -> list[dict]:
-    """Counts by attribution source ("" = none given), biggest first."""
-    return _sources(_source_rows(marketplace=marketplace, period=period, pro=pro))
-
-
 def _change(current: int, previous: int) -> dict:
     percent = None
     if previous:

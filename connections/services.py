@@ -9,6 +9,7 @@ users, the per-visitor dedupe window) before calling it.
 import datetime as dt
 import hashlib
 import hmac
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from connections.models import (
     ConnectionSettings,
 )
 from marketplace.localtime import local_day_bounds
+from marketplace.selectors import marketplace_policy
 
 # One statement: the gate upsert moves `counted_at` only when the window has passed (the
 # conflicting row's lock serialises concurrent clicks), and the event is inserted only when
@@ -111,7 +113,7 @@ def connection_record(
             return None
         return event
     if kind in CLICK_KINDS and visitor_key:
-        window = marketplace.policy.click_dedupe_minutes
+        window = marketplace_policy(marketplace).click_dedupe_minutes
         if window > 0:
             return _gated_insert(event, window)
     event.save(force_insert=True)
@@ -120,7 +122,7 @@ def connection_record(
 
 def _gated_insert(event: ConnectionEvent, window: int) -> ConnectionEvent | None:
     if connection.vendor == "postgresql":
-        params = {
+        params: dict[str, Any] = {
             "marketplace_id": event.marketplace_id,
             "pro_id": event.pro_id,
             "kind": event.kind,
@@ -301,7 +303,7 @@ def connection_events_prune(*, marketplace, now: dt.datetime | None = None, batc
         if not ids:
             break
         deleted += ConnectionEvent.objects.filter(pk__in=ids).delete()[0]
-    window = dt.timedelta(minutes=marketplace.policy.click_dedupe_minutes)
+    window = dt.timedelta(minutes=marketplace_policy(marketplace).click_dedupe_minutes)
     ClickGate.objects.filter(marketplace=marketplace, counted_at__lt=now - window - dt.timedelta(days=1)).delete()
     return deleted
 

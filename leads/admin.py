@@ -9,7 +9,7 @@ class LeadEventInline(admin.TabularInline):
     model = LeadEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    fields = ("created_at", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -20,7 +20,7 @@ class LeadInline(admin.TabularInline):
     model = Lead
     extra = 0
     can_delete = False
-    fields = ["pro", "kind", "status", "deadline", "fee_amount", "fee_currency", "responded_at"]
+    fields = ("pro", "kind", "status", "deadline", "fee_amount", "fee_currency", "responded_at")
     readonly_fields = fields
     show_change_link = True
 

@@ -64,7 +64,7 @@ class TenantAdmin(admin.ModelAdmin):
         if marketplace_id is None or self.tenant_field != "marketplace":
             return form
 
-        class StaffTenantForm(form):
+        class StaffTenantForm(form):  # type: ignore[valid-type,misc]  # the form class Django built for this admin
             """The marketplace is not on a staff form: set it before validation, and keep it in
             the uniqueness checks (a duplicate slug in this marketplace is a form error, not a 500)."""
 

@@ -56,14 +56,14 @@ class ProAreaForm(forms.ModelForm):
                 self.cleaned_data["area"] = normalise_area(pro.marketplace.postal_scheme, area)
             except InvalidPostalCode as exc:
                 self.add_error("area", str(exc))
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Django's ModelForm hook, not in the stubs
 
 
 class ServiceForm(forms.ModelForm):
     """The API's service rules in the admin too (pros.services.service_validate)."""
 
     def _post_clean(self):
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Django's ModelForm hook, not in the stubs
         service = self.instance
         if self.errors or service.pro_id is None or service.category_id is None:
             return

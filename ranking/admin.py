@@ -89,7 +89,7 @@ class ProRankingAdmin(ReadOnlyTenantAdmin):
     ]
     list_filter = ["demoted", ResponseRateFilter, "tier", "paused", "suspended", "standing__at_risk"]
     search_fields = ["name", "slug"]
-    ordering = [F("rank_score").desc(), "pk"]
+    ordering = [F("rank_score").desc(), "pk"]  # type: ignore[list-item]  # Django accepts expressions
     list_select_related = ["standing"]
     actions = ["recompute_now"]
 

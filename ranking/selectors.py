@@ -16,15 +16,17 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from leads.models import Lead, LeadKind, LeadStatus
 from marketplace.db_routers import read_alias, replica_reads
 from marketplace.localtime import local_today
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
-from pros.models import Pro, ProArea, Service
+from marketplace.selectors import marketplace_policy
+from pros.models import Category, Pro, ProArea, Service
 from pros.selectors import pro_public_list
-from ranking.models import ProDailySnapshot, RankingPolicy
+from ranking.models import ProDailySnapshot, ProStanding, RankingPolicy
 
 COUNTS_RESPONDED = "responded"
 COUNTS_MISSED = "missed"
@@ -109,6 +111,23 @@ def is_at_risk(*, counts: ResponseCounts, policy: MarketplacePolicy) -> bool:
     if is_below_threshold(responded=counts.responded, due=counts.due, policy=policy):
         return False
     return is_below_threshold(responded=counts.responded, due=counts.due + 1, policy=policy)
+
+
+def responses_to_lift(*, responded: int, due: int, threshold: Decimal) -> int | None:
+    """How many more answered leads bring responded/due back to the threshold (0 if already there).
+
+    None when answering cannot reach it (a threshold of 1 with a miss in the window): then
+    only the miss leaving the window restores the pro.
+    """
+    threshold = Decimal(threshold)
+    if due > 0 and Decimal(responded) >= threshold * due:
+        return 0
+    if due == 0:
+        return 0
+    if threshold >= 1:
+        return None
+    needed = (threshold * due - responded) / (1 - threshold)
+    return max(0, math.ceil(needed))
 
 
 @dataclass(frozen=True)
@@ -217,12 +236,6 @@ def ranking_policy_read(*, marketplace: Marketplace) -> RankingPolicy:
     return RankingPolicy.objects.filter(marketplace=marketplace).first() or RankingPolicy(marketplace=marketplace)
 
 
-def marketplace_policy_read(*, marketplace: Marketplace) -> MarketplacePolicy:
-    return MarketplacePolicy.objects.filter(marketplace=marketplace).first() or MarketplacePolicy(
-        marketplace=marketplace
-    )
-
-
 def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> QuerySet:
     """Daily snapshots of the last ``days`` local days (the marketplace's calendar, as the
     rollup dates them), newest first. Read from the replica when there is one."""
@@ -234,6 +247,163 @@ def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> Quer
     )
 
 
-def ranking_marketplace_pros(*, marketplace: Marketplace) -> QuerySet:
-    """The marketplace's pros by rank (what the pro list sorts by; ``pro_rank_idx``)."""
-    return Pro.objects.filter(marketplace=marketplace).order_by(F("rank_score").desc(), "pk")
+# --- the pro's stats page, in one read ---------------------------------------------------
+
+STATS_LEADS_CAP = 200
+HISTORY_DAYS = 90
+CONNECTIONS_URL = "/api/v1/pro/connections/"
+
+
+@dataclass(frozen=True)
+class ResponseRateStats:
+    rate: Decimal | None
+    responded: int
+    due: int
+    missed: int
+    pending_in_time: int
+    not_counted: int
+    median_response_seconds: int | None
+    threshold: Decimal
+    window_days: int
+    min_sample: int
+
+
+@dataclass(frozen=True)
+class DemotionStats:
+    enabled: bool
+    demoted: bool
+    since: dt.datetime | None
+    factor: Decimal
+    at_risk: bool
+    responses_to_lift: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class RankPosition:
+    category: Category | None
+    area: str | None
+    position: int | None
+    of: int | None
+
+
+@dataclass(frozen=True)
+class RankStats:
+    score: float
+    computed_at: dt.datetime | None
+    factors: list[Factor]
+    score_before_demotion: float
+    demotion_multiplier: float
+    position: RankPosition
+
+
+@dataclass(frozen=True)
+class StatsLeads:
+    count: int
+    truncated: bool
+    results: list[Lead]
+
+
+@dataclass(frozen=True)
+class ProStats:
+    """Everything ``GET /pro/stats/`` shows: Rule 6 figures, demotion, Rule 7 breakdown, history."""
+
+    as_of: dt.datetime
+    response_rate: ResponseRateStats
+    demotion: DemotionStats
+    rank: RankStats
+    history: list[ProDailySnapshot]
+    leads: StatsLeads
+    connections_url: str = CONNECTIONS_URL
+
+
+def pro_stats(*, marketplace: Marketplace, pro_id: int, now: dt.datetime | None = None) -> ProStats | None:
+    """The pro's stats page; None when the pro is not in this marketplace."""
+    pro = Pro.objects.filter(marketplace=marketplace, pk=pro_id).first()
+    if pro is None:
+        return None
+    now = now or timezone.now()
+    policy = marketplace_policy(marketplace, fresh=True)  # the rules themselves: from the primary
+    weights = ranking_policy_read(marketplace=marketplace)
+
+    leads = pro_window_leads(marketplace=marketplace, pro=pro, policy=policy, now=now)
+    counts = pro_response_counts(leads=leads)
+    listed = list(leads[: STATS_LEADS_CAP + 1])
+    standing = ProStanding.objects.filter(marketplace=marketplace, pro=pro).first()
+    factors, before, multiplier = rank_breakdown(
+        pro=pro,
+        weights=weights,
+        policy=policy,
+        responded=standing.responded_count if standing else 0,
+        due=standing.due_count if standing else 0,
+        as_of=standing.computed_at if standing else now,
+    )
+    category, area = pro_main_category_and_area(marketplace=marketplace, pro=pro)
+    position = pro_rank_position(marketplace=marketplace, pro=pro, category=category, area=area)
+    below = is_below_threshold(responded=counts.responded, due=counts.due, policy=policy)
+    return ProStats(
+        as_of=now,
+        response_rate=ResponseRateStats(
+            rate=response_rate(counts=counts, policy=policy),
+            responded=counts.responded,
+            due=counts.due,
+            missed=counts.missed,
+            pending_in_time=counts.pending_in_time,
+            not_counted=counts.not_counted,
+            median_response_seconds=pro.median_response_seconds,
+            threshold=policy.response_rate_threshold,
+            window_days=policy.response_window_days,
+            min_sample=policy.response_min_sample,
+        ),
+        demotion=DemotionStats(
+            enabled=policy.response_rate_demotion_enabled,
+            demoted=pro.demoted,
+            since=pro.demoted_since,
+            factor=policy.demotion_factor,
+            at_risk=is_at_risk(counts=counts, policy=policy),
+            responses_to_lift=responses_to_lift(
+                responded=counts.responded, due=counts.due, threshold=policy.response_rate_threshold
+            )
+            if below
+            else 0,
+            reason=_demotion_reason(pro=pro, policy=policy, counts=counts, below=below),
+        ),
+        rank=RankStats(
+            score=pro.rank_score,
+            computed_at=standing.computed_at if standing else None,
+            factors=factors,
+            score_before_demotion=before,
+            demotion_multiplier=multiplier,
+            position=RankPosition(
+                category=category,
+                area=area,
+                position=position[0] if position else None,
+                of=position[1] if position else None,
+            ),
+        ),
+        history=list(pro_snapshots(marketplace=marketplace, pro=pro, days=HISTORY_DAYS)),
+        leads=StatsLeads(
+            count=counts.responded + counts.missed + counts.pending_in_time + counts.not_counted,
+            truncated=len(listed) > STATS_LEADS_CAP,
+            results=listed[:STATS_LEADS_CAP],
+        ),
+    )
+
+
+def _demotion_reason(*, pro: Pro, policy: MarketplacePolicy, counts: ResponseCounts, below: bool) -> str:
+    threshold = f"{policy.response_rate_threshold * 100:.1f}%"
+    if not policy.response_rate_demotion_enabled:
+        return "Response-rate demotion is switched off in this marketplace."
+    if counts.due < policy.response_min_sample:
+        return (
+            f"{counts.due} lead(s) due in the last {policy.response_window_days} days; no figure below "
+            f"{policy.response_min_sample}, so no demotion."
+        )
+    answered = f"Answered {counts.responded} of {counts.due} due leads"
+    if below and pro.demoted:
+        return f"{answered}, below {threshold}: demoted until back at or above it."
+    if below:
+        return f"{answered}, below {threshold}: demoted on the next rollup."
+    if pro.demoted:
+        return f"{answered}, at or above {threshold}: restored on the next rollup."
+    return f"{answered}, at or above {threshold}."

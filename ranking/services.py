@@ -23,7 +23,7 @@ Response rate (Rule 6), per pro, over leads of kind ``new``/``matched`` received
 
 from __future__ import annotations
 
-import math
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,7 +35,8 @@ from django.utils import timezone
 
 from leads.hooks import LeadAnswered
 from leads.notifications import pro_notify
-from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
+from marketplace.models import Marketplace, MembershipTier
+from marketplace.selectors import marketplace_policy
 from pros.models import Pro
 from ranking.models import RankingPolicy
 
@@ -64,11 +65,6 @@ class RollupResult:
 def ranking_policy_ensure(*, marketplace: Marketplace) -> RankingPolicy:
     """The marketplace's rank weights, created with the defaults on first use."""
     policy, _ = RankingPolicy.objects.get_or_create(marketplace=marketplace)
-    return policy
-
-
-def marketplace_policy_ensure(*, marketplace: Marketplace) -> MarketplacePolicy:
-    policy, _ = MarketplacePolicy.objects.get_or_create(marketplace=marketplace)
     return policy
 
 
@@ -248,7 +244,7 @@ def _adapt(value):
 
 
 def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
-    policy = marketplace_policy_ensure(marketplace=marketplace)
+    policy = marketplace_policy(marketplace, fresh=True)
     weights = ranking_policy_ensure(marketplace=marketplace)
     threshold = Decimal(policy.response_rate_threshold)
     local_day = timezone.localdate(now, ZoneInfo(marketplace.time_zone or "UTC"))
@@ -256,7 +252,7 @@ def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
         "marketplace_id": marketplace.pk,
         "pro_id": pro_id,
         "now": _adapt(now),
-        "since": _adapt(now - timezone.timedelta(days=policy.response_window_days)),
+        "since": _adapt(now - dt.timedelta(days=policy.response_window_days)),
         "day": _adapt(local_day),
         "enabled": 1 if policy.response_rate_demotion_enabled else 0,
         "min_sample": int(policy.response_min_sample),
@@ -380,23 +376,6 @@ def pro_stats_refresh_on_commit(*, pro_id: int) -> None:
 def lead_answered_refresh(event: LeadAnswered) -> None:
     """``leads.hooks.lead_answered``: an answer moves the pro's response rate; refresh it on commit."""
     pro_stats_refresh_on_commit(pro_id=event.lead.pro_id)
-
-
-def responses_to_lift(*, responded: int, due: int, threshold: Decimal) -> int | None:
-    """How many more answered leads bring responded/due back to the threshold (0 if already there).
-
-    None when answering cannot reach it (a threshold of 1 with a miss in the window): then
-    only the miss leaving the window restores the pro.
-    """
-    threshold = Decimal(threshold)
-    if due > 0 and Decimal(responded) >= threshold * due:
-        return 0
-    if due == 0:
-        return 0
-    if threshold >= 1:
-        return None
-    needed = (threshold * due - responded) / (1 - threshold)
-    return max(0, math.ceil(needed))
 
 
 def _notify_changes(*, result: RollupResult, marketplace: Marketplace, params: dict) -> None:

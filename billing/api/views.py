@@ -9,6 +9,7 @@ from billing.models import Charge
 from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
 from marketplace.api.csv_export import ExportRangeQuery, ProCsvExportView, csv_schema
 from marketplace.api.permissions import IsProMember
+from pros.api.access import member_pro
 
 
 class ChargeViewSet(mixins.ListModelMixin, TenantGenericViewSet):
@@ -19,7 +20,7 @@ class ChargeViewSet(mixins.ListModelMixin, TenantGenericViewSet):
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):
-        return selectors.charges_queryset_for_pro(queryset, pro=self.request.user.pro)
+        return selectors.charges_queryset_for_pro(queryset, pro=member_pro(self.request))
 
 
 class PaymentMethodView(MarketplaceAPIView):

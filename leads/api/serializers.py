@@ -16,7 +16,7 @@ from pros.selectors import category_resolve
 class LeadsErrorDetail(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField()
+    fields = serializers.DictField()  # type: ignore[assignment]  # the error shape's key, not Serializer.fields
 
 
 class LeadsError(serializers.Serializer):
@@ -190,7 +190,7 @@ class LeadRequestOutput(serializers.Serializer):
     budget_max = serializers.IntegerField(allow_null=True)
     start_date = serializers.DateField(allow_null=True)
     answers = serializers.DictField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named source, not Field.source
 
     @extend_schema_field(
         {

@@ -39,6 +39,7 @@ from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services.lifecycle import request_close_if_done
 from leads.state import lead_transition, leads_bulk_transition, transition_check
 from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
+from marketplace.selectors import marketplace_policy
 from pros.models import Pro
 
 logger = structlog.get_logger(__name__)
@@ -78,7 +79,7 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
         if in_flight is not None:
             return in_flight  # a retry or double tap of an accept in progress: resume it
         transition_check(lead, LeadStatus.ACCEPTED, now=now)
-        policy = request.marketplace.policy
+        policy = marketplace_policy(request.marketplace)
         if lead.kind == LeadKind.MATCHED:
             taken = (
                 Lead.objects.filter(request=request, kind=LeadKind.MATCHED)
@@ -184,7 +185,7 @@ def _accept_finish(
         extra_fields=("quote_message", "quote_price_min", "quote_price_max", "responded_at", "contact_revealed_at"),
     )
     if lead.kind == LeadKind.MATCHED:
-        capacity = request.marketplace.policy.matched_capacity
+        capacity = marketplace_policy(request.marketplace).matched_capacity
         accepted = Lead.objects.filter(request=request, kind=LeadKind.MATCHED, status=LeadStatus.ACCEPTED).count()
         if accepted >= capacity:
             others = list(

@@ -48,6 +48,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from billing.fees import week_start
 from billing.models import Charge, ChargeStatus, PaymentProfile
 from marketplace.models import Marketplace
+from marketplace.selectors import marketplace_policy
 from pros.models import Category, Service
 
 
@@ -84,7 +85,7 @@ def matching_candidates(
     Each row is annotated with ``promotion_candidate``, ``matched_candidate`` and
     ``member_rank`` (1-based among matched candidates, best rank score first).
     """
-    policy = marketplace.policy
+    policy = marketplace_policy(marketplace)
     nothing = Q(pk__in=[])
     promotion_ok = Q(promotion_enabled=True) & _room_for(fees.promotion)
     if not policy.promotion_service_enabled:

@@ -18,6 +18,7 @@ from leads.services.matching import MatchingFees, matching_candidates
 from marketplace.errors import Conflict, DomainError, Invalid
 from marketplace.models import Marketplace, User
 from marketplace.postal import InvalidPostalCode, area_code_for
+from marketplace.selectors import marketplace_policy
 from pros.matching import JobSpec, perfect_match
 from pros.models import Category, Pro, ProArea, Service
 from pros.selectors import contact_fee
@@ -59,7 +60,7 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
     409 ``duplicate_request`` (with the existing id) when the same homeowner asked for the
     same job (category, area, target) within ``policy.duplicate_window_hours``.
     """
-    policy = marketplace.policy
+    policy = marketplace_policy(marketplace)
     try:
         area = area_code_for(marketplace.postal_scheme, data.postal_code)
     except InvalidPostalCode as exc:
@@ -146,7 +147,7 @@ def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime)
     """Rule 1: a promotion lead with the auto-quote on a perfect match, else a new lead."""
     marketplace = request.marketplace
     pro = service.pro
-    if marketplace.policy.promotion_service_enabled and service.promotion_enabled:
+    if marketplace_policy(marketplace).promotion_service_enabled and service.promotion_enabled:
         fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION)
         match = perfect_match(
             service, _job(request), pro_areas=[request.area], today=marketplace_today(marketplace, now)
@@ -159,7 +160,7 @@ def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime)
         pro=pro,
         kind=LeadKind.NEW,
         fee=fee,
-        deadline=now + dt.timedelta(hours=marketplace.policy.new_lead_ttl_hours),
+        deadline=now + dt.timedelta(hours=marketplace_policy(marketplace).new_lead_ttl_hours),
     )
 
 
@@ -180,7 +181,7 @@ def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.da
 def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
     """Rule 2: promotion leads for perfect promotion matches, matched leads to the best members."""
     marketplace = request.marketplace
-    policy = marketplace.policy
+    policy = marketplace_policy(marketplace)
     fees = MatchingFees(
         matched=contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.MATCHED),
         promotion=contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION),
@@ -271,7 +272,7 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
         quote_price_max=service.auto_quote_price_max,
         responded_at=now,
     )
-    key = f"lead-{lead.pk}-accept"
+    key = billing.accept_charge_key(lead_id=lead.pk)
     if fee == 0:
         billing.charge_zero_record(lead=lead, pro=service.pro, currency=lead.fee_currency, idempotency_key=key)
         lead.contact_revealed_at = now
@@ -289,7 +290,7 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
     return lead
 
 
-_SUBJECTS = {
+_SUBJECTS: dict[str, str] = {
     LeadKind.NEW: "New lead: {category} in {area}",
     LeadKind.MATCHED: "Matched lead: {category} in {area} (answer by {deadline})",
     LeadKind.PROMOTION: "Your auto-quote was sent: {category} in {area}",

@@ -15,6 +15,6 @@ class MarketplaceJWTAuthentication(JWTAuthentication):
             return None
         user, token = result
         marketplace = marketplace_from_request(request._request)
-        if not user.is_superuser and token.get(MARKETPLACE_CLAIM) != marketplace.pk:
+        if not getattr(user, "is_superuser", False) and token.get(MARKETPLACE_CLAIM) != marketplace.pk:
             raise AuthenticationFailed("This token belongs to another marketplace.", code="token_not_valid")
         return user, token

@@ -94,7 +94,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
 
     response = drf_exception_handler(exc, context)
-    if response is None:
+    if response is None or not isinstance(exc, exceptions.APIException):
         return None  # a real bug: let Django log it and answer 500
 
     if isinstance(exc, exceptions.ValidationError):

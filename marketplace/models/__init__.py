@@ -1,6 +1,6 @@
 from .accounts import Role, User
 from .idempotency import IdempotencyRecord
-from .tenancy import Marketplace, MarketplacePolicy, MembershipTier, TenantModel, TenantQuerySet
+from .tenancy import Marketplace, MarketplacePolicy, MembershipTier, TenantModel
 
 __all__ = [
     "IdempotencyRecord",
@@ -9,6 +9,5 @@ __all__ = [
     "MembershipTier",
     "Role",
     "TenantModel",
-    "TenantQuerySet",
     "User",
 ]

@@ -155,17 +155,10 @@ class MarketplacePolicy(models.Model):
             raise ValidationError({"matched_capacity": "At most the matched fan-out (pros offered each job)."})
 
 
-class TenantQuerySet(models.QuerySet):
-    def for_marketplace(self, marketplace: Marketplace) -> "TenantQuerySet":
-        return self.filter(marketplace=marketplace)
-
-
 class TenantModel(models.Model):
     """Base of every tenant-owned row: it carries its marketplace, and queries scope by it."""
 
     marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, related_name="+")
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         abstract = True
