@@ -28,30 +28,36 @@ from billing.models import (
     RefundStatus,
 )
 from billing.recovery import stale_pending_process
+from billing.types import ChargeableLead
 from marketplace.errors import Conflict, Unavailable
+from marketplace.models import User
 from marketplace.selectors import marketplace_policy
+from pros.models import Pro
 
 logger = structlog.get_logger(__name__)
 
 
-def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.datetime | None = None) -> LeadDispute:
+def dispute_open(
+    *, lead: ChargeableLead, pro: Pro, actor: User, reason: str, details: str = "", now: dt.datetime | None = None
+) -> LeadDispute:
+    """The pro disputes a lead it paid a contact fee for, within the policy's window (Rule 10)."""
     now = now or timezone.now()
     with transaction.atomic():
         charge = (
             Charge.objects.select_for_update()
-            .filter(lead=lead, pro=pro, status=ChargeStatus.SUCCEEDED, amount__gt=0)
+            .filter(lead_id=lead.pk, pro=pro, status=ChargeStatus.SUCCEEDED, amount__gt=0)
             .first()
         )
         if charge is None:
             raise Conflict("lead_not_charged", "Only a lead you paid a contact fee for can be disputed.")
-        window = dt.timedelta(days=marketplace_policy(lead.marketplace).dispute_window_days)
+        window = dt.timedelta(days=marketplace_policy(pro.marketplace).dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
             raise Conflict("dispute_window_closed", f"Disputes must be opened within {window.days} days of the charge.")
         if LeadDispute.objects.filter(charge=charge).exists():
             raise Conflict("dispute_exists", "This lead has already been disputed.")
         return LeadDispute.objects.create(
             marketplace_id=lead.marketplace_id,
-            lead=lead,
+            lead_id=lead.pk,
             charge=charge,
             pro=pro,
             reason=reason,
@@ -60,7 +66,7 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
         )
 
 
-def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
+def dispute_deny(*, dispute_id: int, actor: User, note: str = "") -> LeadDispute:
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
@@ -74,7 +80,7 @@ def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
     return dispute
 
 
-def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
+def dispute_approve(*, dispute_id: int, actor: User, note: str = "") -> LeadDispute:
     """Approve and refund what is left of the fee. Returns the dispute, approved.
 
     Raises 503 ``payment_provider_unavailable`` when the provider is down (the refund stays

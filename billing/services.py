@@ -15,6 +15,7 @@ from billing.fees import week_start
 from billing.gateways import ChargeResult, gateway_get
 from billing.ledger import ledger_charge_record
 from billing.models import Charge, ChargeStatus, PaymentProfile
+from billing.types import ChargeableLead
 from marketplace.errors import Invalid, PaymentRequired
 from marketplace.models import Marketplace
 from pros.models import Pro
@@ -75,7 +76,7 @@ def payment_method_for(*, pro: Pro) -> str:
 
 def charge_open(
     *,
-    lead,
+    lead: ChargeableLead,
     pro: Pro,
     amount: int,
     currency: str,
@@ -87,7 +88,7 @@ def charge_open(
     return Charge.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
-        lead=lead,
+        lead_id=lead.pk,
         amount=amount,
         currency=currency,
         idempotency_key=idempotency_key,
@@ -97,13 +98,13 @@ def charge_open(
     )
 
 
-def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -> Charge:
+def charge_zero_record(*, lead: ChargeableLead, pro: Pro, currency: str, idempotency_key: str) -> Charge:
     """A zero fee: no gateway call, but a succeeded zero charge and a zero ledger entry, so
     every accept is visible in the ledger and the pro's charge list."""
     charge = Charge.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
-        lead=lead,
+        lead_id=lead.pk,
         amount=0,
         currency=currency,
         idempotency_key=idempotency_key,

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from billing.gateways import ChargeResult, GatewayError, PaymentDeclined, ProviderUnavailable
 from billing.models import Charge, PaymentProfile
+from pros.models import Pro
 
 if TYPE_CHECKING:
     from stripe.params import PaymentIntentCreateParams, SetupIntentCreateParams
@@ -225,7 +226,7 @@ class StripeGateway:
         return refund.id
 
     # --- saving a card ----------------------------------------------------------------------
-    def customer_create(self, *, pro, idempotency_key: str) -> str:
+    def customer_create(self, *, pro: Pro, idempotency_key: str) -> str:
         try:
             customer = self.client.v1.customers.create(
                 params={"name": pro.name, "metadata": {"pro": str(pro.pk), "marketplace": pro.marketplace.slug}},
@@ -235,7 +236,7 @@ class StripeGateway:
             raise _unavailable(exc) from None
         return customer.id
 
-    def setup_intent_create(self, *, customer: str, pro, idempotency_key: str) -> dict:
+    def setup_intent_create(self, *, customer: str, pro: Pro, idempotency_key: str) -> dict:
         params: dict[str, Any] = {
             "customer": customer,
             "usage": "off_session",

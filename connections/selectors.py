@@ -15,6 +15,8 @@ from connections.services import connection_settings_get
 from leads.models import Lead, LeadStatus
 from marketplace.db_routers import replica_reads
 from marketplace.localtime import local_day_bounds
+from marketplace.models import Marketplace
+from pros.models import Pro
 
 KINDS: list[str] = list(ConnectionKind.values)
 
@@ -40,11 +42,13 @@ class DateRange:
         return DateRange(self.start - length, self.start - dt.timedelta(days=1))
 
 
-def max_range_days(*, marketplace) -> int:
+def max_range_days(*, marketplace: Marketplace) -> int:
     return connection_settings_get(marketplace=marketplace).max_range_days
 
 
-def connection_daily_counts(*, marketplace, start: dt.date, end: dt.date, pro=None) -> QuerySet:
+def connection_daily_counts(
+    *, marketplace: Marketplace, start: dt.date, end: dt.date, pro: Pro | None = None
+) -> QuerySet:
     queryset = ConnectionDaily.objects.filter(marketplace=marketplace, day__gte=start, day__lte=end)
     if pro is not None:
         queryset = queryset.filter(pro=pro)
@@ -76,7 +80,9 @@ def _zero() -> dict[str, int]:
     return dict.fromkeys(KINDS, 0)
 
 
-def _series_rows(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[tuple[dt.date, str, int]]:
+def _series_rows(
+    *, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None
+) -> list[tuple[dt.date, str, int]]:
     """(bucket start, kind, count), grouped in the database: at most buckets x kinds rows."""
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
     if bucket == Bucket.WEEK:
@@ -89,7 +95,7 @@ def _series_rows(*, marketplace, period: DateRange, bucket: str, pro=None) -> li
     return [(key.date() if isinstance(key, dt.datetime) else key, kind, n) for key, kind, n in rows]
 
 
-def _source_rows(*, marketplace, period: DateRange, pro=None) -> list[tuple[str, str, int]]:
+def _source_rows(*, marketplace: Marketplace, period: DateRange, pro: Pro | None = None) -> list[tuple[str, str, int]]:
     """(source, kind, count): the breakdown by source, and summed over sources, the totals."""
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
     return list(queryset.values_list("source", "kind").annotate(n=Sum("count")).order_by())
@@ -120,12 +126,14 @@ def _sources(rows: list[tuple[str, str, int]]) -> list[dict]:
     return sorted(out, key=lambda item: (-item["total"], item["source"]))
 
 
-def connection_series(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[dict]:
+def connection_series(
+    *, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None
+) -> list[dict]:
     """Counts per bucket (local days; weeks start on Monday) and kind, empty buckets included."""
     return _series(_series_rows(marketplace=marketplace, period=period, bucket=bucket, pro=pro), period, bucket)
 
 
-def connection_totals(*, marketplace, period: DateRange, pro=None) -> dict[str, int]:
+def connection_totals(*, marketplace: Marketplace, period: DateRange, pro: Pro | None = None) -> dict[str, int]:
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
     totals = _zero()
     for kind, n in queryset.values_list("kind").annotate(n=Sum("count")).order_by():
@@ -146,7 +154,9 @@ LOOP_SOURCES = ("profile", "matched", "promotion", "phone", "website")
 _LEAD_KIND_TO_SOURCE = {"new": "profile", "matched": "matched", "promotion": "promotion"}
 
 
-def connection_closed_loop(*, marketplace, period: DateRange, pro=None, totals: dict | None = None) -> list[dict]:
+def connection_closed_loop(
+    *, marketplace: Marketplace, period: DateRange, pro: Pro | None = None, totals: dict | None = None
+) -> list[dict]:
     """Spend, leads, hires, cost per hire and win rate per source over the period.
 
     Lead sources come from the pro's leads created in the period (local days): spend is what
@@ -224,7 +234,7 @@ def _rate(part: int, whole: int) -> str | None:
     return str((Decimal(part) / whole).quantize(Decimal("0.001"), ROUND_HALF_UP))
 
 
-def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
+def connection_dashboard(*, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None) -> dict:
     """Everything the dashboard shows, from rollups (and leads for the closed loop).
 
     Display only, so every read may go to the read replica when one is configured.
@@ -233,7 +243,7 @@ def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=Non
         return _dashboard(marketplace=marketplace, period=period, bucket=bucket, pro=pro)
 
 
-def _dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
+def _dashboard(*, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None) -> dict:
     previous = period.previous()
     source_rows = _source_rows(marketplace=marketplace, period=period, pro=pro)
     totals = _totals(source_rows)
@@ -256,7 +266,7 @@ def _dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict
     }
 
 
-def connection_pro_totals(*, marketplace, start: dt.date, end: dt.date) -> QuerySet:
+def connection_pro_totals(*, marketplace: Marketplace, start: dt.date, end: dt.date) -> QuerySet:
     """Per-pro counts by kind over [start, end], biggest first (admin)."""
     kind_sums = {kind: Sum("count", filter=Q(kind=kind)) for kind in KINDS}
     return (

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -29,8 +30,11 @@ from connections.models import (
     ConnectionKind,
     ConnectionSettings,
 )
+from leads.models import Lead
 from marketplace.localtime import local_day_bounds
+from marketplace.models import Marketplace, User
 from marketplace.selectors import marketplace_policy
+from pros.models import Pro
 
 # One statement: the gate upsert moves `counted_at` only when the window has passed (the
 # conflicting row's lock serialises concurrent clicks), and the event is inserted only when
@@ -70,10 +74,10 @@ def _clean(value: str | None, limit: int) -> str:
 
 def connection_record(
     *,
-    marketplace,
-    pro,
+    marketplace: Marketplace,
+    pro: Pro,
     kind: str,
-    lead=None,
+    lead: Lead | None = None,
     occurred_at: dt.datetime | None = None,
     source: str = "",
     visitor_key: str = "",
@@ -175,7 +179,9 @@ def _gated_insert_portable(event: ConnectionEvent, window: int) -> ConnectionEve
     return event
 
 
-def visitor_key_for(*, user=None, ip: str = "", user_agent: str = "", day: dt.date | None = None) -> str:
+def visitor_key_for(
+    *, user: User | AnonymousUser | None = None, ip: str = "", user_agent: str = "", day: dt.date | None = None
+) -> str:
     """A user's id, or a keyed hash of address and agent whose salt changes every (UTC) day.
 
     The raw address is never stored; yesterday's key cannot be linked to today's.
@@ -190,10 +196,10 @@ def visitor_key_for(*, user=None, ip: str = "", user_agent: str = "", day: dt.da
 
 def connection_click_record(
     *,
-    marketplace,
-    pro,
+    marketplace: Marketplace,
+    pro: Pro,
     kind: str,
-    user=None,
+    user: User | AnonymousUser | None = None,
     ip: str = "",
     user_agent: str = "",
     source: str = "",
@@ -205,8 +211,7 @@ def connection_click_record(
         raise ValueError(f"{kind!r} is not a click kind")
     if is_bot(user_agent):
         return None
-    signed_in = user is not None and getattr(user, "is_authenticated", False)
-    if signed_in and (user.is_staff_of(marketplace) or user.pro_id == pro.pk):
+    if isinstance(user, User) and (user.is_staff_of(marketplace) or user.pro_id == pro.pk):
         return None
     return connection_record(
         marketplace=marketplace,
@@ -233,7 +238,9 @@ WHERE connections_connectiondaily.count IS DISTINCT FROM EXCLUDED.count
 
 
 @transaction.atomic
-def connection_rollup(*, marketplace, start_day: dt.date, end_day: dt.date, now: dt.datetime | None = None) -> int:
+def connection_rollup(
+    *, marketplace: Marketplace, start_day: dt.date, end_day: dt.date, now: dt.datetime | None = None
+) -> int:
     """Recount whole local days [start_day, end_day] from raw events into ConnectionDaily.
 
     Idempotent: each (pro, day, kind, source) count is replaced by the recount, so running it
@@ -278,7 +285,7 @@ def connection_rollup(*, marketplace, start_day: dt.date, end_day: dt.date, now:
     return len(objs)
 
 
-def connection_rollup_recent(*, marketplace, days: int = 2, now: dt.datetime | None = None) -> int:
+def connection_rollup_recent(*, marketplace: Marketplace, days: int = 2, now: dt.datetime | None = None) -> int:
     """The last ``days`` local days including today: the periodic job keeps yesterday and
     today fresh; the nightly job catches up a week, in case the scheduler was down."""
     now = now or timezone.now()
@@ -287,7 +294,9 @@ def connection_rollup_recent(*, marketplace, days: int = 2, now: dt.datetime | N
     return connection_rollup(marketplace=marketplace, start_day=start_day, end_day=today, now=now)
 
 
-def connection_events_prune(*, marketplace, now: dt.datetime | None = None, batch_size: int | None = None) -> int:
+def connection_events_prune(
+    *, marketplace: Marketplace, now: dt.datetime | None = None, batch_size: int | None = None
+) -> int:
     """Delete raw events older than the retention period, and click gates past the dedupe
     window. Batched; returns events deleted. Their days were rolled up long before (the
     periodic rollup keeps yesterday and today fresh; retention is at least 7 days), and the
@@ -308,7 +317,7 @@ def connection_events_prune(*, marketplace, now: dt.datetime | None = None, batc
     return deleted
 
 
-def connection_settings_get(*, marketplace) -> ConnectionSettings:
+def connection_settings_get(*, marketplace: Marketplace) -> ConnectionSettings:
     """The marketplace's row, or an unsaved one carrying the defaults."""
     found = ConnectionSettings.objects.filter(marketplace=marketplace).first()
     return found or ConnectionSettings(marketplace=marketplace)

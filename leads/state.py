@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from leads.models import Lead, LeadEvent, LeadStatus
 from marketplace.errors import Conflict
+from marketplace.models import User
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     LeadStatus.PENDING: frozenset(
@@ -62,7 +63,7 @@ def lead_transition(
     lead: Lead,
     to_status: str,
     *,
-    actor=None,
+    actor: User | None = None,
     note: str = "",
     now: dt.datetime | None = None,
     extra_fields: tuple[str, ...] = (),

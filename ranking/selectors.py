@@ -192,7 +192,7 @@ def rank_breakdown(
     return factors, sum(f.contribution for f in factors), multiplier
 
 
-def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro):
+def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro) -> tuple[Category | None, str | None]:
     """The pro's first active service's category, and its first service area (the pro's own
     areas, else that service's condition areas). Read from the replica when there is one."""
     with replica_reads():
@@ -210,7 +210,7 @@ def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro):
 
 
 def pro_rank_position(
-    *, marketplace: Marketplace, pro: Pro, category, area: str | None
+    *, marketplace: Marketplace, pro: Pro, category: Category | None, area: str | None
 ) -> tuple[int | None, int] | None:
     """(position, of) in the public pro list for ``category`` and ``area`` (the same query and
     order as ``GET /api/v1/pros/``); position is None while the pro is not listed (paused).

@@ -276,7 +276,7 @@ def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
 
 
 def pro_stats_rollup(
-    *, marketplace: Marketplace, pro_id: int | None = None, now=None, notify: bool = True
+    *, marketplace: Marketplace, pro_id: int | None = None, now: dt.datetime | None = None, notify: bool = True
 ) -> RollupResult:
     """Recompute response rate, demotion, rank score, today's snapshot and standing for every
     pro of ``marketplace`` (or only ``pro_id``), and notify pros whose standing changed

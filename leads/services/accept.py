@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Any
 
 import structlog
 from django.db import transaction
@@ -39,6 +40,7 @@ from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services.lifecycle import request_close_if_done
 from leads.state import lead_transition, leads_bulk_transition, transition_check
 from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
+from marketplace.models import User
 from marketplace.selectors import marketplace_policy
 from pros.models import Pro
 
@@ -62,7 +64,9 @@ def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteReque
     return request, lead
 
 
-def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price: int | None = None) -> None:
+def lead_accept(
+    *, lead_id: int, pro: Pro, actor: User | None = None, message: str = "", price: int | None = None
+) -> None:
     """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead.
     Returns once the lead is accepted; raises PaymentRequired, Conflict or Unavailable otherwise."""
     payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
@@ -71,7 +75,7 @@ def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price:
         _accept_pay(charge=charge, actor=actor)
 
 
-def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | None:
+def _accept_open(*, lead_id: int, pro: Pro, actor: User | None, payload: dict[str, Any]) -> Charge | None:
     now = timezone.now()
     with transaction.atomic():
         request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
@@ -118,7 +122,7 @@ def _settle_if_pending(charge_id: int, settle) -> None:
             settle(charge=locked)
 
 
-def _accept_pay(*, charge: Charge, actor=None) -> None:
+def _accept_pay(*, charge: Charge, actor: User | None = None) -> None:
     """Phases 2 and 3 for a committed pending charge; raises 402 / 503 for the API."""
     try:
         result = billing.charge_gateway_call(charge=charge)
@@ -136,7 +140,7 @@ def _accept_pay(*, charge: Charge, actor=None) -> None:
     accept_complete(charge_id=charge.pk, reference=result.reference, actor=actor)
 
 
-def accept_complete(*, charge_id: int, reference: str, actor=None) -> None:
+def accept_complete(*, charge_id: int, reference: str, actor: User | None = None) -> None:
     """Phase 3: charge paid + ledger entry + lead accepted and contact revealed. Idempotent."""
     now = timezone.now()
     lead_id = Charge.objects.filter(pk=charge_id).values_list("lead_id", flat=True).get()
@@ -162,7 +166,13 @@ def accept_complete(*, charge_id: int, reference: str, actor=None) -> None:
 
 
 def _accept_finish(
-    *, request: QuoteRequest, lead: Lead, payload: dict, actor, started_at: dt.datetime, actor_id: int | None = None
+    *,
+    request: QuoteRequest,
+    lead: Lead,
+    payload: dict[str, Any],
+    actor: User | None,
+    started_at: dt.datetime,
+    actor_id: int | None = None,
 ) -> None:
     """Accept the locked lead. The deadline is judged when the accept started (phase 1):
     a pro who was in time and has paid is never turned away by a slow gateway."""
@@ -173,8 +183,6 @@ def _accept_finish(
     lead.responded_at = now
     lead.contact_revealed_at = now
     if actor is None and actor_id is not None:
-        from marketplace.models import User
-
         actor = User.objects.filter(pk=actor_id).first()
     lead_transition(
         lead,

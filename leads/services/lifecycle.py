@@ -15,6 +15,7 @@ from leads import hooks
 from leads.models import Lead, LeadStatus, QuoteRequest, RequestStatus
 from leads.state import lead_transition, leads_bulk_transition
 from marketplace.errors import Conflict, Invalid, NotFound
+from marketplace.models import Marketplace, User
 from pros.models import Pro
 
 
@@ -41,7 +42,7 @@ def request_close_if_done(*, request: QuoteRequest, now: dt.datetime | None = No
         request.status = RequestStatus.CLOSED
 
 
-def lead_reject(*, lead_id: int, pro: Pro, actor=None, reason: str = "") -> Lead:
+def lead_reject(*, lead_id: int, pro: Pro, actor: User | None = None, reason: str = "") -> Lead:
     """Rule 4: free; records the reason and a free exposure connection for the pro."""
     from leads.services.accept import _lock_request_and_lead
 
@@ -93,7 +94,7 @@ def _withdraw_pending(*, request: QuoteRequest, note: str) -> int:
     return leads_bulk_transition(ids, LeadStatus.WITHDRAWN, note=note)
 
 
-def _homeowner_request(*, marketplace, homeowner, request_id: int) -> QuoteRequest:
+def _homeowner_request(*, marketplace: Marketplace, homeowner: User, request_id: int) -> QuoteRequest:
     request = (
         QuoteRequest.objects.select_for_update()
         .filter(pk=request_id, marketplace=marketplace, homeowner=homeowner)
@@ -104,7 +105,7 @@ def _homeowner_request(*, marketplace, homeowner, request_id: int) -> QuoteReque
     return request
 
 
-def quote_request_cancel(*, marketplace, homeowner, request_id: int) -> QuoteRequest:
+def quote_request_cancel(*, marketplace: Marketplace, homeowner: User, request_id: int) -> QuoteRequest:
     """The homeowner withdraws the request: pending leads → withdrawn, nobody else pays."""
     with transaction.atomic():
         request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
@@ -116,7 +117,7 @@ def quote_request_cancel(*, marketplace, homeowner, request_id: int) -> QuoteReq
     return request
 
 
-def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) -> QuoteRequest:
+def quote_request_hire(*, marketplace: Marketplace, homeowner: User, request_id: int, pro_id: int) -> QuoteRequest:
     """The homeowner marks whom it hired: a pro that answered this request (accepted or auto-quoted)."""
     with transaction.atomic():
         request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
