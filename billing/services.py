@@ -12,10 +12,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.fees import week_start
-from billing.gateways import ChargeResult, gateway_get
+from billing.gateways import ChargeResult, PaymentDeclined, ProviderUnavailable, gateway_get
 from billing.ledger import ledger_charge_record
 from billing.models import Charge, ChargeStatus, PaymentProfile
 from billing.types import ChargeableLead
+from marketplace import metrics
 from marketplace.errors import Invalid, PaymentRequired
 from marketplace.models import Marketplace
 from pros.models import Pro
@@ -117,14 +118,25 @@ def charge_zero_record(*, lead: ChargeableLead, pro: Pro, currency: str, idempot
 
 
 def charge_gateway_call(*, charge: Charge) -> ChargeResult:
-    """Phase 2: call the gateway with the charge's own key. Never inside a transaction."""
-    return gateway_get(charge.gateway).charge(
-        amount=charge.amount,
-        currency=charge.currency,
-        payment_method_token=charge.payment_method_token,
-        idempotency_key=charge.idempotency_key,
-        description=f"Contact fee, lead {charge.lead_id}",
-    )
+    """Phase 2: call the gateway with the charge's own key. Never inside a transaction.
+    Counts the outcome (``leadmarket_charges_total``)."""
+    try:
+        result = gateway_get(charge.gateway).charge(
+            amount=charge.amount,
+            currency=charge.currency,
+            payment_method_token=charge.payment_method_token,
+            idempotency_key=charge.idempotency_key,
+            description=f"Contact fee, lead {charge.lead_id}",
+        )
+    except PaymentDeclined as exc:
+        outcome = "authentication_required" if exc.code == "authentication_required" else "declined"
+        metrics.CHARGES.labels(outcome=outcome).inc()
+        raise
+    except ProviderUnavailable:
+        metrics.CHARGES.labels(outcome="provider_unavailable").inc()
+        raise
+    metrics.CHARGES.labels(outcome="succeeded").inc()
+    return result
 
 
 def charge_succeed(*, charge: Charge, reference: str) -> Charge:

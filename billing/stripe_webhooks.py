@@ -31,6 +31,7 @@ from billing.models import (
     Refund,
     RefundStatus,
 )
+from marketplace import metrics
 from marketplace.errors import Invalid, Unavailable
 
 logger = structlog.get_logger(__name__)
@@ -54,6 +55,7 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         data = json.loads(payload)
         event_id, event_type = data["id"], data["type"]
     except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
+        metrics.WEBHOOK_DELIVERIES.labels(provider="stripe", outcome="invalid").inc()
         raise Invalid("invalid_signature", "The webhook signature or payload is invalid.") from None
     seen_before = not _delivery_first_seen(event_id=str(event_id), signature=signature or "")
     try:
@@ -64,11 +66,13 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         event, created = ProviderEvent.objects.get(provider="stripe", event_id=event_id), False
     if not created and seen_before:
         logger.warning("stripe_event_replayed", event_id=event_id, type=event_type)
+        metrics.WEBHOOK_DELIVERIES.labels(provider="stripe", outcome="replayed").inc()
         raise Invalid("webhook_replayed", "This webhook delivery was already received.")
     if event.processed_at is None:
         # Queued on every delivery until processed: if the broker is down we answer 503 and
         # the provider's retry queues it again (the task itself runs each event once).
         provider_event_enqueue(event_id=event.pk)
+    metrics.WEBHOOK_DELIVERIES.labels(provider="stripe", outcome="stored" if created else "duplicate").inc()
     return event, created
 
 

@@ -31,6 +31,7 @@ from connections.models import (
     ConnectionSettings,
 )
 from leads.models import Lead
+from marketplace import metrics
 from marketplace.localtime import local_day_bounds
 from marketplace.models import Marketplace, User
 from marketplace.selectors import marketplace_policy
@@ -247,6 +248,13 @@ def connection_rollup(
     twice, late, or concurrently with new events converges. Days whose raw events may already
     be pruned are never recounted (they would shrink). Returns the rows written.
     """
+    with metrics.ROLLUP_DURATION.labels(rollup="connections").time():
+        return _connection_rollup(marketplace=marketplace, start_day=start_day, end_day=end_day, now=now)
+
+
+def _connection_rollup(
+    *, marketplace: Marketplace, start_day: dt.date, end_day: dt.date, now: dt.datetime | None = None
+) -> int:
     now = now or timezone.now()
     retention = connection_settings_get(marketplace=marketplace).raw_event_retention_days
     oldest_safe = (now - dt.timedelta(days=retention - 1)).astimezone(ZoneInfo(marketplace.time_zone)).date()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from leads.models import DeliveryStatus, Notification
 from leads.notifications import webhook_body, webhook_headers
+from marketplace import metrics
 from marketplace.models import Role, User
 
 logger = structlog.get_logger(__name__)
@@ -37,9 +38,15 @@ def notification_email_send(notification_id: int) -> None:
     )
     if not recipients:
         Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SKIPPED)
+        metrics.NOTIFICATIONS.labels(channel="email", outcome="skipped").inc()
         return
-    send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+    try:
+        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except Exception:
+        metrics.NOTIFICATIONS.labels(channel="email", outcome="failed").inc()
+        raise
     Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SENT)
+    metrics.NOTIFICATIONS.labels(channel="email", outcome="delivered").inc()
 
 
 @shared_task(
@@ -59,6 +66,7 @@ def notification_webhook_send(self, notification_id: int) -> None:
     pro = notification.pro
     if not pro.webhook_url:
         Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SKIPPED)
+        metrics.NOTIFICATIONS.labels(channel="webhook", outcome="skipped").inc()
         return
     body = webhook_body(notification)
     request = urllib.request.Request(  # noqa: S310 - the pro's own http(s) URL (URLField-validated)
@@ -75,6 +83,7 @@ def notification_webhook_send(self, notification_id: int) -> None:
         _webhook_failed(self, notification_id, f"HTTP {status}")
         raise WebhookDeliveryError(f"HTTP {status}")
     Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SENT, webhook_last_error="")
+    metrics.NOTIFICATIONS.labels(channel="webhook", outcome="delivered").inc()
 
 
 def _webhook_failed(task, notification_id: int, error: str) -> None:
@@ -83,6 +92,7 @@ def _webhook_failed(task, notification_id: int, error: str) -> None:
         webhook_last_error=error[:500], **({"webhook_status": DeliveryStatus.FAILED} if final else {})
     )
     logger.warning("webhook_delivery_failed", notification_id=notification_id, error=error, final=final)
+    metrics.NOTIFICATIONS.labels(channel="webhook", outcome="failed" if final else "retried").inc()
 
 
 @shared_task(name="leads.tasks.accept_charge_process_task", ignore_result=True)

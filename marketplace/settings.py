@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_structlog",
+    "django_prometheus",
     "marketplace.apps.MarketplaceConfig",
     "pros.apps.ProsConfig",
     "leads.apps.LeadsConfig",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,11 +64,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
 
 if IS_PRODUCTION:
     # Static files (admin, API docs) served by the web process itself, compressed and cached.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "marketplace.urls"
 WSGI_APPLICATION = "marketplace.wsgi.application"
@@ -330,3 +333,23 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 
 # Demo data (make run) — never loaded in production.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345")
+
+# --- Observability: metrics and error reporting (README "Observability") ------------------
+# /metrics: staff sessions, `Authorization: Bearer METRICS_TOKEN`, or these client addresses.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# Under gunicorn, PROMETHEUS_MULTIPROC_DIR (an empty directory) makes every worker's samples
+# count: prometheus_client reads it from the environment itself.
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from marketplace.sentry import sentry_init  # noqa: E402
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

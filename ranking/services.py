@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from leads.hooks import LeadAnswered
 from leads.notifications import pro_notify
+from marketplace import metrics
 from marketplace.models import Marketplace, MembershipTier
 from marketplace.selectors import marketplace_policy
 from pros.models import Pro
@@ -332,6 +333,7 @@ def pro_stats_rollup(
             _notify_changes(result=result, marketplace=marketplace, params=params)
     result.seconds = time.perf_counter() - started
     result.notify_seconds = time.perf_counter() - computed
+    metrics.ROLLUP_DURATION.labels(rollup="ranking_pro" if single else "ranking").observe(result.seconds)
     log = logger.info
     if not single:
         if result.lead_count == 0:

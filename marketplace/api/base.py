@@ -8,6 +8,7 @@ marketplace before the subclass narrows it further. Subclasses implement
 
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from django.db.models import Model, QuerySet
 from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
@@ -24,7 +25,10 @@ class MarketplaceAPIView(APIView):
     idempotent_methods = ("POST",)
 
     def initial(self, request, *args, **kwargs):
-        request._request.marketplace = marketplace_from_request(request._request)
+        marketplace = marketplace_from_request(request._request)
+        request._request.marketplace = marketplace  # read as MarketplaceRequest.marketplace
+        # Logs and error reports of this request (and the tasks it queues) name the marketplace.
+        structlog.contextvars.bind_contextvars(marketplace=marketplace.slug)
         super().initial(request, *args, **kwargs)
         self._idempotency_record = None
         if request.method in self.idempotent_methods:
