@@ -273,6 +273,12 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 if IS_PRODUCTION and PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured("PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
 
+# --- Outbound webhooks (marketplace/outbound.py) -----------------------------------------
+# Hosts (``host`` or ``host:port``) a pro's webhook may reach over plain http and on a
+# non-public address: for local integration testing only. Empty by default, also under
+# `make run`: every webhook then goes over https to public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+
 # --- Security (production) --------------------------------------------------------------
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

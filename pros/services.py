@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from marketplace.api.errors import ApplicationError
 from marketplace.models import Marketplace, MembershipTier, User
+from marketplace.outbound import OutboundRefused, outbound_url_check
 from marketplace.postal import InvalidPostalCode, area_code_for, normalise_area
 from pros.models import Category, Pro, ProArea, Review, Service
 from pros.star_score import star_score
@@ -132,15 +133,20 @@ def _check_http_url(field: str, value: str) -> None:
 @transaction.atomic
 def pro_profile_update(*, pro: Pro, actor: User, changes: dict[str, Any]) -> Pro:
     """Apply a pro's own profile edit. ``areas`` replaces the service areas."""
-    pro = Pro.objects.select_for_update().get(pk=pro.pk)
-    for field in ("website", "webhook_url"):
-        if field in changes:
-            _check_http_url(field, changes[field] or "")
+    if "website" in changes:
+        _check_http_url("website", changes["website"] or "")
+    if changes.get("webhook_url"):
+        try:
+            outbound_url_check(changes["webhook_url"])
+        except OutboundRefused as exc:
+            raise _invalid("webhook_url", str(exc)) from None
     for photo in changes.get("photos") or []:
         _check_http_url("photos", photo)
     cap = changes.get("weekly_spend_cap", pro.weekly_spend_cap)
     if cap is not None and cap < 0:
         raise _invalid("weekly_spend_cap", "Must be zero or more.")
+    # Checked first: the webhook check resolves a host name, never while the row is locked.
+    pro = Pro.objects.select_for_update().get(pk=pro.pk)
     changed = [field for field in PROFILE_FIELDS if field in changes]
     for field in changed:
         setattr(pro, field, changes[field] if changes[field] is not None or field == "weekly_spend_cap" else "")
