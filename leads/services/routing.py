@@ -20,6 +20,7 @@ from marketplace.models import Marketplace, User
 from marketplace.postal import InvalidPostalCode, area_code_for
 from pros.matching import JobSpec, perfect_match
 from pros.models import Category, Pro, ProArea, Service
+from pros.questions import answers_clean
 from pros.selectors import contact_fee
 
 CONNECTION_KIND = {LeadKind.NEW: "profile_lead", LeadKind.MATCHED: "matched_lead", LeadKind.PROMOTION: "promotion_lead"}
@@ -68,6 +69,7 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
         raise ApplicationError("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
     if data.category.marketplace_id != marketplace.pk:
         raise ApplicationError("unknown_category", "No such category.", fields={"category": ["Unknown category."]})
+    answers = answers_clean(category=data.category, answers=data.answers)
     now = timezone.now()
     with transaction.atomic():
         # One homeowner's requests serialise on its row, so a double submit cannot slip
@@ -106,7 +108,7 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
             budget_min=data.budget_min,
             budget_max=data.budget_max,
             start_date=data.start_date,
-            answers=data.answers or {},
+            answers=answers,
             contact_name=data.contact_name,
             contact_phone=data.contact_phone,
             contact_email=data.contact_email,
