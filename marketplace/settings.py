@@ -176,6 +176,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
         "quote_requests": env.str("THROTTLE_QUOTE_REQUESTS", default="30/hour"),
+        # The tracked phone and website endpoints, per client network (IPv4 address, IPv6 /64).
+        "clicks": env.str("THROTTLE_CLICKS", default="30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # How many reverse proxies sit in front of the app: throttles and the click visitor hash

@@ -24,6 +24,7 @@ from marketplace.api.base import MarketplaceAPIView, TenantGenericAPIView
 from marketplace.api.csv_export import csv_response, csv_schema
 from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
+from marketplace.api.throttling import ClientNetworkThrottle
 from marketplace.models import MembershipTier
 from pros.models import Pro
 
@@ -64,6 +65,10 @@ class _TrackedContactView(TenantGenericAPIView):
     tenant_model = Pro
     permission_classes = [AllowAny]
     authentication_classes = [OptionalJWTAuthentication]
+    # Per client network (IPv4 address or IPv6 /64), whatever User-Agent or token it sends:
+    # one machine cannot click its way up the connection counts (or harvest every number).
+    throttle_classes = [ClientNetworkThrottle]
+    throttle_scope = "clicks"
     kind: str = ""
 
     def scope_queryset(self, queryset):
@@ -84,7 +89,7 @@ class _TrackedContactView(TenantGenericAPIView):
             user=self.request.user,
             # The client address as the throttles see it (honours REST_FRAMEWORK["NUM_PROXIES"]).
             ip=BaseThrottle().get_ident(self.request),
-            user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
+            user_agent=self.request.META.get("HTTP_USER_AGENT", ""),  # bots only: not part of the visitor
             **query.attribution(),
         )
 

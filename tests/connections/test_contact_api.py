@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from connections.api.views import safe_http_url
 from connections.models import ConnectionEvent
 from tests.connections.conftest import BROWSER_UA
-from tests.factories import ProFactory
+from tests.factories import ProFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_bots_get_the_redirect_but_are_not_counted(api_client, marketplace, memb
     assert not ConnectionEvent.objects.exists()
 
 
-def test_staff_and_the_pros_own_users_are_not_counted_but_signed_in_homeowners_are(
+def test_staff_and_the_pros_own_users_are_not_counted_but_signed_in_homeowners_are_by_address(
     api_client, marketplace, member_pro, pro_user, staff_user, homeowner
 ):
     for user in (pro_user, staff_user):
@@ -87,9 +87,44 @@ def test_staff_and_the_pros_own_users_are_not_counted_but_signed_in_homeowners_a
 
     client = api_client(marketplace, homeowner)
     client.get(phone_url(member_pro), **browser(client))
-    client.get(phone_url(member_pro), **browser(client, ip="198.51.100.99"))  # same user, another network
+    client.get(phone_url(member_pro), **browser(api_client(marketplace)))  # anonymous, same address
+    other = api_client(marketplace, UserFactory(marketplace=marketplace, role="homeowner"))
+    other.get(phone_url(member_pro), **browser(other))  # another account, same address
 
-    assert list(ConnectionEvent.objects.values_list("visitor_key", flat=True)) == [f"u:{homeowner.pk}"]
+    # The address is the visitor: accounts, tokens and User-Agents do not multiply a click.
+    (event,) = ConnectionEvent.objects.all()
+    assert event.visitor_key.startswith("a:")
+
+
+def test_six_user_agents_from_one_address_count_one_click(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+    agents = [f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/12{n}.0" for n in range(6)]
+
+    for agent in agents:
+        assert client.get(website_url(member_pro), **browser(client, agent=agent)).status_code == 302
+
+    assert ConnectionEvent.objects.filter(kind="website_click").count() == 1
+
+
+def test_addresses_of_one_ipv6_slash_64_count_one_click(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+    for address in ("2001:db8:5:6::1", "2001:db8:5:6::2", "2001:db8:5:6::abcd:1", "2001:db8:5:6:ffff:ffff:ffff:fffe"):
+        client.get(website_url(member_pro), **browser(client, ip=address))
+    client.get(website_url(member_pro), **browser(client, ip="2001:db8:5:7::1"))  # another /64
+
+    assert ConnectionEvent.objects.filter(kind="website_click").count() == 2
+
+
+def test_the_tracked_endpoints_are_throttled_per_address(api_client, marketplace, member_pro, settings):
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], clicks="4/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    client = api_client(marketplace)
+
+    answers = [client.get(url(member_pro), **browser(client)).status_code for url in (phone_url, website_url) * 3]
+    assert answers == [200, 302, 200, 302, 429, 429]
+    throttled = client.get(phone_url(member_pro), **browser(client, agent="Another agent/1.0"))
+    assert throttled.status_code == 429 and throttled.json()["error"]["code"] == "throttled"
+    assert client.get(phone_url(member_pro), **browser(client, ip="203.0.113.99")).status_code == 200
 
 
 def test_a_stale_token_is_treated_as_an_anonymous_visitor(api_client, marketplace, member_pro):
