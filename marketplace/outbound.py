@@ -25,15 +25,15 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from requests_hardened import Config, HTTPSession
-from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES, InvalidIPAddress
+from requests_hardened.ip_filter import InvalidIPAddress
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
+
+from marketplace.network import IPAddress, address_is_public
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 5.0
 MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "leadmarket-webhooks/1"
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class OutboundRefused(Exception):
@@ -45,23 +45,6 @@ class OutboundRefused(Exception):
 class OutboundResponse:
     status: int
     body: bytes  # at most MAX_RESPONSE_BYTES; the rest is never read
-
-
-def address_is_public(ip: IPAddress) -> bool:
-    """True only for a globally routable unicast address (IPv4-mapped IPv6 judged as IPv4)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if any(ip in net for net in EXTRA_BLOCKED_NET_RANGES if net.version == ip.version):
-        return False
-    return ip.is_global and not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or (isinstance(ip, ipaddress.IPv6Address) and (ip.is_site_local or ip.sixtofour or ip.teredo))
-    )
 
 
 def host_is_allow_listed(host: str, port: int | None) -> bool:

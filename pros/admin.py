@@ -12,6 +12,7 @@ from django.db import models, transaction
 from marketplace.admin_base import TenantAdmin, admin_marketplace_id
 from marketplace.api.errors import ApplicationError
 from marketplace.models import MembershipTier
+from marketplace.network import public_web_url
 from marketplace.outbound import OutboundRefused, outbound_url_check
 from marketplace.postal import InvalidPostalCode, normalise_area
 from pros.models import Category, Pro, ProArea, Review, Service
@@ -108,7 +109,14 @@ class InlineMarketplaceMixin:
 
 
 class ProForm(forms.ModelForm):
-    """The API's outbound rule for the webhook URL (public https addresses only) in the admin too."""
+    """The API's URL rules in the admin too: the webhook reaches public https addresses only,
+    the website (a redirect target) is http(s) on a host name or a public address."""
+
+    def clean_website(self):
+        url = self.cleaned_data.get("website") or ""
+        if url and not public_web_url(url):
+            raise forms.ValidationError("Must be an http or https URL on a public host.")
+        return url
 
     def clean_webhook_url(self):
         url = self.cleaned_data.get("webhook_url") or ""

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from marketplace.api.errors import ApplicationError
 from marketplace.models import Marketplace, MembershipTier, User
+from marketplace.network import public_web_url
 from marketplace.outbound import OutboundRefused, outbound_url_check
 from marketplace.postal import InvalidPostalCode, area_code_for, normalise_area
 from pros.models import Category, Pro, ProArea, Review, Service
@@ -126,8 +127,10 @@ PROFILE_FIELDS = ("name", "description", "phone", "website", "photos", "paused",
 
 
 def _check_http_url(field: str, value: str) -> None:
-    if value and not value.lower().startswith(("http://", "https://")):
-        raise _invalid(field, "Must be an http or https URL.")
+    """Websites and photos are shown to visitors and the website click redirects to them:
+    http(s) on a host name or a public address only (marketplace.network.public_web_url)."""
+    if value and not public_web_url(value):
+        raise _invalid(field, "Must be an http or https URL on a public host.")
 
 
 @transaction.atomic

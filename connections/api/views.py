@@ -1,7 +1,5 @@
 """Tracked contact endpoints (phone, website) and the connection dashboards."""
 
-from urllib.parse import urlsplit
-
 from django.http import HttpResponse, HttpResponseRedirect
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -26,6 +24,7 @@ from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
 from marketplace.api.throttling import ClientNetworkThrottle
 from marketplace.models import MembershipTier
+from marketplace.network import public_web_url
 from pros.models import Pro
 
 
@@ -49,16 +48,9 @@ class OptionalJWTScheme(OpenApiAuthenticationExtension):
 
 
 def safe_http_url(url: str) -> str | None:
-    """The URL itself when it is an absolute http(s) URL with a host, else None."""
-    if not url or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        return None
-    return url
+    """The URL itself when the website click may redirect there (``public_web_url``: http(s),
+    a host name or a public IP literal, nothing a browser would read differently), else None."""
+    return url if public_web_url(url) else None
 
 
 class _TrackedContactView(TenantGenericAPIView):

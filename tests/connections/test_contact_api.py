@@ -223,9 +223,61 @@ def test_safe_http_url_only_passes_absolute_http_urls_with_a_host(text):
         assert not any(ch.isspace() for ch in url)
 
 
-@pytest.mark.parametrize("url", ["https://pro.example.test/home", "http://facebook.com/pro.page?x=1"])
+@pytest.mark.parametrize(
+    "url", ["https://pro.example.test/home", "http://facebook.com/pro.page?x=1", "https://93.184.215.14/"]
+)
 def test_safe_http_url_keeps_ordinary_websites(url):
     assert safe_http_url(url) == url
+
+
+OPEN_REDIRECTS = [
+    "http://127.0.0.1/admin/",
+    "http://2130706433/",  # 127.0.0.1 to a browser
+    "http://0x7f.1/",
+    "http://127.1/",
+    "http://10.0.0.5/",
+    "https://192.168.1.1/router",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/",
+    "http://[::ffff:10.0.0.1]/",
+    "http://[fd00::1]/",
+    "http://localhost:8000/",
+    "http://printer.local/",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "//evil.example/",
+    "/relative/path",
+    "https:\\\\evil.example",
+    "https://user:pw@evil.example/",
+    "http://evil.example:99999/",
+]
+
+
+@pytest.mark.parametrize("url", OPEN_REDIRECTS)
+def test_the_website_click_never_redirects_to_a_private_host_or_a_non_http_url(
+    api_client, marketplace, member_pro, url
+):
+    member_pro.website = url  # saved directly, past the profile's own check
+    member_pro.save(update_fields=["website"])
+
+    response = api_client(marketplace).get(website_url(member_pro), **browser(None))
+
+    assert response.status_code == 404 and "Location" not in response
+    assert not ConnectionEvent.objects.exists()
+
+
+@pytest.mark.parametrize("url", [u for u in OPEN_REDIRECTS if u.startswith("http")])
+def test_a_pro_cannot_save_a_website_the_click_would_refuse(api_client, marketplace, member_pro, url):
+    user = UserFactory(marketplace=marketplace, role="pro", pro=member_pro)
+    response = api_client(marketplace, user).patch("/api/v1/pro/profile/", {"website": url}, format="json")
+
+    assert response.status_code == 400 and "website" in response.json()["error"]["fields"]
+
+
+def test_only_pros_allowed_to_show_a_website_redirect(api_client, marketplace, member_pro):
+    member_pro.tier = "basic"
+    member_pro.save(update_fields=["tier"])
+    assert api_client(marketplace).get(website_url(member_pro), **browser(None)).status_code == 404
 
 
 def test_head_probes_and_prefetches_answer_but_are_not_counted(api_client, marketplace, member_pro):
