@@ -1,7 +1,7 @@
 """Demo catalog, pros, services and reviews for the two demo marketplaces (``make run``).
 
 Idempotent: categories and pros are found by slug, users by e-mail; a pro's demo reviews are
-written only while it has none. Reviews go through ``review_create`` on accepted leads of demo
+written only while it has none. Reviews go through ``review_submit`` on accepted leads of demo
 homeowners, so every Star Score is computed by the documented formula, never typed in.
 Never run in production (``seed_demo`` is a development command).
 """
@@ -17,7 +17,7 @@ from django.utils import timezone
 from marketplace.models import Marketplace, MembershipTier, Role, User
 from pros.models import Pro, Review, Service
 from pros.selectors import contact_fee
-from pros.services import category_ensure, pro_areas_set, pro_completeness_refresh, review_create
+from pros.services import category_ensure, pro_areas_set, pro_completeness_refresh, review_submit
 
 # (slug, name, parent slug or None, questions, fees per kind or None)
 CATEGORIES = {
@@ -455,7 +455,8 @@ def _user(*, marketplace: Marketplace, email: str, name: str, role: str, pro: Pr
 
 
 def _homeowners(marketplace: Marketplace) -> list[User]:
-    names = ["Alex Morgan", "Priya Shah", "Chen Wei", "Lin Mei", "Sam Taylor", "Jordan Lee", "Noah Kim"]
+    # One homeowner per demo rating of a pro (at most eight): a homeowner reviews a pro once.
+    names = ["Alex Morgan", "Priya Shah", "Chen Wei", "Lin Mei", "Sam Taylor", "Jordan Lee", "Noah Kim", "Riley Chen"]
     return [
         _user(
             marketplace=marketplace, email=f"homeowner{index}@{marketplace.slug}.test", name=name, role=Role.HOMEOWNER
@@ -467,7 +468,7 @@ def _homeowners(marketplace: Marketplace) -> list[User]:
 def _demo_reviews(
     *, marketplace: Marketplace, pro: Pro, service: Service, area: str, ratings: list[int], homeowners: list[User]
 ) -> None:
-    """Accepted leads of demo homeowners' requests, each reviewed through review_create."""
+    """Accepted leads of demo homeowners' requests, each reviewed through review_submit."""
     from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest, RequestSource
 
     fee = contact_fee(marketplace=marketplace, category=service.category, kind=LeadKind.NEW)
@@ -493,6 +494,7 @@ def _demo_reviews(
             contact_name=homeowner.name,
             contact_email=homeowner.email,
             status="closed",
+            hired_pro=pro,
         )
         Lead.objects.create(
             marketplace=marketplace,
@@ -507,7 +509,7 @@ def _demo_reviews(
             contact_revealed_at=now,
             quote_message="Thanks for the request, happy to help.",
         )
-        review_create(homeowner=homeowner, pro=pro, rating=rating, comment=comments[index % len(comments)])
+        review_submit(homeowner=homeowner, pro=pro, rating=rating, comment=comments[index % len(comments)])
     # Spread the demo reviews over the past months so recency visibly matters.
     for offset, review in enumerate(Review.objects.filter(pro=pro).order_by("pk")):
         Review.objects.filter(pk=review.pk).update(

@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -347,10 +348,15 @@ def category_ensure(
 # --- reviews and Star Score --------------------------------------------------------------
 
 
-def _eligible_lead_ids(*, homeowner: User, pro: Pro):
-    from leads.models import Lead, LeadStatus
+def _connections(*, homeowner: User, pro: Pro):
+    """This homeowner's leads with this pro that are a real connection (DESIGN.md Rule 16):
+    the homeowner marked the pro hired, the pro sent an auto-quote, or the pro paid a non-zero
+    contact fee (the accept completed: contact revealed). A free accept is not one: a pro
+    could otherwise accept its own sock puppet's requests at no cost and review itself up."""
+    from leads.models import Lead, LeadKind, LeadStatus  # as before: the layering work moves this
 
     return Lead.objects.filter(
+        Q(request__hired_pro=pro) | Q(kind=LeadKind.PROMOTION) | Q(fee_amount__gt=0, contact_revealed_at__isnull=False),
         marketplace_id=pro.marketplace_id,
         pro=pro,
         request__homeowner=homeowner,
@@ -359,28 +365,37 @@ def _eligible_lead_ids(*, homeowner: User, pro: Pro):
 
 
 @transaction.atomic
-def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") -> Review:
-    """A homeowner reviews a pro it connected with: one review per accepted lead.
+def review_submit(*, homeowner: User, pro: Pro, rating: int, comment: str = "") -> tuple[Review, bool]:
+    """A homeowner reviews a pro it connected with; ``(review, created)``.
 
-    Raises 403 ``no_connection`` without an accepted lead of this homeowner's request with this
-    pro, 409 ``already_reviewed`` when every such lead has its review.
+    One review per homeowner and pro: a second submission edits the first (rating and
+    comment), so it counts once in the review count and Star Score. 403 ``no_connection``
+    without a real connection (``_connections``); 403 ``own_business`` for a member of the
+    pro's business.
     """
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise _invalid("rating", "A whole number from 1 to 5.")
     if homeowner.marketplace_id != pro.marketplace_id or pro.suspended:
         raise ApplicationError("not_found", "Not found.", status_code=404)
+    if homeowner.pro_id == pro.pk:
+        raise ApplicationError("own_business", "Members of a business cannot review it.", status_code=403)
     # Reviews of one pro queue on its row: each recount below then sees every review committed
-    # before it, so concurrent reviews never leave a stale count or Star Score behind.
+    # before it, and one homeowner's concurrent submissions find each other's review.
     list(Pro.objects.select_for_update().filter(pk=pro.pk).values_list("pk", flat=True))
-    leads = _eligible_lead_ids(homeowner=homeowner, pro=pro)
-    lead = leads.filter(review__isnull=True).select_for_update(of=("self",)).first()
+    review = Review.objects.filter(pro=pro, homeowner=homeowner).first()
+    if review is not None:
+        review.rating, review.comment, review.edited_at = rating, comment, timezone.now()
+        review.save(update_fields=["rating", "comment", "edited_at"])
+        star_scores_recompute(pro_ids=[pro.pk])
+        logger.info("review_edited", review_id=review.pk, pro_id=pro.pk, homeowner_id=homeowner.pk)
+        return review, False
+    lead = _connections(homeowner=homeowner, pro=pro).select_for_update(of=("self",)).first()
     if lead is None:
-        if leads.exists():
-            raise ApplicationError(
-                "already_reviewed", "You have already reviewed this pro for each job it took.", status_code=409
-            )
         raise ApplicationError(
-            "no_connection", "You can review a pro only after it has taken one of your requests.", status_code=403
+            "no_connection",
+            "You can review a pro only after you hired it, it sent you an auto-quote, "
+            "or it paid to answer one of your requests.",
+            status_code=403,
         )
     try:
         with transaction.atomic():
@@ -392,10 +407,10 @@ def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") 
                 rating=rating,
                 comment=comment,
             )
-    except IntegrityError:  # a concurrent review of the same lead won the race
-        raise ApplicationError("already_reviewed", "This job has already been reviewed.", status_code=409) from None
+    except IntegrityError:  # only without the pro-row lock above (it serialises submissions)
+        raise ApplicationError("already_reviewed", "You have already reviewed this pro.", status_code=409) from None
     star_scores_recompute(pro_ids=[pro.pk])
-    return review
+    return review, True
 
 
 def star_scores_recompute(*, pro_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
