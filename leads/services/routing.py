@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import services as billing
-from billing.models import PaymentProfile
+from billing.models import Charge, ChargeStatus, PaymentProfile
 from connections.services import connection_record
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
 from leads.notifications import pro_notify
@@ -95,6 +95,17 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
                 status_code=409,
                 extra={"request_id": duplicate.pk},
             )
+        # No double charge for one job: pros that already paid for this homeowner's same job
+        # (category, area, target) within the window — before it was cancelled and posted
+        # again — get this request's lead with no fee.
+        paid_for = _pros_paid_for_job(
+            marketplace=marketplace,
+            homeowner=homeowner,
+            category=data.category,
+            area=area,
+            target_pro=data.pro,
+            since=now - dt.timedelta(hours=policy.duplicate_window_hours),
+        )
         service = _profile_target_check(marketplace=marketplace, data=data, area=area) if data.pro else None
         request = QuoteRequest.objects.create(
             marketplace=marketplace,
@@ -114,15 +125,43 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
             contact_email=data.contact_email,
         )
         if service is not None:
-            leads = [_route_profile(request=request, service=service, now=now)]
+            leads = [_route_profile(request=request, service=service, now=now, paid_for=paid_for)]
         else:
-            leads = _route_platform(request=request, now=now)
+            leads = _route_platform(request=request, now=now, paid_for=paid_for)
         if not leads:
             request.status = RequestStatus.CLOSED
             request.save(update_fields=["status"])
         for lead in leads:
             _lead_announce(lead)
     return request
+
+
+def _pros_paid_for_job(
+    *,
+    marketplace: Marketplace,
+    homeowner: User,
+    category: Category,
+    area: str,
+    target_pro: Pro | None,
+    since: dt.datetime,
+) -> frozenset[int]:
+    """Pros with a live (pending or paid) non-zero charge for a lead of this homeowner's same
+    job — the duplicate rule's category, area and target — created since ``since``."""
+    return frozenset(
+        Charge.objects.filter(
+            marketplace=marketplace,
+            status__in=(ChargeStatus.PENDING, ChargeStatus.SUCCEEDED),
+            amount__gt=0,
+            lead__request__homeowner=homeowner,
+            lead__request__category=category,
+            lead__request__area=area,
+            lead__request__target_pro=target_pro,
+            lead__request__created_at__gte=since,
+        ).values_list("pro_id", flat=True)
+    )
+
+
+NO_FEE_NOTE = "no contact fee: this pro already paid for the same job"
 
 
 def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area: str) -> Service:
@@ -149,24 +188,28 @@ def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area:
     return service
 
 
-def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime) -> Lead:
+def _route_profile(
+    *, request: QuoteRequest, service: Service, now: dt.datetime, paid_for: frozenset[int] = frozenset()
+) -> Lead:
     """Rule 1: a promotion lead with the auto-quote on a perfect match, else a new lead."""
     marketplace = request.marketplace
     pro = service.pro
+    free = pro.pk in paid_for
     if marketplace.policy.promotion_service_enabled and service.promotion_enabled:
-        fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION)
+        fee = 0 if free else contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION)
         match = perfect_match(
             service, _job(request), pro_areas=[request.area], today=marketplace_today(marketplace, now)
         )
         if match and _can_auto_charge(marketplace=marketplace, pro=pro, fee=fee, now=now):
-            return _promotion_lead(request=request, service=service, fee=fee, now=now)
-    fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.NEW)
+            return _promotion_lead(request=request, service=service, fee=fee, now=now, free=free)
+    fee = 0 if free else contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.NEW)
     return _lead_create(
         request=request,
         pro=pro,
         kind=LeadKind.NEW,
         fee=fee,
         deadline=now + dt.timedelta(hours=marketplace.policy.new_lead_ttl_hours),
+        note=NO_FEE_NOTE if free else "",
     )
 
 
@@ -184,7 +227,7 @@ def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.da
     return True
 
 
-def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
+def _route_platform(*, request: QuoteRequest, now: dt.datetime, paid_for: frozenset[int] = frozenset()) -> list[Lead]:
     """Rule 2: promotion leads for perfect promotion matches, matched leads to the best members."""
     marketplace = request.marketplace
     policy = marketplace.policy
@@ -200,14 +243,16 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
     leads = []
     position = 0
     for service in candidates:
+        free = service.pro_id in paid_for
+        promotion_fee, matched_fee = (0, 0) if free else (fees.promotion, fees.matched)
         # An auto-quote is charged now: re-check its pro's room under that pro's row lock.
         promoted = (
             service.promotion_candidate
             and perfect_match(service, job, pro_areas=[request.area], today=today)
-            and _can_auto_charge(marketplace=marketplace, pro=service.pro, fee=fees.promotion, now=now)
+            and _can_auto_charge(marketplace=marketplace, pro=service.pro, fee=promotion_fee, now=now)
         )
         if promoted:
-            leads.append(_promotion_lead(request=request, service=service, fee=fees.promotion, now=now))
+            leads.append(_promotion_lead(request=request, service=service, fee=promotion_fee, now=now, free=free))
         elif service.matched_candidate and service.member_rank <= policy.matched_fanout:
             position += 1
             leads.append(
@@ -215,9 +260,10 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
                     request=request,
                     pro=service.pro,
                     kind=LeadKind.MATCHED,
-                    fee=fees.matched,
+                    fee=matched_fee,
                     deadline=now + dt.timedelta(hours=policy.matched_lead_ttl_hours),
                     rank_position=position,
+                    note=NO_FEE_NOTE if free else "",
                 )
             )
     return leads
@@ -232,6 +278,7 @@ def _lead_create(
     deadline: dt.datetime | None,
     status: str = LeadStatus.PENDING,
     rank_position: int | None = None,
+    note: str = "",
     **fields,
 ) -> Lead:
     lead = Lead.objects.create(
@@ -251,7 +298,7 @@ def _lead_create(
         lead=lead,
         from_status="",
         to_status=status,
-        note=f"offered as a {kind} lead",
+        note=f"offered as a {kind} lead" + (f"; {note}" if note else ""),
     )
     connection_record(
         marketplace=request.marketplace,
@@ -264,7 +311,7 @@ def _lead_create(
     return lead
 
 
-def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: dt.datetime) -> Lead:
+def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: dt.datetime, free: bool = False) -> Lead:
     """The auto-quote, accepted by the system at once and charged as on accept.
 
     A zero fee is recorded and the contact revealed in this transaction; otherwise a pending
@@ -284,6 +331,7 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
         quote_price_min=service.auto_quote_price_min,
         quote_price_max=service.auto_quote_price_max,
         responded_at=now,
+        note=NO_FEE_NOTE if free else "",
     )
     key = f"lead-{lead.pk}-accept"
     if fee == 0:
