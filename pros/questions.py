@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Invalid
 from pros.models import Category
 
 MAX_ANSWERS = 50
@@ -25,8 +25,8 @@ def _shown(key: str) -> str:
     return repr(key if len(key) <= 40 else key[:40] + "…")
 
 
-def _invalid(message: str) -> ApplicationError:
-    return ApplicationError("invalid", "The request has invalid fields.", fields={"answers": [message]})
+def _invalid(message: str) -> Invalid:
+    return Invalid("invalid", "The request has invalid fields.", fields={"answers": [message]})
 
 
 def category_questions(category: Category) -> dict[str, dict[str, Any]]:

@@ -20,9 +20,9 @@ from connections.services import connection_click_record
 from marketplace.api.authentication import MarketplaceJWTAuthentication
 from marketplace.api.base import MarketplaceAPIView, TenantGenericAPIView
 from marketplace.api.csv_export import csv_response, csv_schema
-from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
 from marketplace.api.throttling import ClientNetworkThrottle
+from marketplace.errors import NotFound
 from marketplace.models import MembershipTier
 from marketplace.network import public_web_url
 from pros.models import Pro
