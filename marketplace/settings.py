@@ -25,12 +25,28 @@ DEBUG = env.bool("DEBUG", default=False)
 if IS_PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must stay off in production (DJANGO_ENV=production).")
 
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdef"
+
+
+def _refuse_weak_secret(name: str, value: str) -> None:
+    """Production refuses the development key and anything Django's deploy check calls weak
+    (shorter than 50 characters, fewer than 5 distinct ones, or a ``django-insecure-`` key)."""
+    if value == DEVELOPMENT_SECRET_KEY or value.startswith("django-insecure-") or len(value) < 50 or len(set(value)) < 5:
+        raise ImproperlyConfigured(
+            f"{name} is the development key or too weak for production: use 50+ random characters "
+            "(e.g. `openssl rand -hex 32`)."
+        )
+
+
 if IS_PRODUCTION:
     # No fallback: a production process without its own secret must not start.
     SECRET_KEY = env.str("SECRET_KEY")
+    _refuse_weak_secret("SECRET_KEY", SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name the production host names; `*` is refused.")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdef")
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -126,11 +142,22 @@ if DATABASE_REPLICA_URL:
     DATABASE_ROUTERS = ["marketplace.db_routers.ReplicaRouter"]
 
 # --- Redis: cache, throttles, Celery broker ---------------------------------------------
+# Production fails closed: without REDIS_URL (or an explicit shared CACHE_URL and
+# CELERY_BROKER_URL) throttles would count per process and tasks would sit in a local folder.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+elif REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_PROCESS_LOCAL_CACHES = ("locmem", "dummy", "filebased")
+if IS_PRODUCTION and any(kind in CACHES["default"]["BACKEND"].lower() for kind in _PROCESS_LOCAL_CACHES):
+    raise ImproperlyConfigured(
+        "Production needs a shared cache for throttles and lockouts: set REDIS_URL (or CACHE_URL to a Redis "
+        "or Memcached server)."
+    )
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "marketplace.User"
@@ -191,6 +218,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
 }
+if IS_PRODUCTION:
+    _refuse_weak_secret("JWT_SIGNING_KEY", SIMPLE_JWT["SIGNING_KEY"])
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead marketplace API",
     "DESCRIPTION": "Homeowners request quotes; pros accept (paying a contact fee) or reject leads. "
@@ -218,6 +247,11 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=env.int("IDEMPOTENCY_STALE_SECONDS",
 # With Redis: the broker is Redis. Embedded default: kombu's filesystem transport under
 # var/, so `make run` still runs a real worker and the beat scheduler with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+if IS_PRODUCTION and CELERY_BROKER_URL.split(":", 1)[0] in {"filesystem", "memory"}:
+    raise ImproperlyConfigured(
+        "Production needs a real Celery broker: set REDIS_URL (or CELERY_BROKER_URL); the filesystem broker "
+        "is for `make run` on one machine."
+    )
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
@@ -264,6 +298,14 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leads@localhost")
 
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="local")
+# The local gateway charges nothing real: production refuses it unless this says the system
+# is a staging one on purpose.
+ALLOW_LOCAL_GATEWAY = env.bool("ALLOW_LOCAL_GATEWAY", default=False)
+if IS_PRODUCTION and PAYMENT_GATEWAY == "local" and not ALLOW_LOCAL_GATEWAY:
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY=local charges nothing real: production needs PAYMENT_GATEWAY=stripe, or "
+        "ALLOW_LOCAL_GATEWAY=true on a staging system."
+    )
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point this at a local server
