@@ -31,7 +31,12 @@ DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdef"
 def _refuse_weak_secret(name: str, value: str) -> None:
     """Production refuses the development key and anything Django's deploy check calls weak
     (shorter than 50 characters, fewer than 5 distinct ones, or a ``django-insecure-`` key)."""
-    if value == DEVELOPMENT_SECRET_KEY or value.startswith("django-insecure-") or len(value) < 50 or len(set(value)) < 5:
+    if (
+        value == DEVELOPMENT_SECRET_KEY
+        or value.startswith("django-insecure-")
+        or len(value) < 50
+        or len(set(value)) < 5
+    ):
         raise ImproperlyConfigured(
             f"{name} is the development key or too weak for production: use 50+ random characters "
             "(e.g. `openssl rand -hex 32`)."

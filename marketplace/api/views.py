@@ -2,24 +2,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken
 
-from marketplace.api.authentication import MARKETPLACE_CLAIM
 from marketplace.api.base import MarketplaceAPIView
 from marketplace.api.errors import ApplicationError
 from marketplace.api.serializers import RefreshInput, RegisterInput, TokenInput, TokenPair, UserOutput
 from marketplace.api.throttling import ScopedThrottle
 from marketplace.auth_backends import MarketplaceEmailBackend
-from marketplace.models import User
 from marketplace.services.accounts import user_register
-
-
-def _token_pair_for(user) -> dict:
-    refresh = RefreshToken.for_user(user)
-    refresh[MARKETPLACE_CLAIM] = user.marketplace_id
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+from marketplace.services.tokens import token_pair_issue, token_refresh
 
 
 class RegisterView(MarketplaceAPIView):
@@ -51,7 +41,7 @@ class TokenObtainView(MarketplaceAPIView):
         )
         if user is None:
             raise ApplicationError("invalid_credentials", "E-mail or password is wrong.", status_code=401)
-        return Response(_token_pair_for(user))
+        return Response(token_pair_issue(user=user))
 
 
 class TokenRefreshView(MarketplaceAPIView):
@@ -64,21 +54,7 @@ class TokenRefreshView(MarketplaceAPIView):
     def post(self, request):
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            refresh = RefreshToken(data.validated_data["refresh"])
-            if refresh.get(MARKETPLACE_CLAIM) != request.marketplace.pk:
-                raise TokenError("Token belongs to another marketplace.")
-            user_id = refresh.get(api_settings.USER_ID_CLAIM)
-            if not User.objects.filter(pk=user_id, marketplace=request.marketplace, is_active=True).exists():
-                raise TokenError("The account is no longer active.")  # deactivated users get no new tokens
-            access = str(refresh.access_token)
-            refresh.blacklist()  # rotation: the old refresh token is spent
-            refresh.set_jti()
-            refresh.set_exp()
-            refresh.set_iat()
-        except TokenError as exc:
-            raise ApplicationError("token_not_valid", str(exc), status_code=401) from None
-        return Response({"access": access, "refresh": str(refresh)})
+        return Response(token_refresh(marketplace=request.marketplace, raw_refresh=data.validated_data["refresh"]))
 
 
 class MeView(MarketplaceAPIView):
