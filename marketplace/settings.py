@@ -171,11 +171,21 @@ AUTHENTICATION_BACKENDS = ["marketplace.auth_backends.MarketplaceEmailBackend"]
 # field is not globally unique; our backend always looks users up with their marketplace.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        # Our user has `name`, not first/last name: compare the password with the e-mail and the name.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset links (e-mailed; the app's screen takes uid and token): a template with
+# {marketplace}, {uid} and {token}. Django's reset tokens die once used and after this long.
+PASSWORD_RESET_URL = env.str(
+    "PASSWORD_RESET_URL", default="leadmarket://password-reset?marketplace={marketplace}&uid={uid}&token={token}"
+)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60 * 2)
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
