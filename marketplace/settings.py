@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_structlog",
+    "axes",
     "marketplace.apps.MarketplaceConfig",
     "pros.apps.ProsConfig",
     "leads.apps.LeadsConfig",
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if IS_PRODUCTION:
@@ -166,7 +169,12 @@ if IS_PRODUCTION and any(kind in CACHES["default"]["BACKEND"].lower() for kind i
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "marketplace.User"
-AUTHENTICATION_BACKENDS = ["marketplace.auth_backends.MarketplaceEmailBackend"]
+# django-axes first: every admin login attempt (Django's authenticate()) is counted, and a
+# locked-out account or address is refused before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "marketplace.auth_backends.MarketplaceEmailBackend",
+]
 # Emails are unique per marketplace (a person may use two marketplaces), so the username
 # field is not globally unique; our backend always looks users up with their marketplace.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
@@ -188,6 +196,22 @@ PASSWORD_RESET_URL = env.str(
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60 * 2)
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Admin login lockout (django-axes; the API's login is throttled instead) ---------------
+# After AXES_FAILURE_LIMIT failures, the e-mail is locked out from every address and the
+# address is locked out for every e-mail, until the cool-off passes or platform staff delete
+# the lockout in the admin ("Access attempts") or run `manage.py axes_reset`.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each one alone locks
+AXES_USERNAME_FORM_FIELD = "username"  # the admin login form's field (it holds the e-mail)
+AXES_USERNAME_CALLABLE = "marketplace.auth_backends.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+AXES_VERBOSE = False
+# The client address as the throttles see it: only NUM_PROXIES X-Forwarded-For hops are trusted.
+AXES_CLIENT_IP_CALLABLE = "marketplace.auth_backends.client_address"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
