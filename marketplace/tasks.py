@@ -2,12 +2,12 @@ import structlog
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.core.management import call_command
 from django.utils import timezone
 
-from marketplace.api.idempotency import idempotency_records_prune
 from marketplace.models import User
-from marketplace.services.accounts import AccountEmail, password_reset_link
-from marketplace.services.tokens import token_records_prune as tokens_prune
+from marketplace.services.accounts import AccountEmail, password_reset_link, token_families_prune
+from marketplace.services.idempotency import idempotency_records_prune
 
 logger = structlog.get_logger(__name__)
 
@@ -19,9 +19,11 @@ def idempotency_keys_prune() -> int:
 
 
 @shared_task(name="marketplace.tasks.token_records_prune")
-def token_records_prune() -> tuple[int, int]:
-    """Forget expired refresh tokens (and their blacklist rows) and families that can no longer rotate."""
-    return tokens_prune()
+def token_records_prune() -> int:
+    """Forget expired refresh tokens with their blacklist rows (simplejwt's own command) and
+    the families that can no longer rotate."""
+    call_command("flushexpiredtokens")
+    return token_families_prune(older_than=timezone.now() - settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"])
 
 
 @shared_task(name="marketplace.tasks.account_email_send", ignore_result=True)

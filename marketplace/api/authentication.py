@@ -1,7 +1,7 @@
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from marketplace.services.tokens import MARKETPLACE_CLAIM, token_version_of
+from marketplace.api.tokens import MARKETPLACE_CLAIM, token_version_of
 from marketplace.tenancy import marketplace_from_request
 
 __all__ = ["MARKETPLACE_CLAIM", "MarketplaceJWTAuthentication"]

@@ -4,7 +4,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from marketplace.api.base import MarketplaceAPIView
-from marketplace.api.errors import ApplicationError
 from marketplace.api.serializers import (
     PasswordChangeInput,
     PasswordResetConfirmInput,
@@ -18,14 +17,15 @@ from marketplace.api.serializers import (
     UserOutput,
 )
 from marketplace.api.throttling import ScopedThrottle
+from marketplace.api.tokens import token_pair_issue, token_refresh
 from marketplace.auth_backends import MarketplaceEmailBackend
+from marketplace.errors import NotAuthenticated
 from marketplace.services.accounts import (
     password_change,
     password_reset_confirm,
     password_reset_request,
     user_register,
 )
-from marketplace.services.tokens import token_pair_issue, token_refresh
 
 
 class AuthEndpoint(MarketplaceAPIView):
@@ -65,7 +65,7 @@ class TokenObtainView(AuthEndpoint):
             request._request, marketplace=request.marketplace, **data.validated_data
         )
         if user is None:
-            raise ApplicationError("invalid_credentials", "E-mail or password is wrong.", status_code=401)
+            raise NotAuthenticated("invalid_credentials", "E-mail or password is wrong.")
         return Response(token_pair_issue(user=user))
 
 

@@ -6,6 +6,8 @@ tried to register with your address" with a reset link). Password changes and re
 every token the user holds (``User.tokens_revoke`` through ``set_password``).
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
@@ -15,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from marketplace.api.errors import ApplicationError
-from marketplace.models import Marketplace, Role, User
-from pros.services import pro_create
+from marketplace.errors import Invalid
+from marketplace.hooks import pro_business_create
+from marketplace.models import Marketplace, Role, TokenFamily, User
 
 SELF_SERVICE_ROLES = (Role.HOMEOWNER, Role.PRO)
 
@@ -31,8 +33,8 @@ class AccountEmail:
     PASSWORD_CHANGED = "password_changed"
 
 
-def _invalid(field: str, messages: list[str]) -> ApplicationError:
-    return ApplicationError("invalid", "The request has invalid fields.", fields={field: messages})
+def _invalid(field: str, messages: list[str]) -> Invalid:
+    return Invalid("invalid", "The request has invalid fields.", fields={field: messages})
 
 
 def password_validate(password: str, *, user: User, field: str = "password") -> None:
@@ -71,8 +73,12 @@ def user_register(
         return None
     try:
         with transaction.atomic():
-            pro = pro_create(marketplace=marketplace, name=business_name or name) if role == Role.PRO else None
-            user = User.objects.create_user(email, password, marketplace=marketplace, role=role, name=name, pro=pro)
+            pro_id = (
+                pro_business_create(marketplace=marketplace, name=business_name or name) if role == Role.PRO else None
+            )
+            user = User.objects.create_user(
+                email, password, marketplace=marketplace, role=role, name=name, pro_id=pro_id
+            )
     except IntegrityError:  # a concurrent registration won the race: the same answer
         existing = User.objects.filter(marketplace=marketplace, email__iexact=email).first()
         if existing is not None:
@@ -87,11 +93,8 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     """Change the password; every token the user held so far stops working."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.check_password(current_password):
-        raise ApplicationError(
-            "invalid_credentials",
-            "The current password is wrong.",
-            status_code=400,
-            fields={"current_password": ["Wrong password."]},
+        raise Invalid(
+            "invalid_credentials", "The current password is wrong.", fields={"current_password": ["Wrong password."]}
         )
     password_validate(new_password, user=user, field="new_password")
     user.set_password(new_password)
@@ -130,10 +133,9 @@ def password_reset_confirm(*, marketplace: Marketplace, uid: str, token: str, ne
         else None
     )
     if user is None or not default_token_generator.check_token(user, token):
-        raise ApplicationError(
+        raise Invalid(
             "reset_token_invalid",
             "This reset link is invalid or has expired; ask for a new one.",
-            status_code=400,
             fields={"token": ["Invalid or expired."]},
         )
     password_validate(new_password, user=user, field="new_password")
@@ -141,3 +143,10 @@ def password_reset_confirm(*, marketplace: Marketplace, uid: str, token: str, ne
     user.save(update_fields=["password"])
     account_email_on_commit(user_id=user.pk, kind=AccountEmail.PASSWORD_CHANGED)
     return user
+
+
+def token_families_prune(*, older_than: datetime) -> int:
+    """Forget refresh-token families that rotated last before ``older_than`` (the refresh
+    lifetime ago): none of their tokens can be refreshed any more."""
+    deleted, _ = TokenFamily.objects.filter(rotated_at__lt=older_than).delete()
+    return deleted

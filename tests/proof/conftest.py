@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from marketplace.services.tokens import token_pair_issue
+from marketplace.api.tokens import token_pair_issue
 from tests.factories import (
     CategoryFactory,
     LeadFactory,

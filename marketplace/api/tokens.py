@@ -26,7 +26,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import NotAuthenticated
 from marketplace.models import Marketplace, TokenFamily, User
 
 MARKETPLACE_CLAIM = "mkt"
@@ -41,8 +41,8 @@ def token_version_of(token: Any) -> int:
     return int(token.get(TOKEN_VERSION_CLAIM, 0))
 
 
-def token_refused(message: str) -> ApplicationError:
-    return ApplicationError("token_not_valid", message, status_code=401)
+def token_refused(message: str) -> NotAuthenticated:
+    return NotAuthenticated("token_not_valid", message)
 
 
 class _PresentedRefreshToken(RefreshToken):
@@ -132,11 +132,3 @@ def token_family_revoke(*, family: TokenFamily, reason: str) -> None:
     family.revoked_at = timezone.now()
     family.revoked_reason = reason
     family.save(update_fields=["revoked_at", "revoked_reason"])
-
-
-def token_records_prune(*, now: Any = None) -> tuple[int, int]:
-    """Forget refresh tokens past their expiry and the families that can no longer rotate."""
-    now = now or timezone.now()
-    tokens, _ = OutstandingToken.objects.filter(expires_at__lt=now).delete()
-    families, _ = TokenFamily.objects.filter(rotated_at__lt=now - api_settings.REFRESH_TOKEN_LIFETIME).delete()
-    return tokens, families
