@@ -1,14 +1,12 @@
 """Issue 12, items 2 and 3: refresh-token rotation is single-use under races, reuse revokes the
 family, and tokens die with a password change, a reset or a deactivation."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from marketplace.models import TokenFamily, User
 from tests.factories import UserFactory
 from tests.factories.marketplace import PASSWORD
+from tests.threads import run_at_once
 
 LOGIN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
@@ -35,22 +33,8 @@ def me(api_client, marketplace, access: str) -> int:
 def test_four_concurrent_refreshes_with_one_token_give_exactly_one_new_pair(api_client, marketplace):
     user = UserFactory(marketplace=marketplace)
     pair = login(api_client(marketplace), user)
-    barrier = threading.Barrier(4)
-    responses = []
 
-    def refresh_in_own_connection():
-        try:
-            client = api_client(marketplace)
-            barrier.wait()
-            responses.append(refresh(client, pair["refresh"]))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=refresh_in_own_connection) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = run_at_once(lambda: refresh(api_client(marketplace), pair["refresh"]), times=4)
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [200, 401, 401, 401], [r.content for r in responses]
@@ -156,20 +140,7 @@ def test_saving_a_user_without_a_password_change_or_deactivation_keeps_tokens(ap
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_revocations_both_count(marketplace):
     user = UserFactory(marketplace=marketplace)
-    barrier = threading.Barrier(2)
-
-    def revoke():
-        try:
-            barrier.wait()
-            User.objects.get(pk=user.pk).tokens_revoke()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=revoke) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(lambda: User.objects.get(pk=user.pk).tokens_revoke(), times=2)
     assert User.objects.get(pk=user.pk).token_version == 2
 
 
