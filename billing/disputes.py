@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
+from billing.gateways import PaymentDeclined, ProviderUnavailable, RefundRequest, gateway_get
 from billing.models import (
     Charge,
     ChargeStatus,
@@ -164,14 +164,17 @@ def refund_process(*, refund_id: int) -> str:
         return "done"
     try:
         reference = gateway_get(refund.gateway).refund(
-            reference=refund.charge.gateway_reference,
-            amount=refund.amount,
-            idempotency_key=refund.idempotency_key,
-            metadata={
-                "refund_id": str(refund.pk),
-                "lead": str(refund.lead_id),
-                "idempotency_key": refund.idempotency_key,
-            },
+            RefundRequest(
+                reference=refund.charge.gateway_reference,
+                amount=refund.amount,
+                currency=refund.currency,
+                idempotency_key=refund.idempotency_key,
+                metadata={
+                    "refund_id": str(refund.pk),
+                    "lead": str(refund.lead_id),
+                    "idempotency_key": refund.idempotency_key,
+                },
+            )
         )
     except ProviderUnavailable:
         logger.info("refund_provider_unavailable", refund_id=refund.pk)

@@ -1,4 +1,4 @@
-"""Billing writes: saved payment methods and the charge lifecycle (open → succeed/fail/void).
+"""Billing writes: the charge lifecycle (open → succeed/fail/void).
 
 Callers own the transaction and the row locks; these functions only write billing rows.
 The gateway is never called inside a transaction (see ``charge_gateway_call``).
@@ -12,33 +12,13 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.fees import week_start
-from billing.gateways import ChargeResult, gateway_get
+from billing.gateways import ChargeRequest, ChargeResult, gateway_get
 from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentProfile
 from marketplace.api.errors import ApplicationError
 from marketplace.models import Marketplace
 from pros.models import Pro
 
 ZERO_FEE_GATEWAY = "none"
-
-
-def payment_method_save(*, pro: Pro, token: str, display: str = "") -> PaymentProfile:
-    gateway = gateway_get()
-    if not gateway.payment_method_valid(token=token):
-        raise ApplicationError(
-            "invalid_payment_method",
-            "The payment provider does not know this payment method.",
-            fields={"token": ["Unknown payment method."]},
-        )
-    profile, _ = PaymentProfile.objects.update_or_create(
-        pro=pro,
-        defaults={
-            "marketplace_id": pro.marketplace_id,
-            "gateway": gateway.name,
-            "payment_method_token": token,
-            "display": display[:60],
-        },
-    )
-    return profile
 
 
 def pro_week_spend(*, marketplace: Marketplace, pro_id: int, now: dt.datetime) -> int:
@@ -68,11 +48,6 @@ def spend_cap_check(*, marketplace: Marketplace, pro: Pro, amount: int, now: dt.
         )
 
 
-def payment_method_for(*, pro: Pro) -> str:
-    profile = PaymentProfile.objects.filter(pro=pro).first()
-    return profile.payment_method_token if profile else ""
-
-
 def charge_open(
     *,
     lead,
@@ -80,10 +55,11 @@ def charge_open(
     amount: int,
     currency: str,
     idempotency_key: str,
-    payment_method_token: str,
+    card: PaymentProfile | None,
     accept_payload: dict | None = None,
 ) -> Charge:
-    """Phase 1: a pending charge, to be committed before the gateway is called."""
+    """Phase 1: a pending charge, to be committed before the gateway is called. It records
+    the card and the customer, so every re-call under its key is the same request."""
     return Charge.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
@@ -92,7 +68,8 @@ def charge_open(
         currency=currency,
         idempotency_key=idempotency_key,
         gateway=gateway_get().name,
-        payment_method_token=payment_method_token,
+        payment_method_token=card.payment_method_token if card else "",
+        customer_reference=card.customer_reference if card else "",
         accept_payload=accept_payload or {},
     )
 
@@ -117,12 +94,24 @@ def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -
 
 def charge_gateway_call(*, charge: Charge) -> ChargeResult:
     """Phase 2: call the gateway with the charge's own key. Never inside a transaction."""
-    return gateway_get(charge.gateway).charge(
+    return gateway_get(charge.gateway).charge(charge_request(charge))
+
+
+def charge_request(charge: Charge) -> ChargeRequest:
+    """The provider request for a charge, built from the row alone (so it never changes)."""
+    return ChargeRequest(
         amount=charge.amount,
         currency=charge.currency,
-        payment_method_token=charge.payment_method_token,
+        payment_method=charge.payment_method_token,
+        customer=charge.customer_reference,
         idempotency_key=charge.idempotency_key,
         description=f"Contact fee, lead {charge.lead_id}",
+        metadata={
+            "charge_id": str(charge.pk),
+            "marketplace": Marketplace.objects.values_list("slug", flat=True).get(pk=charge.marketplace_id),
+            "pro": str(charge.pro_id),
+            "lead": str(charge.lead_id),
+        },
     )
 
 

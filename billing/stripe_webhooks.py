@@ -20,13 +20,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from billing import cards
 from billing.models import (
     Charge,
     Chargeback,
     ChargeStatus,
     LedgerEntry,
     LedgerKind,
-    PaymentProfile,
     ProviderEvent,
     Refund,
     RefundStatus,
@@ -131,7 +131,7 @@ def provider_event_process(*, event_id: int) -> str:
         if event.processed_at is not None:
             return "already processed"
         handler = HANDLERS.get(event.type)
-        outcome = handler(event.payload["data"]["object"]) if handler else "ignored"
+        outcome = handler(event.payload["data"]["object"], provider=event.provider) if handler else "ignored"
         event.processed_at = timezone.now()
         event.outcome = outcome[:200]
         event.save(update_fields=["processed_at", "outcome"])
@@ -139,20 +139,15 @@ def provider_event_process(*, event_id: int) -> str:
     return outcome
 
 
-def _setup_intent_succeeded(intent: dict) -> str:
-    from billing.stripe_gateway import StripeGateway
-
+def _setup_intent_succeeded(intent: dict, *, provider: str) -> str:
     token = intent.get("payment_method")
     if not token:
         return "no payment method"
-    display = StripeGateway().payment_method_display(token=token)
-    updated = PaymentProfile.objects.filter(customer_reference=intent.get("customer"), gateway="stripe").update(
-        payment_method_token=token, display=display[:60], updated_at=timezone.now()
-    )
-    return "payment method saved" if updated else "unknown customer"
+    saved = cards.payment_method_attach(gateway_name=provider, customer=intent.get("customer") or "", token=token)
+    return "payment method saved" if saved else "unknown customer"
 
 
-def _payment_intent_settled(intent: dict) -> str:
+def _payment_intent_settled(intent: dict, *, provider: str) -> str:
     """Succeeded or failed at the provider: finish our pending charge the usual way (which
     re-asks the provider with the same key, so event order does not matter)."""
     charge_id = (intent.get("metadata") or {}).get("charge_id")
@@ -167,7 +162,7 @@ def _payment_intent_settled(intent: dict) -> str:
     return "charge settlement queued"
 
 
-def _charge_refunded(provider_charge: dict) -> str:
+def _charge_refunded(provider_charge: dict, *, provider: str) -> str:
     """Refunds made outside our flow (e.g. in the Stripe dashboard) join the ledger too.
 
     ``amount_refunded`` is the provider's running total, so what is new is that total less
@@ -200,7 +195,7 @@ def _charge_refunded(provider_charge: dict) -> str:
             "amount": missing,
             "currency": charge.currency,
             "status": RefundStatus.SUCCEEDED,
-            "gateway": "stripe",
+            "gateway": provider,
             "completed_at": timezone.now(),
             "reason": "Refunded at the provider",
         },
@@ -220,7 +215,7 @@ def _charge_refunded(provider_charge: dict) -> str:
     return f"recorded provider refund of {missing}"
 
 
-def _dispute_created(dispute: dict) -> str:
+def _dispute_created(dispute: dict, *, provider: str) -> str:
     charge = Charge.objects.filter(gateway_reference=dispute.get("payment_intent")).first()
     if charge is None:
         return "unknown charge"

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from billing import selectors, services
+from billing import cards, selectors
 from billing.api import serializers as s
 from billing.exports import STATEMENT_HEADER, statement_rows
 from billing.models import Charge
@@ -31,7 +31,7 @@ class PaymentMethodView(MarketplaceAPIView):
     def put(self, request):
         data = s.PaymentMethodInput(data=request.data)
         data.is_valid(raise_exception=True)
-        profile = services.payment_method_save(pro=request.user.pro, **data.validated_data)
+        profile = cards.payment_method_save(pro=request.user.pro, **data.validated_data)
         return Response(s.PaymentMethodOutput(profile).data)
 
 

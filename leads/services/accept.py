@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from billing import cards
 from billing import services as billing
 from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
 from billing.models import Charge, ChargeStatus
@@ -100,8 +101,8 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
             billing.charge_zero_record(lead=lead, pro=locked_pro, currency=lead.fee_currency, idempotency_key=key)
             _accept_finish(request=request, lead=lead, payload=payload, actor=actor, started_at=now)
             return None
-        token = billing.payment_method_for(pro=locked_pro)
-        if not token:
+        card = cards.payment_method_for(pro=locked_pro)
+        if card is None:
             raise ApplicationError(
                 "payment_method_required",
                 "Save a payment method before accepting leads with a fee.",
@@ -113,7 +114,7 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
             amount=lead.fee_amount,
             currency=lead.fee_currency,
             idempotency_key=key,
-            payment_method_token=token,
+            card=card,
             accept_payload=payload,
         )
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from billing import cards
 from billing import services as billing
 from billing.models import PaymentProfile
 from connections.services import connection_record
@@ -295,7 +296,7 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
             amount=fee,
             currency=lead.fee_currency,
             idempotency_key=key,
-            payment_method_token=billing.payment_method_for(pro=service.pro),
+            card=cards.payment_method_for(pro=service.pro),
         )
         accept_charge_process_on_commit(charge_id=charge.pk)
     return lead

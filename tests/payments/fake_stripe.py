@@ -240,8 +240,10 @@ class FakeStripe:
             )
         if pm["customer"] and pm["customer"] != params.get("customer"):
             return 400, _error("invalid_request_error", "The PaymentMethod belongs to another customer.")
+        intent_id = _new_id("pi")
         intent = {
-            "id": _new_id("pi"),
+            "id": intent_id,
+            "client_secret": f"{intent_id}_secret_{secrets.token_hex(8)}",
             "object": "payment_intent",
             "amount": amount,
             "currency": params.get("currency", "").lower(),
