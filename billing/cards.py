@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.gateways import CardSavingGateway, CustomerRequest, SetupIntentRequest, SetupIntentResult, gateway_get
-from billing.models import PaymentProfile
+from billing.models import PaymentMode, PaymentProfile
+from billing.selectors import payment_policy
 from marketplace.api.errors import ApplicationError
 from pros.models import Pro
 
@@ -53,10 +54,21 @@ def customer_ensure(*, pro: Pro, gateway: CardSavingGateway) -> str:
     return profile.customer_reference
 
 
+def card_payments_check(*, pro: Pro) -> None:
+    """409 ``payments_not_configured`` in a marketplace configured to take no card payments."""
+    if payment_policy(marketplace_id=pro.marketplace_id).payment_mode == PaymentMode.NO_CARD_PAYMENTS:
+        raise ApplicationError(
+            "payments_not_configured",
+            "This marketplace takes no card payments; there is no card to save.",
+            status_code=409,
+        )
+
+
 def setup_intent_start(*, pro: Pro, request_key: str = "") -> SetupIntentResult:
     """Start saving a card for off-session use; the app confirms the client secret with the
     provider's SDK (or the local gateway's test-mode endpoint) and the card arrives through
     ``payment_method_attach`` when the provider reports the SetupIntent succeeded."""
+    card_payments_check(pro=pro)
     gateway = gateway_get()
     customer = customer_ensure(pro=pro, gateway=gateway)
     return gateway.setup_intent_create(
@@ -70,6 +82,7 @@ def setup_intent_start(*, pro: Pro, request_key: str = "") -> SetupIntentResult:
 
 def payment_method_save(*, pro: Pro, token: str, display: str = "") -> PaymentProfile:
     """Save a provider token directly (server-side flow and the local gateway's test cards)."""
+    card_payments_check(pro=pro)
     gateway = gateway_get()
     if not gateway.payment_method_valid(token=token):
         raise ApplicationError(

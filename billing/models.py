@@ -114,6 +114,7 @@ class LedgerEntry(TenantModel):
 
 # Refunds, disputes and what the payment provider reports live in their own modules.
 from billing.models_local import LocalGatewayPayment, LocalGatewayRefund, LocalGatewaySetupIntent  # noqa: E402
+from billing.models_policy import PaymentMode, PaymentPolicy  # noqa: E402
 from billing.models_provider import Chargeback, ProviderEvent  # noqa: E402
 from billing.models_refunds import DisputeReason, DisputeStatus, LeadDispute, Refund, RefundStatus  # noqa: E402
 
@@ -129,6 +130,8 @@ __all__ = [
     "LocalGatewayPayment",
     "LocalGatewayRefund",
     "LocalGatewaySetupIntent",
+    "PaymentMode",
+    "PaymentPolicy",
     "PaymentProfile",
     "ProviderEvent",
     "Refund",

@@ -1,6 +1,6 @@
 from django.db.models import F, Q, QuerySet, Sum
 
-from billing.models import Charge, LedgerEntry, LedgerKind
+from billing.models import Charge, LedgerEntry, LedgerKind, PaymentPolicy
 from marketplace.models import Marketplace
 from pros.models import Pro
 
@@ -25,3 +25,10 @@ def net_paid_by_lead_kind(*, leads: QuerySet) -> dict[str, int]:
         .order_by()
     )
     return {row["lead_kind"]: (row["charged"] or 0) - (row["refunded"] or 0) for row in rows}
+
+
+def payment_policy(*, marketplace_id: int) -> PaymentPolicy:
+    """The marketplace's payment policy; the defaults (card per lead) when it has none saved."""
+    return PaymentPolicy.objects.filter(marketplace_id=marketplace_id).first() or PaymentPolicy(
+        marketplace_id=marketplace_id
+    )

@@ -93,6 +93,32 @@ def _delivery_first_seen(*, event_id: str, signature: str) -> bool:
         return True
 
 
+def provider_event_record(*, provider: str, event_id: str, event_type: str, obj: dict) -> ProviderEvent:
+    """Record an event our own provider stand-in (the local gateway) emits, exactly as a
+    verified webhook is recorded: once per event id, processed by the same task on commit
+    (and by the redrive job should the broker be away)."""
+    event, created = ProviderEvent.objects.get_or_create(
+        provider=provider,
+        event_id=event_id,
+        defaults={
+            "type": event_type,
+            "payload": {"id": event_id, "object": "event", "type": event_type, "data": {"object": obj}},
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: _enqueue_quietly(event.pk), robust=True)
+    return event
+
+
+def _enqueue_quietly(event_pk: int) -> None:
+    from billing import tasks
+
+    try:
+        tasks.provider_event_process.delay(event_pk)
+    except Exception as exc:  # the broker is away: provider_events_redrive queues it later
+        logger.warning("provider_event_enqueue_failed", event_id=event_pk, error=str(exc))
+
+
 def provider_event_enqueue(*, event_id: int) -> None:
     from billing import tasks
 

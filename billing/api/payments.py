@@ -23,7 +23,15 @@ class SetupIntentView(MarketplaceAPIView):
 
     permission_classes = [IsProMember]
 
-    @extend_schema(request=None, responses={201: s.SetupIntentOutput})
+    @extend_schema(
+        summary="Start saving a card (SetupIntent for off-session use)",
+        request=None,
+        responses={
+            201: s.SetupIntentOutput,
+            409: OpenApiResponse(description="payments_not_configured: the marketplace takes no card payments"),
+            503: OpenApiResponse(description="payment_provider_unavailable (Retry-After)"),
+        },
+    )
     def post(self, request):
         try:
             intent = cards.setup_intent_start(

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import payments, views
+from billing.api import payments, test_mode, views
 
 router = SimpleRouter()
 router.register("pro/billing/charges", views.ChargeViewSet, basename="pro-charge")
@@ -14,5 +14,15 @@ urlpatterns = [
     path("pro/billing/setup-intent/", payments.SetupIntentView.as_view(), name="pro-setup-intent"),
     path("pro/leads/<int:pk>/dispute/", payments.LeadDisputeView.as_view(), name="pro-lead-dispute"),
     path("billing/stripe/webhook/", payments.StripeWebhookView.as_view(), name="stripe-webhook"),
+    path(
+        "billing/test-mode/setup-intents/confirm/",
+        test_mode.SetupIntentConfirmView.as_view(),
+        name="test-mode-setup-intent-confirm",
+    ),
+    path(
+        "billing/test-mode/payment-intents/confirm/",
+        test_mode.PaymentIntentConfirmView.as_view(),
+        name="test-mode-payment-intent-confirm",
+    ),
     *router.urls,
 ]

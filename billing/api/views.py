@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.response import Response
 
@@ -8,6 +8,7 @@ from billing.exports import STATEMENT_HEADER, statement_rows
 from billing.models import Charge
 from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
 from marketplace.api.csv_export import ExportRangeQuery, ProCsvExportView, csv_schema
+from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsProMember
 
 
@@ -26,6 +27,16 @@ class PaymentMethodView(MarketplaceAPIView):
     """Save the pro's payment method (a provider token) used to pay contact fees."""
 
     permission_classes = [IsProMember]
+
+    @extend_schema(
+        summary="The pro's saved card",
+        responses={200: s.PaymentMethodOutput, 404: OpenApiResponse(description="payment_method_missing")},
+    )
+    def get(self, request):
+        card = cards.payment_method_for(pro=request.user.pro)
+        if card is None:
+            raise NotFound("payment_method_missing", "No card is saved yet.")
+        return Response(s.PaymentMethodOutput(card).data)
 
     @extend_schema(request=s.PaymentMethodInput, responses={200: s.PaymentMethodOutput})
     def put(self, request):

@@ -131,6 +131,19 @@ MATRIX = {
         {"token": "pm_card_visa"},
         PROS,
     ),
+    ("api/v1/pro/billing/payment-method/", "get"): ("/api/v1/pro/billing/payment-method/", None, PROS),
+    # The local gateway's test-mode stand-in for the provider's SDK: the client secret is the
+    # credential, so no role reaches an intent without it.
+    ("api/v1/billing/test-mode/setup-intents/confirm/", "post"): (
+        "/api/v1/billing/test-mode/setup-intents/confirm/",
+        {"client_secret": "lseti_unknown_secret_x", "payment_method": "pm_card_visa"},
+        (404,) * 7,
+    ),
+    ("api/v1/billing/test-mode/payment-intents/confirm/", "post"): (
+        "/api/v1/billing/test-mode/payment-intents/confirm/",
+        {"client_secret": "lp_unknown_secret_x"},
+        (404,) * 7,
+    ),
     ("api/v1/pro/billing/charges/", "get"): ("/api/v1/pro/billing/charges/", None, PROS),
     ("api/v1/pro/billing/statement.csv", "get"): ("/api/v1/pro/billing/statement.csv", None, PROS),
     ("api/v1/pro/leads/export.csv", "get"): ("/api/v1/pro/leads/export.csv", None, PROS),
