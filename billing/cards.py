@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing.gateways import CardSavingGateway, CustomerRequest, SetupIntentRequest, SetupIntentResult, gateway_get
 from billing.models import PaymentMode, PaymentProfile
 from billing.selectors import payment_policy
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict, Invalid
 from pros.models import Pro
 
 logger = structlog.get_logger(__name__)
@@ -57,11 +57,7 @@ def customer_ensure(*, pro: Pro, gateway: CardSavingGateway) -> str:
 def card_payments_check(*, pro: Pro) -> None:
     """409 ``payments_not_configured`` in a marketplace configured to take no card payments."""
     if payment_policy(marketplace_id=pro.marketplace_id).payment_mode == PaymentMode.NO_CARD_PAYMENTS:
-        raise ApplicationError(
-            "payments_not_configured",
-            "This marketplace takes no card payments; there is no card to save.",
-            status_code=409,
-        )
+        raise Conflict("payments_not_configured", "This marketplace takes no card payments; there is no card to save.")
 
 
 def setup_intent_start(*, pro: Pro, request_key: str = "") -> SetupIntentResult:
@@ -85,7 +81,7 @@ def payment_method_save(*, pro: Pro, token: str, display: str = "") -> PaymentPr
     card_payments_check(pro=pro)
     gateway = gateway_get()
     if not gateway.payment_method_valid(token=token):
-        raise ApplicationError(
+        raise Invalid(
             "invalid_payment_method",
             "The payment provider does not know this payment method.",
             fields={"token": ["Unknown payment method."]},

@@ -18,17 +18,14 @@ from django.utils.crypto import constant_time_compare
 from billing.gateways import LOCAL_TEST_TOKENS
 from billing.models import LocalGatewayPayment, LocalGatewaySetupIntent
 from billing.stripe_webhooks import provider_event_record
-from marketplace.api.errors import ApplicationError, NotFound
+from marketplace.errors import NotFound, PaymentRequired
 
 
 def _card_usable(payment_method: str) -> None:
     behaviour = LOCAL_TEST_TOKENS.get(payment_method, ("invalid_payment_method", "Unknown payment method."))
     if isinstance(behaviour, tuple):
-        raise ApplicationError(
-            "card_declined",
-            f"The test card was declined: {behaviour[1]}",
-            status_code=402,
-            extra={"decline_code": behaviour[0]},
+        raise PaymentRequired(
+            "card_declined", f"The test card was declined: {behaviour[1]}", extra={"decline_code": behaviour[0]}
         )
 
 

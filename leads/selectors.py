@@ -55,3 +55,14 @@ def request_queryset_for_homeowner(
 
 def notifications_for_pro(queryset: QuerySet[Notification], *, pro: Pro) -> QuerySet[Notification]:
     return queryset.filter(pro=pro).order_by("-created_at", "-pk")
+
+
+def reviewable_jobs(*, homeowner: User, pro: Pro) -> QuerySet[Lead]:
+    """``pros.hooks.reviewable_jobs``: the accepted leads of the homeowner's requests with this
+    pro, oldest first: each may carry one review."""
+    return Lead.objects.filter(
+        marketplace_id=pro.marketplace_id,
+        pro=pro,
+        request__homeowner=homeowner,
+        status=LeadStatus.ACCEPTED,
+    ).order_by("created_at", "pk")

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db import models, transaction
 
 from marketplace.admin_base import TenantAdmin, admin_marketplace_id
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
 from marketplace.postal import InvalidPostalCode, normalise_area
 from pros.models import Category, Pro, ProArea, Review, Service
@@ -70,7 +70,7 @@ class ServiceForm(forms.ModelForm):
         service.marketplace_id = service.marketplace_id or service.pro.marketplace_id
         try:
             service_validate(service)
-        except ApplicationError as exc:
+        except DomainError as exc:
             details = " ".join(f"{field}: {' '.join(messages_)}" for field, messages_ in exc.fields.items())
             self.add_error(None, f"{exc.message} {details}".strip())
 

@@ -14,9 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.models import Marketplace, MembershipTier, User
 from marketplace.postal import InvalidPostalCode, area_code_for, normalise_area
+from pros.hooks import reviewable_jobs
 from pros.models import Category, Pro, ProArea, Review, Service
 from pros.star_score import star_score
 
@@ -26,8 +27,8 @@ MAX_AREAS = 200
 MAX_LEAD_TIME_DAYS = 365
 
 
-def _invalid(field: str, message: str, code: str = "invalid") -> ApplicationError:
-    return ApplicationError(code, "The request has invalid fields.", fields={field: [message]})
+def _invalid(field: str, message: str, code: str = "invalid") -> Invalid:
+    return Invalid(code, "The request has invalid fields.", fields={field: [message]})
 
 
 def _unique_slug(*, marketplace: Marketplace, name: str) -> str:
@@ -45,6 +46,11 @@ def pro_create(*, marketplace: Marketplace, name: str) -> Pro:
     return Pro.objects.create(marketplace=marketplace, name=name, slug=_unique_slug(marketplace=marketplace, name=name))
 
 
+def pro_business_create(*, marketplace: Marketplace, name: str) -> int:
+    """``marketplace.hooks.pro_business_create``: registration of a pro member opens its business."""
+    return pro_create(marketplace=marketplace, name=name).pk
+
+
 # --- areas and completeness --------------------------------------------------------------
 
 
@@ -56,7 +62,7 @@ def _area_of(*, marketplace: Marketplace, raw: str, field: str) -> str:
     try:
         return area_code_for(marketplace.postal_scheme, raw)
     except InvalidPostalCode:
-        raise ApplicationError(
+        raise Invalid(
             "invalid_area", f"{raw!r} is not an area code here. {error}", fields={field: [f"{raw!r}: {error}"]}
         ) from None
 
@@ -217,7 +223,7 @@ def _check_range(service: Service, low: str, high: str, field: str) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise _invalid(name, "Must be a whole number of minor units, zero or more.")
     if low_value is not None and high_value is not None and low_value > high_value:
-        raise ApplicationError(
+        raise Invalid(
             "range_not_ordered",
             f"The {field} minimum is above its maximum.",
             fields={field: ["Minimum above maximum."]},
@@ -258,14 +264,14 @@ def service_validate(service: Service) -> None:
     if service.promotion_enabled:
         policy = getattr(marketplace, "policy", None)
         if policy is not None and not policy.promotion_service_enabled:
-            raise ApplicationError(
+            raise Invalid(
                 "promotion_not_available",
                 "This marketplace has no promotion service.",
                 fields={"promotion_enabled": ["Not available in this marketplace."]},
             )
         has_price = service.auto_quote_price_min is not None or service.auto_quote_price_max is not None
         if not has_price or not service.auto_quote_message.strip():
-            raise ApplicationError(
+            raise Invalid(
                 "auto_quote_required",
                 "A promotion service needs an auto-quote: a price or range and a message.",
                 fields={"auto_quote": ["A price (or range) and a message are required with promotion on."]},
@@ -278,10 +284,9 @@ def _service_save(service: Service) -> Service:
         with transaction.atomic():
             service.save()
     except IntegrityError:
-        raise ApplicationError(
+        raise Conflict(
             "service_exists",
             "You already offer a service in this category; edit it instead.",
-            status_code=409,
             fields={"category": ["Already one service in this category."]},
         ) from None
     return service
@@ -338,17 +343,6 @@ def category_ensure(
 # --- reviews and Star Score --------------------------------------------------------------
 
 
-def _eligible_lead_ids(*, homeowner: User, pro: Pro):
-    from leads.models import Lead, LeadStatus
-
-    return Lead.objects.filter(
-        marketplace_id=pro.marketplace_id,
-        pro=pro,
-        request__homeowner=homeowner,
-        status=LeadStatus.ACCEPTED,
-    ).order_by("created_at", "pk")
-
-
 @transaction.atomic
 def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") -> Review:
     """A homeowner reviews a pro it connected with: one review per accepted lead.
@@ -359,20 +353,16 @@ def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") 
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise _invalid("rating", "A whole number from 1 to 5.")
     if homeowner.marketplace_id != pro.marketplace_id or pro.suspended:
-        raise ApplicationError("not_found", "Not found.", status_code=404)
+        raise NotFound("not_found", "Not found.")
     # Reviews of one pro queue on its row: each recount below then sees every review committed
     # before it, so concurrent reviews never leave a stale count or Star Score behind.
     list(Pro.objects.select_for_update().filter(pk=pro.pk).values_list("pk", flat=True))
-    leads = _eligible_lead_ids(homeowner=homeowner, pro=pro)
+    leads = reviewable_jobs(homeowner=homeowner, pro=pro)
     lead = leads.filter(review__isnull=True).select_for_update(of=("self",)).first()
     if lead is None:
         if leads.exists():
-            raise ApplicationError(
-                "already_reviewed", "You have already reviewed this pro for each job it took.", status_code=409
-            )
-        raise ApplicationError(
-            "no_connection", "You can review a pro only after it has taken one of your requests.", status_code=403
-        )
+            raise Conflict("already_reviewed", "You have already reviewed this pro for each job it took.")
+        raise Forbidden("no_connection", "You can review a pro only after it has taken one of your requests.")
     try:
         with transaction.atomic():
             review = Review.objects.create(
@@ -384,7 +374,7 @@ def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") 
                 comment=comment,
             )
     except IntegrityError:  # a concurrent review of the same lead won the race
-        raise ApplicationError("already_reviewed", "This job has already been reviewed.", status_code=409) from None
+        raise Conflict("already_reviewed", "This job has already been reviewed.") from None
     star_scores_recompute(pro_ids=[pro.pk])
     return review
 

@@ -5,15 +5,14 @@ from rest_framework import mixins, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from billing import cards, disputes
+from billing import cards
 from billing.api import serializers as s
 from billing.gateways import ProviderUnavailable, gateway_get
 from billing.models import LeadDispute, Refund
 from billing.stripe_webhooks import stripe_event_receive
-from leads.models import Lead
-from marketplace.api.base import MarketplaceAPIView, PlatformAPIViewUnscoped, TenantGenericAPIView, TenantGenericViewSet
-from marketplace.api.errors import ApplicationError
+from marketplace.api.base import MarketplaceAPIView, PlatformAPIViewUnscoped, TenantGenericViewSet
 from marketplace.api.permissions import IsProMember
+from marketplace.errors import Unavailable
 
 
 class SetupIntentView(MarketplaceAPIView):
@@ -38,11 +37,8 @@ class SetupIntentView(MarketplaceAPIView):
                 pro=request.user.pro, request_key=request.headers.get("Idempotency-Key", "")
             )
         except ProviderUnavailable:
-            raise ApplicationError(
-                "payment_provider_unavailable",
-                "The payment provider is unavailable; retry shortly.",
-                status_code=503,
-                headers={"Retry-After": "5"},
+            raise Unavailable(
+                "payment_provider_unavailable", "The payment provider is unavailable; retry shortly.", retry_after=5
             ) from None
         body = {
             "id": intent.id,
@@ -52,25 +48,6 @@ class SetupIntentView(MarketplaceAPIView):
             "gateway": gateway_get().name,
         }
         return Response(s.SetupIntentOutput(body).data, status=status.HTTP_201_CREATED)
-
-
-class LeadDisputeView(TenantGenericAPIView):
-    """``POST /pro/leads/{id}/dispute/``: dispute a lead the pro was charged for."""
-
-    queryset = Lead.objects.all()
-    serializer_class = s.DisputeInput
-    permission_classes = [IsProMember]
-
-    def scope_queryset(self, queryset):
-        return queryset.filter(pro=self.request.user.pro)
-
-    @extend_schema(request=s.DisputeInput, responses={201: s.DisputeOutput})
-    def post(self, request, pk):
-        lead = self.get_object()
-        data = s.DisputeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        dispute = disputes.dispute_open(lead=lead, pro=request.user.pro, actor=request.user, **data.validated_data)
-        return Response(s.DisputeOutput(dispute).data, status=status.HTTP_201_CREATED)
 
 
 class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):

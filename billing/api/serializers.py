@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.models import Charge, DisputeReason, LeadDispute, PaymentProfile, Refund
+from billing.models import Charge, LeadDispute, PaymentProfile, Refund
 from marketplace.money import CURRENCY_CHOICES, Money
 
 
@@ -50,11 +50,6 @@ class SetupIntentOutput(serializers.Serializer):
     client_secret = serializers.CharField(help_text="Confirm it with the provider's SDK (or the test-mode endpoint).")
     customer = serializers.CharField()
     gateway = serializers.CharField(help_text="stripe or local: where to confirm the client secret.")
-
-
-class DisputeInput(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=DisputeReason.choices)
-    details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class DisputeRefundOutput(serializers.Serializer):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from billing import local_provider
 from marketplace.api.base import PlatformAPIViewUnscoped
-from marketplace.api.errors import NotFound
+from marketplace.errors import NotFound
 
 
 class SetupIntentConfirmInput(serializers.Serializer):

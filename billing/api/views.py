@@ -8,8 +8,8 @@ from billing.exports import STATEMENT_HEADER, statement_rows
 from billing.models import Charge
 from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
 from marketplace.api.csv_export import ExportRangeQuery, ProCsvExportView, csv_schema
-from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsProMember
+from marketplace.errors import NotFound
 
 
 class ChargeViewSet(mixins.ListModelMixin, TenantGenericViewSet):

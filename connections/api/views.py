@@ -22,8 +22,8 @@ from connections.services import connection_click_record
 from marketplace.api.authentication import MarketplaceJWTAuthentication
 from marketplace.api.base import MarketplaceAPIView, TenantGenericAPIView
 from marketplace.api.csv_export import csv_response, csv_schema
-from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
+from marketplace.errors import NotFound
 from marketplace.models import MembershipTier
 from pros.models import Pro
 

@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestStatus
 from marketplace.api.csv_export import ExportRangeQuery
-from marketplace.api.errors import ApplicationError
 from marketplace.api.fields import CalendarDateField, amount_field
+from marketplace.errors import Invalid
 from pros.models import Pro
 from pros.selectors import category_resolve
 
@@ -59,7 +59,7 @@ class QuoteRequestInput(serializers.Serializer):
             return None
         pro = Pro.objects.filter(marketplace=self.context["marketplace"], pk=value, suspended=False).first()
         if pro is None:
-            raise ApplicationError("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+            raise Invalid("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
         return pro
 
     def validate(self, attrs):

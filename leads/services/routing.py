@@ -12,18 +12,16 @@ from django.utils import timezone
 from billing import cards
 from billing import services as billing
 from billing.models import PaymentProfile
-from connections.services import connection_record
+from leads import hooks
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
 from leads.notifications import pro_notify
 from leads.services.matching import MatchingFees, matching_candidates
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict, DomainError, Invalid
 from marketplace.models import Marketplace, User
 from marketplace.postal import InvalidPostalCode, area_code_for
 from pros.matching import JobSpec, perfect_match
 from pros.models import Category, Pro, ProArea, Service
 from pros.selectors import contact_fee
-
-CONNECTION_KIND = {LeadKind.NEW: "profile_lead", LeadKind.MATCHED: "matched_lead", LeadKind.PROMOTION: "promotion_lead"}
 
 
 @dataclass(frozen=True)
@@ -66,9 +64,9 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
     try:
         area = area_code_for(marketplace.postal_scheme, data.postal_code)
     except InvalidPostalCode as exc:
-        raise ApplicationError("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
+        raise Invalid("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
     if data.category.marketplace_id != marketplace.pk:
-        raise ApplicationError("unknown_category", "No such category.", fields={"category": ["Unknown category."]})
+        raise Invalid("unknown_category", "No such category.", fields={"category": ["Unknown category."]})
     now = timezone.now()
     with transaction.atomic():
         # One homeowner's requests serialise on its row, so a double submit cannot slip
@@ -88,10 +86,9 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
             .first()
         )
         if duplicate is not None:
-            raise ApplicationError(
+            raise Conflict(
                 "duplicate_request",
                 "You already asked for this job recently; here is that request.",
-                status_code=409,
                 extra={"request_id": duplicate.pk},
             )
         service = _profile_target_check(marketplace=marketplace, data=data, area=area) if data.pro else None
@@ -127,20 +124,18 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
 def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area: str) -> Service:
     pro = data.pro
     if pro is None or pro.marketplace_id != marketplace.pk or pro.suspended:
-        raise ApplicationError("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+        raise Invalid("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
     if pro.paused:
-        raise ApplicationError(
-            "pro_paused", "This pro is not taking requests now.", fields={"pro": ["This pro is paused."]}
-        )
+        raise Invalid("pro_paused", "This pro is not taking requests now.", fields={"pro": ["This pro is paused."]})
     service = Service.objects.filter(marketplace=marketplace, pro=pro, category=data.category, is_active=True).first()
     if service is None:
-        raise ApplicationError(
+        raise Invalid(
             "pro_not_serving_category",
             "This pro does not offer this category.",
             fields={"category": ["Not offered by this pro."]},
         )
     if not ProArea.objects.filter(marketplace=marketplace, pro=pro, area=area).exists():
-        raise ApplicationError(
+        raise Invalid(
             "pro_not_serving_area",
             "This pro does not serve this area.",
             fields={"postal_code": ["Outside this pro's service areas."]},
@@ -178,7 +173,7 @@ def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.da
     locked = Pro.objects.select_for_update().get(pk=pro.pk)
     try:
         billing.spend_cap_check(marketplace=marketplace, pro=locked, amount=fee, now=now)
-    except ApplicationError:
+    except DomainError:
         return False
     return True
 
@@ -252,14 +247,7 @@ def _lead_create(
         to_status=status,
         note=f"offered as a {kind} lead",
     )
-    connection_record(
-        marketplace=request.marketplace,
-        pro=pro,
-        kind=CONNECTION_KIND[kind],
-        lead=lead,
-        occurred_at=lead.created_at,
-        source=request.source,
-    )
+    hooks.lead_offered.send(hooks.LeadOffered(lead=lead, request=request, occurred_at=lead.created_at))
     return lead
 
 

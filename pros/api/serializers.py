@@ -6,8 +6,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.api.errors import ApplicationError
 from marketplace.api.fields import MAX_AMOUNT, StrictIntegerField, amount_field
+from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
 from pros.models import Category, Pro, Review, Service
 from pros.selectors import category_resolve, shows_contact
@@ -58,7 +58,7 @@ class CategoryRefField(serializers.Field):
     def to_internal_value(self, data):
         try:
             return category_resolve(marketplace=self.context["marketplace"], value=data, field=self.field_name)
-        except ApplicationError as exc:
+        except DomainError as exc:
             raise serializers.ValidationError(exc.fields[self.field_name]) from None
 
     def to_representation(self, value):

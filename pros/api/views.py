@@ -12,8 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from marketplace.api.base import TenantGenericAPIView, TenantGenericViewSet, TenantReadOnlyViewSet
-from marketplace.api.errors import ApplicationError
 from marketplace.api.permissions import IsHomeowner, IsMarketplaceStaff, IsProMember
+from marketplace.errors import Invalid
 from marketplace.postal import InvalidPostalCode, area_code_for
 from pros import selectors, services
 from pros.api import serializers as s
@@ -73,7 +73,7 @@ class PublicProViewSet(MarketplaceContextMixin, TenantReadOnlyViewSet):
             try:
                 area = area_code_for(marketplace.postal_scheme, params["postal_code"])
             except InvalidPostalCode as exc:
-                raise ApplicationError("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
+                raise Invalid("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
         return selectors.pro_public_list(marketplace=marketplace, category=category, area=area, queryset=queryset)
 
     def get_serializer_context(self):
@@ -172,7 +172,7 @@ class ReviewCreateView(MarketplaceContextMixin, TenantGenericAPIView):
             marketplace=request.marketplace, pk=data.validated_data["pro"], suspended=False
         ).first()
         if pro is None:
-            raise ApplicationError("unknown_pro", "No such pro in this marketplace.", fields={"pro": ["Unknown pro."]})
+            raise Invalid("unknown_pro", "No such pro in this marketplace.", fields={"pro": ["Unknown pro."]})
         review = services.review_create(
             homeowner=request.user,
             pro=pro,

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import DomainError
 from pros.models import Pro, Review
 from pros.services import review_create
 from tests.factories import LeadFactory, ProFactory, QuoteRequestFactory, UserFactory
@@ -25,7 +25,7 @@ def test_a_double_tapped_review_of_one_job_is_recorded_once(marketplace):
             barrier.wait()
             review_create(homeowner=homeowner, pro=pro, rating=5)
             outcomes.append("created")
-        except ApplicationError as exc:
+        except DomainError as exc:
             outcomes.append(exc.code)
         finally:
             connection.close()
