@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from billing import wallet
 from billing.gateways import PaymentDeclined, ProviderUnavailable, RefundRequest, gateway_get
 from billing.models import (
+    WALLET_GATEWAY,
     Charge,
     ChargeStatus,
     DisputeStatus,
@@ -154,6 +156,10 @@ def refund_process(*, refund_id: int) -> str:
     refund = Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).select_related("charge").first()
     if refund is None:
         return "done"
+    if refund.gateway == WALLET_GATEWAY:
+        # A fee paid from prepaid credits goes back to the wallet: no provider involved.
+        refund_complete(refund_id=refund.pk, reference=f"wallet-refund-{refund.pk}")
+        return "succeeded"
     try:
         reference = gateway_get(refund.gateway).refund(
             RefundRequest(
@@ -206,6 +212,10 @@ def refund_complete(*, refund_id: int, reference: str) -> bool:
             idempotency_key=f"{refund.idempotency_key}:ledger",
             memo=refund.reason[:300],
         )
+        if refund.gateway == WALLET_GATEWAY:
+            wallet.wallet_credit_for_charge(
+                charge=refund.charge, amount=refund.amount, key=f"{refund.idempotency_key}:wallet", memo=refund.reason
+            )
         LeadDispute.objects.filter(refund=refund, status=DisputeStatus.OPEN).update(
             status=DisputeStatus.APPROVED, decided_at=refund.completed_at
         )

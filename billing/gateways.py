@@ -165,6 +165,11 @@ class ChargingGateway(Protocol):
         """The payment's current state at the provider (after an authentication, say)."""
         ...
 
+    def payment_cancel(self, *, reference: str) -> PaymentState:
+        """Cancel a payment still waiting for the cardholder, so a late authentication can no
+        longer take money; returns the state after (``succeeded`` if it beat the cancel)."""
+        ...
+
     def refund(self, request: RefundRequest) -> str:
         """Give back ``request.amount`` of the payment; returns the refund's reference.
         Raises PaymentDeclined only when the provider refused this refund for good (nothing
@@ -214,7 +219,9 @@ LOCAL_CARD_DISPLAY = {
     "pm_card_insufficientFunds": "Visa •••• 9995",
     "pm_card_unavailable": "Visa •••• 0000",
 }
-_DECLINE_MESSAGES = {v[0]: v[1] for v in LOCAL_TEST_TOKENS.values() if isinstance(v, tuple)}
+_DECLINE_MESSAGES = {v[0]: v[1] for v in LOCAL_TEST_TOKENS.values() if isinstance(v, tuple)} | {
+    "canceled": "The payment was cancelled before it was authenticated."
+}
 
 
 def _local_id(prefix: str, key: str) -> str:
@@ -282,6 +289,15 @@ class LocalGateway:
             failure_code=code,
             failure_message=_DECLINE_MESSAGES.get(code, "Declined."),
         )
+
+    def payment_cancel(self, *, reference: str) -> PaymentState:
+        with transaction.atomic():
+            payment = LocalGatewayPayment.objects.select_for_update().filter(reference=reference).first()
+            if payment is not None and payment.requires_action:
+                payment.requires_action = False
+                payment.decline_code = "canceled"
+                payment.save(update_fields=["requires_action", "decline_code"])
+        return self.payment_retrieve(reference=reference)
 
     def refund(self, request: RefundRequest) -> str:
         existing = LocalGatewayRefund.objects.filter(idempotency_key=request.idempotency_key).first()

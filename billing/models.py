@@ -47,6 +47,8 @@ class Charge(TenantModel):
     gateway = models.CharField(max_length=20)
     # The saved method the charge was made with, so recovery re-calls the gateway identically.
     payment_method_token = models.CharField(max_length=100, blank=True)
+    # A payment waiting for the cardholder's authentication: its client secret, for the app.
+    client_secret = models.CharField(max_length=200, blank=True)
     # The provider customer the card belongs to, recorded with the card for the same reason.
     customer_reference = models.CharField(max_length=100, blank=True)
     gateway_reference = models.CharField(max_length=100, blank=True)
@@ -117,8 +119,26 @@ from billing.models_local import LocalGatewayPayment, LocalGatewayRefund, LocalG
 from billing.models_policy import PaymentMode, PaymentPolicy  # noqa: E402
 from billing.models_provider import Chargeback, ProviderEvent  # noqa: E402
 from billing.models_refunds import DisputeReason, DisputeStatus, LeadDispute, Refund, RefundStatus  # noqa: E402
+from billing.models_wallet import (  # noqa: E402
+    WALLET_GATEWAY,
+    CreditReason,
+    LeadCredit,
+    TopUp,
+    TopUpStatus,
+    Wallet,
+    WalletEntry,
+    WalletEntryKind,
+)
 
 __all__ = [
+    "WALLET_GATEWAY",
+    "CreditReason",
+    "LeadCredit",
+    "TopUp",
+    "TopUpStatus",
+    "Wallet",
+    "WalletEntry",
+    "WalletEntryKind",
     "Charge",
     "ChargeStatus",
     "Chargeback",

@@ -216,6 +216,16 @@ class StripeGateway:
             failure_message=getattr(error, "message", None) or f"The payment is {intent.status} at Stripe.",
         )
 
+    def payment_cancel(self, *, reference: str) -> PaymentState:
+        try:
+            self.client.v1.payment_intents.cancel(reference, options={"idempotency_key": f"cancel-{reference}"})
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "payment_intent_unexpected_state":  # e.g. it succeeded meanwhile
+                raise _unavailable(exc) from None
+        except stripe.StripeError as exc:
+            raise _unavailable(exc) from None
+        return self.payment_retrieve(reference=reference)
+
     def refund(self, request: RefundRequest) -> str:
         try:
             refund = self.client.v1.refunds.create(

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from billing import cards
+from billing import cards, wallet
 from billing.hooks import pending_charge_finish
 from billing.models import (
     Charge,
@@ -172,12 +172,23 @@ def _setup_intent_succeeded(intent: dict, *, provider: str) -> str:
 
 
 def _payment_intent_settled(intent: dict, *, provider: str) -> str:
-    """Succeeded or failed at the provider: finish our pending charge the usual way (which
-    re-asks the provider with the same key, so event order does not matter)."""
-    charge_id = (intent.get("metadata") or {}).get("charge_id")
-    if not charge_id or not Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).exists():
+    """Succeeded or failed at the provider: finish what the payment was for — a pending lead
+    charge (``charge_id`` metadata) or a top-up (``top_up_id``) — the usual way, which asks
+    the provider again, so event order does not matter."""
+    metadata = intent.get("metadata") or {}
+    top_up_id = wallet.top_up_for_payment(metadata=metadata)
+    if top_up_id is not None:
+        transaction.on_commit(lambda: wallet.top_up_process(top_up_id=top_up_id), robust=True)
+        return "top-up settlement queued"
+    charge_id = metadata.get("charge_id")
+    charge = Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).first() if charge_id else None
+    if charge is None:
         return "nothing pending"
-    charge_pk = int(charge_id)
+    if not charge.gateway_reference and metadata.get("idempotency_key") == charge.idempotency_key and intent.get("id"):
+        # The payment made under the charge's key: read it back by reference from now on
+        # (after an authentication, a re-sent request would only replay the first answer).
+        Charge.objects.filter(pk=charge.pk, gateway_reference="").update(gateway_reference=intent["id"])
+    charge_pk = charge.pk
     # After the event is committed as processed; if settling fails (provider or database
     # trouble) it is logged and the charge stays pending for the recovery job.
     transaction.on_commit(lambda: pending_charge_finish(charge_id=charge_pk), robust=True)

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.models import Charge, LeadDispute, PaymentProfile, Refund
+from billing.models import Charge, LeadDispute, PaymentMode, PaymentProfile, Refund, TopUp, TopUpStatus, WalletEntry
 from marketplace.money import CURRENCY_CHOICES, Money
 
 
@@ -101,3 +101,60 @@ class RefundOutput(serializers.ModelSerializer):
     @extend_schema_field(MoneyOutput)
     def get_amount(self, refund: Refund) -> dict:
         return money(refund.amount, refund.currency)
+
+
+class TopUpInput(serializers.Serializer):
+    amount = serializers.IntegerField(
+        min_value=1,
+        max_value=10**12,
+        help_text="Minor units of the marketplace's currency (NT$1,000 = 100000), within its top-up bounds.",
+    )
+
+
+class TopUpOutput(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    client_secret = serializers.SerializerMethodField(
+        help_text="Set while status is requires_action: authenticate with the provider's SDK (local gateway: "
+        "POST /billing/test-mode/payment-intents/confirm/), then the top-up is credited."
+    )
+
+    class Meta:
+        model = TopUp
+        fields = ["id", "status", "amount", "client_secret", "failure_code", "failure_message", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneyOutput)
+    def get_amount(self, top_up: TopUp) -> dict:
+        return money(top_up.amount, top_up.currency)
+
+    def get_client_secret(self, top_up: TopUp) -> str | None:
+        return top_up.client_secret if top_up.status == TopUpStatus.REQUIRES_ACTION else None
+
+
+class WalletEntryOutput(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField(help_text="Signed: a debit is negative.")
+    balance_after = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WalletEntry
+        fields = ["id", "kind", "amount", "balance_after", "lead", "top_up", "memo", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneyOutput)
+    def get_amount(self, entry: WalletEntry) -> dict:
+        return money(entry.amount, entry.currency)
+
+    @extend_schema_field(MoneyOutput)
+    def get_balance_after(self, entry: WalletEntry) -> dict:
+        return money(entry.balance_after, entry.currency)
+
+
+class WalletOutput(serializers.Serializer):
+    payment_mode = serializers.ChoiceField(choices=PaymentMode.choices)
+    balance = MoneyOutput()
+    pending_top_ups = TopUpOutput(many=True)
+    auto_top_up = serializers.JSONField(
+        allow_null=True, help_text="Automatic top-up settings; always null for now (not offered yet)."
+    )
+    top_up_min = MoneyOutput()
+    top_up_max = MoneyOutput()

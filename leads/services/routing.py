@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from billing import cards
 from billing import services as billing
-from billing.models import PaymentProfile
+from billing.models import ChargeStatus
 from leads import hooks
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
 from leads.notifications import pro_notify
@@ -165,10 +164,10 @@ def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime)
 
 
 def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.datetime) -> bool:
-    """An auto-quote is charged at once: the pro needs a saved method (fee > 0) and room."""
+    """An auto-quote is charged at once: the pro needs a saved card or the credit (fee > 0) and room."""
     if fee == 0:
         return True
-    if not PaymentProfile.objects.filter(pro=pro).exclude(payment_method_token="").exists():
+    if not billing.lead_fee_payable(pro=pro, amount=fee):
         return False
     locked = Pro.objects.select_for_update().get(pk=pro.pk)
     try:
@@ -272,20 +271,17 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
         quote_price_max=service.auto_quote_price_max,
         responded_at=now,
     )
-    key = f"lead-{lead.pk}-accept"
-    if fee == 0:
-        billing.charge_zero_record(lead=lead, pro=service.pro, currency=lead.fee_currency, idempotency_key=key)
+    charge = billing.lead_fee_open(
+        lead=lead,
+        pro=service.pro,
+        amount=fee,
+        currency=lead.fee_currency,
+        idempotency_key=f"lead-{lead.pk}-accept",
+    )
+    if charge.status == ChargeStatus.SUCCEEDED:  # a zero fee, or paid from prepaid credits
         lead.contact_revealed_at = now
         lead.save(update_fields=["contact_revealed_at"])
     else:
-        charge = billing.charge_open(
-            lead=lead,
-            pro=service.pro,
-            amount=fee,
-            currency=lead.fee_currency,
-            idempotency_key=key,
-            card=cards.payment_method_for(pro=service.pro),
-        )
         accept_charge_process_on_commit(charge_id=charge.pk)
     return lead
 
