@@ -15,8 +15,8 @@ def ledger_key(movement_key: str) -> str:
     return f"{movement_key}:ledger"
 
 
-def ledger_charge_record(charge: Charge) -> LedgerEntry:
-    """A paid charge (zero fees included, so every accept shows in the ledger)."""
+def ledger_charge_record(charge: Charge, *, memo: str = "") -> LedgerEntry:
+    """A paid charge (zero fees and wallet-paid fees included, so every accept shows in the ledger)."""
     return LedgerEntry.objects.create(
         marketplace_id=charge.marketplace_id,
         pro_id=charge.pro_id,
@@ -26,7 +26,7 @@ def ledger_charge_record(charge: Charge) -> LedgerEntry:
         amount=charge.amount,
         currency=charge.currency,
         idempotency_key=ledger_key(charge.idempotency_key),
-        memo=f"Contact fee, lead {charge.lead_id}",
+        memo=(memo or f"Contact fee, lead {charge.lead_id}")[:300],
     )
 
 

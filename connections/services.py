@@ -34,6 +34,7 @@ from leads.models import Lead
 from marketplace import metrics
 from marketplace.localtime import local_day_bounds
 from marketplace.models import Marketplace, User
+from marketplace.network import client_network
 from marketplace.selectors import marketplace_policy
 from pros.models import Pro
 
@@ -180,18 +181,16 @@ def _gated_insert_portable(event: ConnectionEvent, window: int) -> ConnectionEve
     return event
 
 
-def visitor_key_for(
-    *, user: User | AnonymousUser | None = None, ip: str = "", user_agent: str = "", day: dt.date | None = None
-) -> str:
-    """A user's id, or a keyed hash of address and agent whose salt changes every (UTC) day.
+def visitor_key_for(*, ip: str = "", day: dt.date | None = None) -> str:
+    """A keyed hash of the client's network (its IPv4 address or IPv6 /64) whose salt changes
+    every (UTC) day. Nothing else the client sends is in it: a visitor that changes its
+    User-Agent, cookies or account is still the same visitor (issue #12 item 6).
 
     The raw address is never stored; yesterday's key cannot be linked to today's.
     """
-    if user is not None and getattr(user, "is_authenticated", False):
-        return f"u:{user.pk}"
     day = day or timezone.now().date()
     salt = hmac.new(settings.SECRET_KEY.encode(), f"connections-visitor:{day.isoformat()}".encode(), hashlib.sha256)
-    digest = hmac.new(salt.digest(), f"{ip}\n{user_agent}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(salt.digest(), client_network(ip).encode(), hashlib.sha256).hexdigest()
     return f"a:{digest[:40]}"
 
 
@@ -221,7 +220,7 @@ def connection_click_record(
         source=source,
         medium=medium,
         campaign=campaign,
-        visitor_key=visitor_key_for(user=user, ip=ip, user_agent=user_agent),
+        visitor_key=visitor_key_for(ip=ip),
     )
 
 

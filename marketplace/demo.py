@@ -52,6 +52,7 @@ DEMO_MARKETPLACES: list[dict[str, Any]] = [
 
 DEMO_SEEDERS: list[str] = [
     "pros.demo.seed",
+    "billing.demo.seed",
     "leads.demo.seed",
     "connections.demo.seed",
     "ranking.demo.seed",

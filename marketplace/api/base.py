@@ -22,7 +22,7 @@ class MarketplaceAPIView(APIView):
     """An endpoint of one marketplace (named by the X-Marketplace header or host)."""
 
     request: MarketplaceRequest
-    idempotent_methods = ("POST",)
+    idempotent_methods: tuple[str, ...] = ("POST",)
 
     def initial(self, request, *args, **kwargs):
         marketplace = marketplace_from_request(request._request)

@@ -1,6 +1,7 @@
 from .accounts import Role, User
 from .idempotency import IdempotencyRecord
 from .tenancy import Marketplace, MarketplacePolicy, MembershipTier, TenantModel
+from .tokens import TokenFamily
 
 __all__ = [
     "IdempotencyRecord",
@@ -9,5 +10,6 @@ __all__ = [
     "MembershipTier",
     "Role",
     "TenantModel",
+    "TokenFamily",
     "User",
 ]
