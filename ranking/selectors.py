@@ -12,9 +12,8 @@ primary. The policies, which are the rules themselves, are read from the primary
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -22,26 +21,26 @@ from django.utils import timezone
 from leads.models import Lead, LeadKind, LeadStatus
 from marketplace.db_routers import read_alias, replica_reads
 from marketplace.localtime import local_today
-from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
+from marketplace.models import Marketplace, MarketplacePolicy
 from marketplace.selectors import marketplace_policy
 from pros.models import Category, Pro, ProArea, Service
 from pros.selectors import pro_public_list
 from ranking.models import ProDailySnapshot, ProStanding, RankingPolicy
-
-COUNTS_RESPONDED = "responded"
-COUNTS_MISSED = "missed"
-COUNTS_PENDING = "pending_in_time"
-COUNTS_NOT_COUNTED = "not_counted"
-
-
-def _responded_q() -> Q:
-    return Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.REJECTED]) | Q(
-        status__in=[LeadStatus.FILLED, LeadStatus.WITHDRAWN], responded_at__isnull=False
-    )
-
-
-def _missed_q(now: dt.datetime) -> Q:
-    return Q(status=LeadStatus.EXPIRED) | Q(status=LeadStatus.PENDING, deadline__lte=now)
+from ranking.rules import (
+    COUNTS_MISSED,
+    COUNTS_NOT_COUNTED,
+    COUNTS_PENDING,
+    COUNTS_RESPONDED,
+    Factor,
+    ResponseCounts,
+    is_at_risk,
+    is_below_threshold,
+    missed_q,
+    rank_breakdown,
+    responded_q,
+    response_rate,
+    responses_to_lift,
+)
 
 
 def pro_window_leads(*, marketplace: Marketplace, pro: Pro, policy: MarketplacePolicy, now: dt.datetime) -> QuerySet:
@@ -53,8 +52,8 @@ def pro_window_leads(*, marketplace: Marketplace, pro: Pro, policy: MarketplaceP
         .filter(marketplace=marketplace, pro=pro, kind__in=[LeadKind.NEW, LeadKind.MATCHED], created_at__gte=since)
         .annotate(
             counts_as=Case(
-                When(_responded_q(), then=Value(COUNTS_RESPONDED)),
-                When(_missed_q(now), then=Value(COUNTS_MISSED)),
+                When(responded_q(), then=Value(COUNTS_RESPONDED)),
+                When(missed_q(now), then=Value(COUNTS_MISSED)),
                 When(status=LeadStatus.PENDING, then=Value(COUNTS_PENDING)),
                 default=Value(COUNTS_NOT_COUNTED),
                 output_field=CharField(),
@@ -62,18 +61,6 @@ def pro_window_leads(*, marketplace: Marketplace, pro: Pro, policy: MarketplaceP
         )
         .order_by("-created_at", "-pk")
     )
-
-
-@dataclass(frozen=True)
-class ResponseCounts:
-    responded: int
-    missed: int
-    pending_in_time: int
-    not_counted: int
-
-    @property
-    def due(self) -> int:
-        return self.responded + self.missed
 
 
 def pro_response_counts(*, leads: QuerySet) -> ResponseCounts:
@@ -85,111 +72,6 @@ def pro_response_counts(*, leads: QuerySet) -> ResponseCounts:
         not_counted=Count("pk", filter=Q(counts_as=COUNTS_NOT_COUNTED)),
     )
     return ResponseCounts(totals["responded"], totals["missed"], totals["pending"], totals["not_counted"])
-
-
-def response_rate(*, counts: ResponseCounts, policy: MarketplacePolicy) -> Decimal | None:
-    if counts.due < policy.response_min_sample or counts.due == 0:
-        return None
-    return (Decimal(counts.responded) / Decimal(counts.due)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-
-
-def is_below_threshold(*, responded: int, due: int, policy: MarketplacePolicy) -> bool:
-    """Rule 6's demotion test, exact, as the rollup's ``demoted_new``: demotion switched on, at
-    least the minimum sample, and responded/due < threshold. With demotion switched off nobody
-    is below it, so there is nothing to lift (``responses_to_lift`` is 0)."""
-    return (
-        policy.response_rate_demotion_enabled
-        and due >= policy.response_min_sample
-        and Decimal(responded) < Decimal(policy.response_rate_threshold) * due
-    )
-
-
-def is_at_risk(*, counts: ResponseCounts, policy: MarketplacePolicy) -> bool:
-    """Not below the threshold now, but one more missed lead would put it there."""
-    if not policy.response_rate_demotion_enabled:
-        return False
-    if is_below_threshold(responded=counts.responded, due=counts.due, policy=policy):
-        return False
-    return is_below_threshold(responded=counts.responded, due=counts.due + 1, policy=policy)
-
-
-def responses_to_lift(*, responded: int, due: int, threshold: Decimal) -> int | None:
-    """How many more answered leads bring responded/due back to the threshold (0 if already there).
-
-    None when answering cannot reach it (a threshold of 1 with a miss in the window): then
-    only the miss leaving the window restores the pro.
-    """
-    threshold = Decimal(threshold)
-    if due > 0 and Decimal(responded) >= threshold * due:
-        return 0
-    if due == 0:
-        return 0
-    if threshold >= 1:
-        return None
-    needed = (threshold * due - responded) / (1 - threshold)
-    return max(0, math.ceil(needed))
-
-
-@dataclass(frozen=True)
-class Factor:
-    name: str
-    raw: object
-    value: float
-    weight: int
-    contribution: float
-
-
-def rank_breakdown(
-    *, pro: Pro, weights: RankingPolicy, policy: MarketplacePolicy, responded: int, due: int, as_of: dt.datetime
-) -> tuple[list[Factor], float, float]:
-    """The rank score factor by factor, exactly as the rollup computes it (``services._calc_sql``).
-
-    Returns (factors, score before demotion, demotion multiplier)."""
-    has_rate = due >= policy.response_min_sample and due > 0
-    rate_value = (responded / due) if has_rate else float(policy.response_rate_threshold)
-    median = pro.median_response_seconds
-    half_seconds = weights.response_time_half_hours * 3600
-    if pro.last_active_at is None:
-        activity = 0.0
-    else:
-        age = (as_of - pro.last_active_at).total_seconds()
-        activity = 1.0 if age < 86400 else 0.5 ** (math.floor(age / 86400.0) / weights.activity_half_life_days)
-    raw_factors = [
-        ("star_score", pro.star_score, pro.star_score / 100, weights.weight_star_score),
-        (
-            "review_volume",
-            pro.review_count,
-            pro.review_count / (pro.review_count + weights.review_volume_half),
-            weights.weight_review_volume,
-        ),
-        ("completeness", pro.completeness, pro.completeness / 100, weights.weight_completeness),
-        (
-            "response_rate",
-            str(pro.response_rate) if pro.response_rate is not None else None,
-            rate_value,
-            weights.weight_response_rate,
-        ),
-        (
-            "response_time",
-            median,
-            0.5 if median is None else half_seconds / (half_seconds + median),
-            weights.weight_response_time,
-        ),
-        ("membership", pro.tier, 1.0 if pro.tier == MembershipTier.BRAND_BUILDER else 0.0, weights.weight_membership),
-        (
-            "activity",
-            pro.last_active_at.isoformat() if pro.last_active_at else None,
-            activity,
-            weights.weight_activity,
-        ),
-    ]
-    total_weight = max(weights.weight_total, 1)
-    factors = [
-        Factor(name, raw, value, weight, value * weight * 100.0 / total_weight)
-        for name, raw, value, weight in raw_factors
-    ]
-    multiplier = float(policy.demotion_factor) if pro.demoted else 1.0
-    return factors, sum(f.contribution for f in factors), multiplier
 
 
 def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro) -> tuple[Category | None, str | None]:

@@ -22,7 +22,7 @@ from billing.models import (
 from leads.models import Lead
 from tests.factories import LeadFactory, PaymentProfileFactory, UserFactory
 from tests.leads.test_accept_concurrency import run_at_once
-from tests.payments.conftest import process_provider_events
+from tests.billing.payments.conftest import process_provider_events
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from tests.factories.payments import LeadDisputeFactory
 
 # The payment fixtures (a local Stripe-compatible server, a pro with a saved card, its pending
 # lead) serve the fault tests too; importing them here registers them for this folder.
-from tests.payments import conftest as payments_fixtures
+from tests.billing.payments import conftest as payments_fixtures
 
 fake_stripe = payments_fixtures.fake_stripe
 pending_lead = payments_fixtures.pending_lead

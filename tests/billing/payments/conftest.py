@@ -5,7 +5,7 @@ import pytest
 import stripe
 
 from tests.factories import LeadFactory, PaymentProfileFactory, ProAreaFactory, UserFactory
-from tests.payments.fake_stripe import API_KEY, FakeStripe
+from tests.billing.payments.fake_stripe import API_KEY, FakeStripe
 
 WEBHOOK_SECRET = "whsec_local_test_secret"
 

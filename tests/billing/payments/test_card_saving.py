@@ -9,7 +9,7 @@ import pytest
 
 from billing.models import PaymentMode, PaymentPolicy, PaymentProfile, ProviderEvent
 from tests.factories import UserFactory
-from tests.payments.conftest import process_provider_events
+from tests.billing.payments.conftest import process_provider_events
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from billing.stripe_webhooks import provider_event_process
 from leads.models import Lead
 from leads.services.accept import accept_charges_recover
 from tests.factories import ChargeFactory
-from tests.payments.conftest import event, post_webhook, signed
+from tests.billing.payments.conftest import event, post_webhook, signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,7 +129,7 @@ def test_setup_intent_endpoint_creates_one_customer_and_returns_a_client_secret(
 
 def test_setup_intent_on_the_local_gateway_is_201_like_the_providers(api_client, marketplace, settings):
     # Issue #14: every gateway saves cards; 409 payments_not_configured is only for a
-    # marketplace that takes no card payments (tests/payments/test_local_card_saving.py).
+    # marketplace that takes no card payments (tests/billing/payments/test_local_card_saving.py).
     from tests.factories import UserFactory
 
     settings.PAYMENT_GATEWAY = "local"
