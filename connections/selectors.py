@@ -16,6 +16,7 @@ from leads.models import Lead, LeadStatus
 from marketplace.db_routers import replica_reads
 from marketplace.localtime import local_day_bounds
 from marketplace.models import Marketplace
+from marketplace.money import Money
 from pros.models import Pro
 
 KINDS: list[str] = list(ConnectionKind.values)
@@ -202,10 +203,8 @@ def connection_closed_loop(
                 "leads": figures["leads"],
                 "accepted": figures["accepted"],
                 "hires": hires,
-                "spend": {"amount": figures["spend"], "currency": currency},
-                "cost_per_hire": (
-                    {"amount": _div_round(figures["spend"], hires), "currency": currency} if hires else None
-                ),
+                "spend": Money(figures["spend"], currency).as_json(),
+                "cost_per_hire": Money(_div_round(figures["spend"], hires), currency).as_json() if hires else None,
                 "win_rate": _rate(hires, figures["accepted"]),
             }
         )
@@ -216,7 +215,7 @@ def connection_closed_loop(
                 "leads": clicks[kind],
                 "accepted": None,
                 "hires": None,
-                "spend": {"amount": 0, "currency": currency},
+                "spend": Money(0, currency).as_json(),
                 "cost_per_hire": None,
                 "win_rate": None,
             }

@@ -9,6 +9,7 @@ from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest,
 from marketplace.api.csv_export import ExportRangeQuery
 from marketplace.api.fields import BoundedDictField, CalendarDateField, amount_field
 from marketplace.errors import Invalid
+from marketplace.money import Money
 from pros.models import Pro
 from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWER_LENGTH, MAX_ANSWERS
 from pros.selectors import category_resolve
@@ -243,7 +244,7 @@ class LeadOutput(serializers.ModelSerializer):
 
     @extend_schema_field(FeeMoney)
     def get_fee(self, obj) -> dict:
-        return {"amount": obj.fee_amount, "currency": obj.fee_currency}
+        return Money(obj.fee_amount, obj.fee_currency).as_json()
 
     @extend_schema_field(LeadContact(allow_null=True))
     def get_contact(self, obj) -> dict | None:

@@ -17,6 +17,7 @@ from leads.notifications import pro_notify
 from leads.services.matching import MatchingFees, matching_candidates
 from marketplace.errors import Conflict, DomainError, Invalid
 from marketplace.models import Marketplace, User
+from marketplace.money import Money
 from marketplace.postal import InvalidPostalCode, area_code_for
 from marketplace.selectors import marketplace_policy
 from pros.matching import JobSpec, perfect_match
@@ -365,6 +366,6 @@ def _lead_announce(lead: Lead) -> None:
             "category": request.category.slug,
             "area": request.area,
             "deadline": lead.deadline.isoformat() if lead.deadline else None,
-            "fee": {"amount": lead.fee_amount, "currency": lead.fee_currency},
+            "fee": Money(lead.fee_amount, lead.fee_currency).as_json(),
         },
     )

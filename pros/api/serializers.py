@@ -11,6 +11,7 @@ from rest_framework import serializers
 from marketplace.api.fields import MAX_AMOUNT, BoundedDictField, StrictIntegerField, amount_field
 from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
+from marketplace.money import Money
 from marketplace.selectors import marketplace_policy
 from pros.models import Category, Pro, Review, Service
 from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS
@@ -26,7 +27,7 @@ class MoneyOutput(serializers.Serializer):
 
 
 def money(amount: int | None, currency: str) -> dict | None:
-    return None if amount is None else {"amount": int(amount), "currency": currency}
+    return None if amount is None else Money(int(amount), currency).as_json()
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -20,9 +20,9 @@ from billing.models import (
     WalletEntry,
 )
 from leads.models import Lead
+from tests.billing.payments.conftest import process_provider_events
 from tests.factories import LeadFactory, PaymentProfileFactory, UserFactory
 from tests.leads.test_accept_concurrency import run_at_once
-from tests.billing.payments.conftest import process_provider_events
 
 pytestmark = pytest.mark.django_db
 

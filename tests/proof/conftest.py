@@ -5,6 +5,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from marketplace.api.tokens import token_pair_issue
+
+# The payment fixtures (a local Stripe-compatible server, a pro with a saved card, its pending
+# lead) serve the fault tests too; importing them here registers them for this folder.
+from tests.billing.payments import conftest as payments_fixtures
 from tests.factories import (
     CategoryFactory,
     LeadFactory,
@@ -17,10 +21,6 @@ from tests.factories import (
 from tests.factories.billing import ChargeFactory
 from tests.factories.marketplace import PASSWORD
 from tests.factories.payments import LeadDisputeFactory
-
-# The payment fixtures (a local Stripe-compatible server, a pro with a saved card, its pending
-# lead) serve the fault tests too; importing them here registers them for this folder.
-from tests.billing.payments import conftest as payments_fixtures
 
 fake_stripe = payments_fixtures.fake_stripe
 pending_lead = payments_fixtures.pending_lead

@@ -9,8 +9,8 @@ from billing.models import Charge, Chargeback, LedgerEntry, PaymentProfile, Prov
 from billing.stripe_webhooks import provider_event_process
 from leads.models import Lead
 from leads.services.accept import accept_charges_recover
-from tests.factories import ChargeFactory
 from tests.billing.payments.conftest import event, post_webhook, signed
+from tests.factories import ChargeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
