@@ -115,7 +115,7 @@ def provider_event_record(*, provider: str, event_id: str, event_type: str, obj:
 
 
 def _enqueue_quietly(event_pk: int) -> None:
-    from billing import tasks
+    from billing import tasks  # the tasks module imports this one
 
     try:
         tasks.provider_event_process.delay(event_pk)
@@ -124,7 +124,7 @@ def _enqueue_quietly(event_pk: int) -> None:
 
 
 def provider_event_enqueue(*, event_id: int) -> None:
-    from billing import tasks
+    from billing import tasks  # the tasks module imports this one
 
     try:
         tasks.provider_event_process.delay(event_id)
@@ -137,7 +137,7 @@ def provider_event_enqueue(*, event_id: int) -> None:
 
 def provider_events_redrive(*, older_than: dt.timedelta = dt.timedelta(minutes=2), limit: int = 500) -> int:
     """Queue again events stored but never processed (e.g. a worker lost them)."""
-    from billing import tasks
+    from billing import tasks  # the tasks module imports this one
 
     cutoff = timezone.now() - older_than
     ids = list(

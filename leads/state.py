@@ -12,9 +12,10 @@ import datetime as dt
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
 
-from leads.models import Lead, LeadEvent, LeadStatus
-from marketplace.errors import Conflict
+from leads.models import Lead, LeadEvent, LeadStatus, QuoteRequest
+from marketplace.errors import Conflict, NotFound
 from marketplace.models import User
+from pros.models import Pro
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     LeadStatus.PENDING: frozenset(
@@ -114,3 +115,18 @@ def leads_bulk_transition(lead_ids: list[int], to_status: str, *, note: str, now
             for pk, mid in group
         )
     return sum(len(group) for group in moves.values())
+
+
+def lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteRequest, Lead]:
+    """Lock order everywhere: request, then lead (then pro, then charge)."""
+    lookup = Lead.objects.filter(pk=lead_id)
+    if pro is not None:
+        lookup = lookup.filter(pro=pro, marketplace_id=pro.marketplace_id)
+    request_id = lookup.values_list("request_id", flat=True).first()
+    if request_id is None:
+        raise NotFound()
+    request = (
+        QuoteRequest.objects.select_for_update(of=("self",)).select_related("marketplace__policy").get(pk=request_id)
+    )
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    return request, lead

@@ -115,7 +115,7 @@ def _webhook_failed(task, notification_id: int, error: str) -> None:
 def accept_charge_process_task(charge_id: int) -> str:
     """Gateway phase of an auto-quote's charge, queued when its lead commits. Not retried
     blindly: a provider outage leaves the charge pending for ``accept_charges_recover``."""
-    from leads.services.accept import accept_charge_process
+    from leads.services.accept import accept_charge_process  # tasks load their services lazily
 
     return accept_charge_process(charge_id=charge_id)
 
@@ -123,7 +123,7 @@ def accept_charge_process_task(charge_id: int) -> str:
 @shared_task(name="leads.tasks.accept_charges_recover", ignore_result=True)
 def accept_charges_recover() -> dict:
     """Beat: finish or void charges left pending for over a minute (a crash between phases)."""
-    from leads.services.accept import accept_charges_recover as recover
+    from leads.services.accept import accept_charges_recover as recover  # tasks load their services lazily
 
     return recover()
 
@@ -131,7 +131,7 @@ def accept_charges_recover() -> dict:
 @shared_task(name="leads.tasks.leads_expire_due", ignore_result=True)
 def leads_expire_due() -> int:
     """Beat: make expiry durable in locked batches and close requests with nothing open."""
-    from leads.services.lifecycle import leads_expire_due as expire
+    from leads.services.lifecycle import leads_expire_due as expire  # tasks load their services lazily
 
     return expire()
 

@@ -267,7 +267,7 @@ def pro_stats_refresh(*, pro_id: int) -> RollupResult | None:
 
 def pro_stats_refresh_on_commit(*, pro_id: int) -> None:
     """Queue a single-pro refresh once the current transaction commits (call after accept/reject)."""
-    from ranking import tasks
+    from ranking import tasks  # the tasks module imports this one
 
     # robust: a broker outage must not fail the committed write; the hourly rollup catches up.
     transaction.on_commit(lambda: tasks.pro_stats_refresh_task.delay(pro_id), robust=True)

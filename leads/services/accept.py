@@ -38,8 +38,8 @@ from billing.recovery import stale_pending_process
 from leads import hooks
 from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services.lifecycle import request_close_if_done
-from leads.state import lead_transition, leads_bulk_transition, transition_check
-from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
+from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead, transition_check
+from marketplace.errors import Conflict, PaymentRequired, Unavailable
 from marketplace.models import User
 from marketplace.selectors import marketplace_policy
 from pros.models import Pro
@@ -49,21 +49,6 @@ logger = structlog.get_logger(__name__)
 PROVIDER_RETRY_AFTER_SECONDS = 30
 # How long a lead stays held for a pro whose bank asked for authentication (then released).
 AUTHENTICATION_WINDOW = dt.timedelta(minutes=30)
-
-
-def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteRequest, Lead]:
-    """Lock order everywhere: request, then lead (then pro, then charge)."""
-    lookup = Lead.objects.filter(pk=lead_id)
-    if pro is not None:
-        lookup = lookup.filter(pro=pro, marketplace_id=pro.marketplace_id)
-    request_id = lookup.values_list("request_id", flat=True).first()
-    if request_id is None:
-        raise NotFound()
-    request = (
-        QuoteRequest.objects.select_for_update(of=("self",)).select_related("marketplace__policy").get(pk=request_id)
-    )
-    lead = Lead.objects.select_for_update().get(pk=lead_id)
-    return request, lead
 
 
 def lead_accept(
@@ -80,7 +65,7 @@ def lead_accept(
 def _accept_open(*, lead_id: int, pro: Pro, actor: User | None, payload: dict[str, Any]) -> Charge | None:
     now = timezone.now()
     with transaction.atomic():
-        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
+        request, lead = lock_request_and_lead(lead_id=lead_id, pro=pro)
         in_flight = Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).first()
         if in_flight is not None:
             return in_flight  # a retry or double tap of an accept in progress: resume it
@@ -155,7 +140,7 @@ def accept_complete(*, charge_id: int, reference: str, actor: User | None = None
     now = timezone.now()
     lead_id = Charge.objects.filter(pk=charge_id).values_list("lead_id", flat=True).get()
     with transaction.atomic():
-        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=None)
+        request, lead = lock_request_and_lead(lead_id=lead_id, pro=None)
         charge = Charge.objects.select_for_update().get(pk=charge_id)
         if charge.status != ChargeStatus.PENDING:
             return  # already completed by a concurrent tap or the recovery job
@@ -274,6 +259,6 @@ def accept_charges_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1)
 
 
 def accept_charge_process_on_commit(*, charge_id: int) -> None:
-    from leads import tasks
+    from leads import tasks  # the tasks module imports this one
 
     transaction.on_commit(lambda: tasks.accept_charge_process_task.delay(charge_id), robust=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from billing.models import Charge, ChargeStatus
 from leads import hooks
 from leads.models import Lead, LeadStatus, QuoteRequest, RequestStatus
-from leads.state import lead_transition, leads_bulk_transition
+from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.models import Marketplace, User
 from pros.models import Pro
@@ -44,11 +44,9 @@ def request_close_if_done(*, request: QuoteRequest, now: dt.datetime | None = No
 
 def lead_reject(*, lead_id: int, pro: Pro, actor: User | None = None, reason: str = "") -> Lead:
     """Rule 4: free; records the reason and a free exposure connection for the pro."""
-    from leads.services.accept import _lock_request_and_lead
-
     now = timezone.now()
     with transaction.atomic():
-        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
+        request, lead = lock_request_and_lead(lead_id=lead_id, pro=pro)
         if Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).exists():
             raise Conflict("accept_in_progress", "An accept of this lead is being paid; it can no longer be rejected.")
         lead.reject_reason = reason[:500]

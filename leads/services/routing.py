@@ -14,6 +14,7 @@ from billing.models import Charge, ChargeStatus
 from leads import hooks
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
 from leads.notifications import pro_notify
+from leads.services.accept import accept_charge_process_on_commit
 from leads.services.matching import MatchingFees, matching_candidates
 from marketplace.errors import Conflict, DomainError, Invalid
 from marketplace.models import Marketplace, User
@@ -308,8 +309,6 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
     charge is committed with the lead and a task runs the gateway phase after commit (the
     recovery job finishes it should that task never run).
     """
-    from leads.services.accept import accept_charge_process_on_commit
-
     lead = _lead_create(
         request=request,
         pro=service.pro,
