@@ -51,6 +51,7 @@ from billing.models import (
 )
 from billing.recovery import stale_pending_process
 from billing.selectors import payment_policy
+from billing.types import ChargeableLead
 from marketplace.errors import Conflict, Invalid, PaymentRequired
 from marketplace.money import Money
 from pros.models import Pro
@@ -95,7 +96,9 @@ def prepaid_required(*, pro: Pro) -> None:
 
 
 # --- lead fees ------------------------------------------------------------------------------
-def wallet_debit_for_lead(*, lead, pro: Pro, amount: int, currency: str, idempotency_key: str) -> Charge:
+def wallet_debit_for_lead(
+    *, lead: ChargeableLead, pro: Pro, amount: int, currency: str, idempotency_key: str
+) -> Charge:
     """Pay a lead's fee from the wallet, in the accept's own transaction (no provider call):
     a succeeded ``Charge`` (gateway ``wallet``, so spend caps, disputes and statements treat
     it like any fee), its ledger entry and the wallet debit. 402 ``insufficient_credit`` with
@@ -114,7 +117,7 @@ def wallet_debit_for_lead(*, lead, pro: Pro, amount: int, currency: str, idempot
     charge = Charge.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
-        lead=lead,
+        lead_id=lead.pk,
         amount=amount,
         currency=currency,
         idempotency_key=idempotency_key,
@@ -130,7 +133,7 @@ def wallet_debit_for_lead(*, lead, pro: Pro, amount: int, currency: str, idempot
         amount=-amount,
         key=f"{idempotency_key}:wallet",
         memo=f"Contact fee, lead {lead.pk}",
-        lead=lead,
+        lead_id=lead.pk,
         charge=charge,
     )
     return charge
