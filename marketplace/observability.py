@@ -122,5 +122,5 @@ def _age(raw: bytes | str, now: float) -> float:
     return max(0.0, now - published)
 
 
-QUEUE_REGISTRY = CollectorRegistry(auto_describe=True)
+QUEUE_REGISTRY = CollectorRegistry(auto_describe=False)  # never read the broker at import
 QUEUE_REGISTRY.register(CeleryQueueCollector())
