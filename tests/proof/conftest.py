@@ -13,6 +13,7 @@ from tests.factories import (
     ProAreaFactory,
     QuoteRequestFactory,
     ServiceFactory,
+    TopUpFactory,
     UserFactory,
 )
 from tests.factories.billing import ChargeFactory
@@ -120,6 +121,7 @@ def world(marketplace, other_marketplace) -> World:
             "accepted_lead": accepted_lead,
             "charged_lead": charged_lead,
             "dispute": dispute,
+            "top_up": TopUpFactory(marketplace=marketplace, pro=pro_user.pro),
         },
     )
 
