@@ -54,7 +54,19 @@ STAFF_OBJECT = (401, 403, 403, 403, 403, 200, 404)
 
 # (route as in the URLconf, method) → (url template, body or body(world, role), statuses per role)
 MATRIX = {
-    ("api/v1/auth/register/", "post"): ("/api/v1/auth/register/", _register, (201,) * 7),
+    # One answer whether or not the e-mail has an account (registration does not reveal accounts).
+    ("api/v1/auth/register/", "post"): ("/api/v1/auth/register/", _register, (202,) * 7),
+    ("api/v1/auth/password/change/", "post"): (
+        "/api/v1/auth/password/change/",
+        {"current_password": PASSWORD, "new_password": "another-long-pass-77"},
+        AUTHENTICATED,
+    ),
+    ("api/v1/auth/password/reset/", "post"): ("/api/v1/auth/password/reset/", {"email": "owner@home.test"}, (202,) * 7),
+    ("api/v1/auth/password/reset/confirm/", "post"): (
+        "/api/v1/auth/password/reset/confirm/",
+        {"uid": "MQ", "token": "not-a-token", "new_password": "another-long-pass-77"},
+        (400,) * 7,
+    ),
     ("api/v1/auth/token/", "post"): (
         "/api/v1/auth/token/",
         lambda w, r: {"email": "owner@home.test", "password": PASSWORD},
