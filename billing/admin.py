@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from billing.models import Charge, LedgerEntry, PaymentPolicy, PaymentProfile
+from billing.models import Charge, LeadCredit, LedgerEntry, PaymentPolicy, PaymentProfile, TopUp, Wallet, WalletEntry
 from marketplace.admin_base import ReadOnlyTenantAdmin, TenantAdmin
 
 
@@ -15,6 +15,37 @@ class ChargeAdmin(ReadOnlyTenantAdmin):
 class LedgerEntryAdmin(ReadOnlyTenantAdmin):
     list_display = ["id", "pro", "lead", "kind", "amount", "currency", "idempotency_key", "created_at"]
     list_filter = ["kind"]
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyTenantAdmin):
+    """Balances: the sum of each wallet's append-only entries (never edited here)."""
+
+    list_display = ["pro", "balance", "currency", "updated_at"]
+    search_fields = ["pro__name"]
+
+
+@admin.register(WalletEntry)
+class WalletEntryAdmin(ReadOnlyTenantAdmin):
+    list_display = ["id", "pro", "kind", "amount", "balance_after", "currency", "lead", "top_up", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["pro__name", "idempotency_key"]
+
+
+@admin.register(TopUp)
+class TopUpAdmin(ReadOnlyTenantAdmin):
+    list_display = ["id", "pro", "amount", "currency", "status", "gateway", "failure_code", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["pro__name", "idempotency_key", "gateway_reference"]
+
+
+@admin.register(LeadCredit)
+class LeadCreditAdmin(ReadOnlyTenantAdmin):
+    """Credits granted, filterable by reason: lead quality at a glance (who granted goodwill, why)."""
+
+    list_display = ["id", "pro", "lead", "reason", "amount", "currency", "granted_by", "memo", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["pro__name", "memo"]
 
 
 @admin.register(PaymentPolicy)

@@ -24,6 +24,7 @@ from billing.models import (
     Charge,
     ChargeStatus,
     DisputeStatus,
+    LeadCredit,
     LeadDispute,
     LedgerEntry,
     LedgerKind,
@@ -49,6 +50,8 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
         window = dt.timedelta(days=lead.marketplace.policy.dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
             raise Conflict("dispute_window_closed", f"Disputes must be opened within {window.days} days of the charge.")
+        if LeadCredit.objects.filter(lead_id=charge.lead_id).exists():
+            raise Conflict("lead_already_credited", "This lead's fee was already credited back.")
         if LeadDispute.objects.filter(charge=charge).exists():
             raise Conflict("dispute_exists", "This lead has already been disputed.")
         return LeadDispute.objects.create(

@@ -36,6 +36,14 @@ def requests_close_if_done(*, request_ids: Iterable[int], now: dt.datetime | Non
     )
 
 
+def request_answers_opened(*, request_id: int, now: dt.datetime | None = None) -> int:
+    """The homeowner read the request with its answers: each accepted lead's answer counts as
+    opened from now (the first read only). Returns how many answers were opened just now."""
+    return Lead.objects.filter(request_id=request_id, status=LeadStatus.ACCEPTED, answer_opened_at__isnull=True).update(
+        answer_opened_at=now or timezone.now()
+    )
+
+
 def request_close_if_done(*, request: QuoteRequest, now: dt.datetime | None = None) -> None:
     if requests_close_if_done(request_ids=[request.pk], now=now):
         request.status = RequestStatus.CLOSED
