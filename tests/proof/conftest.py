@@ -91,7 +91,7 @@ def world(marketplace, other_marketplace) -> World:
         )
         for n in range(2)
     )
-    ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
+    charge = ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
     dispute = LeadDisputeFactory(
         marketplace=marketplace,
         charge=ChargeFactory(marketplace=marketplace, lead=disputed_lead, amount=2500),
@@ -120,6 +120,7 @@ def world(marketplace, other_marketplace) -> World:
             "accepted_lead": accepted_lead,
             "charged_lead": charged_lead,
             "dispute": dispute,
+            "charge": charge,
             "top_up": TopUpFactory(marketplace=marketplace, pro=pro_user.pro),
         },
     )

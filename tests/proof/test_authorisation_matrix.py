@@ -145,6 +145,14 @@ MATRIX = {
     ),
     ("api/v1/pro/billing/payment-method/", "get"): ("/api/v1/pro/billing/payment-method/", None, PROS),
     ("api/v1/pro/wallet/", "get"): ("/api/v1/pro/wallet/", None, PROS),
+    ("api/v1/pro/billing/credits/", "get"): ("/api/v1/pro/billing/credits/", None, PROS),
+    ("api/v1/staff/billing/credits/by-reason/", "get"): ("/api/v1/staff/billing/credits/by-reason/", None, STAFF),
+    # Staff credit a paid lead once: the first staff call grants it; another marketplace's staff 404.
+    ("api/v1/staff/billing/charges/<int:pk>/credit/", "post"): (
+        "/api/v1/staff/billing/charges/{charge}/credit/",
+        {"reason": "goodwill", "memo": "Checked with the homeowner."},
+        (401, 403, 403, 403, 403, 201, 404),
+    ),
     ("api/v1/pro/wallet/entries/", "get"): ("/api/v1/pro/wallet/entries/", None, PROS),
     ("api/v1/pro/wallet/top-ups/", "get"): ("/api/v1/pro/wallet/top-ups/", None, PROS),
     ("api/v1/pro/wallet/top-ups/(?P<pk>[^/.]+)/", "get"): (
