@@ -295,6 +295,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "reason": name each enum after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "DisputeReasonEnum": "billing.models.DisputeReason",
+        "CreditReasonEnum": "billing.models.CreditReason",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api.schema.add_marketplace_headers",
