@@ -5,7 +5,8 @@ marketplace's staff run their marketplace; platform superusers run every marketp
 """
 
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 
 from marketplace.models import Role
 
@@ -41,9 +42,24 @@ class TenantAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
-        if admin_marketplace_id(request) is None and self.tenant_field == "marketplace":
-            filters.insert(0, "marketplace")
-        return filters
+        if admin_marketplace_id(request) is None:
+            if self.tenant_field == "marketplace" and any(f.name == "marketplace" for f in self.opts.fields):
+                filters.insert(0, "marketplace")
+            return filters
+        # Django's related-field filter lists every row of the related table, other
+        # marketplaces' included: staff get the choices found in their own rows only.
+        return [self._scoped_filter(spec) for spec in filters]
+
+    def _scoped_filter(self, spec):
+        if not isinstance(spec, str):
+            return spec
+        try:
+            field = get_fields_from_path(self.model, spec)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return spec
+        if field.is_relation and field.related_model is not None:
+            return (spec, admin.RelatedOnlyFieldListFilter)
+        return spec
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -96,8 +112,11 @@ class TenantAdmin(admin.ModelAdmin):
                 # belongs to the whole form: the field is not on it.
                 if field is not None and field not in self.fields:
                     field = None
-                if field is None and isinstance(error, dict):
-                    error = {(k if k in self.fields else NON_FIELD_ERRORS): v for k, v in error.items()}
+                if field is None and hasattr(error, "error_dict"):
+                    merged: dict[str, list] = {}
+                    for name, errors in error.error_dict.items():
+                        merged.setdefault(name if name in self.fields else NON_FIELD_ERRORS, []).extend(errors)
+                    error = ValidationError(merged)
                 super().add_error(field, error)
 
         return StaffTenantForm
@@ -131,6 +150,14 @@ class TenantAdmin(admin.ModelAdmin):
 
 class ReadOnlyTenantAdmin(TenantAdmin):
     """Money and audit rows: visible, never edited or deleted through the admin."""
+
+    def get_fields(self, request, obj=None):
+        # Every column, the automatic ones (created_at, completed_at) included, then the
+        # admin's computed displays.
+        if self.fields or self.fieldsets:
+            return super().get_fields(request, obj)
+        names = [f.name for f in self.opts.concrete_fields if f.name != "marketplace" and not f.primary_key]
+        return [*names, *(name for name in self.readonly_fields if name not in names)]
 
     def has_add_permission(self, request):
         return False

@@ -195,8 +195,9 @@ class ProAdmin(PhoneSearchMixin, CsvExportMixin, AuditedSaveMixin, InlineMarketp
     def _set_tier(self, request, queryset, tier: str) -> None:
         """Each pro whose tier changes gets an admin history entry and an audit row."""
         changed = 0
+        pro_ids = list(queryset.values_list("pk", flat=True))
         with transaction.atomic():
-            for pro in queryset.select_for_update().exclude(tier=tier):
+            for pro in Pro.objects.select_for_update().filter(pk__in=pro_ids).exclude(tier=tier).order_by("pk"):
                 before = pro.tier
                 pro.tier = tier
                 pro.save(update_fields=["tier", "updated_at"])
