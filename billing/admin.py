@@ -261,7 +261,7 @@ class PaymentProfileAdmin(TenantAdmin):
     list_display = ["pro", "gateway", "display", "updated_at"]
     readonly_fields = ["pro", "gateway", "customer_reference", "payment_method_token", "display", "updated_at"]
     search_fields = ["pro__name", "display"]
-    staff_can_add = False
+    addable = False  # made by the product, never in the admin
 
 
 # --- Disputes, refunds and provider events ---------------------------------------------------
@@ -346,7 +346,7 @@ class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
     ]
     fields = [*readonly_fields, "decision_note"]
     actions = ["approve_and_refund", "deny"]
-    staff_can_add = False
+    addable = False  # made by the product, never in the admin
     csv_columns = [
         ("dispute_id", "pk"),
         ("created_at", "created_at"),

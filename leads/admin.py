@@ -138,7 +138,7 @@ class QuoteRequestAdmin(PhoneSearchMixin, CsvExportMixin, TenantAdmin):
     fields = REQUEST_READONLY
     readonly_fields = REQUEST_READONLY
     inlines = [LeadInline]
-    staff_can_add = False
+    addable = False  # made by the product, never in the admin
     csv_columns = [
         ("request_id", "pk"),
         ("created_at", "created_at"),
@@ -224,7 +224,7 @@ class LeadAdmin(PhoneSearchMixin, CsvExportMixin, TenantAdmin):
     fields = readonly_fields
     inlines = [LeadEventInline]
     actions = ["expire_now", "withdraw"]
-    staff_can_add = False
+    addable = False  # made by the product, never in the admin
     csv_columns = [
         ("lead_id", "pk"),
         ("created_at", "created_at"),

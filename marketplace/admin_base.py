@@ -30,6 +30,8 @@ class TenantAdmin(admin.ModelAdmin):
     tenant_field = "marketplace"
     staff_can_add = True
     staff_can_delete = False
+    # False: rows made only by the product (requests, leads, disputes): no add page for anyone.
+    addable = True
     # One row per marketplace (settings, weights): no "Add" once the marketplace has its row.
     one_per_marketplace = False
 
@@ -138,7 +140,9 @@ class TenantAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         marketplace_id = admin_marketplace_id(request)
-        if not is_marketplace_staff(request) or not (self.staff_can_add or marketplace_id is None):
+        if not self.addable or not is_marketplace_staff(request):
+            return False
+        if not (self.staff_can_add or marketplace_id is None):
             return False
         if self.one_per_marketplace and marketplace_id is not None:
             return not self.model._default_manager.filter(marketplace_id=marketplace_id).exists()

@@ -2,7 +2,7 @@
 
 Maple's staff logs in, sees only maple's pros and leads (formosa's are in the same database),
 approves a pro's dispute with the "approve and refund" action, and runs the ranking
-recompute action. Screenshots go to ``test-artifacts/``. Skipped, saying why, where
+recompute action. Screenshots go to ``var/test-artifacts/``. Skipped, saying why, where
 ``/usr/bin/chromium`` is missing (CI installs it: ``apt-get install chromium``).
 """
 
@@ -16,7 +16,7 @@ from tests.factories import LeadFactory, ProFactory, QuoteRequestFactory, UserFa
 from tests.proof.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 pytestmark = [
@@ -33,7 +33,7 @@ def browser_page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between page actions are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
