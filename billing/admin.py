@@ -23,6 +23,7 @@ from billing.models import (
     LeadDispute,
     LedgerEntry,
     LedgerKind,
+    PaymentPolicy,
     PaymentProfile,
     ProviderEvent,
     Refund,
@@ -37,7 +38,7 @@ from console.models import StaffActionKind
 from console.revenue import revenue_breakdown, week_start
 from console.site import console_marketplace
 from marketplace.admin_base import PlatformOnlyAdmin, ReadOnlyTenantAdmin, TenantAdmin
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import DomainError
 from marketplace.money import CURRENCY_EXPONENTS
 from pros.models import Pro
 
@@ -256,6 +257,14 @@ class LedgerEntryAdmin(CsvExportMixin, TotalsMixin, ReadOnlyTenantAdmin):
         return admin_list_url("billing_ledgerentry", **params)
 
 
+@admin.register(PaymentPolicy)
+class PaymentPolicyAdmin(TenantAdmin):
+    """How the marketplace takes money for leads (payment mode, top-up bounds, credit rules)."""
+
+    list_display = ["marketplace", "payment_mode", "top_up_min", "top_up_max", "unread_credit_enabled"]
+    staff_can_add = False  # one per marketplace, created by migration / seeding; staff edit theirs
+
+
 @admin.register(PaymentProfile)
 class PaymentProfileAdmin(TenantAdmin):
     list_display = ["pro", "gateway", "display", "updated_at"]
@@ -265,50 +274,6 @@ class PaymentProfileAdmin(TenantAdmin):
 
 
 # --- Disputes, refunds and provider events ---------------------------------------------------
-
-
-def _major_to_minor(value: Decimal, currency: str) -> int:
-    exponent = CURRENCY_EXPONENTS[currency]
-    minor = value * (10**exponent)
-    if minor != minor.to_integral_value():
-        raise forms.ValidationError(f"At most {exponent} decimal places in {currency}.")
-    return int(minor)
-
-
-class ApproveForm(NoteForm):
-    """The note, and for one dispute the amount to refund (what is left of the fee by default)."""
-
-    amount = forms.DecimalField(
-        required=False,
-        min_value=Decimal("0"),
-        max_digits=20,
-        decimal_places=3,
-        label="Refund (major units)",
-        help_text="Leave empty to refund everything that is left of the fee.",
-    )
-
-    def __init__(self, *args, currency: str, left: int | None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.currency, self.left = currency, left
-        if left is None:
-            del self.fields["amount"]  # several disputes: each refunds what is left of its fee
-
-    def clean_amount(self):
-        value = self.cleaned_data.get("amount")
-        if value in (None, ""):
-            return None
-        try:
-            minor = _major_to_minor(Decimal(value), self.currency)
-        except InvalidOperation as exc:
-            raise forms.ValidationError("Not an amount.") from exc
-        if minor < 1:
-            raise forms.ValidationError("A refund is at least one minor unit.")
-        if self.left is not None and minor > self.left:
-            raise forms.ValidationError(
-                f"A refund of {money_text(minor, self.currency)} is more than the "
-                f"{money_text(self.left, self.currency)} left of this fee."
-            )
-        return minor
 
 
 @admin.register(LeadDispute)
@@ -478,7 +443,7 @@ class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
             before = {"status": dispute.status, "decision_note": dispute.decision_note}
             try:
                 decided = decide(dispute)
-            except ApplicationError as exc:
+            except DomainError as exc:
                 self.message_user(request, f"Dispute #{dispute.pk}: {exc.message}", messages.WARNING)
                 continue
             decided.refresh_from_db()

@@ -157,9 +157,9 @@ def test_denying_with_a_note_is_audited(client, market):
 
 def test_the_service_refuses_a_refund_above_what_is_left(market):
     from billing.disputes import dispute_approve
-    from marketplace.api.errors import ApplicationError
+    from marketplace.errors import Conflict
 
-    with pytest.raises(ApplicationError) as error:
+    with pytest.raises(Conflict) as error:
         dispute_approve(dispute_id=market.objects["dispute"].pk, actor=market.staff, amount=3001)
     assert error.value.code == "refund_exceeds_remaining"
     assert error.value.extra == {"asked": 3001, "remaining": 3000, "fee": 3000}
