@@ -276,6 +276,50 @@ class PaymentProfileAdmin(TenantAdmin):
 # --- Disputes, refunds and provider events ---------------------------------------------------
 
 
+def _major_to_minor(value: Decimal, currency: str) -> int:
+    exponent = CURRENCY_EXPONENTS[currency]
+    minor = value * (10**exponent)
+    if minor != minor.to_integral_value():
+        raise forms.ValidationError(f"At most {exponent} decimal places in {currency}.")
+    return int(minor)
+
+
+class ApproveForm(NoteForm):
+    """The note, and for one dispute the amount to refund (what is left of the fee by default)."""
+
+    amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=20,
+        decimal_places=3,
+        label="Refund (major units)",
+        help_text="Leave empty to refund everything that is left of the fee.",
+    )
+
+    def __init__(self, *args, currency: str, left: int | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency, self.left = currency, left
+        if left is None:
+            del self.fields["amount"]  # several disputes: each refunds what is left of its fee
+
+    def clean_amount(self):
+        value = self.cleaned_data.get("amount")
+        if value in (None, ""):
+            return None
+        try:
+            minor = _major_to_minor(Decimal(value), self.currency)
+        except InvalidOperation as exc:
+            raise forms.ValidationError("Not an amount.") from exc
+        if minor < 1:
+            raise forms.ValidationError("A refund is at least one minor unit.")
+        if self.left is not None and minor > self.left:
+            raise forms.ValidationError(
+                f"A refund of {money_text(minor, self.currency)} is more than the "
+                f"{money_text(self.left, self.currency)} left of this fee."
+            )
+        return minor
+
+
 @admin.register(LeadDispute)
 class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
     list_display = [
