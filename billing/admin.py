@@ -219,7 +219,7 @@ class LedgerEntryAdmin(CsvExportMixin, TotalsMixin, ReadOnlyTenantAdmin):
             "start": start,
             "end": end,
             "weeks": data["weeks"],
-            "week_choices": (4, 8, 13, 26, 52),
+            "week_choices": sorted({4, 8, 13, 26, 52, weeks}),
             "weeks_selected": weeks,
             "categories": [
                 {

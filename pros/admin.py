@@ -152,6 +152,7 @@ class ProAdmin(PhoneSearchMixin, CsvExportMixin, AuditedSaveMixin, InlineMarketp
     list_editable = ("tier", "paused", "suspended")
     search_fields = ("name", "slug", "phone", "website", "areas__area", "members__email", "members__name")
     phone_search_fields = ("phone",)
+    ordering = ("name", "pk")
     readonly_fields = (*DERIVED_PRO_FIELDS, "webhook_secret", "related_records")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [ProAreaInline, ServiceInline]

@@ -117,6 +117,10 @@ def test_staff_see_only_their_marketplace_approve_a_dispute_and_recompute_ranks(
 
     page.goto(f"{live_server.url}/admin/billing/leaddispute/")
     _run_action(page, "approve_and_refund", [dispute.pk])
+    # A money action asks first, showing the fee and what is left to refund (issue #19).
+    assert "C$25.00" in page.inner_text("#confirm-rows")
+    page.click('input[name="confirm"]')
+    page.wait_for_load_state()
     _shot(page, "4-dispute-approved")
     assert "1 dispute(s) decided." in page.content()
     dispute.refresh_from_db()
