@@ -4,18 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import Charge, LeadDispute, PaymentMode, PaymentProfile, Refund, TopUp, TopUpStatus, WalletEntry
-from marketplace.money import CURRENCY_CHOICES, Money
-
-
-class MoneyOutput(serializers.Serializer):
-    """Money: integer minor units and an ISO 4217 currency (NT$100 is 10000 TWD)."""
-
-    amount = serializers.IntegerField()
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES)
-
-
-def money(amount: int, currency: str) -> dict[str, object]:
-    return Money(amount, currency).as_json()
+from marketplace.api.money import MoneyOutput, money
 
 
 class ChargeOutput(serializers.ModelSerializer):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 
 from marketplace.api.tokens import token_pair_issue
 from tests.factories import (
@@ -84,6 +85,7 @@ def world(marketplace, other_marketplace) -> World:
             pro=pro_user.pro,
             status="accepted",
             fee_amount=2500,
+            contact_revealed_at=timezone.now(),  # paid: the accept completed
             request=QuoteRequestFactory(
                 marketplace=marketplace, homeowner=homeowner, category=category, description=f"Charged job {n}."
             ),
