@@ -55,7 +55,9 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operator console first (its admin templates win), then Django's admin with its site.
+    "console.apps.ConsoleConfig",
+    "console.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # In /admin/ only, the staff member's marketplace time zone and language.
+    "console.middleware.AdminLocaleMiddleware",
     # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
