@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from marketplace.api.authentication import MARKETPLACE_CLAIM
@@ -85,6 +86,7 @@ def world(marketplace, other_marketplace) -> World:
             pro=pro_user.pro,
             status="accepted",
             fee_amount=2500,
+            contact_revealed_at=timezone.now(),  # paid: a real connection the homeowner may review
             request=QuoteRequestFactory(
                 marketplace=marketplace, homeowner=homeowner, category=category, description=f"Charged job {n}."
             ),
