@@ -80,6 +80,14 @@ def wait_for(predicate: Callable[[], object], timeout: float = 30.0, interval: f
         time.sleep(interval)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -361,9 +369,8 @@ class PgBouncer:
         if pid is None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGINT)  # immediate shutdown
-        with contextlib.suppress(TimeoutError):
-            wait_for(lambda: not port_open(self.port), timeout=10, what="PgBouncer to stop")
+            os.kill(pid, signal.SIGTERM)  # immediate shutdown (SIGINT would wait for clients)
+        wait_for(lambda: not _alive(pid), timeout=10, what="PgBouncer to stop")
         (self.dir / "pgbouncer.pid").unlink(missing_ok=True)
 
     def restart(self) -> None:

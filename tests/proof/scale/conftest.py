@@ -10,6 +10,7 @@ installs Debian's ``postgresql`` and ``pgbouncer``). One topology serves the who
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -127,13 +128,20 @@ QUOTE_REQUEST = {
 }
 
 
-def new_request(web: Web, world: dict) -> tuple[int, dict[int, int]]:
-    """A platform request from the homeowner → (request id, {pro id: its matched lead id})."""
-    response = web.post("/quote-requests/", world["homeowner"], QUOTE_REQUEST)
+_homeowner = itertools.count()
+
+
+def new_request(web: Web, world: dict) -> tuple[int, dict[int, int], str]:
+    """A platform request from the next homeowner → (request id, {pro id: its matched lead
+    id}, the homeowner's token)."""
+    homeowner = world["homeowners"][next(_homeowner) % len(world["homeowners"])]
+    response = web.post("/quote-requests/", homeowner, QUOTE_REQUEST)
     assert response.status_code == 201, response.text[:500]
     request_id = response.json()["id"]
     leads = {}
     for pro in world["pros"]:
         listed = web.get("/pro/leads/?status=pending", pro["token"]).json()["results"]
-        leads.update({pro["pro"]: lead["id"] for lead in listed if lead["request"]["id"] == request_id})
-    return request_id, leads
+        for lead in listed:
+            if lead["request"]["id"] == request_id:
+                leads[pro["pro"]] = lead["id"]
+    return request_id, leads, homeowner

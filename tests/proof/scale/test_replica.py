@@ -121,13 +121,13 @@ def test_a_replica_minutes_behind_is_not_read_the_primary_serves_current_figures
 def test_the_writer_reads_its_own_writes_while_replication_is_paused(topology, world, web):
     _fresh_replay_then_pause(topology)
     paused_at = time.monotonic()
-    request_id, leads = new_request(web, world)  # the homeowner's write
+    request_id, leads, homeowner = new_request(web, world)  # the homeowner's write
     assert len(leads) == 5, leads
     on_replica = topology.replica.sql(
         "SELECT count(*) FROM leads_quoterequest WHERE id = %s", dbname=topology.dbname, params=[request_id]
     )[0][0]
     assert on_replica == 0, "the replica has not replayed the new request"
-    own = web.get(f"/quote-requests/{request_id}/", world["homeowner"])
+    own = web.get(f"/quote-requests/{request_id}/", homeowner)
     assert own.status_code == 200 and own.json()["id"] == request_id
 
     writer, reader = [p for p in world["pros"] if p["pro"] in leads][:2]

@@ -56,7 +56,9 @@ def main(slug: str = "maple") -> None:
         PaymentProfileFactory(marketplace=market, pro=pro, payment_method_token="pm_card_visa")
         ConnectionDailyFactory(marketplace=market, pro=pro, day=yesterday, kind="phone_click", count=1)
         pros.append({"user": user.pk, "pro": pro.pk, "token": token(user)})
-    homeowner = UserFactory(marketplace=market, role="homeowner", email=f"owner@{slug}.test")
+    # One homeowner per request the proofs post (a second request for the same job within the
+    # duplicate window would be refused).
+    homeowners = [UserFactory(marketplace=market, role="homeowner", email=f"owner{n}@{slug}.test") for n in range(40)]
     staff = UserFactory(marketplace=market, role="staff", email=f"staff@{slug}.test")
     print(
         json.dumps(
@@ -65,7 +67,7 @@ def main(slug: str = "maple") -> None:
                 "marketplace_id": market.pk,
                 "day": yesterday.isoformat(),
                 "pros": pros,
-                "homeowner": token(homeowner),
+                "homeowners": [token(homeowner) for homeowner in homeowners],
                 "staff": token(staff),
             }
         )
