@@ -415,9 +415,11 @@ class AppProcess:
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
+        """A graceful stop: SIGTERM to the main process only (gunicorn's master, Celery's
+        main process), which stops its own children; SIGKILL to the group if it hangs."""
         if self.process and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.kill(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -435,16 +437,24 @@ def gunicorn(port: int, env: dict[str, str], log: Path, workers: int = 2) -> App
 
 
 def celery_worker(
-    env: dict[str, str], log: Path, *, queues: str | None = None, concurrency: int = 2, name: str = "w"
+    env: dict[str, str],
+    log: Path,
+    *,
+    queues: str | None = None,
+    concurrency: int = 2,
+    name: str = "w",
+    loglevel: str = "WARNING",
+    start: bool = True,
 ) -> AppProcess:
     argv = [
         str(ROOT / ".venv/bin/celery"),
-        *("-A", "marketplace", "worker", "--loglevel=WARNING", f"--concurrency={concurrency}"),
+        *("-A", "marketplace", "worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}"),
         *("--without-heartbeat", "--without-mingle", "--without-gossip", f"--hostname={name}@%h"),
     ]
     if queues:
         argv.append(f"--queues={queues}")
-    return AppProcess(argv, env, log).start()
+    process = AppProcess(argv, env, log)
+    return process.start() if start else process
 
 
 def wait_http(port: int, path: str = "/health/?format=json", timeout: float = 60) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 
 from django.db import connection
 from django.utils import timezone
@@ -72,3 +73,48 @@ def main(slug: str = "maple") -> None:
             }
         )
     )
+
+
+def overdue(requests: int = 200, per_request: int = 5) -> None:
+    """A backlog of pending matched leads past their deadline (for the expiry job), printed
+    as {"leads": n}."""
+    from leads.models import Lead, QuoteRequest
+    from marketplace.models import Marketplace
+    from pros.models import Category, Pro
+
+    assert connection.settings_dict["NAME"].endswith("_scale"), connection.settings_dict["NAME"]
+    market = Marketplace.objects.get(slug="maple")
+    owner = UserFactory(marketplace=market, role="homeowner", email=f"overdue-{uuid.uuid4().hex[:12]}@maple.test")
+    category = Category.objects.get(marketplace=market, slug="plumbing")
+    pros = list(Pro.objects.filter(marketplace=market).order_by("pk")[:per_request])
+    rows = QuoteRequest.objects.bulk_create(
+        QuoteRequest(
+            marketplace=market,
+            homeowner=owner,
+            category=category,
+            source="platform",
+            postal_code="M5V 3L9",
+            area="M5V",
+            description=f"overdue job {n}",
+            contact_name="Pat",
+            contact_phone="+1 416 555 0100",
+            contact_email="pat@example.test",
+        )
+        for n in range(requests)
+    )
+    past = timezone.now() - dt.timedelta(hours=1)
+    made = Lead.objects.bulk_create(
+        Lead(
+            marketplace=market,
+            request=r,
+            pro=p,
+            kind="matched",
+            status="pending",
+            deadline=past,
+            fee_amount=2500,
+            fee_currency=market.currency,
+        )
+        for r in rows
+        for p in pros
+    )
+    print(json.dumps({"leads": len(made)}))
