@@ -138,7 +138,7 @@ def test_a_notification_backlog_does_not_delay_money_work(topology, world, broke
     assert took < 30
 
 
-def _overdue(topology, requests: int = 240) -> int:
+def _overdue(topology, requests: int = 100) -> int:
     out = topology.manage(
         "shell",
         "-v",

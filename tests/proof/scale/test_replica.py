@@ -221,6 +221,21 @@ def test_a_replica_connection_dying_mid_request_reruns_the_read_on_the_primary(t
     assert (probe["status"], probe["read_from"]) == (200, "primary"), probe
 
 
+def test_the_stats_endpoint_reads_its_figures_from_the_real_replica_and_the_rules_from_the_primary(topology, world):
+    from tests.proof.test_replica_router import STATS_PROBE, assert_stats_reads_split
+
+    out = subprocess.run(
+        [sys.executable, "-c", STATS_PROBE, str(world["pros"][4]["user"])],
+        cwd=ROOT,
+        env=topology.app_env(DATABASE_POOL="false", DATABASE_REPLICA_MAX_LAG_SECONDS=str(MAX_LAG)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert_stats_reads_split(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 def test_a_promoted_replica_is_not_read(topology, world, web):
     pro = world["pros"][0]
     topology.replica.promote()
