@@ -5,7 +5,8 @@ Four queues, each served by its own worker pool in production (``docker-compose.
 - ``money``: finishing and recovering accept charges, refunds, provider events — and any task
   *named* for money: ``billing.*``, ``payments.*``, or a name containing ``topup``/``top_up``/
   ``wallet`` (so a wallet top-up task lands here by its name alone, with no edit to this file);
-- ``notifications``: e-mail and webhook deliveries and their re-drive (the bulk: two per lead);
+- ``notifications``: e-mail and webhook deliveries and their re-drive (the bulk: two per lead),
+  account e-mails;
 - ``rollups``: ranking and connections rollups, Star Score recomputes (long, set-based);
 - ``default``: everything else (lead expiry, idempotency-key pruning).
 
@@ -29,6 +30,7 @@ TASK_ROUTES: dict[str, dict[str, str]] = {
     "leads.tasks.notification_email_send": {"queue": NOTIFICATIONS},
     "leads.tasks.notification_webhook_send": {"queue": NOTIFICATIONS},
     "leads.tasks.notifications_resend_stale": {"queue": NOTIFICATIONS},
+    "marketplace.tasks.account_email_send": {"queue": NOTIFICATIONS},
     "billing.*": {"queue": MONEY},
     "payments.*": {"queue": MONEY},
     "*topup*": {"queue": MONEY},
