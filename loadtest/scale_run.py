@@ -44,6 +44,7 @@ def _env(topology: Topology, **extra: str) -> dict[str, str]:
         REDIS_URL=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/9"),
         THROTTLE_QUOTE_REQUESTS="1000000/hour",
         THROTTLE_AUTH="1000000/min",
+        THROTTLE_CLICKS="1000000/min",
         JWT_ACCESS_MINUTES="240",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         PAYMENT_GATEWAY="local",
@@ -137,13 +138,17 @@ def main() -> int:
         def chaos() -> None:
             time.sleep(seconds / 3)
             victim_web, victim_worker = webs[-1], workers[0]
+            pids = (victim_web.pid, victim_worker.pid)
             victim_web.kill(signal.SIGKILL)
             victim_worker.kill(signal.SIGKILL)
-            kills.append(f"t={seconds / 3:.0f}s SIGKILL gunicorn :{ports[-1]} and worker load0 ({groups[0]})")
+            kills.append(
+                f"t={seconds / 3:.0f}s SIGKILL gunicorn :{ports[-1]} (pid {pids[0]} and its workers) "
+                f"and worker load0 ({groups[0]}, pid {pids[1]} and its pool)"
+            )
             time.sleep(3)
             victim_web.start()
             victim_worker.start()
-            kills.append("t+3s both restarted")
+            kills.append(f"t+3s both restarted (pids {victim_web.pid}, {victim_worker.pid})")
 
         chaos_thread = threading.Thread(target=chaos, daemon=True)
         chaos_thread.start()
