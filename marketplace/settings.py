@@ -11,6 +11,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from marketplace.celery_routing import DEFAULT as DEFAULT_QUEUE
+from marketplace.celery_routing import TASK_ROUTES, is_amqp, task_queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -155,6 +158,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # A pooled connection broken while idle (PostgreSQL or PgBouncer restarted) is replaced
+        # when it is taken from the pool instead of failing the request that gets it.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode each transaction may run on another server
+    # connection: no server-side prepared statements (psycopg 3 prepares a query after 5 runs
+    # unless told not to) and no server-side cursors (`.iterator()` would need its cursor to
+    # outlive the transaction). See README, "Running at scale".
+    DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+    if DATABASE_PGBOUNCER:
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     # Web process and worker share the file: wait for locks instead of failing, and take
     # the write lock at BEGIN so two writers never deadlock on an upgrade.
@@ -168,12 +182,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Read replica (optional): stats and dashboard reads go to it (marketplace/db_routers.py);
 # unset, everything uses the primary. Tests mirror it onto the test database.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# A replica more than DATABASE_REPLICA_MAX_LAG_SECONDS behind is not read, and a user who wrote
+# within that many seconds reads the primary (read-your-writes); see marketplace/db_routers.py.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
-    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))  # same pool settings
+    _replica_options = dict(DATABASES["default"].get("OPTIONS", {}))
+    # A dead replica must cost a request little before it falls back to the primary.
+    _replica_options["connect_timeout"] = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    if "pool" in _replica_options:
+        _replica_options["pool"] = {**_replica_options["pool"], "min_size": 0, "timeout": 2}
+    DATABASES["replica"]["OPTIONS"] = _replica_options
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["marketplace.db_routers.ReplicaRouter"]
+    MIDDLEWARE.append("marketplace.db_routers.ReplicaMiddleware")
 
 # --- Redis: cache, throttles, Celery broker ---------------------------------------------
 # Production fails closed: without REDIS_URL (or an explicit shared CACHE_URL and
@@ -337,9 +362,18 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+elif is_amqp(CELERY_BROKER_URL):
+    # RabbitMQ: publisher confirms, so a publish that returned was stored by the broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 else:
     # Above the longest task's hard time limit, so a running task is never redelivered.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues per kind of work (money, notifications, rollups, default); quorum queues on RabbitMQ.
+CELERY_TASK_QUEUES = task_queues(CELERY_BROKER_URL)
+CELERY_TASK_ROUTES = TASK_ROUTES
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_DEFAULT_EXCHANGE = DEFAULT_QUEUE
+CELERY_TASK_DEFAULT_ROUTING_KEY = DEFAULT_QUEUE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
