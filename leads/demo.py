@@ -19,7 +19,7 @@ from marketplace.models import Marketplace, Role, User
 from pros.demo import PROS, demo_homeowners
 from pros.models import Pro, Review, Service
 from pros.selectors import contact_fee
-from pros.services import review_create, star_scores_recompute
+from pros.services import review_submit, star_scores_recompute
 
 DEMO_CARD = "pm_card_visa"
 
@@ -71,7 +71,7 @@ def _seed_reviews(marketplace: Marketplace) -> None:
 def _demo_reviews(
     *, marketplace: Marketplace, pro: Pro, service: Service, area: str, ratings: list[int], homeowners: list[User]
 ) -> None:
-    """Accepted leads of demo homeowners' requests, each reviewed through review_create."""
+    """Accepted leads of demo homeowners' requests, each reviewed through review_submit."""
 
     fee = contact_fee(marketplace=marketplace, category=service.category, kind=LeadKind.NEW)
     now = timezone.now()
@@ -96,6 +96,7 @@ def _demo_reviews(
             contact_name=homeowner.name,
             contact_email=homeowner.email,
             status="closed",
+            hired_pro=pro,  # the demo jobs were hires: a real connection to review (Rule 16)
         )
         Lead.objects.create(
             marketplace=marketplace,
@@ -110,7 +111,7 @@ def _demo_reviews(
             contact_revealed_at=now,
             quote_message="Thanks for the request, happy to help.",
         )
-        review_create(homeowner=homeowner, pro=pro, rating=rating, comment=comments[index % len(comments)])
+        review_submit(homeowner=homeowner, pro=pro, rating=rating, comment=comments[index % len(comments)])
     # Spread the demo reviews over the past months so recency visibly matters.
     for offset, review in enumerate(Review.objects.filter(pro=pro).order_by("pk")):
         Review.objects.filter(pk=review.pk).update(

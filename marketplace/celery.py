@@ -46,6 +46,10 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.refunds_recover",
         "schedule": 60.0,
     },
+    "billing-top-ups-recover": {
+        "task": "billing.tasks.top_ups_recover",
+        "schedule": 60.0,
+    },
     "leads-accept-charges-recover": {
         "task": "leads.tasks.accept_charges_recover",
         "schedule": crontab(minute="*"),

@@ -2,7 +2,7 @@
 
 Idempotent: categories and pros are found by slug, users by e-mail. The ratings listed in
 ``PROS`` become reviews in ``leads.demo`` (a review needs an accepted lead, and leads sit above
-pros): they go through ``review_create``, so every Star Score is computed by the documented
+pros): they go through ``review_submit``, so every Star Score is computed by the documented
 formula, never typed in.
 Never run in production (``seed_demo`` is a development command).
 """
@@ -452,7 +452,8 @@ def _user(*, marketplace: Marketplace, email: str, name: str, role: str, pro: Pr
 
 
 def demo_homeowners(marketplace: Marketplace) -> list[User]:
-    names = ["Alex Morgan", "Priya Shah", "Chen Wei", "Lin Mei", "Sam Taylor", "Jordan Lee", "Noah Kim"]
+    # One homeowner per demo rating of a pro (at most eight): a homeowner reviews a pro once.
+    names = ["Alex Morgan", "Priya Shah", "Chen Wei", "Lin Mei", "Sam Taylor", "Jordan Lee", "Noah Kim", "Riley Chen"]
     return [
         _user(
             marketplace=marketplace, email=f"homeowner{index}@{marketplace.slug}.test", name=name, role=Role.HOMEOWNER

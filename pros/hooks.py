@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 @provider
 def reviewable_jobs(*, homeowner: User, pro: Pro) -> QuerySet[Any]:
-    """The jobs (accepted leads of the homeowner's requests with this pro, oldest first) a
-    review may be attached to; each has a reverse ``review`` relation (``leads`` registers it)."""
+    """The jobs (accepted leads of the homeowner's requests with this pro, oldest first) that are
+    a real connection (Rule 16: hired, auto-quoted, or paid a non-zero fee) a review may rest
+    on; ``leads`` registers it."""
     raise NotImplementedError

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -70,7 +70,7 @@ _DEFAULT_CODES = {
     exceptions.MethodNotAllowed: ("method_not_allowed", None),
     exceptions.NotAcceptable: ("not_acceptable", None),
     exceptions.UnsupportedMediaType: ("unsupported_media_type", None),
-    exceptions.ParseError: ("malformed_request", None),
+    exceptions.ParseError: ("parse_error", None),
     exceptions.Throttled: ("throttled", None),
 }
 
@@ -88,7 +88,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return domain_error_response(exc)
     if isinstance(exc, OperationalError | InterfaceError):
         return database_unavailable(exc)
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):  # Django's own body bound, met before our parser's
+        exc = exceptions.ParseError("The request body is too large.")
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
