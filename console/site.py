@@ -12,10 +12,13 @@ from django.utils import timezone
 
 from console.dashboard import dashboard_for
 from marketplace.admin_base import admin_marketplace_id, is_marketplace_staff
+from marketplace.admin_site import StaffAdminSite
 from marketplace.models import Marketplace
 
 
-class OperatorAdminSite(admin.AdminSite):
+class OperatorAdminSite(StaffAdminSite):
+    """The staff admin site (password, lockout, optional TOTP) with the console's pages."""
+
     site_header = "Lead marketplace administration"
     site_title = "Lead marketplace admin"
     index_title = "Operator console"

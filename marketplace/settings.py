@@ -58,7 +58,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    # The operator console first (its admin templates win), then Django's admin with its site.
+    # The operator console first (its admin templates win), then Django's admin with its site
+    # (console.site.OperatorAdminSite: password + optional TOTP, dashboard index).
     "console.apps.ConsoleConfig",
     "console.apps.OperatorAdminConfig",
     "django.contrib.auth",
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
     "csp",
     "django_structlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "marketplace.apps.MarketplaceConfig",
     "pros.apps.ProsConfig",
     "leads.apps.LeadsConfig",
@@ -89,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor given
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
@@ -263,6 +267,11 @@ AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_VERBOSE = False
 # The client address as the throttles see it: only NUM_PROXIES X-Forwarded-For hops are trusted.
 AXES_CLIENT_IP_CALLABLE = "marketplace.auth_backends.client_address"
+
+# Optional TOTP for staff (django-otp; marketplace/admin_site.py). Keys are not shown again
+# once a device is saved; authenticator apps name the issuer.
+OTP_TOTP_ISSUER = "Lead marketplace admin"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
