@@ -5,7 +5,6 @@ models; "View site" is gone (the project serves an API, not a site), and every p
 which time zone its times are shown.
 """
 
-from django.contrib import admin
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
