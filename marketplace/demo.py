@@ -52,8 +52,8 @@ DEMO_MARKETPLACES: list[dict[str, Any]] = [
 
 DEMO_SEEDERS: list[str] = [
     "pros.demo.seed",
-    "billing.demo.seed",
     "leads.demo.seed",
+    "billing.demo.seed",
     "connections.demo.seed",
     "ranking.demo.seed",
 ]

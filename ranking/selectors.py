@@ -19,7 +19,7 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from leads.models import Lead, LeadKind, LeadStatus
-from marketplace.db_routers import read_alias, replica_reads
+from marketplace.db_routers import read_alias, read_as_of, replica_reads
 from marketplace.localtime import local_today
 from marketplace.models import Marketplace, MarketplacePolicy
 from marketplace.selectors import marketplace_policy
@@ -224,7 +224,7 @@ def pro_stats(*, marketplace: Marketplace, pro_id: int, now: dt.datetime | None 
     position = pro_rank_position(marketplace=marketplace, pro=pro, category=category, area=area)
     below = is_below_threshold(responded=counts.responded, due=counts.due, policy=policy)
     return ProStats(
-        as_of=now,
+        as_of=read_as_of(now),  # the replica's replayed-up-to time when it served the figures
         response_rate=ResponseRateStats(
             rate=response_rate(counts=counts, policy=policy),
             responded=counts.responded,
