@@ -86,7 +86,7 @@ def lead_transition(
 
 
 def leads_bulk_transition(
-    lead_ids: list[int], to_status: str, *, note: str, now: dt.datetime | None = None, actor=None
+    lead_ids: list[int], to_status: str, *, note: str, now: dt.datetime | None = None, actor: User | None = None
 ) -> int:
     """Set-based move of pending leads (caller holds them locked) with one event each.
 
