@@ -51,6 +51,7 @@ DEMO_MARKETPLACES = [
 DEMO_SEEDERS: list[str] = [
     "pros.demo.seed",
     "leads.demo.seed",
+    "billing.demo.seed",
     "connections.demo.seed",
     "ranking.demo.seed",
 ]

@@ -13,12 +13,13 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 def client_network(ip: str | None) -> str:
     """The unit one machine controls: an IPv4 address, or an IPv6 /64 (a host picks any address
     in its /64 at will, so per-address counting would not hold it). IPv4-mapped IPv6 is IPv4.
-    No address at all (a server without ``REMOTE_ADDR``) is one shared unknown client."""
-    text = (ip or "").strip()
+    A request without an address (a WSGI server that sets no REMOTE_ADDR) is one shared unit."""
+    if not ip:
+        return "unknown"
     try:
-        address = ipaddress.ip_address(text)
+        address = ipaddress.ip_address(ip.strip())
     except ValueError:
-        return text[:64]
+        return ip.strip()[:64]
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)

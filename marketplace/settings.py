@@ -11,6 +11,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from marketplace.celery_routing import DEFAULT as DEFAULT_QUEUE
+from marketplace.celery_routing import TASK_ROUTES, is_amqp, task_queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -25,16 +28,40 @@ DEBUG = env.bool("DEBUG", default=False)
 if IS_PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must stay off in production (DJANGO_ENV=production).")
 
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdef"
+
+
+def _refuse_weak_secret(name: str, value: str) -> None:
+    """Production refuses the development key and anything Django's deploy check calls weak
+    (shorter than 50 characters, fewer than 5 distinct ones, or a ``django-insecure-`` key)."""
+    if (
+        value == DEVELOPMENT_SECRET_KEY
+        or value.startswith("django-insecure-")
+        or len(value) < 50
+        or len(set(value)) < 5
+    ):
+        raise ImproperlyConfigured(
+            f"{name} is the development key or too weak for production: use 50+ random characters "
+            "(e.g. `openssl rand -hex 32`)."
+        )
+
+
 if IS_PRODUCTION:
     # No fallback: a production process without its own secret must not start.
     SECRET_KEY = env.str("SECRET_KEY")
+    _refuse_weak_secret("SECRET_KEY", SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name the production host names; `*` is refused.")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdef")
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operator console first (its admin templates win), then Django's admin with its site
+    # (console.site.OperatorAdminSite: password + optional TOTP, dashboard index).
+    "console.apps.ConsoleConfig",
+    "console.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,7 +71,11 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_structlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "marketplace.apps.MarketplaceConfig",
     "pros.apps.ProsConfig",
     "leads.apps.LeadsConfig",
@@ -55,18 +86,44 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "marketplace.middleware.ApiCacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor given
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # In /admin/ only, the staff member's marketplace time zone and language.
+    "console.middleware.AdminLocaleMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if IS_PRODUCTION:
     # Static files (admin, API docs) served by the web process itself, compressed and cached.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+# Content-Security-Policy on every response (django-csp; Django 5.2 has none built in). The
+# admin (with its connections chart) and the Swagger UI at /api/docs/ load scripts only from
+# this origin: no inline script anywhere (the docs' init script is a separate file). Inline
+# style attributes stay allowed: the admin and Swagger UI set them, and they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "marketplace.urls"
 WSGI_APPLICATION = "marketplace.wsgi.application"
@@ -105,6 +162,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # A pooled connection broken while idle (PostgreSQL or PgBouncer restarted) is replaced
+        # when it is taken from the pool instead of failing the request that gets it.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode each transaction may run on another server
+    # connection: no server-side prepared statements (psycopg 3 prepares a query after 5 runs
+    # unless told not to) and no server-side cursors (`.iterator()` would need its cursor to
+    # outlive the transaction). See README, "Running at scale".
+    DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+    if DATABASE_PGBOUNCER:
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     # Web process and worker share the file: wait for locks instead of failing, and take
     # the write lock at BEGIN so two writers never deadlock on an upgrade.
@@ -118,34 +186,92 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Read replica (optional): stats and dashboard reads go to it (marketplace/db_routers.py);
 # unset, everything uses the primary. Tests mirror it onto the test database.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# A replica more than DATABASE_REPLICA_MAX_LAG_SECONDS behind is not read, and a user who wrote
+# within that many seconds reads the primary (read-your-writes); see marketplace/db_routers.py.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
-    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))  # same pool settings
+    _replica_options = dict(DATABASES["default"].get("OPTIONS", {}))
+    # A dead replica must cost a request little before it falls back to the primary.
+    _replica_options["connect_timeout"] = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    if "pool" in _replica_options:
+        _replica_options["pool"] = {**_replica_options["pool"], "min_size": 0, "timeout": 2}
+    DATABASES["replica"]["OPTIONS"] = _replica_options
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["marketplace.db_routers.ReplicaRouter"]
+    MIDDLEWARE.append("marketplace.db_routers.ReplicaMiddleware")
 
 # --- Redis: cache, throttles, Celery broker ---------------------------------------------
+# Production fails closed: without REDIS_URL (or an explicit shared CACHE_URL and
+# CELERY_BROKER_URL) throttles would count per process and tasks would sit in a local folder.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+elif REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_PROCESS_LOCAL_CACHES = ("locmem", "dummy", "filebased")
+if IS_PRODUCTION and any(kind in CACHES["default"]["BACKEND"].lower() for kind in _PROCESS_LOCAL_CACHES):
+    raise ImproperlyConfigured(
+        "Production needs a shared cache for throttles and lockouts: set REDIS_URL (or CACHE_URL to a Redis "
+        "or Memcached server)."
+    )
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "marketplace.User"
-AUTHENTICATION_BACKENDS = ["marketplace.auth_backends.MarketplaceEmailBackend"]
+# django-axes first: every admin login attempt (Django's authenticate()) is counted, and a
+# locked-out account or address is refused before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "marketplace.auth_backends.MarketplaceEmailBackend",
+]
 # Emails are unique per marketplace (a person may use two marketplaces), so the username
 # field is not globally unique; our backend always looks users up with their marketplace.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        # Our user has `name`, not first/last name: compare the password with the e-mail and the name.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset links (e-mailed; the app's screen takes uid and token): a template with
+# {marketplace}, {uid} and {token}. Django's reset tokens die once used and after this long.
+PASSWORD_RESET_URL = env.str(
+    "PASSWORD_RESET_URL", default="leadmarket://password-reset?marketplace={marketplace}&uid={uid}&token={token}"
+)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60 * 2)
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Admin login lockout (django-axes; the API's login is throttled instead) ---------------
+# After AXES_FAILURE_LIMIT failures, the e-mail is locked out from every address and the
+# address is locked out for every e-mail, until the cool-off passes or platform staff delete
+# the lockout in the admin ("Access attempts") or run `manage.py axes_reset`.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each one alone locks
+AXES_USERNAME_FORM_FIELD = "username"  # the admin login form's field (it holds the e-mail)
+AXES_USERNAME_CALLABLE = "marketplace.auth_backends.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+AXES_VERBOSE = False
+# The client address as the throttles see it: only NUM_PROXIES X-Forwarded-For hops are trusted.
+AXES_CLIENT_IP_CALLABLE = "marketplace.auth_backends.client_address"
+
+# Optional TOTP for staff (django-otp; marketplace/admin_site.py). Keys are not shown again
+# once a device is saved; authenticator apps name the issuer.
+OTP_TOTP_ISSUER = "Lead marketplace admin"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -193,6 +319,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
 }
+if IS_PRODUCTION:
+    _refuse_weak_secret("JWT_SIGNING_KEY", SIMPLE_JWT["SIGNING_KEY"])
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead marketplace API",
     "DESCRIPTION": "Homeowners request quotes; pros accept (paying a contact fee) or reject leads. "
@@ -205,6 +333,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "reason": name each enum after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "DisputeReasonEnum": "billing.models.DisputeReason",
+        "CreditReasonEnum": "billing.models.CreditReason",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api.schema.add_marketplace_headers",
@@ -220,6 +353,11 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=env.int("IDEMPOTENCY_STALE_SECONDS",
 # With Redis: the broker is Redis. Embedded default: kombu's filesystem transport under
 # var/, so `make run` still runs a real worker and the beat scheduler with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+if IS_PRODUCTION and CELERY_BROKER_URL.split(":", 1)[0] in {"filesystem", "memory"}:
+    raise ImproperlyConfigured(
+        "Production needs a real Celery broker: set REDIS_URL (or CELERY_BROKER_URL); the filesystem broker "
+        "is for `make run` on one machine."
+    )
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
@@ -233,9 +371,18 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+elif is_amqp(CELERY_BROKER_URL):
+    # RabbitMQ: publisher confirms, so a publish that returned was stored by the broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 else:
     # Above the longest task's hard time limit, so a running task is never redelivered.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues per kind of work (money, notifications, rollups, default); quorum queues on RabbitMQ.
+CELERY_TASK_QUEUES = task_queues(CELERY_BROKER_URL)
+CELERY_TASK_ROUTES = TASK_ROUTES
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_DEFAULT_EXCHANGE = DEFAULT_QUEUE
+CELERY_TASK_DEFAULT_ROUTING_KEY = DEFAULT_QUEUE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -266,6 +413,14 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leads@localhost")
 
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="local")
+# The local gateway charges nothing real: production refuses it unless this says the system
+# is a staging one on purpose.
+ALLOW_LOCAL_GATEWAY = env.bool("ALLOW_LOCAL_GATEWAY", default=False)
+if IS_PRODUCTION and PAYMENT_GATEWAY == "local" and not ALLOW_LOCAL_GATEWAY:
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY=local charges nothing real: production needs PAYMENT_GATEWAY=stripe, or "
+        "ALLOW_LOCAL_GATEWAY=true on a staging system."
+    )
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point this at a local server

@@ -116,8 +116,15 @@ def test_staff_approve_in_the_admin_only_their_marketplaces_disputes(
     assert LeadDispute.objects.get().status == "open"
 
     client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
+    # A money action asks first, with the amounts (issue #19), then refunds once confirmed.
     response = client.post(
         "/admin/billing/leaddispute/", {"action": "approve_and_refund", "_selected_action": [dispute_id]}
+    )
+    assert response.status_code == 200 and b'name="confirmed"' in response.content
+    assert LeadDispute.objects.get().status == "open"
+    response = client.post(
+        "/admin/billing/leaddispute/",
+        {"action": "approve_and_refund", "_selected_action": [dispute_id], "confirmed": "yes"},
     )
     assert response.status_code == 302
     assert LeadDispute.objects.get().status == "approved"
@@ -150,11 +157,16 @@ def test_the_local_gateway_refunds_too_and_never_more_than_was_paid(api_client, 
     assert disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user).status == "approved"
     assert Refund.objects.get().gateway_reference.startswith("lr_")
 
-    from billing.gateways import PaymentDeclined, gateway_get
+    from billing.gateways import PaymentDeclined, RefundRequest, gateway_get
 
     with pytest.raises(PaymentDeclined):
         gateway_get("local").refund(
-            reference=Charge.objects.get().gateway_reference, amount=1, idempotency_key="another-refund", metadata={}
+            RefundRequest(
+                reference=Charge.objects.get().gateway_reference,
+                amount=1,
+                currency="CAD",
+                idempotency_key="another-refund",
+            )
         )
 
 
@@ -164,7 +176,7 @@ def test_staff_see_a_per_pro_balance_from_the_ledger(
     client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
     page = client.get("/admin/billing/probalance/")
     assert page.status_code == 200
-    assert b"2500 CAD" in page.content
+    assert b"C$25.00" in page.content  # major units with the symbol (issue #19), was "2500 CAD"
 
 
 # --- a refund the provider refuses ----------------------------------------------------------
@@ -272,7 +284,7 @@ def test_the_admin_counts_a_refused_refund_as_not_decided_and_says_why(
     client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
     response = client.post(
         "/admin/billing/leaddispute/",
-        {"action": "approve_and_refund", "_selected_action": [dispute_id]},
+        {"action": "approve_and_refund", "_selected_action": [dispute_id], "confirmed": "yes"},
         follow=True,
     )
     shown = [str(message) for message in response.context["messages"]]

@@ -4,9 +4,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.utils import timezone
-from rest_framework_simplejwt.tokens import RefreshToken
 
-from marketplace.api.authentication import MARKETPLACE_CLAIM
+from marketplace.api.tokens import token_pair_issue
 from tests.factories import (
     CategoryFactory,
     LeadFactory,
@@ -14,6 +13,7 @@ from tests.factories import (
     ProAreaFactory,
     QuoteRequestFactory,
     ServiceFactory,
+    TopUpFactory,
     UserFactory,
 )
 from tests.factories.billing import ChargeFactory
@@ -86,14 +86,14 @@ def world(marketplace, other_marketplace) -> World:
             pro=pro_user.pro,
             status="accepted",
             fee_amount=2500,
-            contact_revealed_at=timezone.now(),  # paid: a real connection the homeowner may review
+            contact_revealed_at=timezone.now(),  # paid: the accept completed
             request=QuoteRequestFactory(
                 marketplace=marketplace, homeowner=homeowner, category=category, description=f"Charged job {n}."
             ),
         )
         for n in range(2)
     )
-    ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
+    charge = ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
     dispute = LeadDisputeFactory(
         marketplace=marketplace,
         charge=ChargeFactory(marketplace=marketplace, lead=disputed_lead, amount=2500),
@@ -122,20 +122,18 @@ def world(marketplace, other_marketplace) -> World:
             "accepted_lead": accepted_lead,
             "charged_lead": charged_lead,
             "dispute": dispute,
+            "charge": charge,
+            "top_up": TopUpFactory(marketplace=marketplace, pro=pro_user.pro),
         },
     )
 
 
 def access_token(user) -> str:
-    refresh = RefreshToken.for_user(user)
-    refresh[MARKETPLACE_CLAIM] = user.marketplace_id
-    return str(refresh.access_token)
+    return token_pair_issue(user=user)["access"]
 
 
 def refresh_token(user) -> str:
-    refresh = RefreshToken.for_user(user)
-    refresh[MARKETPLACE_CLAIM] = user.marketplace_id
-    return str(refresh)
+    return token_pair_issue(user=user)["refresh"]
 
 
 @pytest.fixture

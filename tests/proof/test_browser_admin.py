@@ -2,7 +2,7 @@
 
 Maple's staff logs in, sees only maple's pros and leads (formosa's are in the same database),
 approves a pro's dispute with the "approve and refund" action, and runs the ranking
-recompute action. Screenshots go to ``test-artifacts/``. Skipped, saying why, where
+recompute action. Screenshots go to ``var/test-artifacts/``. Skipped, saying why, where
 ``/usr/bin/chromium`` is missing (CI installs it: ``apt-get install chromium``).
 """
 
@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from billing.models import LeadDispute, LedgerEntry, Refund
+from connections.models import ConnectionKind
+from connections.tasks import connections_rollup
 from ranking.models import ProStanding
-from tests.factories import LeadFactory, ProFactory, QuoteRequestFactory, UserFactory
+from tests.factories import ConnectionEventFactory, LeadFactory, ProFactory, QuoteRequestFactory, UserFactory
 from tests.proof.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 pytestmark = [
@@ -33,11 +35,18 @@ def browser_page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between page actions are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15_000)
+        # Chromium reports every Content-Security-Policy refusal on the console: collect them,
+        # and a test that walked the admin or the docs asserts there were none.
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text),
+        )
         try:
             yield page
         finally:
@@ -108,6 +117,10 @@ def test_staff_see_only_their_marketplace_approve_a_dispute_and_recompute_ranks(
 
     page.goto(f"{live_server.url}/admin/billing/leaddispute/")
     _run_action(page, "approve_and_refund", [dispute.pk])
+    # A money action asks first, showing the fee and what is left to refund (issue #19).
+    assert "C$25.00" in page.inner_text("#confirm-rows")
+    page.click('input[name="confirm"]')
+    page.wait_for_load_state()
     _shot(page, "4-dispute-approved")
     assert "1 dispute(s) decided." in page.content()
     dispute.refresh_from_db()
@@ -127,3 +140,38 @@ def test_staff_see_only_their_marketplace_approve_a_dispute_and_recompute_ranks(
         (ARTIFACTS / f"admin-{n}.png").stat().st_size > 0
         for n in ("1-home", "2-pros", "3-leads", "4-dispute-approved", "5-recomputed")
     )
+    assert page.csp_violations == []
+
+
+def test_the_connections_chart_and_the_api_docs_work_under_the_content_security_policy(
+    world, live_server, browser_page
+):
+    """Issue 12, item 11: the admin (its connections chart page included) and Swagger UI run
+    with the CSP on: no refusal on the console, and the pages render their content."""
+    page = browser_page
+    ConnectionEventFactory(marketplace=world.marketplace, pro=world.objects["pro"], kind=ConnectionKind.PHONE_CLICK)
+    connections_rollup()
+
+    response = page.goto(f"{live_server.url}/admin/login/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.fill('input[name="username"]', world.users["staff"].email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('input[type="submit"]')
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/connections/connectiondaily/overview/?days=30")
+    page.wait_for_selector(".connections-chart svg")
+    _shot(page, "6-connections-chart")
+    assert world.objects["pro"].name in page.content()
+
+    # A changelist with its date hierarchy, filters and the actions bar (admin JavaScript runs).
+    page.goto(f"{live_server.url}/admin/connections/connectiondaily/")
+    page.wait_for_selector("#changelist")
+
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".swagger-ui .info .title")
+    page.wait_for_selector(".opblock-tag-section")  # the operations, from /api/schema/
+    _shot(page, "7-api-docs")
+    assert "Lead marketplace API" in page.inner_text(".swagger-ui .info .title")
+
+    assert page.csp_violations == []
