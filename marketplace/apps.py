@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
 
 
 class MarketplaceConfig(AppConfig):
@@ -8,9 +7,3 @@ class MarketplaceConfig(AppConfig):
 
     def ready(self) -> None:
         from marketplace.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
-
-
-class MarketplaceAdminConfig(AdminConfig):
-    """Django's admin with our site as the default (password + optional TOTP code)."""
-
-    default_site = "marketplace.admin_site.StaffAdminSite"
