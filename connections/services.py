@@ -181,7 +181,7 @@ def _gated_insert_portable(event: ConnectionEvent, window: int) -> ConnectionEve
     return event
 
 
-def visitor_key_for(*, ip: str = "", day: dt.date | None = None) -> str:
+def visitor_key_for(*, ip: str | None = "", day: dt.date | None = None) -> str:
     """A keyed hash of the client's network (its IPv4 address or IPv6 /64) whose salt changes
     every (UTC) day. Nothing else the client sends is in it: a visitor that changes its
     User-Agent, cookies or account is still the same visitor (issue #12 item 6).
@@ -200,7 +200,7 @@ def connection_click_record(
     pro: Pro,
     kind: str,
     user: User | AnonymousUser | None = None,
-    ip: str = "",
+    ip: str | None = "",
     user_agent: str = "",
     source: str = "",
     medium: str = "",

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
 
 
 class MarketplaceConfig(AppConfig):
@@ -13,9 +12,3 @@ class MarketplaceConfig(AppConfig):
         from marketplace.observability import celery_publish_stamp
 
         before_task_publish.connect(celery_publish_stamp, dispatch_uid="leadmarket-publish-stamp")
-
-
-class MarketplaceAdminConfig(AdminConfig):
-    """Django's admin with our site as the default (password + optional TOTP code)."""
-
-    default_site = "marketplace.admin_site.StaffAdminSite"
