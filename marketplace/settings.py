@@ -169,7 +169,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -194,8 +194,13 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead marketplace API",
     "DESCRIPTION": "Homeowners request quotes; pros accept (paying a contact fee) or reject leads. "
-    "Send `X-Marketplace: <slug>` on every /api/v1/ request.",
+    "Every /api/v1/ call names its marketplace: set the `X-Marketplace: <slug>` header once per client "
+    "(the `marketplace` security scheme), or use a host name configured for one marketplace. Signed-in "
+    "calls also send `Authorization: Bearer <access>` (`POST /api/v1/auth/token/`). Errors have one shape, "
+    '`{"error": {"code", "message", "fields"}}`; each operation lists the codes it answers. '
+    "Amounts are integers in minor units with their currency (`Money`).",
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's files come with drf-spectacular-sidecar and are served as static files, so
     # the docs work offline and without a third-party CDN.
@@ -203,9 +208,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One named enum per status, kind and reason, whichever serializer shows it.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadKind": "leads.models.LeadKind",
+        "LeadStatus": "leads.models.LeadStatus",
+        "RequestSource": "leads.models.RequestSource",
+        "NotificationKind": "leads.api.serializers.NOTIFICATION_KINDS",
+        "ChargeStatus": "billing.models.ChargeStatus",
+        "RefundStatus": "billing.models.RefundStatus",
+        "DisputeStatus": "billing.models.DisputeStatus",
+        "DisputeReason": "billing.models.DisputeReason",
+        "MembershipTier": "marketplace.models.MembershipTier",
+        "RankFactor": "ranking.api.serializers.RANK_FACTORS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "marketplace.api.schema.add_marketplace_headers",
+        "marketplace.api.schema.contract_postprocess",
     ],
 }
 

@@ -1,18 +1,19 @@
 """Endpoints for saving a card with the provider, disputes, refunds and provider webhooks."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from billing import disputes
 from billing.gateways import ProviderUnavailable, gateway_get
-from billing.models import DisputeReason, LeadDispute, PaymentProfile, Refund
+from billing.models import DisputeReason, LeadDispute, PaymentProfile, Refund, RefundStatus
 from billing.stripe_webhooks import stripe_event_receive
 from leads.models import Lead
 from marketplace.api.base import MarketplaceAPIView, PlatformAPIViewUnscoped, TenantGenericAPIView, TenantGenericViewSet
 from marketplace.api.errors import ApplicationError
+from marketplace.api.fields import Money
 from marketplace.api.permissions import IsProMember
 
 
@@ -87,6 +88,12 @@ class DisputeInput(serializers.Serializer):
     details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
+class DisputeRefund(serializers.Serializer):
+    status = serializers.ChoiceField(choices=RefundStatus.choices)
+    amount = serializers.IntegerField(help_text="Integer minor units.")
+    currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code.")
+
+
 class DisputeOutput(serializers.ModelSerializer):
     fee = serializers.SerializerMethodField()
     refund = serializers.SerializerMethodField()
@@ -107,9 +114,11 @@ class DisputeOutput(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(Money)
     def get_fee(self, dispute) -> dict:
         return _money(dispute.charge.amount, dispute.charge.currency)
 
+    @extend_schema_field(DisputeRefund(allow_null=True))
     def get_refund(self, dispute) -> dict | None:
         refund = dispute.refund
         if refund is None:
@@ -154,7 +163,9 @@ class RefundOutput(serializers.ModelSerializer):
         model = Refund
         fields = ["id", "charge", "lead", "amount", "status", "reason", "created_at", "completed_at"]
         read_only_fields = fields
+        extra_kwargs = {"reason": {"help_text": "Free text: why the money was given back."}}
 
+    @extend_schema_field(Money)
     def get_amount(self, refund) -> dict:
         return _money(refund.amount, refund.currency)
 

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import Charge, PaymentProfile
+from marketplace.api.fields import Money
 
 
 class ChargeOutput(serializers.ModelSerializer):
@@ -10,10 +11,10 @@ class ChargeOutput(serializers.ModelSerializer):
     class Meta:
         model = Charge
         fields = ["id", "lead", "amount", "status", "failure_code", "created_at", "completed_at"]
+        read_only_fields = fields
+        extra_kwargs = {"failure_code": {"help_text": "The provider's decline code of a failed charge; else empty."}}
 
-    @extend_schema_field(
-        {"type": "object", "properties": {"amount": {"type": "integer"}, "currency": {"type": "string"}}}
-    )
+    @extend_schema_field(Money)
     def get_amount(self, obj) -> dict:
         return {"amount": obj.amount, "currency": obj.currency}
 
@@ -27,6 +28,9 @@ class PaymentMethodInput(serializers.Serializer):
 
 
 class PaymentMethodOutput(serializers.ModelSerializer):
+    gateway = serializers.ChoiceField(choices=["local", "stripe"], help_text="The payment provider holding the card.")
+
     class Meta:
         model = PaymentProfile
         fields = ["gateway", "display", "updated_at"]
+        read_only_fields = fields

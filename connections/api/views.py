@@ -32,6 +32,8 @@ class OptionalJWTAuthentication(MarketplaceJWTAuthentication):
     """Public links: a valid token identifies the visitor (so staff and the pro's own users are
     not counted); a missing, stale or foreign token simply means an anonymous visitor."""
 
+    optional = True  # never answers 401 (the schema says so)
+
     def authenticate(self, request):
         try:
             return super().authenticate(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,8 +16,6 @@ from marketplace.api.csv_export import ProCsvExportView, csv_schema
 from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
-
-ERRORS = {code: OpenApiResponse(s.LeadsError) for code in (400, 402, 404, 409, 503)}
 
 
 class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
@@ -41,7 +39,7 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
         request = self.get_queryset().get(pk=pk)
         return s.QuoteRequestOutput(request, context=self.get_serializer_context()).data
 
-    @extend_schema(request=s.QuoteRequestInput, responses={201: s.QuoteRequestOutput, **ERRORS})
+    @extend_schema(request=s.QuoteRequestInput, responses={201: s.QuoteRequestOutput})
     def create(self, request):
         data = s.QuoteRequestInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
@@ -56,7 +54,7 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
         )
         return Response(self._read(created.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.HireInput, responses={200: s.QuoteRequestOutput, **ERRORS})
+    @extend_schema(request=s.HireInput, responses={200: s.QuoteRequestOutput})
     @action(detail=True, methods=["post"])
     def hire(self, request, pk=None):
         quote_request = self.get_object()
@@ -70,7 +68,7 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
         )
         return Response(self._read(quote_request.pk))
 
-    @extend_schema(request=None, responses={200: s.QuoteRequestOutput, **ERRORS})
+    @extend_schema(request=None, responses={200: s.QuoteRequestOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         quote_request = self.get_object()
@@ -106,7 +104,7 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     def _read(self, pk: int) -> dict:
         return s.LeadOutput(self.get_queryset().get(pk=pk)).data
 
-    @extend_schema(request=s.AcceptInput, responses={200: s.LeadOutput, **ERRORS})
+    @extend_schema(request=s.AcceptInput, responses={200: s.LeadOutput})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         data = s.AcceptInput(data=request.data)
@@ -116,7 +114,7 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
         services.lead_accept(lead_id=lead_id, pro=request.user.pro, actor=request.user, **data.validated_data)
         return Response(self._read(lead_id))
 
-    @extend_schema(request=s.RejectInput, responses={200: s.LeadOutput, **ERRORS})
+    @extend_schema(request=s.RejectInput, responses={200: s.LeadOutput})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         data = s.RejectInput(data=request.data)

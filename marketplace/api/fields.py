@@ -39,3 +39,15 @@ class CalendarDateField(serializers.DateField):
         if not self.EARLIEST <= day <= self.LATEST:
             raise serializers.ValidationError(f"Must be between {self.EARLIEST} and {self.LATEST}.")
         return day
+
+
+class Money(serializers.Serializer):
+    """An amount with its currency: the one money shape of every response (component ``Money``)."""
+
+    amount = serializers.IntegerField(help_text="Integer minor units (cents; TWD counts 1/100 dollars too).")
+    currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code, e.g. CAD or TWD.")
+
+
+def money(amount: int | None, currency: str) -> dict | None:
+    """``{"amount", "currency"}``, or None when there is no amount."""
+    return None if amount is None else {"amount": int(amount), "currency": currency}

@@ -7,22 +7,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.api.errors import ApplicationError
-from marketplace.api.fields import MAX_AMOUNT, StrictIntegerField, amount_field
+from marketplace.api.fields import MAX_AMOUNT, Money, StrictIntegerField, amount_field, money
 from marketplace.models import MembershipTier
 from pros.models import Category, Pro, Review, Service
 from pros.selectors import category_resolve, shows_contact
 from pros.services import COMPLETENESS_PARTS, pro_completeness
 
 # --- shared pieces -------------------------------------------------------------------------
-
-
-class MoneyOutput(serializers.Serializer):
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
-
-
-def money(amount: int | None, currency: str) -> dict | None:
-    return None if amount is None else {"amount": int(amount), "currency": currency}
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -68,19 +59,39 @@ class CategoryRefField(serializers.Field):
 # --- categories ----------------------------------------------------------------------------
 
 
+class CategoryQuestion(serializers.Serializer):
+    key = serializers.CharField(help_text="The key of the answer in a quote request's `answers`.")
+    label = serializers.CharField(help_text="The question as shown to the homeowner.")
+    choices = serializers.ListField(child=serializers.CharField(), help_text="Allowed answers; empty: free text.")
+
+
 class CategoryOutput(serializers.ModelSerializer):
-    questions = serializers.JSONField(read_only=True)
+    questions = serializers.SerializerMethodField()
 
     class Meta:
         model = Category
         fields = ["id", "slug", "name", "parent", "questions"]
         read_only_fields = fields
 
+    @extend_schema_field(CategoryQuestion(many=True))
+    def get_questions(self, category: Category) -> list[dict]:
+        """The questions as staff entered them (JSON in the admin), well-formed ones only."""
+        return [
+            {
+                "key": str(question["key"]),
+                "label": str(question.get("label") or question["key"]),
+                "choices": [str(choice) for choice in question.get("choices") or [] if isinstance(choice, str | int)],
+            }
+            for question in category.questions or []
+            if isinstance(question, dict) and question.get("key")
+        ]
+
 
 # --- public pro payloads -------------------------------------------------------------------
 
 
 class PublicProBase(serializers.ModelSerializer):
+    photos = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Photo URLs.")
     badges = serializers.SerializerMethodField()
     has_phone = serializers.SerializerMethodField()
     has_website = serializers.SerializerMethodField()
@@ -204,12 +215,29 @@ class ServiceOutput(serializers.ModelSerializer):
         }
 
 
+class PublicConditionsOutput(serializers.Serializer):
+    areas = serializers.ListField(child=serializers.CharField(), help_text="Area codes served; empty: all its areas.")
+    budget_min = serializers.IntegerField(allow_null=True, help_text="Smallest budget taken, in minor units.")
+    budget_max = serializers.IntegerField(allow_null=True, help_text="Largest budget taken, in minor units.")
+    lead_time_days = serializers.IntegerField(help_text="Earliest start: this many days from the request.")
+
+
 class PublicServiceOutput(ServiceOutput):
-    """What a homeowner sees of a service: the offer and its areas, not the pro's filters."""
+    """What a homeowner sees of a service: the offer and its public conditions (areas, budget range,
+    earliest start), so an app can say which pros auto-quote a job like this one. The job
+    attributes it filters on and the auto-quote itself stay private."""
+
+    public_conditions = serializers.SerializerMethodField()
 
     class Meta(ServiceOutput.Meta):
-        fields = ServiceOutput.Meta.fields[:8]  # up to promotion_enabled: no conditions, no auto-quote
+        # up to promotion_enabled: not the pro's attribute filters, not the auto-quote
+        fields = [*ServiceOutput.Meta.fields[:8], "public_conditions"]
         read_only_fields = fields
+
+    @extend_schema_field(PublicConditionsOutput)
+    def get_public_conditions(self, service: Service) -> dict:
+        conditions = self.get_conditions(service)
+        return {key: conditions[key] for key in ("areas", "budget_min", "budget_max", "lead_time_days")}
 
 
 class ReviewOutput(serializers.ModelSerializer):
@@ -252,6 +280,7 @@ class PublicProDetailOutput(PublicProBase):
 
 
 class ProProfileOutput(serializers.ModelSerializer):
+    photos = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Photo URLs.")
     # Blank when unset, so plain strings rather than "uri" in the schema.
     website = serializers.CharField(read_only=True)
     webhook_url = serializers.CharField(read_only=True)
@@ -296,7 +325,7 @@ class ProProfileOutput(serializers.ModelSerializer):
             cache[pro.pk] = pro_completeness(pro=pro)
         return cache[pro.pk]
 
-    @extend_schema_field(MoneyOutput(allow_null=True))
+    @extend_schema_field(Money(allow_null=True))
     def get_weekly_spend_cap(self, pro: Pro) -> dict | None:
         return money(pro.weekly_spend_cap, self.context["marketplace"].currency)
 
@@ -418,7 +447,7 @@ class StaffProOutput(PublicProBase):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(MoneyOutput(allow_null=True))
+    @extend_schema_field(Money(allow_null=True))
     def get_weekly_spend_cap(self, pro: Pro) -> dict | None:
         return money(pro.weekly_spend_cap, self.context["marketplace"].currency)
 
