@@ -227,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Tracked links in public pro payloads are absolute URLs on this origin (e.g. https://api.example.com)
+# when set; otherwise on the host the request came to.
+TRACKED_LINK_BASE_URL = env.str("TRACKED_LINK_BASE_URL", default="")
+
 # Idempotency keys are kept this long (Stripe keeps its own for 24 h).
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 # A claimed key whose request never finished (crashed process) may be retried after this.

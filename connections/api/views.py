@@ -1,5 +1,6 @@
 """Tracked contact endpoints (phone, website) and the connection dashboards."""
 
+import re
 from urllib.parse import urlsplit
 
 from django.http import HttpResponse, HttpResponseRedirect
@@ -24,7 +25,8 @@ from marketplace.api.base import MarketplaceAPIView, TenantGenericAPIView
 from marketplace.api.csv_export import csv_response, csv_schema
 from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
-from marketplace.models import MembershipTier
+from marketplace.models import Marketplace, MembershipTier
+from marketplace.tracked_links import tracked_link_read
 from pros.models import Pro
 
 
@@ -225,3 +227,67 @@ class StaffConnectionsExportView(MarketplaceAPIView):
     @_csv_schema
     def get(self, request):
         return _csv_response(request)
+
+
+# --- Signed tracked links (no header: the token names the marketplace and the pro) ----------
+
+
+class TelRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
+
+
+class _SignedLinkMixin:
+    """Resolves the marketplace and the pro from the signed token in the path, never from a
+    header or the host; the click is then recorded exactly as on the header-based endpoint."""
+
+    marketplace_from_link = True  # the schema gives it no marketplace security
+    link_kind = ""
+
+    def initial(self, request, *args, **kwargs):
+        link = tracked_link_read(kwargs.get("token", ""), kind=self.link_kind)
+        marketplace = (
+            Marketplace.objects.filter(pk=link.marketplace_id, is_active=True).select_related("policy").first()
+            if link
+            else None
+        )
+        if marketplace is None:
+            raise NotFound()
+        request._request._marketplace = marketplace  # what marketplace_from_request answers
+        self.kwargs["pk"] = link.pro_id
+        super().initial(request, *args, **kwargs)
+
+
+class SignedWebsiteLinkView(_SignedLinkMixin, ProWebsiteView):
+    """302 to the pro's website, counting a website click for the marketplace and pro the link signs."""
+
+    link_kind = "website"
+
+    @extend_schema(
+        parameters=[AttributionQuerySerializer],
+        responses={
+            302: OpenApiResponse(
+                description="Redirect to the pro's own website.",
+                response=None,
+            )
+        },
+    )
+    def get(self, request, token: str):
+        return super().get(request, pk=self.kwargs["pk"])
+
+
+class SignedPhoneLinkView(_SignedLinkMixin, ProPhoneView):
+    """302 to ``tel:<number>`` (the dialler), counting a phone click for the marketplace and pro the link signs."""
+
+    link_kind = "phone"
+
+    @extend_schema(
+        parameters=[AttributionQuerySerializer],
+        responses={302: OpenApiResponse(description="Redirect to `tel:` with the pro's number.")},
+    )
+    def get(self, request, token: str):
+        pro = self.get_object()
+        number = re.sub(r"[^0-9+]", "", pro.phone or "")
+        if not number:
+            raise NotFound()
+        self.record_click(pro)
+        return TelRedirect(f"tel:{number}")

@@ -48,6 +48,10 @@ _IDEMPOTENT = (
 _CSV = "Answers `text/csv` (a download); errors are JSON in the usual shape."
 _DATE_RANGE = "`start` and `end` are local days of the marketplace (inclusive); the range is at most a year."
 _PUBLIC = "Anyone, no token needed."
+_SIGNED_LINK = (
+    "the link (`website_url` or `phone_url` of a pro payload) signs its marketplace and pro, and the click "
+    "counts for them. A tampered link, or a pro that may no longer show contact details, answers 404."
+)
 _SERVICE_INPUT_CODES = [
     "unknown_category",
     "invalid_area",
@@ -343,14 +347,19 @@ OPERATIONS: dict[str, Operation] = {
         f"{_PUBLIC} 302 to the pro's site; counts one website click per visitor and dedupe window. Browsers "
         "should use the `website_url` of the pro payload instead, which needs no header.",
     ),
-    "GET /api/v1/links/{token}/": Operation(
-        "tracked_link_follow",
+    "GET /api/v1/links/website/{token}/": Operation(
+        "tracked_website_link_follow",
         "connections",
-        "Follow a tracked link from a pro payload",
-        "Anyone, no header and no token: the signed token names the marketplace, the pro and the kind of "
-        "link. A website link is a 302 to the pro's site, a phone link a 302 to `tel:` (the dialler). Each "
-        "counts one click per visitor and dedupe window, for that marketplace and pro. A tampered token, "
-        "or a pro that may no longer show contact details, answers 404.",
+        "Follow a pro's tracked website link",
+        f"Anyone, with no header and no token: {_SIGNED_LINK} A 302 to the pro's site that counts one website "
+        "click per visitor and dedupe window.",
+    ),
+    "GET /api/v1/links/phone/{token}/": Operation(
+        "tracked_phone_link_follow",
+        "connections",
+        "Follow a pro's tracked phone link",
+        f"Anyone, with no header and no token (a browser or the phone's dialler): {_SIGNED_LINK} A 302 to "
+        "`tel:<number>` that counts one phone click per visitor and dedupe window.",
     ),
     "GET /api/v1/pro/connections/": Operation(
         "pro_connections_read",
@@ -380,7 +389,12 @@ OPERATIONS: dict[str, Operation] = {
         "Every pro of the marketplace",
         f"{_STAFF_ONLY} Paused and suspended pros included; filter by `tier`, `paused`, `suspended`.",
     ),
-    "GET /api/v1/staff/pros/{id}/": Operation("staff_pros_read", "staff", "One pro, as staff see it", _STAFF_ONLY),
+    "GET /api/v1/staff/pros/{id}/": Operation(
+        "staff_pros_read",
+        "staff",
+        "One pro, as staff see it",
+        f"{_STAFF_ONLY} Suspended and paused pros too, with the phone, website, demotion and spend cap.",
+    ),
     "PATCH /api/v1/staff/pros/{id}/": Operation(
         "staff_pros_update",
         "staff",

@@ -42,6 +42,7 @@ RETRY_AFTER = {
         "schema": {"type": "integer", "minimum": 0},
     }
 }
+LOCATION = {"Location": {"description": "Where the redirect leads.", "schema": {"type": "string"}, "required": True}}
 STATUS_TEXT = {
     400: "Bad request: the body, the query or a header is invalid.",
     401: "Not signed in, or the token is invalid, expired or of another marketplace.",
@@ -94,6 +95,8 @@ class ContractAutoSchema(AutoSchema):
             operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_HEADER))
         for status, codes in sorted(self._error_codes(operation, scoped=scoped).items()):
             operation["responses"][str(status)] = error_response(status, codes)
+        if "302" in operation["responses"]:
+            operation["responses"]["302"]["headers"] = dict(LOCATION)
         return operation
 
     # --- who may call it --------------------------------------------------------------------
@@ -214,7 +217,11 @@ ERROR_SCHEMAS = {
                 "additionalProperties": {
                     "oneOf": [
                         {"type": "array", "items": {"type": "string"}},
-                        {"type": "object", "additionalProperties": True},
+                        {
+                            "type": "object",
+                            "additionalProperties": True,
+                            "description": "A nested input's messages, keyed the same way.",
+                        },
                     ]
                 },
             },

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from marketplace.api.errors import ApplicationError
 from marketplace.api.fields import MAX_AMOUNT, Money, StrictIntegerField, amount_field, money
 from marketplace.models import MembershipTier
+from marketplace.tracked_links import tracked_link_url
 from pros.models import Category, Pro, Review, Service
 from pros.selectors import category_resolve, shows_contact
 from pros.services import COMPLETENESS_PARTS, pro_completeness
@@ -119,13 +120,31 @@ class PublicProBase(serializers.ModelSerializer):
     def get_has_website(self, pro: Pro) -> bool:
         return bool(pro.website) and self._shows_contact(pro)
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_phone_url(self, pro: Pro) -> str | None:
-        return f"/api/v1/pros/{pro.pk}/phone/" if self.get_has_phone(pro) else None
+    def _tracked_link(self, pro: Pro, kind: str) -> str:
+        return tracked_link_url(
+            request=self.context.get("request"), marketplace_id=pro.marketplace_id, pro_id=pro.pk, kind=kind
+        )
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="Absolute tracked link to dial the pro: opened (no header needed) it counts a phone click "
+            "and redirects to `tel:`. null when the pro shows no phone. Apps that show the number themselves "
+            "call `GET /api/v1/pros/{id}/phone/`.",
+        )
+    )
+    def get_phone_url(self, pro: Pro) -> str | None:
+        return self._tracked_link(pro, "phone") if self.get_has_phone(pro) else None
+
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="Absolute tracked link to the pro's website for a browser or a shared link (no header "
+            "needed): it counts a website click and redirects to the site. null when the pro shows no website.",
+        )
+    )
     def get_website_url(self, pro: Pro) -> str | None:
-        return f"/api/v1/pros/{pro.pk}/website/" if self.get_has_website(pro) else None
+        return self._tracked_link(pro, "website") if self.get_has_website(pro) else None
 
 
 PUBLIC_PRO_FIELDS = [
