@@ -153,7 +153,9 @@ class ContractAutoSchema(AutoSchema):
         if any(p.get("in") == "path" for p in parameters) or self._is_list_view():
             add(404, "not_found")  # an unknown id, or a page past the last
         if self._authenticates():
-            add(401, "authentication_failed", "token_not_valid")
+            # simplejwt's own codes for a malformed header, an invalid token, a gone or inactive user
+            add(401, "authentication_failed", "bad_authorization_header", "token_not_valid")
+            add(401, "user_not_found", "user_inactive")
             if self._needs_login():
                 add(401, "not_authenticated")
         if self._needs_role():
