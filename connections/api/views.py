@@ -253,7 +253,7 @@ class _SignedLinkMixin:
         if marketplace is None:
             raise NotFound()
         request._request._marketplace = marketplace  # what marketplace_from_request answers
-        self.kwargs["pk"] = link.pro_id
+        self.kwargs["pk"] = link.pro_id  # the same dict dispatch hands to the handler
         super().initial(request, *args, **kwargs)
 
 
@@ -271,8 +271,8 @@ class SignedWebsiteLinkView(_SignedLinkMixin, ProWebsiteView):
             )
         },
     )
-    def get(self, request, token: str):
-        return super().get(request, pk=self.kwargs["pk"])
+    def get(self, request, token: str, pk: int):  # pk: the pro the token signs (set in initial)
+        return super().get(request, pk=pk)
 
 
 class SignedPhoneLinkView(_SignedLinkMixin, ProPhoneView):
@@ -284,7 +284,7 @@ class SignedPhoneLinkView(_SignedLinkMixin, ProPhoneView):
         parameters=[AttributionQuerySerializer],
         responses={302: OpenApiResponse(description="Redirect to `tel:` with the pro's number.")},
     )
-    def get(self, request, token: str):
+    def get(self, request, token: str, pk: int):
         pro = self.get_object()
         number = re.sub(r"[^0-9+]", "", pro.phone or "")
         if not number:
