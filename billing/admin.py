@@ -30,7 +30,7 @@ from django.db.models import Q, Sum  # noqa: E402
 
 from billing import disputes  # noqa: E402
 from billing.models import Chargeback, DisputeStatus, LeadDispute, ProviderEvent, Refund, RefundStatus  # noqa: E402
-from marketplace.api.errors import ApplicationError  # noqa: E402
+from marketplace.errors import DomainError  # noqa: E402
 from pros.models import Pro  # noqa: E402
 
 
@@ -91,7 +91,7 @@ class LeadDisputeAdmin(TenantAdmin):
         for dispute in queryset.filter(status=DisputeStatus.OPEN):
             try:
                 decided = decide(dispute)
-            except ApplicationError as exc:
+            except DomainError as exc:
                 self.message_user(request, f"Dispute #{dispute.pk}: {exc.message}", messages.WARNING)
                 continue
             if decided.status != DisputeStatus.OPEN:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from billing.fees import week_start
 from billing.gateways import ChargeResult, gateway_get
 from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentProfile
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Invalid, PaymentRequired
 from marketplace.models import Marketplace
 from pros.models import Pro
 
@@ -24,7 +24,7 @@ ZERO_FEE_GATEWAY = "none"
 def payment_method_save(*, pro: Pro, token: str, display: str = "") -> PaymentProfile:
     gateway = gateway_get()
     if not gateway.payment_method_valid(token=token):
-        raise ApplicationError(
+        raise Invalid(
             "invalid_payment_method",
             "The payment provider does not know this payment method.",
             fields={"token": ["Unknown payment method."]},
@@ -60,10 +60,9 @@ def spend_cap_check(*, marketplace: Marketplace, pro: Pro, amount: int, now: dt.
         return
     spent = pro_week_spend(marketplace=marketplace, pro_id=pro.pk, now=now)
     if spent + amount > pro.weekly_spend_cap:
-        raise ApplicationError(
+        raise PaymentRequired(
             "spend_cap_reached",
             "This fee would take you over your weekly spend cap.",
-            status_code=402,
             extra={"spent": spent, "cap": pro.weekly_spend_cap, "fee": amount},
         )
 

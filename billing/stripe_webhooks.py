@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from billing.hooks import pending_charge_finish
 from billing.models import (
     Charge,
     Chargeback,
@@ -31,7 +32,7 @@ from billing.models import (
     Refund,
     RefundStatus,
 )
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Invalid, Unavailable
 
 logger = structlog.get_logger(__name__)
 
@@ -54,7 +55,7 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         data = json.loads(payload)
         event_id, event_type = data["id"], data["type"]
     except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
-        raise ApplicationError("invalid_signature", "The webhook signature or payload is invalid.") from None
+        raise Invalid("invalid_signature", "The webhook signature or payload is invalid.") from None
     seen_before = not _delivery_first_seen(event_id=str(event_id), signature=signature or "")
     try:
         with transaction.atomic():
@@ -64,7 +65,7 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         event, created = ProviderEvent.objects.get(provider="stripe", event_id=event_id), False
     if not created and seen_before:
         logger.warning("stripe_event_replayed", event_id=event_id, type=event_type)
-        raise ApplicationError("webhook_replayed", "This webhook delivery was already received.")
+        raise Invalid("webhook_replayed", "This webhook delivery was already received.")
     if event.processed_at is None:
         # Queued on every delivery until processed: if the broker is down we answer 503 and
         # the provider's retry queues it again (the task itself runs each event once).
@@ -100,11 +101,8 @@ def provider_event_enqueue(*, event_id: int) -> None:
         tasks.provider_event_process.delay(event_id)
     except Exception as exc:  # kombu/redis raise several types when the broker is away
         logger.warning("stripe_event_enqueue_failed", event_id=event_id, error=str(exc))
-        raise ApplicationError(
-            "service_unavailable",
-            "Stored, but could not be queued; retry the delivery.",
-            status_code=503,
-            headers={"Retry-After": "30"},
+        raise Unavailable(
+            "service_unavailable", "Stored, but could not be queued; retry the delivery.", retry_after=30
         ) from None
 
 
@@ -158,12 +156,10 @@ def _payment_intent_settled(intent: dict) -> str:
     charge_id = (intent.get("metadata") or {}).get("charge_id")
     if not charge_id or not Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).exists():
         return "nothing pending"
-    from leads.services.accept import accept_charge_process
-
     charge_pk = int(charge_id)
     # After the event is committed as processed; if settling fails (provider or database
     # trouble) it is logged and the charge stays pending for the recovery job.
-    transaction.on_commit(lambda: accept_charge_process(charge_id=charge_pk), robust=True)
+    transaction.on_commit(lambda: pending_charge_finish(charge_id=charge_pk), robust=True)
     return "charge settlement queued"
 
 

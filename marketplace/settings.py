@@ -172,10 +172,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
         "quote_requests": env.str("THROTTLE_QUOTE_REQUESTS", default="30/hour"),
+        # The tracked phone and website endpoints, per client network (IPv4 address, IPv6 /64).
+        "clicks": env.str("THROTTLE_CLICKS", default="30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # How many reverse proxies sit in front of the app: throttles and the click visitor hash
@@ -294,6 +296,12 @@ STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 if IS_PRODUCTION and PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured("PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
+
+# --- Outbound webhooks (marketplace/outbound.py) -----------------------------------------
+# Hosts (``host`` or ``host:port``) a pro's webhook may reach over plain http and on a
+# non-public address: for local integration testing only. Empty by default, also under
+# `make run`: every webhook then goes over https to public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
 # --- Security (production) --------------------------------------------------------------
 if IS_PRODUCTION:

@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from marketplace.api.idempotency import idempotency_records_prune
+from marketplace.services.idempotency import idempotency_records_prune
 
 
 @shared_task(name="marketplace.tasks.idempotency_keys_prune")

@@ -6,15 +6,13 @@ from rest_framework import mixins, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from billing import disputes
 from billing.gateways import ProviderUnavailable, gateway_get
-from billing.models import DisputeReason, LeadDispute, PaymentProfile, Refund, RefundStatus
+from billing.models import LeadDispute, PaymentProfile, Refund, RefundStatus
 from billing.stripe_webhooks import stripe_event_receive
-from leads.models import Lead
-from marketplace.api.base import MarketplaceAPIView, PlatformAPIViewUnscoped, TenantGenericAPIView, TenantGenericViewSet
-from marketplace.api.errors import ApplicationError
+from marketplace.api.base import MarketplaceAPIView, PlatformAPIViewUnscoped, TenantGenericViewSet
 from marketplace.api.fields import Money
 from marketplace.api.permissions import IsProMember
+from marketplace.errors import Conflict, Unavailable
 
 
 def _money(amount, currency):
@@ -37,10 +35,8 @@ class SetupIntentView(MarketplaceAPIView):
     def post(self, request):
         gateway = gateway_get()
         if not getattr(gateway, "supports_setup_intents", False):
-            raise ApplicationError(
-                "payments_not_configured",
-                "This marketplace takes no card payments through a provider; ask its staff.",
-                status_code=409,
+            raise Conflict(
+                "payments_not_configured", "This marketplace takes no card payments through a provider; ask its staff."
             )
         pro = request.user.pro
         try:
@@ -51,11 +47,8 @@ class SetupIntentView(MarketplaceAPIView):
                 idempotency_key=f"pro-{pro.pk}-setup-{request.headers.get('Idempotency-Key') or _nonce()}",
             )
         except ProviderUnavailable:
-            raise ApplicationError(
-                "payment_provider_unavailable",
-                "The payment provider is unavailable; retry shortly.",
-                status_code=503,
-                headers={"Retry-After": "5"},
+            raise Unavailable(
+                "payment_provider_unavailable", "The payment provider is unavailable; retry shortly.", retry_after=5
             ) from None
         return Response(
             {"client_secret": intent["client_secret"], "customer": customer, "setup_intent": intent["id"]},
@@ -81,11 +74,6 @@ def _customer_for(*, pro, gateway) -> str:
             defaults={"marketplace_id": pro.marketplace_id, "gateway": gateway.name, "customer_reference": customer},
         )
     return customer
-
-
-class DisputeInput(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=DisputeReason.choices)
-    details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class DisputeRefund(serializers.Serializer):
@@ -124,25 +112,6 @@ class DisputeOutput(serializers.ModelSerializer):
         if refund is None:
             return None
         return {"status": refund.status, **_money(refund.amount, refund.currency)}
-
-
-class LeadDisputeView(TenantGenericAPIView):
-    """``POST /pro/leads/{id}/dispute/``: dispute a lead the pro was charged for."""
-
-    queryset = Lead.objects.all()
-    serializer_class = DisputeInput
-    permission_classes = [IsProMember]
-
-    def scope_queryset(self, queryset):
-        return queryset.filter(pro=self.request.user.pro)
-
-    @extend_schema(request=DisputeInput, responses={201: DisputeOutput})
-    def post(self, request, pk):
-        lead = self.get_object()
-        data = DisputeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        dispute = disputes.dispute_open(lead=lead, pro=request.user.pro, actor=request.user, **data.validated_data)
-        return Response(DisputeOutput(dispute).data, status=status.HTTP_201_CREATED)
 
 
 class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):

@@ -12,7 +12,6 @@ urlpatterns = [
     path("pro/billing/payment-method/", views.PaymentMethodView.as_view(), name="pro-payment-method"),
     path("pro/billing/statement.csv", views.StatementExportView.as_view(), name="pro-billing-statement"),
     path("pro/billing/setup-intent/", payments.SetupIntentView.as_view(), name="pro-setup-intent"),
-    path("pro/leads/<int:pk>/dispute/", payments.LeadDisputeView.as_view(), name="pro-lead-dispute"),
     path("billing/stripe/webhook/", payments.StripeWebhookView.as_view(), name="stripe-webhook"),
     *router.urls,
 ]

@@ -34,21 +34,16 @@ from billing import services as billing
 from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
 from billing.models import Charge, ChargeStatus
 from billing.recovery import stale_pending_process
+from leads import hooks
 from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services.lifecycle import request_close_if_done
 from leads.state import lead_transition, leads_bulk_transition, transition_check
-from marketplace.api.errors import ApplicationError, NotFound
+from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
 from pros.models import Pro
 
 logger = structlog.get_logger(__name__)
 
 PROVIDER_RETRY_AFTER_SECONDS = 30
-
-
-def _ranking_refresh(pro_id: int) -> None:
-    from ranking.services import pro_stats_refresh_on_commit
-
-    pro_stats_refresh_on_commit(pro_id=pro_id)
 
 
 def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteRequest, Lead]:
@@ -68,7 +63,7 @@ def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteReque
 
 def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price: int | None = None) -> None:
     """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead.
-    Returns once the lead is accepted; raises ApplicationError (402/409/503) otherwise."""
+    Returns once the lead is accepted; raises PaymentRequired, Conflict or Unavailable otherwise."""
     payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
     charge = _accept_open(lead_id=lead_id, pro=pro, actor=actor, payload=payload)
     if charge is not None:
@@ -92,7 +87,7 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
                 .count()
             )
             if taken >= policy.matched_capacity:
-                raise ApplicationError("request_filled", "Enough pros have already accepted this job.", status_code=409)
+                raise Conflict("request_filled", "Enough pros have already accepted this job.")
         locked_pro = Pro.objects.select_for_update().get(pk=pro.pk)
         billing.spend_cap_check(marketplace=request.marketplace, pro=locked_pro, amount=lead.fee_amount, now=now)
         key = billing.charge_next_key(lead_id=lead.pk)
@@ -102,11 +97,7 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
             return None
         token = billing.payment_method_for(pro=locked_pro)
         if not token:
-            raise ApplicationError(
-                "payment_method_required",
-                "Save a payment method before accepting leads with a fee.",
-                status_code=402,
-            )
+            raise PaymentRequired("payment_method_required", "Save a payment method before accepting leads with a fee.")
         return billing.charge_open(
             lead=lead,
             pro=locked_pro,
@@ -132,18 +123,14 @@ def _accept_pay(*, charge: Charge, actor=None) -> None:
         result = billing.charge_gateway_call(charge=charge)
     except PaymentDeclined as exc:
         _settle_if_pending(charge.pk, partial(billing.charge_fail, code=exc.code, message=exc.message))
-        raise ApplicationError(
-            "payment_declined",
-            f"The payment was declined: {exc.message}",
-            status_code=402,
-            extra={"decline_code": exc.code},
+        raise PaymentRequired(
+            "payment_declined", f"The payment was declined: {exc.message}", extra={"decline_code": exc.code}
         ) from None
     except ProviderUnavailable:
-        raise ApplicationError(
+        raise Unavailable(
             "payment_provider_unavailable",
             "The payment provider is unavailable; retry shortly.",
-            status_code=503,
-            headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
+            retry_after=PROVIDER_RETRY_AFTER_SECONDS,
         ) from None
     accept_complete(charge_id=charge.pk, reference=result.reference, actor=actor)
 
@@ -207,7 +194,7 @@ def _accept_finish(
             )
             leads_bulk_transition(others, LeadStatus.FILLED, note="capacity reached", now=now)
     request_close_if_done(request=request, now=now)
-    _ranking_refresh(lead.pro_id)
+    hooks.lead_answered.send(hooks.LeadAnswered(lead=lead, request=request, outcome="accepted", occurred_at=now))
 
 
 def accept_charge_process(*, charge_id: int) -> str:

@@ -8,10 +8,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from marketplace.api.authentication import MARKETPLACE_CLAIM
 from marketplace.api.base import MarketplaceAPIView
-from marketplace.api.errors import ApplicationError
 from marketplace.api.serializers import RefreshInput, RegisterInput, TokenInput, TokenPair, UserOutput
 from marketplace.api.throttling import ScopedThrottle
 from marketplace.auth_backends import MarketplaceEmailBackend
+from marketplace.errors import NotAuthenticated
 from marketplace.models import User
 from marketplace.services.accounts import user_register
 
@@ -50,7 +50,7 @@ class TokenObtainView(MarketplaceAPIView):
             request._request, marketplace=request.marketplace, **data.validated_data
         )
         if user is None:
-            raise ApplicationError("invalid_credentials", "E-mail or password is wrong.", status_code=401)
+            raise NotAuthenticated("invalid_credentials", "E-mail or password is wrong.")
         return Response(_token_pair_for(user))
 
 
@@ -77,7 +77,7 @@ class TokenRefreshView(MarketplaceAPIView):
             refresh.set_exp()
             refresh.set_iat()
         except TokenError as exc:
-            raise ApplicationError("token_not_valid", str(exc), status_code=401) from None
+            raise NotAuthenticated("token_not_valid", str(exc)) from None
         return Response({"access": access, "refresh": str(refresh)})
 
 

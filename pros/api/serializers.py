@@ -6,11 +6,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.api.errors import ApplicationError
-from marketplace.api.fields import MAX_AMOUNT, Money, StrictIntegerField, amount_field, money
+from marketplace.api.fields import MAX_AMOUNT, BoundedDictField, Money, StrictIntegerField, amount_field, money
+from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
 from marketplace.tracked_links import tracked_link_url
 from pros.models import Category, Pro, Review, Service
+from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS, category_questions
 from pros.selectors import category_resolve, shows_contact
 from pros.services import COMPLETENESS_PARTS, pro_completeness
 
@@ -50,7 +51,7 @@ class CategoryRefField(serializers.Field):
     def to_internal_value(self, data):
         try:
             return category_resolve(marketplace=self.context["marketplace"], value=data, field=self.field_name)
-        except ApplicationError as exc:
+        except DomainError as exc:
             raise serializers.ValidationError(exc.fields[self.field_name]) from None
 
     def to_representation(self, value):
@@ -63,7 +64,24 @@ class CategoryRefField(serializers.Field):
 class CategoryQuestion(serializers.Serializer):
     key = serializers.CharField(help_text="The key of the answer in a quote request's `answers`.")
     label = serializers.CharField(help_text="The question as shown to the homeowner.")
-    choices = serializers.ListField(child=serializers.CharField(), help_text="Allowed answers; empty: free text.")
+    type = serializers.ChoiceField(
+        choices=["choice", "text", "number"], help_text="How to answer: one of `choices`, free text, or a number."
+    )
+    choices = serializers.ListField(child=serializers.CharField(), help_text="Allowed answers (type `choice`).")
+    max_length = serializers.IntegerField(allow_null=True, help_text="Longest text answer; null: the API's limit.")
+
+
+def _question_output(key: str, question: dict) -> dict:
+    choices = [str(choice) for choice in question.get("choices") or [] if isinstance(choice, str | int)]
+    kind = question.get("type") or ("choice" if choices else "text")
+    max_length = question.get("max_length")
+    return {
+        "key": key,
+        "label": str(question.get("label") or key),
+        "type": kind if kind in ("choice", "text", "number") else "text",
+        "choices": choices,
+        "max_length": max_length if isinstance(max_length, int) and not isinstance(max_length, bool) else None,
+    }
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -77,15 +95,7 @@ class CategoryOutput(serializers.ModelSerializer):
     @extend_schema_field(CategoryQuestion(many=True))
     def get_questions(self, category: Category) -> list[dict]:
         """The questions as staff entered them (JSON in the admin), well-formed ones only."""
-        return [
-            {
-                "key": str(question["key"]),
-                "label": str(question.get("label") or question["key"]),
-                "choices": [str(choice) for choice in question.get("choices") or [] if isinstance(choice, str | int)],
-            }
-            for question in category.questions or []
-            if isinstance(question, dict) and question.get("key")
-        ]
+        return [_question_output(key, question) for key, question in category_questions(category).items()]
 
 
 # --- public pro payloads -------------------------------------------------------------------
@@ -383,8 +393,18 @@ class ConditionsInput(serializers.Serializer):
     budget_min = amount_field()
     budget_max = amount_field()
     lead_time_days = StrictIntegerField(min_value=0, max_value=365, required=False)
-    attributes = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField(max_length=100), min_length=1), required=False
+    attributes = BoundedDictField(
+        max_keys=MAX_ANSWERS,
+        max_key_length=MAX_ANSWER_KEY_LENGTH,
+        child=serializers.ListField(child=serializers.CharField(max_length=100), min_length=1, max_length=100),
+        value_schema={
+            "type": "array",
+            "items": {"type": "string", "maxLength": 100},
+            "minItems": 1,
+            "maxItems": 100,
+        },
+        description="Per question key of the category, the answers this service accepts.",
+        required=False,
     )
 
 

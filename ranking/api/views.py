@@ -5,8 +5,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from marketplace.api.base import MarketplaceAPIView
-from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsProMember
+from marketplace.errors import NotFound
 from pros.models import Pro
 from ranking import selectors, services
 from ranking.api.serializers import ProStatsSerializer

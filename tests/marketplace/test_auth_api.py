@@ -83,7 +83,7 @@ def test_invalid_fields_are_listed(api_client, marketplace):
 def test_malformed_json_is_400_not_500(api_client, marketplace):
     response = api_client(marketplace).post("/api/v1/auth/register/", data="{not json", content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "malformed_request"
+    assert response.json()["error"]["code"] == "parse_error"
 
 
 def test_wrong_password_is_401_with_code(api_client, marketplace):

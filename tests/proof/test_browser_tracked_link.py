@@ -19,6 +19,7 @@ pytestmark = [
 ]
 
 
+SITE_HOST = "rivera-plumbing.example"
 DESKTOP_CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
 
 
@@ -41,7 +42,9 @@ def pro_site():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/home"
+        # A host name, as a pro's website is (the click never redirects to a loopback address);
+        # Chromium resolves it to this local server (--host-resolver-rules below).
+        yield f"http://{SITE_HOST}:{server.server_address[1]}/home"
     finally:
         server.shutdown()
         server.server_close()
@@ -60,7 +63,9 @@ def test_a_website_link_opened_in_chromium_lands_on_the_site_and_counts_one_clic
     assert link.startswith(f"{live_server.url}/api/v1/links/website/")
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*FLAGS, f"--host-resolver-rules=MAP {SITE_HOST} 127.0.0.1"]
+        )
         try:
             # Headless Chromium names itself HeadlessChrome, which the click filter rightly takes for a
             # bot; a person's browser does not.
