@@ -143,7 +143,7 @@ class ContractAutoSchema(AutoSchema):
         parameters = operation.get("parameters", [])
         has_body = self.method in ("POST", "PUT", "PATCH")
         if has_body:
-            add(400, "malformed_request")
+            add(400, "parse_error")
             if "requestBody" in operation:
                 add(400, "invalid")
         if any(p.get("in") == "query" for p in parameters):
