@@ -423,3 +423,71 @@ OPERATIONS: dict[str, Operation] = {
         f"{_STAFF_ONLY} {_DATE_RANGE} {_CSV}",
     ),
 }
+
+
+# Believable examples, by component: what the docs show and what Redocly checks against the schema.
+_CONTACT = {"name": "Olivia Martin", "phone": "+1 416 555 0142", "email": "olivia.martin@example.com"}
+_REQUEST = {
+    "id": 3812,
+    "category": {"id": 4, "slug": "plumbing", "name": "Plumbing"},
+    "area": "M5V",
+    "description": "The kitchen sink leaks under the cabinet; the shut-off valve is stiff.",
+    "budget_min": 15000,
+    "budget_max": 40000,
+    "start_date": "2026-12-08",
+    "answers": {"property_type": "condo", "urgency": "this_week"},
+    "source": "platform",
+}
+EXAMPLES: dict[str, dict] = {
+    "Money": {"amount": 2500, "currency": "CAD"},
+    "RegisterInputRequest": {
+        "email": "sam.rivera@example.com",
+        "password": "correct-horse-battery-9",
+        "name": "Sam Rivera",
+        "role": "pro",
+        "business_name": "Rivera Plumbing",
+    },
+    "TokenInputRequest": {"email": "pro1@maple.test", "password": "demo12345"},
+    "TokenPair": {
+        "access": "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjo0Mn0.access",
+        "refresh": "eyJhbGciOiJIUzI1NiJ9.refresh",
+    },
+    "QuoteRequestInputRequest": {
+        "category": "plumbing",
+        "postal_code": "M5V 3L9",
+        "description": "The kitchen sink leaks under the cabinet; the shut-off valve is stiff.",
+        "budget_min": 15000,
+        "budget_max": 40000,
+        "start_date": "2026-12-08",
+        "answers": {"property_type": "condo", "urgency": "this_week"},
+        "contact": _CONTACT,
+    },
+    "AcceptInputRequest": {"message": "I can come Tuesday at 9 to replace the valve and the trap.", "price": 28000},
+    "RejectInputRequest": {"reason": "Fully booked until January."},
+    "HireInputRequest": {"pro": 17},
+    "ReviewInputRequest": {"pro": 17, "rating": 5, "comment": "On time, tidy, and the leak is gone."},
+    "PaymentMethodInputRequest": {"token": "pm_card_visa", "display": "Visa ending 4242"},
+    "DisputeInputRequest": {"reason": "fake_contact", "details": "The number is not in service."},
+    "LeadOutput": {
+        "id": 9120,
+        "kind": "matched",
+        "status": "accepted",
+        "fee": {"amount": 2500, "currency": "CAD"},
+        "deadline": "2026-12-02T14:30:00Z",
+        "offered_count": 4,
+        "accepted_count": 2,
+        "request": _REQUEST,
+        "contact": _CONTACT,
+        "quote": {"message": "I can come Tuesday at 9.", "price_min": 28000, "price_max": 28000},
+        "reject_reason": "",
+        "created_at": "2026-12-01T14:30:00Z",
+        "responded_at": "2026-12-01T15:02:11Z",
+    },
+    "CategoryQuestion": {
+        "key": "property_type",
+        "label": "What kind of home is it?",
+        "type": "choice",
+        "choices": ["house", "condo", "apartment"],
+        "max_length": None,
+    },
+}

@@ -16,7 +16,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions
 
-from marketplace.api.contract import OPERATIONS, TAGS
+from marketplace.api.contract import EXAMPLES, OPERATIONS, TAGS
 
 MARKETPLACE_SCHEME = "marketplace"
 JWT_SCHEME = "jwtAuth"
@@ -283,6 +283,9 @@ def contract_postprocess(result: dict, generator, request, public) -> dict:
         "enum": sorted(codes),
         "description": "Machine-readable error codes; each operation's responses list the ones it answers.",
     }
+    for name, example in EXAMPLES.items():
+        if name in schemas:
+            schemas[name]["example"] = example
     _type_nulls(result)
     return result
 

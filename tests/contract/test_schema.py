@@ -182,3 +182,18 @@ def test_docs_have_servers_tags_and_examples(committed):
     assert committed["servers"] and committed["servers"][0]["url"].startswith("http")
     assert [tag["name"] for tag in committed["tags"]] == list(TAGS)
     assert committed["components"]["schemas"]["Error"]["example"]["error"]["code"]
+
+
+def test_every_component_example_matches_its_schema(committed):
+    from jsonschema.validators import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    document = Resource.from_contents(committed, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:schema", document)
+    examples = {name: c["example"] for name, c in committed["components"]["schemas"].items() if "example" in c}
+    assert {"Money", "LeadOutput", "QuoteRequestInputRequest", "Error"} <= set(examples)
+    for name, example in examples.items():
+        validator = Draft202012Validator({"$ref": f"urn:schema#/components/schemas/{name}"}, registry=registry)
+        errors = [e.message for e in validator.iter_errors(example)]
+        assert not errors, f"{name}: {errors}"
