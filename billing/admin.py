@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from billing.models import Charge, LedgerEntry, PaymentProfile
+from billing.models import Charge, LedgerEntry, PaymentPolicy, PaymentProfile
 from marketplace.admin_base import ReadOnlyTenantAdmin, TenantAdmin
 
 
@@ -15,6 +15,14 @@ class ChargeAdmin(ReadOnlyTenantAdmin):
 class LedgerEntryAdmin(ReadOnlyTenantAdmin):
     list_display = ["id", "pro", "lead", "kind", "amount", "currency", "idempotency_key", "created_at"]
     list_filter = ["kind"]
+
+
+@admin.register(PaymentPolicy)
+class PaymentPolicyAdmin(TenantAdmin):
+    """How the marketplace takes money for leads (payment mode, top-up bounds, credit rules)."""
+
+    list_display = ["marketplace", "payment_mode", "top_up_min", "top_up_max", "unread_credit_enabled"]
+    staff_can_add = False  # one per marketplace, created by migration / seeding; staff edit theirs
 
 
 @admin.register(PaymentProfile)

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
+from billing import wallet
+from billing.gateways import PaymentDeclined, ProviderUnavailable, RefundRequest, gateway_get
 from billing.models import (
+    WALLET_GATEWAY,
     Charge,
     ChargeStatus,
     DisputeStatus,
@@ -154,16 +156,23 @@ def refund_process(*, refund_id: int) -> str:
     refund = Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).select_related("charge").first()
     if refund is None:
         return "done"
+    if refund.gateway == WALLET_GATEWAY:
+        # A fee paid from prepaid credits goes back to the wallet: no provider involved.
+        refund_complete(refund_id=refund.pk, reference=f"wallet-refund-{refund.pk}")
+        return "succeeded"
     try:
         reference = gateway_get(refund.gateway).refund(
-            reference=refund.charge.gateway_reference,
-            amount=refund.amount,
-            idempotency_key=refund.idempotency_key,
-            metadata={
-                "refund_id": str(refund.pk),
-                "lead": str(refund.lead_id),
-                "idempotency_key": refund.idempotency_key,
-            },
+            RefundRequest(
+                reference=refund.charge.gateway_reference,
+                amount=refund.amount,
+                currency=refund.currency,
+                idempotency_key=refund.idempotency_key,
+                metadata={
+                    "refund_id": str(refund.pk),
+                    "lead": str(refund.lead_id),
+                    "idempotency_key": refund.idempotency_key,
+                },
+            )
         )
     except ProviderUnavailable:
         logger.info("refund_provider_unavailable", refund_id=refund.pk)
@@ -203,6 +212,10 @@ def refund_complete(*, refund_id: int, reference: str) -> bool:
             idempotency_key=f"{refund.idempotency_key}:ledger",
             memo=refund.reason[:300],
         )
+        if refund.gateway == WALLET_GATEWAY:
+            wallet.wallet_credit_for_charge(
+                charge=refund.charge, amount=refund.amount, key=f"{refund.idempotency_key}:wallet", memo=refund.reason
+            )
         LeadDispute.objects.filter(refund=refund, status=DisputeStatus.OPEN).update(
             status=DisputeStatus.APPROVED, decided_at=refund.completed_at
         )

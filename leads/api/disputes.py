@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing import disputes
-from billing.api.payments import DisputeOutput
+from billing.api.serializers import DisputeOutput
 from billing.models import DisputeReason
 from leads.models import Lead
 from marketplace.api.base import TenantGenericAPIView

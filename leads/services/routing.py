@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import services as billing
-from billing.models import Charge, ChargeStatus, PaymentProfile
+from billing.models import Charge, ChargeStatus
 from leads import hooks
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
 from leads.notifications import pro_notify
@@ -209,10 +209,10 @@ def _route_profile(
 
 
 def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.datetime) -> bool:
-    """An auto-quote is charged at once: the pro needs a saved method (fee > 0) and room."""
+    """An auto-quote is charged at once: the pro needs a saved card or the credit (fee > 0) and room."""
     if fee == 0:
         return True
-    if not PaymentProfile.objects.filter(pro=pro).exclude(payment_method_token="").exists():
+    if not billing.lead_fee_payable(pro=pro, amount=fee):
         return False
     locked = Pro.objects.select_for_update().get(pk=pro.pk)
     try:
@@ -321,20 +321,17 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
         responded_at=now,
         note=NO_FEE_NOTE if free else "",
     )
-    key = f"lead-{lead.pk}-accept"
-    if fee == 0:
-        billing.charge_zero_record(lead=lead, pro=service.pro, currency=lead.fee_currency, idempotency_key=key)
+    charge = billing.lead_fee_open(
+        lead=lead,
+        pro=service.pro,
+        amount=fee,
+        currency=lead.fee_currency,
+        idempotency_key=f"lead-{lead.pk}-accept",
+    )
+    if charge.status == ChargeStatus.SUCCEEDED:  # a zero fee, or paid from prepaid credits
         lead.contact_revealed_at = now
         lead.save(update_fields=["contact_revealed_at"])
     else:
-        charge = billing.charge_open(
-            lead=lead,
-            pro=service.pro,
-            amount=fee,
-            currency=lead.fee_currency,
-            idempotency_key=key,
-            payment_method_token=billing.payment_method_for(pro=service.pro),
-        )
         accept_charge_process_on_commit(charge_id=charge.pk)
     return lead
 

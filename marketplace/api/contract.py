@@ -67,9 +67,32 @@ OPERATIONS: dict[str, Operation] = {
         "auth",
         "Create a homeowner or pro account",
         f"{_PUBLIC} Creates a user in this marketplace; `role: pro` also creates the pro's business "
-        "(`business_name`, or the person's name). Staff accounts are never created here. Throttled per address. "
-        "Not idempotent by key (there is no account yet): a retry with the same e-mail answers 409 `email_taken`.",
-        {409: ["email_taken"]},
+        "(`business_name`, or the person's name). Staff accounts are never created here. A new and an already "
+        "registered e-mail get the same 202 (registration reveals no accounts); the address's owner is e-mailed. "
+        "Throttled per address. Not idempotent by key (there is no account yet); a retry is harmless.",
+    ),
+    "POST /api/v1/auth/password/change/": Operation(
+        "auth_password_change",
+        "auth",
+        "Change the password",
+        "Any signed-in user, with the current password. Every token of the user (all devices) stops working "
+        f"and this client gets a fresh pair. Throttled per address. {_IDEMPOTENT}",
+        {400: ["invalid_credentials"]},
+    ),
+    "POST /api/v1/auth/password/reset/": Operation(
+        "auth_password_reset",
+        "auth",
+        "Ask for a password reset link",
+        f"{_PUBLIC} E-mails a reset link when an active account of this marketplace has the address; the 202 "
+        "answer is the same either way. Throttled per address.",
+    ),
+    "POST /api/v1/auth/password/reset/confirm/": Operation(
+        "auth_password_reset_confirm",
+        "auth",
+        "Set a new password with a reset link",
+        f"{_PUBLIC} With the link's `uid` and `token`: sets the password (204) and every token of the user stops "
+        "working. A used, expired or wrong link is 400 `reset_token_invalid`. Throttled per address.",
+        {400: ["reset_token_invalid"]},
     ),
     "POST /api/v1/auth/token/": Operation(
         "auth_token",
@@ -181,7 +204,7 @@ OPERATIONS: dict[str, Operation] = {
         f"{_HOMEOWNER_ONLY} Only after a real connection: the homeowner hired the pro, or the pro paid a "
         "non-zero fee or sent an auto-quote for one of the homeowner's requests. One review per job; "
         f"the Star Score is recomputed at once. {_IDEMPOTENT}",
-        {400: ["unknown_pro"], 403: ["no_connection"], 409: ["already_reviewed"]},
+        {400: ["unknown_pro"], 403: ["no_connection", "own_business"], 409: ["already_reviewed"]},
     ),
     # --- quote requests ---------------------------------------------------------------------
     "GET /api/v1/quote-requests/": Operation(
@@ -248,11 +271,25 @@ OPERATIONS: dict[str, Operation] = {
         "Accept a lead: pay its fee, see the contact",
         f"{_PRO_ONLY} Charges the contact fee (card per lead or prepaid credit, as the marketplace takes them) "
         "and reveals the homeowner's contact; `message` and `price` attach a quote. A declined payment is 402 "
-        "(`decline_code` says why) and the lead stays pending. Never charges twice: accepting again, "
-        f"concurrently or after a crash is safe. {_IDEMPOTENT}",
+        "(`decline_code` says why) and the lead stays pending; a card that needs the cardholder is 402 "
+        "`authentication_required` with the `client_secret` to confirm on-session, then accept again; too little "
+        "credit is 402 `insufficient_credit` with `balance` and `amount_needed`. Never charges twice: accepting "
+        f"again, concurrently or after a crash is safe. {_IDEMPOTENT}",
         {
-            402: ["payment_method_required", "payment_declined", "spend_cap_reached"],
-            409: ["lead_expired", "lead_not_pending", "request_filled", "accept_in_progress"],
+            402: [
+                "payment_method_required",
+                "payment_declined",
+                "spend_cap_reached",
+                "authentication_required",
+                "insufficient_credit",
+            ],
+            409: [
+                "lead_expired",
+                "lead_not_pending",
+                "request_filled",
+                "accept_in_progress",
+                "payments_not_configured",
+            ],
             503: ["payment_provider_unavailable"],
         },
     ),
@@ -305,7 +342,66 @@ OPERATIONS: dict[str, Operation] = {
         "Save the card that pays contact fees",
         f"{_PRO_ONLY} Stores a payment-method token from the provider (with the built-in `local` gateway: "
         "`pm_card_visa`, `pm_card_chargeDeclined`, …). Replaces any saved card.",
-        {400: ["invalid_payment_method"]},
+        {400: ["invalid_payment_method"], 409: ["payments_not_configured"]},
+    ),
+    "GET /api/v1/pro/billing/payment-method/": Operation(
+        "pro_payment_method_read",
+        "billing",
+        "The pro's saved card",
+        f"{_PRO_ONLY} The provider and how to show the card; 404 `payment_method_missing` before one is saved.",
+        {404: ["payment_method_missing"]},
+    ),
+    "POST /api/v1/billing/test-mode/setup-intents/confirm/": Operation(
+        "test_mode_setup_intent_confirm",
+        "billing",
+        "Confirm a SetupIntent with a test card (local gateway)",
+        "Test mode only (the built-in `local` gateway; 404 otherwise): stands in for the provider's mobile SDK. "
+        "Anyone holding the client secret from `POST /pro/billing/setup-intent/` (it is the credential, as at the "
+        "provider); the saved card then arrives through the provider-event path. A declining test card is 402 "
+        "`card_declined`; an unknown intent or a wrong secret 404 `resource_missing`.",
+        {402: ["card_declined"], 404: ["resource_missing"]},
+    ),
+    "POST /api/v1/billing/test-mode/payment-intents/confirm/": Operation(
+        "test_mode_payment_intent_confirm",
+        "billing",
+        "Authenticate a payment that requires action (local gateway)",
+        "Test mode only (the built-in `local` gateway; 404 otherwise): stands in for the provider's on-session "
+        "authentication of a payment answered 402 `authentication_required`, with its client secret. The payment "
+        "then succeeds and the accept or top-up completes through the provider-event path.",
+        {404: ["resource_missing"]},
+    ),
+    "GET /api/v1/pro/wallet/": Operation(
+        "pro_wallet_read",
+        "billing",
+        "The pro's prepaid credit wallet",
+        f"{_PRO_ONLY} Balance (the sum of the wallet's append-only entries), top-ups still open, and the "
+        "marketplace's payment mode and top-up bounds.",
+    ),
+    "GET /api/v1/pro/wallet/entries/": Operation(
+        "pro_wallet_entries_list",
+        "billing",
+        "The wallet's entries",
+        f"{_PRO_ONLY} Top-ups, lead fees and credits, newest first, each with the balance after it.",
+    ),
+    "GET /api/v1/pro/wallet/top-ups/": Operation(
+        "pro_top_ups_list", "billing", "The pro's top-ups", f"{_PRO_ONLY} Newest first, whatever their status."
+    ),
+    "GET /api/v1/pro/wallet/top-ups/{id}/": Operation(
+        "pro_top_ups_read", "billing", "One top-up", f"{_PRO_ONLY} Another pro's top-up answers 404."
+    ),
+    "POST /api/v1/pro/wallet/top-ups/": Operation(
+        "pro_top_ups_create",
+        "billing",
+        "Buy credits with the saved card",
+        f"{_PRO_ONLY} In marketplaces taking prepaid credits. Charges the saved card on-session: 201 with status "
+        "`succeeded` (credited at once), `requires_action` (authenticate with `client_secret`; credited once paid), "
+        "`processing` (settled by the provider's event or the recovery job) or `failed`. Credits never expire. "
+        f"{_IDEMPOTENT} A retry never charges twice.",
+        {
+            400: ["top_up_out_of_range"],
+            402: ["payment_method_required"],
+            409: ["prepaid_credits_not_enabled", "idempotency_key_reused"],
+        },
     ),
     "POST /api/v1/pro/billing/setup-intent/": Operation(
         "pro_setup_intent_create",

@@ -4,6 +4,8 @@ import datetime as dt
 
 from rest_framework import serializers
 
+from marketplace.money import CURRENCY_CHOICES
+
 # The largest amount any API accepts, in minor units: far beyond any real price or budget, and
 # far inside PostgreSQL's bigint, so an accepted amount can always be stored and summed.
 MAX_AMOUNT = 10**15
@@ -71,7 +73,7 @@ class Money(serializers.Serializer):
     """An amount with its currency: the one money shape of every response (component ``Money``)."""
 
     amount = serializers.IntegerField(help_text="Integer minor units (cents; TWD counts 1/100 dollars too).")
-    currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code, e.g. CAD or TWD.")
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, help_text="ISO 4217 code, e.g. CAD or TWD.")
 
 
 def money(amount: int | None, currency: str) -> dict | None:

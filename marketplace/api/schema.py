@@ -233,9 +233,26 @@ ERROR_SCHEMAS = {
             },
             "decline_code": {
                 "type": "string",
-                "description": "`payment_declined` only: the provider's reason (`card_declined`, "
+                "description": "`payment_declined`, `card_declined`: the provider's reason (`card_declined`, "
                 "`insufficient_funds`, …).",
             },
+            "client_secret": {
+                "type": "string",
+                "description": "`authentication_required`: confirm it on-session with the provider's SDK.",
+            },
+            "payment_intent": {"type": "string", "description": "`authentication_required`: the payment's id."},
+            "status": {
+                "$ref": "#/components/schemas/LeadStatus",
+                "description": "`lead_not_pending`: the lead's status now.",
+            },
+            "balance": {"$ref": "#/components/schemas/Money", "description": "`insufficient_credit`: the balance."},
+            "amount_needed": {
+                "$ref": "#/components/schemas/Money",
+                "description": "`insufficient_credit`: the fee to cover.",
+            },
+            "spent": {"type": "integer", "description": "`spend_cap_reached`: spent this week, minor units."},
+            "cap": {"type": "integer", "description": "`spend_cap_reached`: the weekly cap, minor units."},
+            "fee": {"type": "integer", "description": "`spend_cap_reached`: this lead's fee, minor units."},
         },
         "required": ["code", "message", "fields"],
     },

@@ -103,8 +103,9 @@ def test_the_marketplace_is_set_once_per_client_not_per_call(committed):
     for path, method, operation in operations(committed):
         assert all(p["name"] != "X-Marketplace" for p in operation.get("parameters", []))
         requirements = operation["security"]
-        if path.startswith("/api/v1/links/") or path == "/api/v1/billing/stripe/webhook/":
-            assert requirements == [], path  # the link signs its marketplace; the provider signs its event
+        if path.startswith(("/api/v1/links/", "/api/v1/billing/test-mode/")) or path.endswith("/stripe/webhook/"):
+            # the link signs its marketplace; the provider signs its event; a client secret names its intent
+            assert requirements == [], path
         else:
             assert requirements and all("marketplace" in r for r in requirements), f"{method} {path}"
 
@@ -131,6 +132,7 @@ def _walk(node, path=""):
 def test_no_field_is_untyped_and_no_object_is_free_form_without_saying_so(committed):
     for name, component in committed["components"]["schemas"].items():
         for path, schema in _walk(component):
+            assert {} not in schema.get("oneOf", []), f"{name}{path}: an untyped branch accepts anything"
             if path.split("/")[-2:-1] == ["properties"]:
                 assert {"type", "$ref", "oneOf", "allOf", "enum"} & set(schema), f"{name}{path} is untyped"
             free_form = schema.get("type") == "object" and not schema.get("properties")

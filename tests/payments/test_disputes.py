@@ -150,11 +150,16 @@ def test_the_local_gateway_refunds_too_and_never_more_than_was_paid(api_client, 
     assert disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user).status == "approved"
     assert Refund.objects.get().gateway_reference.startswith("lr_")
 
-    from billing.gateways import PaymentDeclined, gateway_get
+    from billing.gateways import PaymentDeclined, RefundRequest, gateway_get
 
     with pytest.raises(PaymentDeclined):
         gateway_get("local").refund(
-            reference=Charge.objects.get().gateway_reference, amount=1, idempotency_key="another-refund", metadata={}
+            RefundRequest(
+                reference=Charge.objects.get().gateway_reference,
+                amount=1,
+                currency="CAD",
+                idempotency_key="another-refund",
+            )
         )
 
 

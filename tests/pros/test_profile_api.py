@@ -11,7 +11,7 @@ URL = "/api/v1/pro/profile/"
 def test_a_registered_pro_fills_its_profile_through_the_api(api_client, marketplace):
     client = api_client(marketplace)
     body = {"email": "pat@fixit.test", "password": "a-long-passphrase-1", "name": "Pat", "role": "pro"}
-    assert client.post("/api/v1/auth/register/", {**body, "business_name": "Fixit"}).status_code == 201
+    assert client.post("/api/v1/auth/register/", {**body, "business_name": "Fixit"}).status_code == 202
     token = client.post("/api/v1/auth/token/", {"email": body["email"], "password": body["password"]}).json()
     client.credentials(HTTP_X_MARKETPLACE="maple", HTTP_AUTHORIZATION=f"Bearer {token['access']}")
 
