@@ -407,9 +407,11 @@ OPERATIONS: dict[str, Operation] = {
         "pro_setup_intent_create",
         "billing",
         "Start saving a card with the provider",
-        f"{_PRO_ONLY} Answers a client secret the app confirms with the provider's SDK; the saved card arrives "
-        "through the provider's webhook. 409 `payments_not_configured` where the marketplace takes no card "
-        f"payments through a provider. {_IDEMPOTENT}",
+        f"{_PRO_ONLY} Answers a SetupIntent's id and client secret; the app confirms it with the provider's SDK "
+        "(with the built-in `local` gateway: `POST /api/v1/billing/test-mode/setup-intents/confirm/` and a test "
+        "card), and the saved card arrives through the provider-event path. The same client code works against "
+        "Stripe test mode. 409 `payments_not_configured` where the marketplace takes no card payments. "
+        f"{_IDEMPOTENT}",
         {409: ["payments_not_configured"], 503: ["payment_provider_unavailable"]},
     ),
     "GET /api/v1/pro/billing/statement.csv": Operation(
