@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from leads.models import DeliveryStatus, Notification
 from leads.notifications import webhook_body, webhook_headers
+from marketplace import metrics
 from marketplace.models import Role, User
 from marketplace.outbound import OutboundRefused, outbound_post
 
@@ -37,9 +38,15 @@ def notification_email_send(notification_id: int) -> None:
     )
     if not recipients:
         Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SKIPPED)
+        metrics.NOTIFICATIONS.labels(channel="email", outcome="skipped").inc()
         return
-    send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+    try:
+        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except Exception:
+        metrics.NOTIFICATIONS.labels(channel="email", outcome="failed").inc()
+        raise
     Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SENT)
+    metrics.NOTIFICATIONS.labels(channel="email", outcome="delivered").inc()
 
 
 @shared_task(
@@ -59,6 +66,7 @@ def notification_webhook_send(self, notification_id: int) -> None:
     pro = notification.pro
     if not pro.webhook_url:
         Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SKIPPED)
+        metrics.NOTIFICATIONS.labels(channel="webhook", outcome="skipped").inc()
         return
     body = webhook_body(notification)
     headers = webhook_headers(secret=pro.webhook_secret, body=body)
@@ -71,6 +79,7 @@ def notification_webhook_send(self, notification_id: int) -> None:
             webhook_status=DeliveryStatus.FAILED, webhook_last_error=f"refused: {exc}"[:500]
         )
         log.warning("webhook_delivery_refused", reason=str(exc))
+        metrics.NOTIFICATIONS.labels(channel="webhook", outcome="failed").inc()
         return
     except requests.RequestException as exc:
         _webhook_failed(self, notification_id, f"{type(exc).__name__}: {exc}")
@@ -79,6 +88,7 @@ def notification_webhook_send(self, notification_id: int) -> None:
         _webhook_failed(self, notification_id, f"HTTP {response.status}")
         raise WebhookDeliveryError(f"HTTP {response.status}")
     Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SENT, webhook_last_error="")
+    metrics.NOTIFICATIONS.labels(channel="webhook", outcome="delivered").inc()
     log.info("webhook_delivered", status=response.status, attempt=self.request.retries + 1)
 
 
@@ -98,13 +108,14 @@ def _webhook_failed(task, notification_id: int, error: str) -> None:
         webhook_last_error=error[:500], **({"webhook_status": DeliveryStatus.FAILED} if final else {})
     )
     logger.warning("webhook_delivery_failed", notification_id=notification_id, error=error, final=final)
+    metrics.NOTIFICATIONS.labels(channel="webhook", outcome="failed" if final else "retried").inc()
 
 
 @shared_task(name="leads.tasks.accept_charge_process_task", ignore_result=True)
 def accept_charge_process_task(charge_id: int) -> str:
     """Gateway phase of an auto-quote's charge, queued when its lead commits. Not retried
     blindly: a provider outage leaves the charge pending for ``accept_charges_recover``."""
-    from leads.services.accept import accept_charge_process
+    from leads.services.accept import accept_charge_process  # tasks load their services lazily
 
     return accept_charge_process(charge_id=charge_id)
 
@@ -112,7 +123,7 @@ def accept_charge_process_task(charge_id: int) -> str:
 @shared_task(name="leads.tasks.accept_charges_recover", ignore_result=True)
 def accept_charges_recover() -> dict:
     """Beat: finish or void charges left pending for over a minute (a crash between phases)."""
-    from leads.services.accept import accept_charges_recover as recover
+    from leads.services.accept import accept_charges_recover as recover  # tasks load their services lazily
 
     return recover()
 
@@ -120,7 +131,7 @@ def accept_charges_recover() -> dict:
 @shared_task(name="leads.tasks.leads_expire_due", ignore_result=True)
 def leads_expire_due() -> int:
     """Beat: make expiry durable in locked batches and close requests with nothing open."""
-    from leads.services.lifecycle import leads_expire_due as expire
+    from leads.services.lifecycle import leads_expire_due as expire  # tasks load their services lazily
 
     return expire()
 

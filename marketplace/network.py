@@ -13,8 +13,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 def client_network(ip: str | None) -> str:
     """The unit one machine controls: an IPv4 address, or an IPv6 /64 (a host picks any address
     in its /64 at will, so per-address counting would not hold it). IPv4-mapped IPv6 is IPv4.
-    No address at all (a WSGI server that sets no REMOTE_ADDR) is the empty network."""
-    ip = (ip or "").strip()
+    A request without an address (a WSGI server that sets no REMOTE_ADDR) is one shared unit."""
+    if not ip:
+        return "unknown"
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:

@@ -1,5 +1,7 @@
 """Which marketplace a request is for: the ``X-Marketplace`` header, else the host."""
 
+from typing import Any, cast
+
 from django.http import HttpRequest
 
 from marketplace.errors import NotFound
@@ -23,5 +25,5 @@ def marketplace_from_request(request: HttpRequest) -> Marketplace:
         raise NotFound(
             "marketplace_not_found", f"Unknown marketplace. Send the {HEADER} header with a marketplace slug."
         )
-    request._marketplace = marketplace
+    cast(Any, request)._marketplace = marketplace  # resolved once per request
     return marketplace

@@ -5,6 +5,8 @@ from rest_framework import serializers
 
 from billing.models import (
     Charge,
+    CreditReason,
+    LeadCredit,
     LeadDispute,
     PaymentMode,
     PaymentProfile,
@@ -14,12 +16,8 @@ from billing.models import (
     TopUpStatus,
     WalletEntry,
 )
-from marketplace.api.fields import Money as MoneyOutput  # the one Money schema
-from marketplace.money import CURRENCY_CHOICES, Money
-
-
-def money(amount: int, currency: str) -> dict[str, object]:
-    return Money(amount, currency).as_json()
+from marketplace.api.money import MoneyOutput, money
+from marketplace.money import CURRENCY_CHOICES
 
 
 class ChargeOutput(serializers.ModelSerializer):
@@ -176,3 +174,30 @@ class WalletOutput(serializers.Serializer):
     )
     top_up_min = MoneyOutput()
     top_up_max = MoneyOutput()
+
+
+class LeadCreditOutput(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadCredit
+        fields = ["id", "lead", "reason", "amount", "memo", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneyOutput)
+    def get_amount(self, credit: LeadCredit) -> dict:
+        return money(credit.amount, credit.currency)
+
+
+class StaffCreditInput(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=[CreditReason.GOODWILL, CreditReason.UNREACHABLE, CreditReason.DUPLICATE],
+        default=CreditReason.GOODWILL,
+    )
+    memo = serializers.CharField(max_length=300, help_text="Why (kept with the credit, shown to the pro).")
+
+
+class CreditsByReasonOutput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=CreditReason.choices)
+    credits = serializers.IntegerField()
+    amount = MoneyOutput()

@@ -27,6 +27,7 @@ from marketplace.api.throttling import ClientNetworkThrottle
 from marketplace.errors import NotFound
 from marketplace.models import Marketplace, MembershipTier
 from marketplace.network import public_web_url
+from marketplace.selectors import marketplace_policy
 from marketplace.tracked_links import tracked_link_read
 from pros.models import Pro
 
@@ -70,7 +71,7 @@ class _TrackedContactView(TenantGenericAPIView):
 
     def scope_queryset(self, queryset):
         queryset = queryset.filter(suspended=False)
-        if self.request.marketplace.policy.members_only_contact_display:
+        if marketplace_policy(self.request.marketplace).members_only_contact_display:
             queryset = queryset.filter(tier=MembershipTier.BRAND_BUILDER)
         return queryset
 

@@ -7,8 +7,10 @@ from rest_framework import serializers
 
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestSource, RequestStatus
 from marketplace.api.csv_export import ExportRangeQuery
-from marketplace.api.fields import BoundedDictField, CalendarDateField, Money, amount_field
+from marketplace.api.fields import BoundedDictField, CalendarDateField, amount_field
+from marketplace.api.money import MoneyOutput
 from marketplace.errors import Invalid
+from marketplace.money import Money
 from pros.models import Pro
 from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWER_LENGTH, MAX_ANSWERS
 from pros.selectors import category_resolve
@@ -205,7 +207,7 @@ class LeadRequestOutput(serializers.Serializer):
     budget_max = serializers.IntegerField(allow_null=True)
     start_date = serializers.DateField(allow_null=True)
     answers = serializers.DictField(child=serializers.CharField(), help_text=ANSWERS_HELP)
-    source = serializers.ChoiceField(choices=RequestSource.choices)
+    source = serializers.ChoiceField(choices=RequestSource.choices)  # type: ignore[assignment]  # a field named source
 
     @extend_schema_field(CategoryRef)
     def get_category(self, obj) -> dict:
@@ -246,9 +248,9 @@ class LeadOutput(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(Money)
+    @extend_schema_field(MoneyOutput)
     def get_fee(self, obj) -> dict:
-        return {"amount": obj.fee_amount, "currency": obj.fee_currency}
+        return Money(obj.fee_amount, obj.fee_currency).as_json()
 
     @extend_schema_field(LeadContact(allow_null=True))
     def get_contact(self, obj) -> dict | None:
@@ -283,7 +285,7 @@ class NotificationPayload(serializers.Serializer):
     category = serializers.CharField(required=False, help_text="Category slug.")
     area = serializers.CharField(required=False)
     deadline = serializers.DateTimeField(required=False, allow_null=True)
-    fee = Money(required=False)
+    fee = MoneyOutput(required=False)
     responded = serializers.IntegerField(required=False)
     due = serializers.IntegerField(required=False)
     response_rate = serializers.CharField(required=False, allow_null=True, help_text="Decimal 0-1 as a string.")

@@ -18,9 +18,9 @@ class MarketplaceJWTAuthentication(JWTAuthentication):
             return None
         user, token = result
         marketplace = marketplace_from_request(request._request)
-        if not user.is_superuser and token.get(MARKETPLACE_CLAIM) != marketplace.pk:
+        if not getattr(user, "is_superuser", False) and token.get(MARKETPLACE_CLAIM) != marketplace.pk:
             raise AuthenticationFailed("This token belongs to another marketplace.", code="token_not_valid")
-        if token_version_of(token) != user.token_version:
+        if token_version_of(token) != getattr(user, "token_version", None):
             raise AuthenticationFailed(
                 "This token was revoked by a password change or deactivation.", code="token_not_valid"
             )

@@ -414,6 +414,29 @@ OPERATIONS: dict[str, Operation] = {
         f"{_IDEMPOTENT}",
         {409: ["payments_not_configured"], 503: ["payment_provider_unavailable"]},
     ),
+    "GET /api/v1/pro/billing/credits/": Operation(
+        "pro_credits_list",
+        "billing",
+        "Fees credited back to the pro",
+        f"{_PRO_ONLY} Automatic credits (never-read answer, duplicate job, unreachable contact) and staff credits, "
+        "newest first, each with its reason code.",
+    ),
+    "POST /api/v1/staff/billing/charges/{id}/credit/": Operation(
+        "staff_charge_credit",
+        "staff",
+        "Credit a lead's fee back to its pro",
+        f"{_STAFF_ONLY} Goodwill (or a confirmed unreachable contact or duplicate): what is left of the fee goes "
+        "back to the wallet (prepaid credits) or the card. Once per lead; audited with the staff member and the "
+        f"memo. {_IDEMPOTENT}",
+        {409: ["lead_not_charged", "lead_already_credited"], 503: ["payment_provider_unavailable"]},
+    ),
+    "GET /api/v1/staff/billing/credits/by-reason/": Operation(
+        "staff_credits_by_reason",
+        "staff",
+        "Credits granted, by reason",
+        f"{_STAFF_ONLY} How many fees came back and how much, per reason code, so staff see what the automatic "
+        "credits cost.",
+    ),
     "GET /api/v1/pro/billing/statement.csv": Operation(
         "pro_statement_export",
         "billing",

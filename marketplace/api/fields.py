@@ -4,8 +4,6 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from marketplace.money import CURRENCY_CHOICES
-
 # The largest amount any API accepts, in minor units: far beyond any real price or budget, and
 # far inside PostgreSQL's bigint, so an accepted amount can always be stored and summed.
 MAX_AMOUNT = 10**15
@@ -67,15 +65,3 @@ class BoundedDictField(serializers.DictField):
             if any(len(str(key)) > self.max_key_length for key in data):
                 raise serializers.ValidationError(f"Keys are at most {self.max_key_length} characters.")
         return super().to_internal_value(data)
-
-
-class Money(serializers.Serializer):
-    """An amount with its currency: the one money shape of every response (component ``Money``)."""
-
-    amount = serializers.IntegerField(help_text="Integer minor units (cents; TWD counts 1/100 dollars too).")
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, help_text="ISO 4217 code, e.g. CAD or TWD.")
-
-
-def money(amount: int | None, currency: str) -> dict | None:
-    """``{"amount", "currency"}``, or None when there is no amount."""
-    return None if amount is None else {"amount": int(amount), "currency": currency}

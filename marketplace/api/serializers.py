@@ -50,8 +50,10 @@ class PasswordResetConfirmInput(serializers.Serializer):
 
 
 class UserOutput(serializers.ModelSerializer):
-    marketplace = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    pro = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    marketplace: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    pro: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = User

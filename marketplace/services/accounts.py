@@ -46,7 +46,7 @@ def password_validate(password: str, *, user: User, field: str = "password") -> 
 
 
 def account_email_on_commit(*, user_id: int, kind: str) -> None:
-    from marketplace.tasks import account_email_send
+    from marketplace.tasks import account_email_send  # the tasks module imports this one
 
     transaction.on_commit(lambda: account_email_send.delay(user_id, kind), robust=True)
 
