@@ -235,7 +235,7 @@ class TelRedirect(HttpResponseRedirect):
     allowed_schemes = ["tel"]
 
 
-class _SignedLinkMixin:
+class _SignedLinkMixin(TenantGenericAPIView):
     """Resolves the marketplace and the pro from the signed token in the path, never from a
     header or the host; the click is then recorded exactly as on the header-based endpoint."""
 
@@ -244,11 +244,10 @@ class _SignedLinkMixin:
 
     def initial(self, request, *args, **kwargs):
         link = tracked_link_read(kwargs.get("token", ""), kind=self.link_kind)
-        marketplace = (
-            Marketplace.objects.filter(pk=link.marketplace_id, is_active=True).select_related("policy").first()
-            if link
-            else None
-        )
+        if link is None:
+            raise NotFound()
+        active = Marketplace.objects.filter(is_active=True).select_related("policy")
+        marketplace = active.filter(pk=link.marketplace_id).first()
         if marketplace is None:
             raise NotFound()
         request._request._marketplace = marketplace  # what marketplace_from_request answers
@@ -270,7 +269,7 @@ class SignedWebsiteLinkView(_SignedLinkMixin, ProWebsiteView):
             )
         },
     )
-    def get(self, request, token: str, pk: int):  # pk: the pro the token signs (set in initial)
+    def get(self, request, pk: int, token: str = ""):  # pk: the pro the token signs (set in initial)
         return super().get(request, pk=pk)
 
 
@@ -283,7 +282,7 @@ class SignedPhoneLinkView(_SignedLinkMixin, ProPhoneView):
         parameters=[AttributionQuerySerializer],
         responses={302: OpenApiResponse(description="Redirect to `tel:` with the pro's number.")},
     )
-    def get(self, request, token: str, pk: int):
+    def get(self, request, pk: int, token: str = ""):
         pro = self.get_object()
         number = re.sub(r"[^0-9+]", "", pro.phone or "")
         if not number:

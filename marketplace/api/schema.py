@@ -77,7 +77,7 @@ class ContractAutoSchema(AutoSchema):
         contract = self._contract()
         return contract.summary if contract else super().get_summary()
 
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]  # drf-spectacular's own signature
         contract = self._contract()
         return contract.description if contract else super().get_description()
 
@@ -258,7 +258,7 @@ ERROR_SCHEMAS = {
     },
 }
 
-SERVERS = [
+SERVERS: list[dict[str, Any]] = [
     {"url": "http://127.0.0.1:8000", "description": "`make run` on your machine (demo marketplaces maple, formosa)."},
     {
         "url": "https://{host}",

@@ -68,7 +68,7 @@ class CategoryRefField(serializers.Field):
 
 class CategoryQuestion(serializers.Serializer):
     key = serializers.CharField(help_text="The key of the answer in a quote request's `answers`.")
-    label = serializers.CharField(help_text="The question as shown to the homeowner.")
+    label = serializers.CharField(help_text="The question as shown to the homeowner.")  # type: ignore[assignment]
     type = serializers.ChoiceField(
         choices=["choice", "text", "number"], help_text="How to answer: one of `choices`, free text, or a number."
     )
