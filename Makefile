@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := marketplace.settings
 
-.PHONY: install run test bench lint lock worker clean fuzz load
+.PHONY: install run test bench lint lock worker clean fuzz load schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,14 @@ $(VENV)/.installed: requirements.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
-install: $(VENV)/.installed
+# The tools client teams run on our schema (Redocly, openapi-typescript, tsc), pinned in
+# clients/package-lock.json, installed with the machine's Node (20.19+) and npm.
+clients/node_modules/.installed: clients/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd clients && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "!! npm not found: the schema lint and TypeScript client checks will be SKIPPED (install nodejs, npm)"; fi
+
+install: $(VENV)/.installed clients/node_modules/.installed
 
 # Serves the API, the admin and the background work (a Celery worker with the beat
 # scheduler) on the embedded default: SQLite and a filesystem broker under var/, unless
@@ -48,6 +55,10 @@ fuzz: install
 # replica for dashboards, one web process and one worker killed mid-run (loadtest/scale_run.py).
 load: install
 	@if [ -n "$(TOPOLOGY)" ]; then TOPOLOGY=$(TOPOLOGY) $(BIN)/python loadtest/scale_run.py; else bash loadtest/run.sh; fi
+
+# Regenerate the committed OpenAPI schema after any API change, then review `git diff openapi.yaml`.
+schema: install
+	DJANGO_ENV=development $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
 bench: install
 	@bash scripts/bench.sh

@@ -17,9 +17,9 @@ def client_network(ip: str | None) -> str:
     if not ip:
         return "unknown"
     try:
-        address = ipaddress.ip_address(ip.strip())
+        address = ipaddress.ip_address(ip)
     except ValueError:
-        return ip.strip()[:64]
+        return ip[:64]
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return str(address.ipv4_mapped)

@@ -298,7 +298,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.BoundedJSONParser"],
@@ -327,8 +327,13 @@ if IS_PRODUCTION:
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead marketplace API",
     "DESCRIPTION": "Homeowners request quotes; pros accept (paying a contact fee) or reject leads. "
-    "Send `X-Marketplace: <slug>` on every /api/v1/ request.",
+    "Every /api/v1/ call names its marketplace: set the `X-Marketplace: <slug>` header once per client "
+    "(the `marketplace` security scheme), or use a host name configured for one marketplace. Signed-in "
+    "calls also send `Authorization: Bearer <access>` (`POST /api/v1/auth/token/`). Errors have one shape, "
+    '`{"error": {"code", "message", "fields"}}`; each operation lists the codes it answers. '
+    "Amounts are integers in minor units with their currency (`Money`).",
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's files come with drf-spectacular-sidecar and are served as static files, so
     # the docs work offline and without a third-party CDN.
@@ -336,16 +341,29 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two choice sets share the field name "reason": name each enum after what it is.
+    # One named enum per status, kind and reason, whichever serializer shows it.
     "ENUM_NAME_OVERRIDES": {
-        "DisputeReasonEnum": "billing.models.DisputeReason",
-        "CreditReasonEnum": "billing.models.CreditReason",
+        "LeadKind": "leads.models.LeadKind",
+        "LeadStatus": "leads.models.LeadStatus",
+        "RequestSource": "leads.models.RequestSource",
+        "NotificationKind": "leads.api.serializers.NOTIFICATION_KINDS",
+        "ChargeStatus": "billing.models.ChargeStatus",
+        "RefundStatus": "billing.models.RefundStatus",
+        "DisputeStatus": "billing.models.DisputeStatus",
+        "DisputeReason": "billing.models.DisputeReason",
+        "CreditReason": "billing.models.CreditReason",
+        "MembershipTier": "marketplace.models.MembershipTier",
+        "RankFactor": "ranking.api.serializers.RANK_FACTORS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "marketplace.api.schema.add_marketplace_headers",
+        "marketplace.api.schema.contract_postprocess",
     ],
 }
+
+# Tracked links in public pro payloads are absolute URLs on this origin (e.g. https://api.example.com)
+# when set; otherwise on the host the request came to.
+TRACKED_LINK_BASE_URL = env.str("TRACKED_LINK_BASE_URL", default="")
 
 # Idempotency keys are kept this long (Stripe keeps its own for 24 h).
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))

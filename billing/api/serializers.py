@@ -11,11 +11,13 @@ from billing.models import (
     PaymentMode,
     PaymentProfile,
     Refund,
+    RefundStatus,
     TopUp,
     TopUpStatus,
     WalletEntry,
 )
 from marketplace.api.money import MoneyOutput, money
+from marketplace.money import CURRENCY_CHOICES
 
 
 class ChargeOutput(serializers.ModelSerializer):
@@ -24,6 +26,8 @@ class ChargeOutput(serializers.ModelSerializer):
     class Meta:
         model = Charge
         fields = ["id", "lead", "amount", "status", "failure_code", "created_at", "completed_at"]
+        read_only_fields = fields
+        extra_kwargs = {"failure_code": {"help_text": "The provider's decline code of a failed charge; else empty."}}
 
     @extend_schema_field(MoneyOutput)
     def get_amount(self, obj: Charge) -> dict:
@@ -38,10 +42,16 @@ class PaymentMethodInput(serializers.Serializer):
     display = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
 
 
+GATEWAYS = ["local", "stripe"]
+
+
 class PaymentMethodOutput(serializers.ModelSerializer):
+    gateway = serializers.ChoiceField(choices=GATEWAYS, help_text="The payment provider holding the card.")
+
     class Meta:
         model = PaymentProfile
         fields = ["gateway", "display", "updated_at"]
+        read_only_fields = fields
 
 
 class SetupIntentOutput(serializers.Serializer):
@@ -49,13 +59,13 @@ class SetupIntentOutput(serializers.Serializer):
     setup_intent = serializers.CharField(help_text="Same as id (kept for existing clients).")
     client_secret = serializers.CharField(help_text="Confirm it with the provider's SDK (or the test-mode endpoint).")
     customer = serializers.CharField()
-    gateway = serializers.CharField(help_text="stripe or local: where to confirm the client secret.")
+    gateway = serializers.ChoiceField(choices=GATEWAYS, help_text="Where to confirm the client secret.")
 
 
 class DisputeRefundOutput(serializers.Serializer):
-    status = serializers.CharField()
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
+    status = serializers.ChoiceField(choices=RefundStatus.choices)
+    amount = serializers.IntegerField(help_text="Integer minor units.")
+    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES)
 
 
 class DisputeOutput(serializers.ModelSerializer):
@@ -97,6 +107,7 @@ class RefundOutput(serializers.ModelSerializer):
         model = Refund
         fields = ["id", "charge", "lead", "amount", "status", "reason", "created_at", "completed_at"]
         read_only_fields = fields
+        extra_kwargs = {"reason": {"help_text": "Free text: why the money was given back."}}
 
     @extend_schema_field(MoneyOutput)
     def get_amount(self, refund: Refund) -> dict:
@@ -149,11 +160,16 @@ class WalletEntryOutput(serializers.ModelSerializer):
         return money(entry.balance_after, entry.currency)
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class AutoTopUpField(serializers.JSONField):
+    """Free-form settings object (typed as an object, or null, in the schema)."""
+
+
 class WalletOutput(serializers.Serializer):
     payment_mode = serializers.ChoiceField(choices=PaymentMode.choices)
     balance = MoneyOutput()
     pending_top_ups = TopUpOutput(many=True)
-    auto_top_up = serializers.JSONField(
+    auto_top_up = AutoTopUpField(
         allow_null=True, help_text="Automatic top-up settings; always null for now (not offered yet)."
     )
     top_up_min = MoneyOutput()

@@ -30,7 +30,10 @@ class PaymentIntentConfirmInput(serializers.Serializer):
 class TestModeIntentOutput(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.ChoiceField(choices=["setup_intent", "payment_intent"])
-    status = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["requires_payment_method", "requires_action", "succeeded", "canceled"],
+        help_text="As the provider names it.",
+    )
     customer = serializers.CharField(allow_null=True)
     payment_method = serializers.CharField(allow_null=True)
 

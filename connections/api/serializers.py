@@ -5,6 +5,7 @@ from rest_framework import serializers
 from connections.models import CAMPAIGN_MAX_LENGTH, SOURCE_MAX_LENGTH
 from connections.selectors import LOOP_SOURCES, Bucket, DateRange, max_range_days
 from marketplace.api.date_ranges import LocalDayRangeQuery
+from marketplace.api.money import Money
 
 DEFAULT_RANGE_DAYS = 30
 
@@ -78,18 +79,13 @@ class SourceBreakdownSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-class MoneySerializer(serializers.Serializer):
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
-
-
 class ClosedLoopSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=LOOP_SOURCES)  # type: ignore[assignment]  # a field named source
     leads = serializers.IntegerField(help_text="Leads offered (or clicks, for phone and website).")
     accepted = serializers.IntegerField(allow_null=True)
     hires = serializers.IntegerField(allow_null=True)
-    spend = MoneySerializer()
-    cost_per_hire = MoneySerializer(allow_null=True)
+    spend = Money()
+    cost_per_hire = Money(allow_null=True)
     win_rate = serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True, coerce_to_string=True)
 
 

@@ -1,5 +1,7 @@
 """Tracked contact endpoints (phone, website) and the connection dashboards."""
 
+import re
+
 from django.http import HttpResponse, HttpResponseRedirect
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -23,15 +25,18 @@ from marketplace.api.csv_export import csv_response, csv_schema
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
 from marketplace.api.throttling import ClientNetworkThrottle
 from marketplace.errors import NotFound
-from marketplace.models import MembershipTier
+from marketplace.models import Marketplace, MembershipTier
 from marketplace.network import public_web_url
 from marketplace.selectors import marketplace_policy
+from marketplace.tracked_links import tracked_link_read
 from pros.models import Pro
 
 
 class OptionalJWTAuthentication(MarketplaceJWTAuthentication):
     """Public links: a valid token identifies the visitor (so staff and the pro's own users are
     not counted); a missing, stale or foreign token simply means an anonymous visitor."""
+
+    optional = True  # never answers 401 (the schema says so)
 
     def authenticate(self, request):
         try:
@@ -221,3 +226,66 @@ class StaffConnectionsExportView(MarketplaceAPIView):
     @_csv_schema
     def get(self, request):
         return _csv_response(request)
+
+
+# --- Signed tracked links (no header: the token names the marketplace and the pro) ----------
+
+
+class TelRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
+
+
+class _SignedLinkMixin(TenantGenericAPIView):
+    """Resolves the marketplace and the pro from the signed token in the path, never from a
+    header or the host; the click is then recorded exactly as on the header-based endpoint."""
+
+    marketplace_from_link = True  # the schema gives it no marketplace security
+    link_kind = ""
+
+    def initial(self, request, *args, **kwargs):
+        link = tracked_link_read(kwargs.get("token", ""), kind=self.link_kind)
+        if link is None:
+            raise NotFound()
+        active = Marketplace.objects.filter(is_active=True).select_related("policy")
+        marketplace = active.filter(pk=link.marketplace_id).first()
+        if marketplace is None:
+            raise NotFound()
+        request._request._marketplace = marketplace  # what marketplace_from_request answers
+        self.kwargs["pk"] = link.pro_id  # the same dict dispatch hands to the handler
+        super().initial(request, *args, **kwargs)
+
+
+class SignedWebsiteLinkView(_SignedLinkMixin, ProWebsiteView):
+    """302 to the pro's website, counting a website click for the marketplace and pro the link signs."""
+
+    link_kind = "website"
+
+    @extend_schema(
+        parameters=[AttributionQuerySerializer],
+        responses={
+            302: OpenApiResponse(
+                description="Redirect to the pro's own website.",
+                response=None,
+            )
+        },
+    )
+    def get(self, request, pk: int, token: str = ""):  # pk: the pro the token signs (set in initial)
+        return super().get(request, pk=pk)
+
+
+class SignedPhoneLinkView(_SignedLinkMixin, ProPhoneView):
+    """302 to ``tel:<number>`` (the dialler), counting a phone click for the marketplace and pro the link signs."""
+
+    link_kind = "phone"
+
+    @extend_schema(
+        parameters=[AttributionQuerySerializer],
+        responses={302: OpenApiResponse(description="Redirect to `tel:` with the pro's number.")},
+    )
+    def get(self, request, pk: int, token: str = ""):
+        pro = self.get_object()
+        number = re.sub(r"[^0-9+]", "", pro.phone or "")
+        if not number:
+            raise NotFound()
+        self.record_click(pro)
+        return TelRedirect(f"tel:{number}")

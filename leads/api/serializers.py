@@ -5,9 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestStatus
+from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestSource, RequestStatus
 from marketplace.api.csv_export import ExportRangeQuery
 from marketplace.api.fields import BoundedDictField, CalendarDateField, amount_field
+from marketplace.api.money import MoneyOutput
 from marketplace.errors import Invalid
 from marketplace.money import Money
 from pros.models import Pro
@@ -15,25 +16,22 @@ from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWER_LENGTH, MAX_ANSWERS
 from pros.selectors import category_resolve
 
 
-class LeadsErrorDetail(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField()  # type: ignore[assignment]  # the error shape's key, not Serializer.fields
+class LeadContactInput(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
 
-
-class LeadsError(serializers.Serializer):
-    error = LeadsErrorDetail()
-
-
-class FeeMoney(serializers.Serializer):
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
+    def validate(self, attrs):
+        return {"phone": "", "email": "", **attrs}
 
 
 class LeadContact(serializers.Serializer):
-    name = serializers.CharField(max_length=150)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text="Empty when the homeowner gave none.")
+    email = serializers.CharField(help_text="Empty when the homeowner gave none.")
+
+
+ANSWERS_HELP = "Answers to the category's questions: question key → answer (see the category's `questions`)."
 
 
 class QuoteRequestInput(serializers.Serializer):
@@ -53,7 +51,7 @@ class QuoteRequestInput(serializers.Serializer):
         required=False,
         default=dict,
     )
-    contact = LeadContact()
+    contact = LeadContactInput()
     pro = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -117,15 +115,26 @@ def _quote(lead: Lead) -> dict | None:
     return {"message": lead.quote_message, "price_min": lead.quote_price_min, "price_max": lead.quote_price_max}
 
 
+class ProRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CategoryRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
 class RequestLeadOutput(serializers.Serializer):
     """A lead as the homeowner sees it: who was offered the job, who answered, with what quote."""
 
     pro = serializers.SerializerMethodField()
-    kind = serializers.CharField()
-    status = serializers.CharField(source="effective_status")
+    kind = serializers.ChoiceField(choices=LeadKind.choices)
+    status = serializers.ChoiceField(source="effective_status", choices=LeadStatus.choices)
     quote = serializers.SerializerMethodField()
 
-    @extend_schema_field({"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
+    @extend_schema_field(ProRef)
     def get_pro(self, lead) -> dict:
         return {"id": lead.pro_id, "name": lead.pro.name}
 
@@ -142,6 +151,7 @@ class QuoteRequestOutput(serializers.ModelSerializer):
     hired_pro = serializers.IntegerField(source="hired_pro_id", allow_null=True)
     leads = RequestLeadOutput(many=True)
     offered_count = serializers.SerializerMethodField()
+    answers = serializers.DictField(child=serializers.CharField(), help_text=ANSWERS_HELP)
 
     class Meta:
         model = QuoteRequest
@@ -164,13 +174,9 @@ class QuoteRequestOutput(serializers.ModelSerializer):
             "leads",
             "created_at",
         ]
+        read_only_fields = fields
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"}},
-        }
-    )
+    @extend_schema_field(CategoryRef)
     def get_category(self, obj) -> dict:
         return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
 
@@ -200,15 +206,10 @@ class LeadRequestOutput(serializers.Serializer):
     budget_min = serializers.IntegerField(allow_null=True)
     budget_max = serializers.IntegerField(allow_null=True)
     start_date = serializers.DateField(allow_null=True)
-    answers = serializers.DictField()
-    source = serializers.CharField()  # type: ignore[assignment]  # a field named source, not Field.source
+    answers = serializers.DictField(child=serializers.CharField(), help_text=ANSWERS_HELP)
+    source = serializers.ChoiceField(choices=RequestSource.choices)  # type: ignore[assignment]  # a field named source
 
-    @extend_schema_field(
-        {
-            "type": "object",
-            "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"}},
-        }
-    )
+    @extend_schema_field(CategoryRef)
     def get_category(self, obj) -> dict:
         return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
 
@@ -216,7 +217,11 @@ class LeadRequestOutput(serializers.Serializer):
 class LeadOutput(serializers.ModelSerializer):
     """A lead as its pro sees it; ``contact`` is null until the pro has accepted (and paid)."""
 
-    status = serializers.CharField(source="effective_status")
+    status = serializers.ChoiceField(
+        source="effective_status",
+        choices=LeadStatus.choices,
+        help_text="As read now: a pending lead past its deadline is `expired` even before the expiry job ran.",
+    )
     fee = serializers.SerializerMethodField()
     offered_count = serializers.IntegerField()
     accepted_count = serializers.IntegerField()
@@ -241,8 +246,9 @@ class LeadOutput(serializers.ModelSerializer):
             "created_at",
             "responded_at",
         ]
+        read_only_fields = fields
 
-    @extend_schema_field(FeeMoney)
+    @extend_schema_field(MoneyOutput)
     def get_fee(self, obj) -> dict:
         return Money(obj.fee_amount, obj.fee_currency).as_json()
 
@@ -258,7 +264,47 @@ class LeadOutput(serializers.ModelSerializer):
         return _quote(obj)
 
 
+NOTIFICATION_KINDS = [
+    *(f"lead.{kind}" for kind in LeadKind.values),
+    "response_rate_warning",
+    "response_rate_demoted",
+    "response_rate_restored",
+]
+
+
+class NotificationPayload(serializers.Serializer):
+    """What the notification is about, for the app to link to. Keys depend on ``kind``: lead
+    notices carry ``lead_id``, ``request_id``, ``kind``, ``status``, ``category``, ``area``,
+    ``deadline`` and ``fee``; response-rate notices ``responded``, ``due``, ``response_rate``,
+    ``threshold`` and ``demoted``. Every key is optional."""
+
+    lead_id = serializers.IntegerField(required=False)
+    request_id = serializers.IntegerField(required=False)
+    kind = serializers.ChoiceField(choices=LeadKind.choices, required=False)
+    status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
+    category = serializers.CharField(required=False, help_text="Category slug.")
+    area = serializers.CharField(required=False)
+    deadline = serializers.DateTimeField(required=False, allow_null=True)
+    fee = MoneyOutput(required=False)
+    responded = serializers.IntegerField(required=False)
+    due = serializers.IntegerField(required=False)
+    response_rate = serializers.CharField(required=False, allow_null=True, help_text="Decimal 0-1 as a string.")
+    threshold = serializers.CharField(required=False, help_text="Decimal 0-1 as a string.")
+    demoted = serializers.BooleanField(required=False)
+
+
 class NotificationOutput(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(
+        choices=NOTIFICATION_KINDS,
+        help_text="`lead.<kind>`: a lead was offered; `response_rate_*`: the response rate warns, demotes or restores.",
+    )
+    payload = serializers.SerializerMethodField()
+
     class Meta:
         model = Notification
         fields = ["id", "kind", "subject", "body", "payload", "lead", "created_at", "read_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(NotificationPayload)
+    def get_payload(self, notification: Notification) -> dict:
+        return notification.payload

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,8 +18,6 @@ from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
 from marketplace.errors import NotFound
 from pros.api.access import member_pro
-
-ERRORS = {code: OpenApiResponse(s.LeadsError) for code in (400, 402, 404, 409, 503)}
 
 
 class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
@@ -53,7 +51,7 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
         request = self.get_queryset().get(pk=pk)
         return s.QuoteRequestOutput(request, context=self.get_serializer_context()).data
 
-    @extend_schema(request=s.QuoteRequestInput, responses={201: s.QuoteRequestOutput, **ERRORS})
+    @extend_schema(request=s.QuoteRequestInput, responses={201: s.QuoteRequestOutput})
     def create(self, request):
         data = s.QuoteRequestInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
@@ -68,7 +66,7 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
         )
         return Response(self._read(created.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.HireInput, responses={200: s.QuoteRequestOutput, **ERRORS})
+    @extend_schema(request=s.HireInput, responses={200: s.QuoteRequestOutput})
     @action(detail=True, methods=["post"])
     def hire(self, request, pk=None):
         quote_request = self.get_object()
@@ -82,7 +80,7 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
         )
         return Response(self._read(quote_request.pk))
 
-    @extend_schema(request=None, responses={200: s.QuoteRequestOutput, **ERRORS})
+    @extend_schema(request=None, responses={200: s.QuoteRequestOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         quote_request = self.get_object()
@@ -118,7 +116,7 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     def _read(self, pk: int) -> dict:
         return s.LeadOutput(self.get_queryset().get(pk=pk)).data
 
-    @extend_schema(request=s.AcceptInput, responses={200: s.LeadOutput, **ERRORS})
+    @extend_schema(request=s.AcceptInput, responses={200: s.LeadOutput})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         data = s.AcceptInput(data=request.data)
@@ -128,7 +126,7 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
         services.lead_accept(lead_id=lead_id, pro=request.user.pro, actor=request.user, **data.validated_data)
         return Response(self._read(lead_id))
 
-    @extend_schema(request=s.RejectInput, responses={200: s.LeadOutput, **ERRORS})
+    @extend_schema(request=s.RejectInput, responses={200: s.LeadOutput})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         data = s.RejectInput(data=request.data)

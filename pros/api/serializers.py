@@ -9,12 +9,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.api.fields import MAX_AMOUNT, BoundedDictField, StrictIntegerField, amount_field
-from marketplace.api.money import MoneyOutput, money
+from marketplace.api.money import Money, money
 from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
 from marketplace.selectors import marketplace_policy
+from marketplace.tracked_links import tracked_link_url
 from pros.models import Category, Pro, Review, Service
-from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS
+from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS, category_questions
 from pros.selectors import category_resolve, shows_contact
 from pros.services import COMPLETENESS_PARTS, pro_completeness
 
@@ -65,19 +66,48 @@ class CategoryRefField(serializers.Field):
 # --- categories ----------------------------------------------------------------------------
 
 
+class CategoryQuestion(serializers.Serializer):
+    key = serializers.CharField(help_text="The key of the answer in a quote request's `answers`.")
+    label = serializers.CharField(help_text="The question as shown to the homeowner.")  # type: ignore[assignment]
+    type = serializers.ChoiceField(
+        choices=["choice", "text", "number"], help_text="How to answer: one of `choices`, free text, or a number."
+    )
+    choices = serializers.ListField(child=serializers.CharField(), help_text="Allowed answers (type `choice`).")
+    max_length = serializers.IntegerField(allow_null=True, help_text="Longest text answer; null: the API's limit.")
+
+
+def _question_output(key: str, question: dict) -> dict:
+    choices = [str(choice) for choice in question.get("choices") or [] if isinstance(choice, str | int)]
+    kind = question.get("type") or ("choice" if choices else "text")
+    max_length = question.get("max_length")
+    return {
+        "key": key,
+        "label": str(question.get("label") or key),
+        "type": kind if kind in ("choice", "text", "number") else "text",
+        "choices": choices,
+        "max_length": max_length if isinstance(max_length, int) and not isinstance(max_length, bool) else None,
+    }
+
+
 class CategoryOutput(serializers.ModelSerializer):
-    questions = serializers.JSONField(read_only=True)
+    questions = serializers.SerializerMethodField()
 
     class Meta:
         model = Category
         fields = ["id", "slug", "name", "parent", "questions"]
         read_only_fields = fields
 
+    @extend_schema_field(CategoryQuestion(many=True))
+    def get_questions(self, category: Category) -> list[dict]:
+        """The questions as staff entered them (JSON in the admin), well-formed ones only."""
+        return [_question_output(key, question) for key, question in category_questions(category).items()]
+
 
 # --- public pro payloads -------------------------------------------------------------------
 
 
 class PublicProBase(serializers.ModelSerializer):
+    photos = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Photo URLs.")
     badges = serializers.SerializerMethodField()
     has_phone = serializers.SerializerMethodField()
     has_website = serializers.SerializerMethodField()
@@ -105,13 +135,31 @@ class PublicProBase(serializers.ModelSerializer):
     def get_has_website(self, pro: Pro) -> bool:
         return bool(pro.website) and self._shows_contact(pro)
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_phone_url(self, pro: Pro) -> str | None:
-        return f"/api/v1/pros/{pro.pk}/phone/" if self.get_has_phone(pro) else None
+    def _tracked_link(self, pro: Pro, kind: str) -> str:
+        return tracked_link_url(
+            request=self.context.get("request"), marketplace_id=pro.marketplace_id, pro_id=pro.pk, kind=kind
+        )
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="Absolute tracked link to dial the pro: opened (no header needed) it counts a phone click "
+            "and redirects to `tel:`. null when the pro shows no phone. Apps that show the number themselves "
+            "call `GET /api/v1/pros/{id}/phone/`.",
+        )
+    )
+    def get_phone_url(self, pro: Pro) -> str | None:
+        return self._tracked_link(pro, "phone") if self.get_has_phone(pro) else None
+
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True,
+            help_text="Absolute tracked link to the pro's website for a browser or a shared link (no header "
+            "needed): it counts a website click and redirects to the site. null when the pro shows no website.",
+        )
+    )
     def get_website_url(self, pro: Pro) -> str | None:
-        return f"/api/v1/pros/{pro.pk}/website/" if self.get_has_website(pro) else None
+        return self._tracked_link(pro, "website") if self.get_has_website(pro) else None
 
 
 PUBLIC_PRO_FIELDS = [
@@ -201,12 +249,29 @@ class ServiceOutput(serializers.ModelSerializer):
         }
 
 
+class PublicConditionsOutput(serializers.Serializer):
+    areas = serializers.ListField(child=serializers.CharField(), help_text="Area codes served; empty: all its areas.")
+    budget_min = serializers.IntegerField(allow_null=True, help_text="Smallest budget taken, in minor units.")
+    budget_max = serializers.IntegerField(allow_null=True, help_text="Largest budget taken, in minor units.")
+    lead_time_days = serializers.IntegerField(help_text="Earliest start: this many days from the request.")
+
+
 class PublicServiceOutput(ServiceOutput):
-    """What a homeowner sees of a service: the offer and its areas, not the pro's filters."""
+    """What a homeowner sees of a service: the offer and its public conditions (areas, budget range,
+    earliest start), so an app can say which pros auto-quote a job like this one. The job
+    attributes it filters on and the auto-quote itself stay private."""
+
+    public_conditions = serializers.SerializerMethodField()
 
     class Meta(ServiceOutput.Meta):
-        fields = ServiceOutput.Meta.fields[:8]  # up to promotion_enabled: no conditions, no auto-quote
+        # up to promotion_enabled: not the pro's attribute filters, not the auto-quote
+        fields = [*ServiceOutput.Meta.fields[:8], "public_conditions"]
         read_only_fields = fields
+
+    @extend_schema_field(PublicConditionsOutput)
+    def get_public_conditions(self, service: Service) -> dict:
+        conditions = self.get_conditions(service)
+        return {key: conditions[key] for key in ("areas", "budget_min", "budget_max", "lead_time_days")}
 
 
 class ReviewOutput(serializers.ModelSerializer):
@@ -249,6 +314,7 @@ class PublicProDetailOutput(PublicProBase):
 
 
 class ProProfileOutput(serializers.ModelSerializer):
+    photos = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="Photo URLs.")
     # Blank when unset, so plain strings rather than "uri" in the schema.
     website = serializers.CharField(read_only=True)
     webhook_url = serializers.CharField(read_only=True)
@@ -293,7 +359,7 @@ class ProProfileOutput(serializers.ModelSerializer):
             cache[pro.pk] = pro_completeness(pro=pro)
         return cache[pro.pk]
 
-    @extend_schema_field(MoneyOutput(allow_null=True))
+    @extend_schema_field(Money(allow_null=True))
     def get_weekly_spend_cap(self, pro: Pro) -> dict | None:
         return money(pro.weekly_spend_cap, self.context["marketplace"].currency)
 
@@ -425,7 +491,7 @@ class StaffProOutput(PublicProBase):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(MoneyOutput(allow_null=True))
+    @extend_schema_field(Money(allow_null=True))
     def get_weekly_spend_cap(self, pro: Pro) -> dict | None:
         return money(pro.weekly_spend_cap, self.context["marketplace"].currency)
 

@@ -1,6 +1,10 @@
 """Output shapes of the pro's own stats (read-only: nothing here is writable)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from leads.api.serializers import CategoryRef
+from leads.models import LeadKind, LeadStatus
 
 
 class ResponseRateSerializer(serializers.Serializer):
@@ -28,22 +32,39 @@ class DemotionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+@extend_schema_field(
+    {
+        "type": ["integer", "string"],
+        "description": "The factor's input as stored: star_score, review_volume (reviews), completeness (0-100) "
+        "and response_time (median seconds) are integers; response_rate a decimal string; membership the tier; "
+        "activity the last activity's time (ISO 8601). null when not known yet.",
+    }
+)
+class FactorRawField(serializers.JSONField):
+    pass
+
+
+RANK_FACTORS = [
+    "star_score",
+    "review_volume",
+    "completeness",
+    "response_rate",
+    "response_time",
+    "membership",
+    "activity",
+]
+
+
 class FactorSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    raw = serializers.JSONField(allow_null=True)
+    name = serializers.ChoiceField(choices=RANK_FACTORS)
+    raw = FactorRawField(allow_null=True)
     value = serializers.FloatField(help_text="Normalised 0..1.")
     weight = serializers.IntegerField()
     contribution = serializers.FloatField(help_text="Points out of 100 before the demotion multiplier.")
 
 
-class CategoryRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-
-
 class PositionSerializer(serializers.Serializer):
-    category = CategoryRefSerializer(allow_null=True)
+    category = CategoryRef(allow_null=True)
     area = serializers.CharField(allow_null=True)
     position = serializers.IntegerField(allow_null=True)
     of = serializers.IntegerField(allow_null=True)
@@ -71,8 +92,8 @@ class SnapshotSerializer(serializers.Serializer):
 
 class StatsLeadSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
+    kind = serializers.ChoiceField(choices=LeadKind.choices)
+    status = serializers.ChoiceField(choices=LeadStatus.choices)
     received_at = serializers.DateTimeField(source="created_at")
     answered_at = serializers.DateTimeField(source="responded_at", allow_null=True)
     deadline = serializers.DateTimeField(allow_null=True)

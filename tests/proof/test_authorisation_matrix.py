@@ -11,6 +11,7 @@ import itertools
 import pytest
 from django.urls import get_resolver
 
+from marketplace.tracked_links import tracked_link_token
 from tests.marketplace.test_route_walker import _methods, _view_class, _walk
 from tests.proof.conftest import PASSWORD, ROLES, refresh_token
 
@@ -92,6 +93,9 @@ MATRIX = {
     ("api/v1/pros/(?P<pk>[^/.]+)/", "get"): ("/api/v1/pros/{pro}/", None, PUBLIC_OBJECT),
     ("api/v1/pros/<int:pk>/phone/", "get"): ("/api/v1/pros/{pro}/phone/", None, PUBLIC_OBJECT),
     ("api/v1/pros/<int:pk>/website/", "get"): ("/api/v1/pros/{pro}/website/", None, (302,) * 6 + (404,)),
+    # Signed links need no header: every visitor (foreign staff too) reaches the pro they sign.
+    ("api/v1/links/website/<str:token>/", "get"): ("/api/v1/links/website/{website_link}/", None, (302,) * 7),
+    ("api/v1/links/phone/<str:token>/", "get"): ("/api/v1/links/phone/{phone_link}/", None, (302,) * 7),
     ("api/v1/pro/services/", "get"): ("/api/v1/pro/services/", None, PROS),
     ("api/v1/pro/services/", "post"): ("/api/v1/pro/services/", _service, (401, 403, 403, 201, 201, 403, 403)),
     ("api/v1/pro/services/(?P<pk>[^/.]+)/", "get"): ("/api/v1/pro/services/{service}/", None, PRO_OBJECT),
@@ -236,6 +240,15 @@ def test_every_row_names_a_status_for_every_role():
     assert {len(statuses) for _, _, statuses in MATRIX.values()} == {len(ROLES)}
 
 
+def _links(world) -> dict[str, str]:
+    """The signed tracked-link tokens of the world's member pro."""
+    pro = world.objects["pro"]
+    return {
+        f"{kind}_link": tracked_link_token(marketplace_id=pro.marketplace_id, pro_id=pro.pk, kind=kind)
+        for kind in ("website", "phone")
+    }
+
+
 # A mutation succeeds for at most its owner: try everyone else first so the owner's
 # success (a cancel, an accept, a delete) cannot change what the others see.
 ORDER = ["anonymous", "foreign_staff", "other_homeowner", "other_pro", "staff", "homeowner", "pro"]
@@ -246,7 +259,7 @@ def test_each_role_gets_the_status_the_matrix_names(key, world, role_client):
     _route, method = key
     template, body, statuses = MATRIX[key]
     expected = dict(zip(ROLES, statuses, strict=True))
-    url = template.format(**world.ids())
+    url = template.format(**world.ids(), **_links(world))
     got = {}
     for role in sorted(ROLES, key=ORDER.index):
         payload = body(world, role) if callable(body) else body
@@ -287,7 +300,7 @@ def test_options_on_every_route_is_never_a_server_error(key, world, role_client)
     """Browsers and fuzzers send OPTIONS; DRF's metadata needs the view's serializer (found by schemathesis)."""
     route, _ = key
     template = next(t for (r, _m), (t, _b, _s) in MATRIX.items() if r == route)
-    url = template.format(**world.ids())
+    url = template.format(**world.ids(), **_links(world))
     for role in ROLES:
         assert role_client(role).options(url).status_code < 500, f"OPTIONS {url} as {role}"
 
@@ -299,7 +312,7 @@ def test_another_marketplaces_token_is_refused_on_every_authenticated_route(worl
     for (_route, method), (template, body, statuses) in sorted(MATRIX.items()):
         if statuses[ROLES.index("anonymous")] != 401:
             continue
-        url = template.format(**world.ids())
+        url = template.format(**world.ids(), **_links(world))
         payload = body(world, "foreign_staff") if callable(body) else body
         call = getattr(client, method)
         refused[f"{method.upper()} {url}"] = (
