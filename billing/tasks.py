@@ -26,6 +26,7 @@ def top_ups_recover() -> dict:
 
 
 @shared_task(name="billing.tasks.credits_unread_grant")
-def credits_unread_grant() -> int:
-    """Credit fees for answers the homeowner never opened within the policy's window."""
-    return credits.credits_unread_grant()
+def credits_unread_grant() -> dict:
+    """Credit fees for answers the homeowner never opened within the policy's window, and
+    fees paid twice for one job (the duplicate rule)."""
+    return {"unread": credits.credits_unread_grant(), "duplicate": credits.credits_duplicate_grant()}
