@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from billing.models import Charge, LeadCredit, LedgerEntry, PaymentPolicy, PaymentProfile, TopUp, Wallet, WalletEntry
+from billing.models import (
+    BalanceRefund,
+    Charge,
+    LeadCredit,
+    LedgerEntry,
+    PaymentPolicy,
+    PaymentProfile,
+    TopUp,
+    Wallet,
+    WalletEntry,
+)
 from marketplace.admin_base import ReadOnlyTenantAdmin, TenantAdmin
 
 
@@ -37,6 +47,12 @@ class TopUpAdmin(ReadOnlyTenantAdmin):
     list_display = ["id", "pro", "amount", "currency", "status", "gateway", "failure_code", "created_at"]
     list_filter = ["status"]
     search_fields = ["pro__name", "idempotency_key", "gateway_reference"]
+
+
+@admin.register(BalanceRefund)
+class BalanceRefundAdmin(ReadOnlyTenantAdmin):
+    list_display = ["id", "pro", "top_up", "amount", "currency", "status", "requested_by", "reason", "created_at"]
+    list_filter = ["status"]
 
 
 @admin.register(LeadCredit)

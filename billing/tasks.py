@@ -21,8 +21,9 @@ def provider_events_redrive() -> int:
 
 @shared_task(name="billing.tasks.top_ups_recover")
 def top_ups_recover() -> dict:
-    """Settle top-ups a crash or an outage left open (same key or provider reference)."""
-    return wallet.top_ups_recover()
+    """Settle top-ups and balance refunds a crash or an outage left open (same key or
+    provider reference)."""
+    return {"top_ups": wallet.top_ups_recover(), "balance_refunds": wallet.balance_refunds_recover()}
 
 
 @shared_task(name="billing.tasks.credits_unread_grant")

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import (
+    BalanceRefund,
     Charge,
     CreditReason,
     LeadCredit,
@@ -185,3 +186,20 @@ class CreditsByReasonOutput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=CreditReason.choices)
     credits = serializers.IntegerField()
     amount = MoneyOutput()
+
+
+class BalanceRefundInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why (audited with the staff member).")
+
+
+class BalanceRefundOutput(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BalanceRefund
+        fields = ["id", "top_up", "amount", "status", "failure_message", "reason", "created_at", "completed_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneyOutput)
+    def get_amount(self, row: BalanceRefund) -> dict:
+        return money(row.amount, row.currency)
