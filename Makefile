@@ -44,8 +44,10 @@ fuzz: install
 # A bounded load run on loopback (gunicorn + a Celery worker, PostgreSQL database
 # leadmarket_load, Redis db 9): per-endpoint req/s, p50/p95/p99 and errors, then the
 # database invariants. LOAD_SECONDS, LOAD_USERS, LOAD_WEB_WORKERS tune it (loadtest/run.sh).
+# TOPOLOGY=N,M: N gunicorn processes and M Celery workers through PgBouncer, with a streaming
+# replica for dashboards, one web process and one worker killed mid-run (loadtest/scale_run.py).
 load: install
-	@bash loadtest/run.sh
+	@if [ -n "$(TOPOLOGY)" ]; then TOPOLOGY=$(TOPOLOGY) $(BIN)/python loadtest/scale_run.py; else bash loadtest/run.sh; fi
 
 bench: install
 	@bash scripts/bench.sh

@@ -8,12 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 
 from billing.selectors import net_paid_by_lead_kind
 from connections.models import ConnectionDaily, ConnectionKind
 from connections.services import connection_settings_get
 from leads.models import Lead, LeadStatus
-from marketplace.db_routers import replica_reads
+from marketplace.db_routers import read_as_of, replica_reads
 from marketplace.localtime import local_day_bounds
 
 KINDS: list[str] = list(ConnectionKind.values)
@@ -234,8 +235,10 @@ def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=Non
 
     Display only, so every read may go to the read replica when one is configured.
     """
+    now = timezone.now()
     with replica_reads():
-        return _dashboard(marketplace=marketplace, period=period, bucket=bucket, pro=pro)
+        data = _dashboard(marketplace=marketplace, period=period, bucket=bucket, pro=pro)
+    return {**data, "as_of": read_as_of(now)}
 
 
 def _dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:

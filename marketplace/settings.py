@@ -11,6 +11,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from marketplace.celery_routing import DEFAULT as DEFAULT_QUEUE
+from marketplace.celery_routing import TASK_ROUTES, is_amqp, task_queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -55,7 +58,10 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operator console first (its admin templates win), then Django's admin with its site
+    # (console.site.OperatorAdminSite: password + optional TOTP, dashboard index).
+    "console.apps.ConsoleConfig",
+    "console.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +74,8 @@ INSTALLED_APPS = [
     "csp",
     "django_structlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "marketplace.apps.MarketplaceConfig",
     "pros.apps.ProsConfig",
     "leads.apps.LeadsConfig",
@@ -84,9 +92,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor given
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # In /admin/ only, the staff member's marketplace time zone and language.
+    "console.middleware.AdminLocaleMiddleware",
     # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -151,6 +162,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # A pooled connection broken while idle (PostgreSQL or PgBouncer restarted) is replaced
+        # when it is taken from the pool instead of failing the request that gets it.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode each transaction may run on another server
+    # connection: no server-side prepared statements (psycopg 3 prepares a query after 5 runs
+    # unless told not to) and no server-side cursors (`.iterator()` would need its cursor to
+    # outlive the transaction). See README, "Running at scale".
+    DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+    if DATABASE_PGBOUNCER:
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     # Web process and worker share the file: wait for locks instead of failing, and take
     # the write lock at BEGIN so two writers never deadlock on an upgrade.
@@ -164,12 +186,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Read replica (optional): stats and dashboard reads go to it (marketplace/db_routers.py);
 # unset, everything uses the primary. Tests mirror it onto the test database.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# A replica more than DATABASE_REPLICA_MAX_LAG_SECONDS behind is not read, and a user who wrote
+# within that many seconds reads the primary (read-your-writes); see marketplace/db_routers.py.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
-    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))  # same pool settings
+    _replica_options = dict(DATABASES["default"].get("OPTIONS", {}))
+    # A dead replica must cost a request little before it falls back to the primary.
+    _replica_options["connect_timeout"] = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    if "pool" in _replica_options:
+        _replica_options["pool"] = {**_replica_options["pool"], "min_size": 0, "timeout": 2}
+    DATABASES["replica"]["OPTIONS"] = _replica_options
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["marketplace.db_routers.ReplicaRouter"]
+    MIDDLEWARE.append("marketplace.db_routers.ReplicaMiddleware")
 
 # --- Redis: cache, throttles, Celery broker ---------------------------------------------
 # Production fails closed: without REDIS_URL (or an explicit shared CACHE_URL and
@@ -234,6 +267,11 @@ AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_VERBOSE = False
 # The client address as the throttles see it: only NUM_PROXIES X-Forwarded-For hops are trusted.
 AXES_CLIENT_IP_CALLABLE = "marketplace.auth_backends.client_address"
+
+# Optional TOTP for staff (django-otp; marketplace/admin_site.py). Keys are not shown again
+# once a device is saved; authenticator apps name the issuer.
+OTP_TOTP_ISSUER = "Lead marketplace admin"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -333,9 +371,18 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+elif is_amqp(CELERY_BROKER_URL):
+    # RabbitMQ: publisher confirms, so a publish that returned was stored by the broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 else:
     # Above the longest task's hard time limit, so a running task is never redelivered.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues per kind of work (money, notifications, rollups, default); quorum queues on RabbitMQ.
+CELERY_TASK_QUEUES = task_queues(CELERY_BROKER_URL)
+CELERY_TASK_ROUTES = TASK_ROUTES
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_DEFAULT_EXCHANGE = DEFAULT_QUEUE
+CELERY_TASK_DEFAULT_ROUTING_KEY = DEFAULT_QUEUE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

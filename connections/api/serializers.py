@@ -106,3 +106,6 @@ class DashboardSerializer(serializers.Serializer):
     change = serializers.DictField(child=ChangeSerializer(), help_text="Per kind and 'all'.")
     sources = SourceBreakdownSerializer(many=True)
     closed_loop = ClosedLoopSerializer(many=True)
+    as_of = serializers.DateTimeField(
+        help_text="How fresh the figures are: served by a read replica, the time it had replayed up to; else now."
+    )

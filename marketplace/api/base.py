@@ -6,10 +6,12 @@ marketplace before the subclass narrows it further. Subclasses implement
 ``scope_queryset(queryset)``; they never override ``get_queryset``.
 """
 
+from django.db import InterfaceError, OperationalError
 from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
 
 from marketplace.api.idempotency import idempotency_claim, idempotency_complete
+from marketplace.db_routers import replica_failed_mid_request
 from marketplace.tenancy import marketplace_from_request
 
 
@@ -26,6 +28,13 @@ class MarketplaceAPIView(APIView):
             self._idempotency_record = idempotency_claim(request)
 
     def handle_exception(self, exc):
+        if isinstance(exc, OperationalError | InterfaceError) and replica_failed_mid_request():
+            # The read replica went away during this GET: run it again on the primary.
+            handler = getattr(self, self.request.method.lower())
+            try:
+                return handler(self.request, *self.args, **self.kwargs)
+            except Exception as again:  # noqa: BLE001 - answered like any error of the view
+                return self.handle_exception(again)
         try:
             return super().handle_exception(exc)
         except Exception:

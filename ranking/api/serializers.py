@@ -86,7 +86,9 @@ class StatsLeadsSerializer(serializers.Serializer):
 
 
 class ProStatsSerializer(serializers.Serializer):
-    as_of = serializers.DateTimeField()
+    as_of = serializers.DateTimeField(
+        help_text="How fresh the figures are: served by a read replica, the time it had replayed up to; else now."
+    )
     response_rate = ResponseRateSerializer()
     demotion = DemotionSerializer()
     rank = RankSerializer()

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from marketplace.api.base import MarketplaceAPIView
 from marketplace.api.permissions import IsProMember
+from marketplace.db_routers import read_as_of
 from marketplace.errors import NotFound
 from pros.models import Pro
 from ranking import selectors, services
@@ -91,6 +92,7 @@ class ProStatsView(MarketplaceAPIView):
             "leads": {"count": total, "truncated": len(listed) > STATS_LEADS_CAP, "results": listed[:STATS_LEADS_CAP]},
             "connections_url": "/api/v1/pro/connections/",
         }
+        data["as_of"] = read_as_of(now)  # the replica's replayed-up-to time when it served the figures
         return Response(ProStatsSerializer(data).data)
 
 
