@@ -303,3 +303,26 @@ def test_a_crash_after_reserving_the_balance_is_refunded_once_by_recovery(
     assert wallet.balance_refunds_recover() == {"succeeded": 1}
     assert wallet.balance_refunds_recover() == {}
     assert LocalGatewayRefund.objects.get().amount == 5000
+
+
+def test_a_top_up_the_provider_did_not_answer_is_processing_then_credited_once_by_recovery(
+    api_client, marketplace, prepaid, pro_with_card, monkeypatch
+):
+    from billing.gateways import LocalGateway, ProviderUnavailable
+
+    client = api_client(marketplace, pro_with_card())
+    real_charge = LocalGateway.charge
+
+    def charged_but_unanswered(self, request):
+        real_charge(self, request)  # the provider did the work; the answer was lost
+        raise ProviderUnavailable("timed out")
+
+    monkeypatch.setattr(LocalGateway, "charge", charged_but_unanswered)
+    started = top_up(client, 5000)
+    monkeypatch.undo()
+    assert (started.status_code, started.json()["status"]) == (201, "processing")
+    assert balance(client)["amount"] == 0
+    TopUp.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert wallet.top_ups_recover() == {"succeeded": 1}
+    assert balance(client)["amount"] == 5000
+    assert LocalGatewayPayment.objects.count() == 1
