@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from billing import disputes
 from billing.models import (
+    BalanceRefund,
     Charge,
     Chargeback,
     DisputeStatus,
@@ -283,6 +284,14 @@ class TopUpAdmin(ReadOnlyTenantAdmin):
     list_display = ["id", "pro", "amount", "currency", "status", "gateway", "failure_code", "created_at"]
     list_filter = ["status"]
     search_fields = ["pro__name", "idempotency_key", "gateway_reference"]
+
+
+@admin.register(BalanceRefund)
+class BalanceRefundAdmin(ReadOnlyTenantAdmin):
+    """Unused credit paid back to the card (staff action, audited: who and why)."""
+
+    list_display = ["id", "pro", "top_up", "amount", "currency", "status", "requested_by", "reason", "created_at"]
+    list_filter = ["status"]
 
 
 @admin.register(LeadCredit)

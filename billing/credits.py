@@ -10,8 +10,10 @@ job after a crash. Reasons:
     the homeowner never opened the pro's answer within ``PaymentPolicy.unread_credit_hours``
     of it (``credits_unread_grant``, a periodic job).
 ``duplicate``
-    the lead was charged for a job the same homeowner had already asked for (granted by the
-    leads app, which owns the duplicate rule, through ``lead_credit_grant``).
+    the lead was charged for a job the same homeowner had already asked for, and this pro
+    had already paid for (the duplicate rule's terms: category, area and target, within the
+    marketplace's ``duplicate_window_hours``) — ``credits_duplicate_grant``, a periodic job
+    behind the creation-time guard that makes such leads free.
 ``unreachable``
     the pro reported the contact unreachable and a signal confirmed it.
 ``goodwill``
@@ -24,7 +26,8 @@ import datetime as dt
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from billing import disputes, hooks
@@ -126,5 +129,55 @@ def credits_unread_grant(*, now: dt.datetime | None = None, limit: int = 500) ->
                 lead_credit_grant(charge_id=charge_id, reason=CreditReason.UNREAD, now=now)
             except Conflict:
                 continue  # credited or refunded meanwhile
+            granted += 1
+    return granted
+
+
+def credits_duplicate_grant(*, limit: int = 500) -> int:
+    """Credit paid leads for a job the same homeowner had already asked for and the same pro
+    had already paid for, per the duplicate rule (category, area, target, within the
+    marketplace's duplicate window before the later request). Returns how many were credited."""
+    granted = 0
+    for marketplace_id in Marketplace.objects.filter(is_active=True).values_list("pk", flat=True):
+        if not payment_policy(marketplace_id=marketplace_id).duplicate_credit_enabled:
+            continue
+        earlier_paid = Charge.objects.filter(
+            marketplace_id=marketplace_id,
+            pro_id=OuterRef("pro_id"),
+            status=ChargeStatus.SUCCEEDED,
+            amount__gt=0,
+            lead__request__homeowner_id=OuterRef("lead__request__homeowner_id"),
+            lead__request__category_id=OuterRef("lead__request__category_id"),
+            lead__request__area=OuterRef("lead__request__area"),
+            lead__request__created_at__lt=OuterRef("lead__request__created_at"),
+            lead__request__created_at__gte=OuterRef("duplicate_since"),
+        ).exclude(lead_id=OuterRef("lead_id"))
+        # The same target: no pro (a platform request) matches no pro, so compare with NULL as 0.
+        earlier_paid = earlier_paid.annotate(target=Coalesce("lead__request__target_pro_id", 0)).filter(
+            target=OuterRef("target")
+        )
+        due = (
+            Charge.objects.filter(marketplace_id=marketplace_id, status=ChargeStatus.SUCCEEDED, amount__gt=0)
+            .annotate(
+                target=Coalesce("lead__request__target_pro_id", 0),
+                duplicate_since=ExpressionWrapper(
+                    F("lead__request__created_at")
+                    - F("marketplace__policy__duplicate_window_hours") * dt.timedelta(hours=1),
+                    output_field=DateTimeField(),
+                ),
+            )
+            .filter(Exists(earlier_paid))
+            .exclude(Exists(LeadCredit.objects.filter(lead_id=OuterRef("lead_id"))))
+            .exclude(Exists(Refund.objects.filter(charge_id=OuterRef("pk")).exclude(status=RefundStatus.FAILED)))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for charge_id in list(due):
+            try:
+                lead_credit_grant(
+                    charge_id=charge_id, reason=CreditReason.DUPLICATE, memo="Same job, already paid for."
+                )
+            except Conflict:
+                continue
             granted += 1
     return granted

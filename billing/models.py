@@ -121,6 +121,8 @@ from billing.models_provider import Chargeback, ProviderEvent  # noqa: E402
 from billing.models_refunds import DisputeReason, DisputeStatus, LeadDispute, Refund, RefundStatus  # noqa: E402
 from billing.models_wallet import (  # noqa: E402
     WALLET_GATEWAY,
+    BalanceRefund,
+    BalanceRefundStatus,
     CreditReason,
     LeadCredit,
     TopUp,
@@ -132,6 +134,8 @@ from billing.models_wallet import (  # noqa: E402
 
 __all__ = [
     "WALLET_GATEWAY",
+    "BalanceRefund",
+    "BalanceRefundStatus",
     "CreditReason",
     "LeadCredit",
     "TopUp",

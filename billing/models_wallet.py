@@ -134,3 +134,44 @@ class LeadCredit(TenantModel):
 
     def __str__(self) -> str:
         return f"Credit {self.reason} lead {self.lead_id}: {self.amount} {self.currency}"
+
+
+class BalanceRefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending (balance reserved; the provider refund not confirmed yet)"
+    SUCCEEDED = "succeeded", "Refunded to the card"
+    FAILED = "failed", "Refused by the provider (the amount went back to the wallet)"
+
+
+class BalanceRefund(TenantModel):
+    """Unused credit paid back to the card it was bought with (a pro leaving; staff, audited).
+
+    The wallet is debited (``payout`` entry) in the same transaction that commits these rows,
+    so the amount cannot be spent while the provider refund is under way; a refund the
+    provider refuses puts it back (``credit`` entry), and recovery finishes a pending one under
+    its own key."""
+
+    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, related_name="balance_refunds")
+    top_up = models.ForeignKey(TopUp, on_delete=models.PROTECT, related_name="balance_refunds")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(max_length=10, choices=BalanceRefundStatus.choices, default=BalanceRefundStatus.PENDING)
+    idempotency_key = models.CharField(max_length=120)
+    gateway = models.CharField(max_length=20)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300)
+    requested_by = models.ForeignKey("marketplace.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="balance_refund_key_unique"),
+            models.CheckConstraint(name="balance_refund_amount_positive", condition=Q(amount__gt=0)),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="balance_refund_pending_idx", condition=Q(status="pending"))
+        ]
+
+    def __str__(self) -> str:
+        return f"Balance refund #{self.pk} {self.amount} {self.currency} ({self.status})"

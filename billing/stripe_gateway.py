@@ -127,6 +127,10 @@ class StripeGateway:
         }
         if request.off_session:
             params["off_session"] = True
+        else:
+            # On-session (a top-up): cards only, so confirming never needs a redirect URL; a
+            # bank's authentication comes back as requires_action with the client secret.
+            params["payment_method_types"] = ["card"]
         if request.customer:
             params["customer"] = request.customer
         key = request.idempotency_key

@@ -21,11 +21,13 @@ def provider_events_redrive() -> int:
 
 @shared_task(name="billing.tasks.top_ups_recover")
 def top_ups_recover() -> dict:
-    """Settle top-ups a crash or an outage left open (same key or provider reference)."""
-    return wallet.top_ups_recover()
+    """Settle top-ups and balance refunds a crash or an outage left open (same key or
+    provider reference)."""
+    return {"top_ups": wallet.top_ups_recover(), "balance_refunds": wallet.balance_refunds_recover()}
 
 
 @shared_task(name="billing.tasks.credits_unread_grant")
-def credits_unread_grant() -> int:
-    """Credit fees for answers the homeowner never opened within the policy's window."""
-    return credits.credits_unread_grant()
+def credits_unread_grant() -> dict:
+    """Credit fees for answers the homeowner never opened within the policy's window, and
+    fees paid twice for one job (the duplicate rule)."""
+    return {"unread": credits.credits_unread_grant(), "duplicate": credits.credits_duplicate_grant()}

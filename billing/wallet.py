@@ -35,11 +35,14 @@ from billing.gateways import (
     ChargeRequest,
     PaymentDeclined,
     ProviderUnavailable,
+    RefundRequest,
     gateway_get,
 )
 from billing.ledger import ledger_charge_record
 from billing.models import (
     WALLET_GATEWAY,
+    BalanceRefund,
+    BalanceRefundStatus,
     Charge,
     ChargeStatus,
     PaymentMode,
@@ -53,6 +56,7 @@ from billing.recovery import stale_pending_process
 from billing.selectors import payment_policy
 from billing.types import ChargeableLead
 from marketplace.errors import Conflict, Invalid, PaymentRequired
+from marketplace.models import User
 from marketplace.money import Money
 from pros.models import Pro
 
@@ -301,6 +305,116 @@ def top_ups_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit
     return stale_pending_process(
         pending=TopUp.objects.filter(status__in=[TopUpStatus.PENDING, TopUpStatus.REQUIRES_ACTION]),
         process=lambda top_up_id: top_up_process(top_up_id=top_up_id),
+        older_than=older_than,
+        limit=limit,
+    )
+
+
+# --- unused balance back to the card (a pro leaving) ----------------------------------------
+def wallet_balance_refund(*, pro: Pro, actor: User, reason: str) -> list[BalanceRefund]:
+    """Pay the pro's unused credit back to the card(s) it was bought with (staff, audited).
+
+    One transaction reserves it: the wallet is debited (``payout`` entry) and one pending
+    ``BalanceRefund`` per top-up it came from is committed (newest top-ups first, never more
+    than a top-up's amount less what was refunded of it). Then each is refunded at the
+    provider under its own key (``balance_refund_process``; ``balance_refunds_recover`` after a
+    crash). 409 ``nothing_to_refund`` when there is no refundable balance."""
+    with transaction.atomic():
+        wallet = wallet_locked(pro=pro, currency=pro.marketplace.currency)
+        left = wallet.balance
+        rows: list[BalanceRefund] = []
+        top_ups = TopUp.objects.filter(pro=pro, status=TopUpStatus.SUCCEEDED).order_by("-created_at", "-pk")
+        for top_up in top_ups:
+            if left <= 0:
+                break
+            refunded = sum(
+                BalanceRefund.objects.filter(top_up=top_up)
+                .exclude(status=BalanceRefundStatus.FAILED)
+                .values_list("amount", flat=True)
+            )
+            amount = min(left, top_up.amount - refunded)
+            if amount <= 0:
+                continue
+            rows.append(
+                BalanceRefund.objects.create(
+                    marketplace_id=pro.marketplace_id,
+                    pro=pro,
+                    top_up=top_up,
+                    amount=amount,
+                    currency=top_up.currency,
+                    idempotency_key=f"topup-{top_up.pk}-balance-refund-{uuid.uuid4().hex[:12]}",
+                    gateway=top_up.gateway,
+                    reason=reason[:300],
+                    requested_by=actor,
+                )
+            )
+            left -= amount
+        if not rows:
+            raise Conflict("nothing_to_refund", "There is no unused credit bought with a card to refund.")
+        total = sum(row.amount for row in rows)
+        _post(
+            wallet,
+            kind=WalletEntryKind.PAYOUT,
+            amount=-total,
+            key=f"balance-refund-{rows[0].pk}:wallet",
+            memo=f"Unused credit refunded to the card: {reason}",
+        )
+    logger.info("wallet_balance_refund", pro_id=pro.pk, amount=total, actor_id=actor.pk, refunds=len(rows))
+    for row in rows:
+        balance_refund_process(balance_refund_id=row.pk)
+    return [BalanceRefund.objects.get(pk=row.pk) for row in rows]
+
+
+def balance_refund_process(*, balance_refund_id: int) -> str:
+    """Refund one reserved amount at the provider: ``succeeded``, ``failed`` (the amount goes
+    back to the wallet), ``retry`` (outage: same key next time) or ``done``."""
+    row = BalanceRefund.objects.filter(pk=balance_refund_id, status=BalanceRefundStatus.PENDING).first()
+    if row is None:
+        return "done"
+    top_up = TopUp.objects.get(pk=row.top_up_id)
+    try:
+        reference = gateway_get(row.gateway).refund(
+            RefundRequest(
+                reference=top_up.gateway_reference,
+                amount=row.amount,
+                currency=row.currency,
+                idempotency_key=row.idempotency_key,
+                metadata={"balance_refund_id": str(row.pk), "top_up_id": str(top_up.pk), "pro": str(row.pro_id)},
+            )
+        )
+    except ProviderUnavailable:
+        return "retry"
+    except PaymentDeclined as exc:
+        with transaction.atomic():
+            locked = BalanceRefund.objects.select_for_update().get(pk=row.pk)
+            if locked.status != BalanceRefundStatus.PENDING:
+                return "done"
+            locked.status = BalanceRefundStatus.FAILED
+            locked.failure_message = exc.message[:300]
+            locked.completed_at = timezone.now()
+            locked.save(update_fields=["status", "failure_message", "completed_at"])
+            _post(
+                wallet_locked(pro=Pro.objects.get(pk=row.pro_id), currency=row.currency),
+                kind=WalletEntryKind.CREDIT,
+                amount=row.amount,
+                key=f"{row.idempotency_key}:reversal",
+                memo=f"Refund to the card refused ({exc.code}): credit kept",
+            )
+        return "failed"
+    with transaction.atomic():
+        locked = BalanceRefund.objects.select_for_update().get(pk=row.pk)
+        if locked.status == BalanceRefundStatus.PENDING:
+            locked.status = BalanceRefundStatus.SUCCEEDED
+            locked.gateway_reference = reference
+            locked.completed_at = timezone.now()
+            locked.save(update_fields=["status", "gateway_reference", "completed_at"])
+    return "succeeded"
+
+
+def balance_refunds_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 200) -> dict[str, int]:
+    return stale_pending_process(
+        pending=BalanceRefund.objects.filter(status=BalanceRefundStatus.PENDING),
+        process=lambda pk: balance_refund_process(balance_refund_id=pk),
         older_than=older_than,
         limit=limit,
     )

@@ -5,12 +5,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from billing import credits
+from billing import credits, wallet
 from billing.api import serializers as s
 from billing.models import Charge, LeadCredit
 from marketplace.api.base import MarketplaceAPIView, TenantGenericAPIView, TenantGenericViewSet
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
 from marketplace.money import Money
+from pros.models import Pro
 
 
 class ProCreditViewSet(mixins.ListModelMixin, TenantGenericViewSet):
@@ -74,3 +75,29 @@ class StaffCreditsByReasonView(MarketplaceAPIView):
             for row in rows
         ]
         return Response(s.CreditsByReasonOutput(body, many=True).data)
+
+
+class StaffWalletRefundView(TenantGenericAPIView):
+    """``POST /staff/billing/pros/{id}/wallet-refund/``: pay a pro's unused credit back."""
+
+    queryset = Pro.objects.all()
+    serializer_class = s.BalanceRefundInput
+    permission_classes = [IsMarketplaceStaff]
+
+    @extend_schema(
+        summary="Refund a pro's unused credit to its card (staff)",
+        description="For a pro leaving the marketplace: the unused balance is taken from the wallet at once "
+        "and refunded to the card(s) it was bought with, newest top-up first. A refund the provider refuses "
+        "puts its amount back in the wallet. Audited (staff member, reason).",
+        request=s.BalanceRefundInput,
+        responses={
+            201: s.BalanceRefundOutput(many=True),
+            409: OpenApiResponse(description="nothing_to_refund"),
+        },
+    )
+    def post(self, request, pk):
+        pro = self.get_object()
+        data = s.BalanceRefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = wallet.wallet_balance_refund(pro=pro, actor=request.user, reason=data.validated_data["reason"])
+        return Response(s.BalanceRefundOutput(rows, many=True).data, status=status.HTTP_201_CREATED)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import (
+    BalanceRefund,
     Charge,
     CreditReason,
     LeadCredit,
@@ -124,6 +125,9 @@ class TopUpInput(serializers.Serializer):
 
 class TopUpOutput(serializers.ModelSerializer):
     amount = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(
+        help_text="processing: the provider has not answered yet (its event or the recovery job settles it)."
+    )
     client_secret = serializers.SerializerMethodField(
         help_text="Set while status is requires_action: authenticate with the provider's SDK (local gateway: "
         "POST /billing/test-mode/payment-intents/confirm/), then the top-up is credited."
@@ -137,6 +141,10 @@ class TopUpOutput(serializers.ModelSerializer):
     @extend_schema_field(MoneyOutput)
     def get_amount(self, top_up: TopUp) -> dict:
         return money(top_up.amount, top_up.currency)
+
+    @extend_schema_field(serializers.ChoiceField(choices=["succeeded", "requires_action", "processing", "failed"]))
+    def get_status(self, top_up: TopUp) -> str:
+        return "processing" if top_up.status == TopUpStatus.PENDING else top_up.status
 
     def get_client_secret(self, top_up: TopUp) -> str | None:
         return top_up.client_secret if top_up.status == TopUpStatus.REQUIRES_ACTION else None
@@ -201,3 +209,20 @@ class CreditsByReasonOutput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=CreditReason.choices)
     credits = serializers.IntegerField()
     amount = MoneyOutput()
+
+
+class BalanceRefundInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Why (audited with the staff member).")
+
+
+class BalanceRefundOutput(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BalanceRefund
+        fields = ["id", "top_up", "amount", "status", "failure_message", "reason", "created_at", "completed_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneyOutput)
+    def get_amount(self, row: BalanceRefund) -> dict:
+        return money(row.amount, row.currency)

@@ -19,6 +19,11 @@ urlpatterns = [
         name="staff-charge-credit",
     ),
     path(
+        "staff/billing/pros/<int:pk>/wallet-refund/",
+        credits.StaffWalletRefundView.as_view(),
+        name="staff-pro-wallet-refund",
+    ),
+    path(
         "staff/billing/credits/by-reason/", credits.StaffCreditsByReasonView.as_view(), name="staff-credits-by-reason"
     ),
     path("pro/billing/payment-method/", views.PaymentMethodView.as_view(), name="pro-payment-method"),

@@ -133,3 +133,28 @@ def test_staff_grant_a_goodwill_credit_once_and_see_credits_by_reason(
     dispute = pro_client.post(f"/api/v1/pro/leads/{lead.pk}/dispute/", {"reason": "fake_contact"}, format="json")
     assert (dispute.status_code, dispute.json()["error"]["code"]) == (409, "lead_already_credited")
     assert pro_client.post(url, {"reason": "goodwill", "memo": "x"}, format="json").status_code == 403
+
+
+def test_a_fee_paid_twice_for_one_job_is_credited_as_a_duplicate(
+    api_client, marketplace, pro_user, homeowner, django_capture_on_commit_callbacks
+):
+    from billing.credits import credits_duplicate_grant
+
+    first = accepted_lead(api_client, marketplace, pro_user, homeowner)
+    # The same homeowner asks again for the same job (the creation-time guard was bypassed,
+    # e.g. the first request was created by staff tooling): the pro pays a second time.
+    again = QuoteRequestFactory(
+        marketplace=marketplace,
+        homeowner=homeowner,
+        category=first.request.category,
+        area=first.request.area,
+        target_pro=first.request.target_pro,
+    )
+    lead = LeadFactory(marketplace=marketplace, pro=pro_user.pro, request=again, fee_amount=2500, kind="new")
+    assert api_client(marketplace, pro_user).post(f"/api/v1/pro/leads/{lead.pk}/accept/", {}).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert credits_duplicate_grant() == 1
+    assert credits_duplicate_grant() == 0
+    credit = LeadCredit.objects.get()
+    assert (credit.lead_id, credit.reason) == (lead.pk, "duplicate")  # the later lead, not the first
+    assert Refund.objects.get(lead=lead).status == "succeeded"

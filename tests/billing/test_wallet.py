@@ -238,3 +238,91 @@ def test_many_accepts_with_credit_for_only_some_succeed_exactly_that_many(
     assert Wallet.objects.get(pro=user.pro).balance == 0
     assert Charge.objects.filter(gateway="wallet").count() == 3
     assert_wallet_is_the_sum_of_its_entries(user.pro)
+
+
+def test_staff_refund_a_leaving_pros_unused_credit_to_its_card(
+    api_client, marketplace, prepaid, pro_with_card, staff_user
+):
+    from billing.models import BalanceRefund, LocalGatewayRefund
+
+    user = pro_with_card()
+    client = api_client(marketplace, user)
+    top_up(client, 3000)
+    top_up(client, 4000)
+    lead = LeadFactory(marketplace=marketplace, pro=user.pro, fee_amount=2500, kind="new")
+    assert accept(client, lead).status_code == 200  # 4500 left: 4000 of the newest top-up, 500 of the first
+
+    staff = api_client(marketplace, staff_user)
+    url = f"/api/v1/staff/billing/pros/{user.pro.pk}/wallet-refund/"
+    refunded = staff.post(url, {"reason": "Leaving the marketplace"}, format="json")
+    assert refunded.status_code == 201, refunded.json()
+    assert sorted((row["amount"]["amount"], row["status"]) for row in refunded.json()) == [
+        (500, "succeeded"),
+        (4000, "succeeded"),
+    ]
+    assert balance(client)["amount"] == 0
+    assert sorted(LocalGatewayRefund.objects.values_list("amount", flat=True)) == [500, 4000]
+    assert set(BalanceRefund.objects.values_list("requested_by", "reason")) == {
+        (staff_user.pk, "Leaving the marketplace")
+    }
+    again = staff.post(url, {"reason": "again"}, format="json")
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "nothing_to_refund")
+    assert_wallet_is_the_sum_of_its_entries(user.pro)
+
+
+def test_a_refund_the_provider_refuses_puts_the_credit_back(
+    marketplace, prepaid, pro_with_card, staff_user, monkeypatch
+):
+    from billing.gateways import LocalGateway, PaymentDeclined
+
+    user = pro_with_card()
+    wallet.top_up_create(pro=user.pro, amount=5000)
+
+    def refuse(self, request):
+        raise PaymentDeclined("charge_expired_for_refund", "Too old to refund.")
+
+    monkeypatch.setattr(LocalGateway, "refund", refuse)
+    [row] = wallet.wallet_balance_refund(pro=user.pro, actor=staff_user, reason="Leaving")
+    assert row.status == "failed"
+    assert Wallet.objects.get(pro=user.pro).balance == 5000
+    assert_wallet_is_the_sum_of_its_entries(user.pro)
+
+
+def test_a_crash_after_reserving_the_balance_is_refunded_once_by_recovery(
+    marketplace, prepaid, pro_with_card, staff_user, monkeypatch
+):
+    from billing.models import BalanceRefund, LocalGatewayRefund
+
+    user = pro_with_card()
+    wallet.top_up_create(pro=user.pro, amount=5000)
+    monkeypatch.setattr(wallet, "balance_refund_process", lambda **kwargs: "crashed")  # dies after the commit
+    wallet.wallet_balance_refund(pro=user.pro, actor=staff_user, reason="Leaving")
+    monkeypatch.undo()
+    assert Wallet.objects.get(pro=user.pro).balance == 0  # reserved: it cannot be spent meanwhile
+    BalanceRefund.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert wallet.balance_refunds_recover() == {"succeeded": 1}
+    assert wallet.balance_refunds_recover() == {}
+    assert LocalGatewayRefund.objects.get().amount == 5000
+
+
+def test_a_top_up_the_provider_did_not_answer_is_processing_then_credited_once_by_recovery(
+    api_client, marketplace, prepaid, pro_with_card, monkeypatch
+):
+    from billing.gateways import LocalGateway, ProviderUnavailable
+
+    client = api_client(marketplace, pro_with_card())
+    real_charge = LocalGateway.charge
+
+    def charged_but_unanswered(self, request):
+        real_charge(self, request)  # the provider did the work; the answer was lost
+        raise ProviderUnavailable("timed out")
+
+    monkeypatch.setattr(LocalGateway, "charge", charged_but_unanswered)
+    started = top_up(client, 5000)
+    monkeypatch.undo()
+    assert (started.status_code, started.json()["status"]) == (201, "processing")
+    assert balance(client)["amount"] == 0
+    TopUp.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert wallet.top_ups_recover() == {"succeeded": 1}
+    assert balance(client)["amount"] == 5000
+    assert LocalGatewayPayment.objects.count() == 1

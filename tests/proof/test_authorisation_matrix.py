@@ -150,6 +150,12 @@ MATRIX = {
     ("api/v1/pro/billing/payment-method/", "get"): ("/api/v1/pro/billing/payment-method/", None, PROS),
     ("api/v1/pro/wallet/", "get"): ("/api/v1/pro/wallet/", None, PROS),
     ("api/v1/pro/billing/credits/", "get"): ("/api/v1/pro/billing/credits/", None, PROS),
+    # The world's pro has no credit to refund: staff get 409 nothing_to_refund.
+    ("api/v1/staff/billing/pros/<int:pk>/wallet-refund/", "post"): (
+        "/api/v1/staff/billing/pros/{pro}/wallet-refund/",
+        {"reason": "Leaving the marketplace."},
+        (401, 403, 403, 403, 403, 409, 404),
+    ),
     ("api/v1/staff/billing/credits/by-reason/", "get"): ("/api/v1/staff/billing/credits/by-reason/", None, STAFF),
     # Staff credit a paid lead once: the first staff call grants it; another marketplace's staff 404.
     ("api/v1/staff/billing/charges/<int:pk>/credit/", "post"): (
