@@ -24,6 +24,7 @@ from billing.models import (
     Charge,
     ChargeStatus,
     DisputeStatus,
+    LeadCredit,
     LeadDispute,
     LedgerEntry,
     LedgerKind,
@@ -49,6 +50,8 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
         window = dt.timedelta(days=lead.marketplace.policy.dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
             raise Conflict("dispute_window_closed", f"Disputes must be opened within {window.days} days of the charge.")
+        if LeadCredit.objects.filter(lead_id=charge.lead_id).exists():
+            raise Conflict("lead_already_credited", "This lead's fee was already credited back.")
         if LeadDispute.objects.filter(charge=charge).exists():
             raise Conflict("dispute_exists", "This lead has already been disputed.")
         return LeadDispute.objects.create(
@@ -62,7 +65,8 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
         )
 
 
-def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
+def dispute_deny(*, dispute_id: int, actor, note: str | None = None) -> LeadDispute:
+    """Deny an open dispute. ``note``: the decision note (None keeps the one saved on it)."""
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
@@ -70,14 +74,19 @@ def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
         dispute.status = DisputeStatus.DENIED
         dispute.decided_by = actor
         dispute.decided_at = timezone.now()
-        dispute.decision_note = note[:500]
+        if note is not None:
+            dispute.decision_note = note[:500]
         dispute.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     logger.info("dispute_denied", dispute_id=dispute_id, actor_id=getattr(actor, "pk", None))
     return dispute
 
 
-def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
-    """Approve and refund what is left of the fee. Returns the dispute, approved.
+def dispute_approve(*, dispute_id: int, actor, note: str | None = None, amount: int | None = None) -> LeadDispute:
+    """Approve and refund what is left of the fee (or ``amount`` of it). Returns the dispute, approved.
+
+    ``note`` is the decision note; None keeps the one staff saved on the dispute. ``amount``
+    (minor units) larger than what is left of the fee is refused (Conflict ``refund_exceeds_remaining``,
+    with both amounts) and changes nothing.
 
     Raises 503 ``payment_provider_unavailable`` when the provider is down (the refund stays
     pending and the recovery job completes it with the same key) and 409 ``refund_refused``
@@ -92,11 +101,19 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
         if dispute.status != DisputeStatus.OPEN:
             raise Conflict("dispute_not_open", "This dispute has already been decided.")
         dispute.decided_by = actor
-        dispute.decision_note = note[:500]
+        if note is not None:
+            dispute.decision_note = note[:500]
         if dispute.refund is None or dispute.refund.status == RefundStatus.FAILED:
             # Locked like the provider's refund events, so the amount left cannot move under us.
             charge = Charge.objects.select_for_update().get(pk=dispute.charge_id)
             left = charge.amount - refunded_so_far(charge_id=charge.pk)
+            if amount is not None and (amount < 1 or amount > max(left, 0)):
+                raise Conflict(
+                    "refund_exceeds_remaining",
+                    f"A refund of {amount} {charge.currency} (minor units) is more than the {max(left, 0)} "
+                    f"{charge.currency} left of the {charge.amount} {charge.currency} fee.",
+                    extra={"asked": amount, "remaining": max(left, 0), "fee": charge.amount},
+                )
             if left <= 0:
                 dispute.status = DisputeStatus.APPROVED
                 dispute.decided_at = timezone.now()
@@ -108,7 +125,7 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
                 charge=charge,
                 pro_id=charge.pro_id,
                 lead_id=charge.lead_id,
-                amount=left,
+                amount=left if amount is None else amount,
                 currency=charge.currency,
                 idempotency_key=_dispute_refund_key(dispute.pk),
                 gateway=charge.gateway,

@@ -15,7 +15,9 @@ import time
 
 from django.db import transaction
 
+from billing.hooks import LeadCredited
 from leads.models import DeliveryStatus, Lead, Notification
+from marketplace.money import Money
 from pros.models import Pro
 
 SIGNATURE_HEADER = "X-Leads-Signature"
@@ -69,3 +71,18 @@ def pro_notify(*, pro: Pro, kind: str, subject: str, body: str, payload: dict, l
     transaction.on_commit(lambda: tasks.notification_email_send.delay(notification_id), robust=True)
     if pro.webhook_url:
         transaction.on_commit(lambda: tasks.notification_webhook_send.delay(notification_id), robust=True)
+
+
+def pro_notify_credit(event: LeadCredited) -> None:
+    """A lead's fee is coming back (``billing.hooks.lead_credited``): tell the pro why."""
+    credit = event.credit
+    lead = Lead.objects.select_related("pro").get(pk=credit.lead_id)
+    amount = Money(credit.amount, credit.currency)
+    pro_notify(
+        pro=lead.pro,
+        kind="lead.credited",
+        subject=f"Fee credited: {amount} for lead {lead.pk}",
+        body=f"{credit.get_reason_display()}. {credit.memo}".strip(),
+        payload={"lead": lead.pk, "reason": credit.reason, "amount": amount.as_json()},
+        lead=lead,
+    )

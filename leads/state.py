@@ -83,13 +83,15 @@ def lead_transition(
     return lead
 
 
-def leads_bulk_transition(lead_ids: list[int], to_status: str, *, note: str, now: dt.datetime | None = None) -> int:
+def leads_bulk_transition(
+    lead_ids: list[int], to_status: str, *, note: str, now: dt.datetime | None = None, actor=None
+) -> int:
     """Set-based move of pending leads (caller holds them locked) with one event each.
 
     A lead already past its deadline reads as expired, so closing it for another reason
     (filled, withdrawn) records what it already is: ``expired``. Otherwise a late cancel or
     fill would erase a miss from the pro's response rate (Rule 6) whenever the expiry job
-    has not yet run.
+    has not yet run. ``actor``: the staff member who closed them (None for the system).
     """
     if to_status not in TRANSITIONS[LeadStatus.PENDING]:
         raise ValueError(f"pending → {to_status} is not a legal transition")
@@ -109,7 +111,14 @@ def leads_bulk_transition(lead_ids: list[int], to_status: str, *, note: str, now
         Lead.objects.filter(pk__in=[pk for pk, _ in group]).update(status=status)
         why = note if status == to_status else "deadline passed"
         LeadEvent.objects.bulk_create(
-            LeadEvent(marketplace_id=mid, lead_id=pk, from_status=LeadStatus.PENDING, to_status=status, note=why)
+            LeadEvent(
+                marketplace_id=mid,
+                lead_id=pk,
+                from_status=LeadStatus.PENDING,
+                to_status=status,
+                note=why,
+                actor=actor,
+            )
             for pk, mid in group
         )
     return sum(len(group) for group in moves.values())

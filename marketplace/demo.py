@@ -50,8 +50,8 @@ DEMO_MARKETPLACES = [
 
 DEMO_SEEDERS: list[str] = [
     "pros.demo.seed",
-    "billing.demo.seed",
     "leads.demo.seed",
+    "billing.demo.seed",
     "connections.demo.seed",
     "ranking.demo.seed",
 ]

@@ -58,7 +58,9 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operator console first (its admin templates win), then Django's admin with its site.
+    "console.apps.ConsoleConfig",
+    "console.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # In /admin/ only, the staff member's marketplace time zone and language.
+    "console.middleware.AdminLocaleMiddleware",
     # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -320,6 +324,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "reason": name each enum after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "DisputeReasonEnum": "billing.models.DisputeReason",
+        "CreditReasonEnum": "billing.models.CreditReason",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api.schema.add_marketplace_headers",

@@ -37,6 +37,16 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     def scope_queryset(self, queryset):
         return selectors.request_queryset_for_homeowner(queryset, homeowner=self.request.user)
 
+    @extend_schema(
+        description="The homeowner's request with every pro's answer. Reading it marks each accepted "
+        "lead's answer as opened (first read only): an answer never opened within the marketplace's "
+        "window is credited back to the pro automatically."
+    )
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        services.request_answers_opened(request_id=int(kwargs["pk"]))
+        return response
+
     def _read(self, pk: int) -> Response:
         request = self.get_queryset().get(pk=pk)
         return s.QuoteRequestOutput(request, context=self.get_serializer_context()).data

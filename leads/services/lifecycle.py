@@ -36,6 +36,14 @@ def requests_close_if_done(*, request_ids: Iterable[int], now: dt.datetime | Non
     )
 
 
+def request_answers_opened(*, request_id: int, now: dt.datetime | None = None) -> int:
+    """The homeowner read the request with its answers: each accepted lead's answer counts as
+    opened from now (the first read only). Returns how many answers were opened just now."""
+    return Lead.objects.filter(request_id=request_id, status=LeadStatus.ACCEPTED, answer_opened_at__isnull=True).update(
+        answer_opened_at=now or timezone.now()
+    )
+
+
 def request_close_if_done(*, request: QuoteRequest, now: dt.datetime | None = None) -> None:
     if requests_close_if_done(request_ids=[request.pk], now=now):
         request.status = RequestStatus.CLOSED
@@ -136,7 +144,7 @@ def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) 
     return request
 
 
-def _staff_close(*, lead_ids: list[int], status: str, note: str) -> int:
+def _staff_close(*, lead_ids: list[int], status: str, note: str, actor=None) -> int:
     """Close pending leads for staff (leads being paid for are left alone).
 
     Locks in the accept's order, requests then leads, so the two never deadlock and an
@@ -152,16 +160,16 @@ def _staff_close(*, lead_ids: list[int], status: str, note: str) -> int:
             .select_for_update()
             .values_list("pk", flat=True)
         )
-        count = leads_bulk_transition(ids, status, note=note)
+        count = leads_bulk_transition(ids, status, note=note, actor=actor)
         requests_close_if_done(request_ids=request_ids)
     return count
 
 
-def leads_staff_expire(*, lead_ids: list[int]) -> int:
-    """Admin action: expire pending leads now."""
-    return _staff_close(lead_ids=lead_ids, status=LeadStatus.EXPIRED, note="expired by staff")
+def leads_staff_expire(*, lead_ids: list[int], actor=None) -> int:
+    """Admin action: expire pending leads now (the events name ``actor``)."""
+    return _staff_close(lead_ids=lead_ids, status=LeadStatus.EXPIRED, note="expired by staff", actor=actor)
 
 
-def leads_staff_withdraw(*, lead_ids: list[int]) -> int:
-    """Admin action: withdraw pending leads."""
-    return _staff_close(lead_ids=lead_ids, status=LeadStatus.WITHDRAWN, note="withdrawn by staff")
+def leads_staff_withdraw(*, lead_ids: list[int], actor=None) -> int:
+    """Admin action: withdraw pending leads (the events name ``actor``)."""
+    return _staff_close(lead_ids=lead_ids, status=LeadStatus.WITHDRAWN, note="withdrawn by staff", actor=actor)

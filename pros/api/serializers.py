@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.api.fields import MAX_AMOUNT, BoundedDictField, StrictIntegerField, amount_field
+from marketplace.api.money import MoneyOutput, money
 from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
 from pros.models import Category, Pro, Review, Service
@@ -15,15 +16,6 @@ from pros.selectors import category_resolve, shows_contact
 from pros.services import COMPLETENESS_PARTS, pro_completeness
 
 # --- shared pieces -------------------------------------------------------------------------
-
-
-class MoneyOutput(serializers.Serializer):
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
-
-
-def money(amount: int | None, currency: str) -> dict | None:
-    return None if amount is None else {"amount": int(amount), "currency": currency}
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -98,6 +98,8 @@ def test_a_pro_tops_up_and_accepts_until_the_credit_runs_out(api_client, marketp
     kinds = [e["kind"] for e in client.get("/api/v1/pro/wallet/entries/").json()["results"]]
     assert kinds == ["lead_debit", "lead_debit", "top_up"]
     assert_wallet_is_the_sum_of_its_entries(user.pro)
+    rows = [line.split(",") for line in client.get("/api/v1/pro/billing/statement.csv").content.decode().splitlines()]
+    assert [(row[2], row[8]) for row in rows[1:]] == [("top_up", "60.00"), ("charge", "-25.00"), ("charge", "-25.00")]
 
 
 def test_a_top_up_needing_authentication_is_credited_once_after_confirmation(

@@ -207,7 +207,9 @@ def test_a_settlement_that_raises_leaves_the_charge_to_the_recovery_job(
     def charge_raises(self, **kwargs):
         raise DatabaseError("connection lost")
 
+    # Settling reads the payment back (by the reference the event names, or under the key).
     monkeypatch.setattr("billing.stripe_gateway.StripeGateway.charge", charge_raises)
+    monkeypatch.setattr("billing.stripe_gateway.StripeGateway.payment_retrieve", charge_raises)
     post_webhook(client, event("payment_intent.succeeded", intent))
     process_all()  # does not raise: the event is processed, the charge left pending
     assert ProviderEvent.objects.get().processed_at is not None

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 
 from marketplace.api.tokens import token_pair_issue
 from tests.factories import (
@@ -12,6 +13,7 @@ from tests.factories import (
     ProAreaFactory,
     QuoteRequestFactory,
     ServiceFactory,
+    TopUpFactory,
     UserFactory,
 )
 from tests.factories.billing import ChargeFactory
@@ -84,13 +86,14 @@ def world(marketplace, other_marketplace) -> World:
             pro=pro_user.pro,
             status="accepted",
             fee_amount=2500,
+            contact_revealed_at=timezone.now(),  # paid: the accept completed
             request=QuoteRequestFactory(
                 marketplace=marketplace, homeowner=homeowner, category=category, description=f"Charged job {n}."
             ),
         )
         for n in range(2)
     )
-    ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
+    charge = ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
     dispute = LeadDisputeFactory(
         marketplace=marketplace,
         charge=ChargeFactory(marketplace=marketplace, lead=disputed_lead, amount=2500),
@@ -119,6 +122,8 @@ def world(marketplace, other_marketplace) -> World:
             "accepted_lead": accepted_lead,
             "charged_lead": charged_lead,
             "dispute": dispute,
+            "charge": charge,
+            "top_up": TopUpFactory(marketplace=marketplace, pro=pro_user.pro),
         },
     )
 
