@@ -68,7 +68,7 @@ HEALTH_SQL = """
 SELECT pg_is_in_recovery(),
        CASE
          WHEN NOT pg_is_in_recovery() THEN NULL
-         WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+         WHEN pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()
               AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0.0
          ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8, 1e9)
        END
@@ -133,11 +133,21 @@ def replica_health() -> ReplicaHealth:
     if scope is not None and "health" in scope:
         return scope["health"]
     last = _last_health
-    ttl = REPLICA_RETRY_SECONDS if last is not None and last.reason == "unreachable" else REPLICA_RECHECK_SECONDS
-    health = last if last is not None and time.monotonic() - last.checked_at < ttl else check_replica()
+    health = last if last is not None and _still_valid(last) else check_replica()
     if scope is not None:
         scope["health"] = health
     return health
+
+
+def _still_valid(health: ReplicaHealth) -> bool:
+    """A process-wide result is reused briefly; a usable one only while its lag, grown by the
+    result's age (lag grows at most a second per second), is still within the bound."""
+    age = time.monotonic() - health.checked_at
+    if health.reason == "unreachable":
+        return age < REPLICA_RETRY_SECONDS
+    if age >= REPLICA_RECHECK_SECONDS:
+        return False
+    return not health.usable or (health.lag or 0.0) + age <= max_lag_seconds()
 
 
 def mark_replica_down() -> None:

@@ -9,7 +9,9 @@ through PgBouncer on the test topology.
   timeout, and the job's next periodic run finishes it. Either way every overdue lead expires
   exactly once;
 - RabbitMQ dropping every connection mid-task (what a broker restart does to clients): the
-  worker reconnects, the message is redelivered, the job finishes, nothing is done twice.
+  worker reconnects, the message is redelivered, the job finishes, nothing is done twice;
+- a Redis broker (a private one, append-only file on) restarted mid-task: the running job
+  finishes, the worker reconnects and takes new work, nothing is done twice.
 
 RabbitMQ: ``CELERY_TEST_AMQP_URL`` (default ``amqp://guest:guest@127.0.0.1:5672/leadmarket_test``,
 the vhost ``.ci/run`` creates); skipped with the reason when it cannot be reached.
@@ -29,7 +31,7 @@ import pytest
 from amqp.exceptions import ChannelError
 from kombu import Connection
 
-from loadtest.topology import celery_worker, running, wait_for
+from loadtest.topology import celery_worker, port_open, running, wait_for
 from marketplace.celery_routing import MONEY, NOTIFICATIONS, QUEUE_NAMES
 from tests.proof.scale.conftest import LOGS
 
@@ -213,6 +215,56 @@ def test_rabbitmq_dropping_every_connection_mid_task_loses_nothing(topology, wor
         )
         assert _lead_counts(topology)[0] > 0, "the connections closed mid-job"
         wait_for(lambda: _lead_counts(topology)[0] == 0, timeout=120, interval=0.2, what="the job to finish")
+    pending, expired, doubled = _lead_counts(topology)
+    assert (pending, doubled) == (0, 0)
+    assert expired - expired_before == made
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of this test's own (append-only file on), so it can be restarted: never the
+    machine's shared one. Port ``SCALE_REDIS_PORT`` (56439)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = int(os.environ.get("SCALE_REDIS_PORT", "56439"))
+    argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(tmp_path), "--appendonly", "yes"]
+    argv += ["--appendfsync", "always", "--save", ""]
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: port_open(port), timeout=20, what="the private Redis")
+        return process
+
+    state = {"process": start()}
+
+    def restart() -> None:
+        state["process"].terminate()  # SIGTERM: Redis writes its append-only file and exits
+        state["process"].wait(timeout=20)
+        time.sleep(1.0)
+        state["process"] = start()
+
+    yield f"redis://127.0.0.1:{port}/0", restart
+    state["process"].terminate()
+    state["process"].wait(timeout=20)
+
+
+def test_a_redis_broker_restart_mid_task_loses_nothing(topology, world, private_redis):
+    url, restart = private_redis
+    _purge(url)
+    made = _overdue(topology)
+    _, expired_before, _ = _lead_counts(topology)
+    worker = _worker(topology, url, "restart-redis", "default", CELERY_BATCH_SIZE="5")
+    with running(worker.start()):
+        _send(url, "leads.tasks.leads_expire_due")
+        wait_for(lambda: _lead_counts(topology)[1] > expired_before, timeout=60, interval=0.02, what="the job")
+        restart()
+        assert _lead_counts(topology)[0] > 0, "Redis restarted mid-job"
+        wait_for(lambda: _lead_counts(topology)[0] == 0, timeout=120, interval=0.2, what="the job to finish")
+        # the worker is back on the restarted broker: new work sent now still runs
+        made += _overdue(topology, requests=10)
+        _send(url, "leads.tasks.leads_expire_due")
+        wait_for(lambda: _lead_counts(topology)[0] == 0, timeout=60, interval=0.2, what="work sent after the restart")
     pending, expired, doubled = _lead_counts(topology)
     assert (pending, doubled) == (0, 0)
     assert expired - expired_before == made
