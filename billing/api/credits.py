@@ -83,6 +83,7 @@ class StaffWalletRefundView(TenantGenericAPIView):
     queryset = Pro.objects.all()
     serializer_class = s.BalanceRefundInput
     permission_classes = [IsMarketplaceStaff]
+    pagination_class = None
 
     @extend_schema(
         summary="Refund a pro's unused credit to its card (staff)",

@@ -430,6 +430,16 @@ OPERATIONS: dict[str, Operation] = {
         f"memo. {_IDEMPOTENT}",
         {409: ["lead_not_charged", "lead_already_credited"], 503: ["payment_provider_unavailable"]},
     ),
+    "POST /api/v1/staff/billing/pros/{id}/wallet-refund/": Operation(
+        "staff_pro_wallet_refund",
+        "staff",
+        "Refund a pro's unused credit to its card",
+        f"{_STAFF_ONLY} For a pro leaving the marketplace: the unused balance leaves the wallet at once and is "
+        "refunded to the card(s) it was bought with, newest top-up first (one refund per top-up). A refund the "
+        "provider refuses puts its amount back in the wallet. Audited with the staff member and the reason. "
+        f"{_IDEMPOTENT}",
+        {409: ["nothing_to_refund"]},
+    ),
     "GET /api/v1/staff/billing/credits/by-reason/": Operation(
         "staff_credits_by_reason",
         "staff",
