@@ -1,4 +1,4 @@
-"""Notify a pro: an in-app notice now; e-mail and a signed webhook once the transaction commits.
+"""Notify a pro: an in-app notice now; e-mail, push and a signed webhook once the transaction commits.
 
 ``pro_notify`` is the one entry point other apps call (ranking calls it for demotion
 warnings). Nothing leaves the process before the caller's transaction commits, so a
@@ -17,6 +17,7 @@ from django.db import transaction
 
 from leads.models import DeliveryStatus, Lead, Notification
 from pros.models import Pro
+from push.senders import PushMessage
 
 SIGNATURE_HEADER = "X-Leads-Signature"
 TIMESTAMP_HEADER = "X-Leads-Timestamp"
@@ -51,6 +52,16 @@ def webhook_body(notification: Notification) -> bytes:
     ).encode()
 
 
+def push_message(notification: Notification) -> PushMessage:
+    """What a phone or browser shows: the subject as title, the body's first line, and ids
+    the app needs to open the lead (FCM data values are strings)."""
+    data = {"notification_id": str(notification.pk), "kind": notification.kind}
+    if notification.lead_id:
+        data["lead_id"] = str(notification.lead_id)
+    first_line = (notification.body or "").strip().splitlines()[:1]
+    return PushMessage(title=notification.subject, body=(first_line[0] if first_line else "")[:240], data=data)
+
+
 def pro_notify(*, pro: Pro, kind: str, subject: str, body: str, payload: dict, lead: Lead | None = None) -> None:
     """Record an in-app notification for ``pro`` and queue e-mail + webhook delivery on commit."""
     from leads import tasks  # tasks import this module's helpers
@@ -66,6 +77,9 @@ def pro_notify(*, pro: Pro, kind: str, subject: str, body: str, payload: dict, l
         webhook_status=DeliveryStatus.PENDING if pro.webhook_url else DeliveryStatus.SKIPPED,
     )
     notification_id = notification.pk
+    # Every channel is queued in the same on-commit flush: the pros offered one job (all of
+    # whose leads commit together) get their e-mail, push and webhook at the same moment.
     transaction.on_commit(lambda: tasks.notification_email_send.delay(notification_id), robust=True)
+    transaction.on_commit(lambda: tasks.notification_push_send.delay(notification_id), robust=True)
     if pro.webhook_url:
         transaction.on_commit(lambda: tasks.notification_webhook_send.delay(notification_id), robust=True)

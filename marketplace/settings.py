@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "leads.apps.LeadsConfig",
     "billing.apps.BillingConfig",
     "connections.apps.ConnectionsConfig",
+    "hours.apps.HoursConfig",
+    "push.apps.PushConfig",
     "ranking.apps.RankingConfig",
 ]
 
@@ -262,6 +264,30 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leads@localhost")
+
+# --- Push notifications (push/senders.py) ------------------------------------------------
+# FCM HTTP v1 (android, ios): a service-account JSON file path, or the JSON itself. Empty:
+# FCM devices can register but their pushes fail (recorded, not retried).
+PUSH_FCM_CREDENTIALS = env.str("PUSH_FCM_CREDENTIALS", default="")
+PUSH_FCM_API_BASE = env.str("PUSH_FCM_API_BASE", default="https://fcm.googleapis.com")  # tests: a local server
+# Web Push (VAPID): the private key (PEM, or base64url raw), and the contact the push
+# services may write to. The public key goes to browsers as applicationServerKey.
+PUSH_VAPID_PRIVATE_KEY = env.str("PUSH_VAPID_PRIVATE_KEY", default="")
+PUSH_VAPID_PUBLIC_KEY = env.str("PUSH_VAPID_PUBLIC_KEY", default="")
+PUSH_VAPID_SUBJECT = env.str("PUSH_VAPID_SUBJECT", default="mailto:push@localhost")
+# We POST to a subscription's endpoint, so only known push services' hosts are accepted.
+PUSH_WEBPUSH_HOSTS = env.list(
+    "PUSH_WEBPUSH_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "push.services.mozilla.com",
+        "push.apple.com",
+        "notify.windows.com",
+    ],
+)
+PUSH_WEBPUSH_ALLOW_HTTP = env.bool("PUSH_WEBPUSH_ALLOW_HTTP", default=False)  # tests' local endpoint only
+if IS_PRODUCTION and PUSH_WEBPUSH_ALLOW_HTTP:
+    raise ImproperlyConfigured("PUSH_WEBPUSH_ALLOW_HTTP is for tests; production endpoints are https.")
 
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="local")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
