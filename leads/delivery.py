@@ -64,7 +64,9 @@ def summaries_send(*, at: dt.datetime | None = None, batch_size: int = 500) -> i
     from push.senders import PushMessage, push_send
 
     at = at or timezone.now()
-    user_ids = list(HeldNotification.objects.values_list("user_id", flat=True).distinct().order_by("user_id")[:batch_size])
+    user_ids = list(
+        HeldNotification.objects.values_list("user_id", flat=True).distinct().order_by("user_id")[:batch_size]
+    )
     sent = 0
     for user in User.objects.filter(pk__in=user_ids).select_related("marketplace", "pro"):
         preferences = NotificationSettings.objects.filter(user=user).select_related("user__pro").first()

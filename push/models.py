@@ -52,7 +52,9 @@ class NotificationSettings(TenantModel):
     """A user's channels per event (``channels = {"lead.new": {"push": true, "email": false}}``;
     an event or channel not named is on) and quiet hours for push and e-mail."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
     channels = models.JSONField(default=dict, blank=True)
     quiet_hours = models.CharField(max_length=24, choices=QuietHoursMode.choices, default=QuietHoursMode.OFF)
     quiet_start = models.TimeField(null=True, blank=True)

@@ -19,7 +19,9 @@ def devices_of(queryset: QuerySet[Device], *, user: User) -> QuerySet[Device]:
 def channels_effective(notification_settings: NotificationSettings | None) -> dict[str, dict[str, bool]]:
     """Every event with every channel: what the user chose, else on."""
     chosen = notification_settings.channels if notification_settings else {}
-    return {event: {channel: bool(chosen.get(event, {}).get(channel, True)) for channel in CHANNELS} for event in EVENTS}
+    return {
+        event: {channel: bool(chosen.get(event, {}).get(channel, True)) for channel in CHANNELS} for event in EVENTS
+    }
 
 
 def channel_on(notification_settings: NotificationSettings | None, *, event: str, channel: str) -> bool:

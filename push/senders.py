@@ -13,15 +13,18 @@ retrying would only repeat it).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
 import firebase_admin
 import structlog
 from django.conf import settings
-from firebase_admin import credentials, exceptions as fcm_errors, messaging
+from firebase_admin import credentials, messaging
+from firebase_admin import exceptions as fcm_errors
 from pywebpush import WebPushException, webpush
 from requests import RequestException
 
@@ -99,26 +102,27 @@ def _fcm_app() -> firebase_admin.App:
 
 def fcm_reset() -> None:
     """Forget the SDK app (tests change the credential or the host between runs)."""
-    with _fcm_lock:
-        try:
-            firebase_admin.delete_app(firebase_admin.get_app(_FCM_APP_NAME))
-        except ValueError:
-            pass
+    with _fcm_lock, contextlib.suppress(ValueError):
+        firebase_admin.delete_app(firebase_admin.get_app(_FCM_APP_NAME))
 
 
 def _fcm_send(devices: list[Device], message: PushMessage) -> list[PushResult]:
     if not fcm_configured():
         return [PushResult(d.pk, "failed", "FCM is not configured (PUSH_FCM_CREDENTIALS)") for d in devices]
-    messages = [
-        messaging.Message(
-            token=d.token,
-            notification=messaging.Notification(title=message.title, body=message.body),
-            data=message.data,
-            android=messaging.AndroidConfig(priority="high"),
-            apns=messaging.APNSConfig(headers={"apns-priority": "10"}),
-        )
-        for d in devices
-    ]
+    with warnings.catch_warnings():
+        # Registration tokens are what the apps' FCM SDKs hand out today; the SDK already
+        # nudges towards installation ids (``fid``), a change for the apps and this together.
+        warnings.filterwarnings("ignore", "Message.token is deprecated", DeprecationWarning)
+        messages = [
+            messaging.Message(
+                token=d.token,
+                notification=messaging.Notification(title=message.title, body=message.body),
+                data=message.data,
+                android=messaging.AndroidConfig(priority="high"),
+                apns=messaging.APNSConfig(headers={"apns-priority": "10"}),
+            )
+            for d in devices
+        ]
     try:
         batch = messaging.send_each(messages, app=_fcm_app())
     except fcm_errors.FirebaseError as exc:  # the whole batch failed before any send

@@ -15,9 +15,7 @@ from push.models import Device, HeldNotification, NotificationSettings, QuietHou
 def device_register(*, user: User, platform: str, token: str, subscription: dict | None = None) -> tuple[Device, bool]:
     """Register (or refresh) a device. A token already known in the marketplace moves to this
     user: the phone or browser changed hands, and the old owner must stop receiving its pushes."""
-    device = (
-        Device.objects.select_for_update().filter(marketplace_id=user.marketplace_id, token=token).first()
-    )
+    device = Device.objects.select_for_update().filter(marketplace_id=user.marketplace_id, token=token).first()
     subscription = subscription or {}
     if device is None:
         device = Device.objects.create(
@@ -89,4 +87,3 @@ def notification_hold(*, user: User, notification_id: int, channel: str) -> None
     HeldNotification.objects.get_or_create(
         user=user, notification_id=notification_id, channel=channel, defaults={"marketplace_id": user.marketplace_id}
     )
-

@@ -74,4 +74,3 @@ class PreferencesOutput(serializers.ModelSerializer):
 
     def get_events(self, obj) -> dict[str, str]:
         return dict(EVENTS)
-

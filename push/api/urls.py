@@ -7,6 +7,8 @@ router = SimpleRouter()
 router.register("me/devices", views.DeviceViewSet, basename="me-device")
 
 urlpatterns = [
-    path("me/notification-preferences/", views.NotificationPreferencesView.as_view(), name="me-notification-preferences"),
+    path(
+        "me/notification-preferences/", views.NotificationPreferencesView.as_view(), name="me-notification-preferences"
+    ),
     *router.urls,
 ]

@@ -11,8 +11,8 @@ from .hours import VacationFactory, WorkingHoursFactory
 from .leads import LeadFactory, NotificationFactory, QuoteRequestFactory
 from .marketplace import MarketplaceFactory, UserFactory
 from .payments import LeadDisputeFactory, RefundFactory
-from .push import DeviceFactory
 from .pros import CategoryFactory, ProAreaFactory, ProFactory, ReviewFactory, ServiceFactory
+from .push import DeviceFactory
 from .ranking import ProDailySnapshotFactory, ProStandingFactory, RankingPolicyFactory
 
 __all__ = [

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from push.senders import fcm_reset
+from tests.leads.conftest import category, make_pro, request_body  # noqa: F401 - the leads fixtures
 from tests.push.servers import FcmServer, WebPushServer, vapid_keys
 
 

@@ -30,7 +30,7 @@ class _Server:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, answer = owner.answer(self.path, dict(self.headers), body)
+                status, answer = owner.answer(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 payload = json.dumps(answer).encode() if answer is not None else b""
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -58,7 +58,9 @@ class _Server:
 
 
 def _fcm_error(status: int, grpc: str, fcm_code: str | None = None) -> dict:
-    details = [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": fcm_code}] if fcm_code else []
+    details = (
+        [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": fcm_code}] if fcm_code else []
+    )
     return {"error": {"code": status, "message": f"{grpc} from the local FCM", "status": grpc, "details": details}}
 
 
@@ -92,7 +94,7 @@ class FcmServer(_Server):
             return 200, {"access_token": "local-access-token", "expires_in": 3600, "token_type": "Bearer"}
         if path != f"/v1/projects/{self.project_id}/messages:send":
             return 404, _fcm_error(404, "NOT_FOUND")
-        if headers.get("Authorization") != "Bearer local-access-token":
+        if headers.get("authorization") != "Bearer local-access-token":
             return 401, _fcm_error(401, "UNAUTHENTICATED")
         token = json.loads(body)["message"]["token"]
         if token.startswith("gone-"):

@@ -104,9 +104,7 @@ def test_preferences_list_every_event_on_by_default_and_patch_merges(api_client,
     assert default["channels"]["lead.new"] == {"push": True, "email": True}
     assert default["quiet_hours"] == "off" and default["every_lead_at_once"] is False
 
-    client.patch(
-        "/api/v1/me/notification-preferences/", {"channels": {"lead.new": {"email": False}}}, format="json"
-    )
+    client.patch("/api/v1/me/notification-preferences/", {"channels": {"lead.new": {"email": False}}}, format="json")
     patched = client.patch(
         "/api/v1/me/notification-preferences/", {"channels": {"lead.matched": {"push": False}}}, format="json"
     ).json()
