@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
-from hours.clock import Schedule
+from hours.clock import Schedule, working_deadline
 from hours.models import Vacation, WorkingHours
 from marketplace.models import Marketplace
 from pros.models import Pro
@@ -40,6 +40,23 @@ def schedules_for(*, marketplace: Marketplace, pro_ids: list[int], since: dt.dat
 
 def schedule_for_pro(pro: Pro, *, since: dt.date | None = None) -> Schedule:
     return schedules_for(marketplace=pro.marketplace, pro_ids=[pro.pk], since=since)[pro.pk]
+
+
+def lead_deadline(
+    *, marketplace: Marketplace, schedule: Schedule | None, now: dt.datetime, ttl_hours: int
+) -> dt.datetime:
+    """A new lead's deadline: ``now + ttl`` on the calendar clock; with the business-hours
+    clock on and a pro that set its working hours, the TTL's share of the pro's working week
+    counted in working time only (``hours.clock.working_deadline``), capped by the policy."""
+    ttl = dt.timedelta(hours=ttl_hours)
+    policy = marketplace.policy
+    if not policy.business_hours_enabled or schedule is None:
+        return now + ttl
+    return working_deadline(schedule, now, ttl, cap=dt.timedelta(hours=policy.business_hours_cap_hours))
+
+
+def pro_on_vacation(*, marketplace: Marketplace, pro: Pro, day: dt.date) -> bool:
+    return pros_on_vacation(marketplace=marketplace, day=day).filter(pro=pro).exists()
 
 
 def working_hours_of(queryset: QuerySet[WorkingHours], *, pro: Pro) -> QuerySet[WorkingHours]:

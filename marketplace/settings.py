@@ -149,7 +149,13 @@ AUTH_PASSWORD_VALIDATORS = [
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LANGUAGE_CODE = "en-us"
+# Languages the product speaks (README "Languages"): codes as Django writes them; the API
+# accepts fr-CA / zh-Hant / zh-TW in Accept-Language too. Catalogs live in locale/.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr-ca", "Français (Canada)"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en",), "fr-ca": ("en",), "zh-hant": ("en",)}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -15,9 +15,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 
+from hours.clock import Schedule
+from hours.selectors import schedule_for_pro
 from leads.models import Lead, LeadKind, LeadStatus
 from marketplace.db_routers import read_alias, replica_reads
 from marketplace.localtime import local_today
@@ -237,3 +240,39 @@ def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> Quer
 def ranking_marketplace_pros(*, marketplace: Marketplace) -> QuerySet:
     """The marketplace's pros by rank (what the pro list sorts by; ``pro_rank_idx``)."""
     return Pro.objects.filter(marketplace=marketplace).order_by(F("rank_score").desc(), "pk")
+
+
+def pro_clock_explained(
+    *, marketplace: Marketplace, pro: Pro, policy: MarketplacePolicy, now: dt.datetime
+) -> tuple[dict, Schedule | None]:
+    """How this pro's deadlines are counted, in words, and the schedule when it is working time."""
+    today = now.astimezone(ZoneInfo(marketplace.time_zone)).date()
+    schedule = schedule_for_pro(pro, since=today)
+    away = schedule.on_vacation(today)
+    base = {"time_zone": marketplace.time_zone, "on_vacation_today": away}
+    if not policy.business_hours_enabled:
+        explanation = "Deadlines run on the calendar clock: every hour counts, day and night."
+        return {**base, "basis": "calendar", "explanation": explanation, "weekly_hours": None, "cap_hours": None}, None
+    weekly = schedule.weekly_working().total_seconds() / 3600
+    if not schedule.has_hours:
+        explanation = (
+            "This marketplace counts deadlines in working hours, but you have not set yours "
+            "(PUT /api/v1/pro/working-hours/): every hour counts until you do."
+        )
+        return {**base, "basis": "calendar", "explanation": explanation, "weekly_hours": 0.0, "cap_hours": None}, None
+    explanation = (
+        f"Deadlines count only your working hours ({weekly:g} h a week, {marketplace.time_zone}): a lead's "
+        f"time to answer is its usual time's share of a week applied to your working week, so nights, "
+        f"weekends and vacations never count as a miss; no deadline is later than "
+        f"{policy.business_hours_cap_hours} h after the offer."
+    )
+    if away:
+        explanation += " You are on vacation today: no new leads are offered to you."
+    clock = {
+        **base,
+        "basis": "working_hours",
+        "explanation": explanation,
+        "weekly_hours": weekly,
+        "cap_hours": policy.business_hours_cap_hours,
+    }
+    return clock, schedule

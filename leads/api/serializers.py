@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestStatus
+from leads.selectors import lead_clock, lead_schedule
 from marketplace.api.csv_export import ExportRangeQuery
 from marketplace.api.errors import ApplicationError
 from marketplace.api.fields import CalendarDateField, amount_field
@@ -202,6 +204,19 @@ class LeadRequestOutput(serializers.Serializer):
         return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
 
 
+class LeadClock(serializers.Serializer):
+    basis = serializers.ChoiceField(
+        choices=["calendar", "working_hours"],
+        help_text="working_hours: the business-hours clock is on and the pro set its week; the deadline "
+        "counts only working time",
+    )
+    seconds_left = serializers.IntegerField(allow_null=True, help_text="Calendar time until the deadline.")
+    working_seconds_left = serializers.IntegerField(
+        allow_null=True, help_text="Working time until the deadline (equals seconds_left on the calendar clock)."
+    )
+    working_now = serializers.BooleanField(allow_null=True)
+
+
 class LeadOutput(serializers.ModelSerializer):
     """A lead as its pro sees it; ``contact`` is null until the pro has accepted (and paid)."""
 
@@ -212,6 +227,7 @@ class LeadOutput(serializers.ModelSerializer):
     request = LeadRequestOutput()
     contact = serializers.SerializerMethodField()
     quote = serializers.SerializerMethodField()
+    clock = serializers.SerializerMethodField()
 
     class Meta:
         model = Lead
@@ -221,6 +237,7 @@ class LeadOutput(serializers.ModelSerializer):
             "status",
             "fee",
             "deadline",
+            "clock",
             "offered_count",
             "accepted_count",
             "request",
@@ -245,6 +262,14 @@ class LeadOutput(serializers.ModelSerializer):
     @extend_schema_field(LeadQuote(allow_null=True))
     def get_quote(self, obj) -> dict | None:
         return _quote(obj)
+
+    @extend_schema_field(LeadClock)
+    def get_clock(self, obj) -> dict:
+        """Time left on the lead's clock, loaded once per pro for a whole page."""
+        cache = self.root.__dict__.setdefault("_lead_clock_schedules", {})
+        if obj.pro_id not in cache:
+            cache[obj.pro_id] = lead_schedule(lead=obj)
+        return lead_clock(lead=obj, schedule=cache[obj.pro_id], now=timezone.now())
 
 
 class NotificationOutput(serializers.ModelSerializer):

@@ -12,6 +12,8 @@ from django.utils import timezone
 from billing import services as billing
 from billing.models import PaymentProfile
 from connections.services import connection_record
+from hours.clock import Schedule
+from hours.selectors import lead_deadline, pro_on_vacation, schedules_for
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
 from leads.notifications import pro_notify
 from leads.services.matching import MatchingFees, matching_candidates
@@ -131,6 +133,12 @@ def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area:
         raise ApplicationError(
             "pro_paused", "This pro is not taking requests now.", fields={"pro": ["This pro is paused."]}
         )
+    if marketplace.policy.business_hours_enabled and pro_on_vacation(
+        marketplace=marketplace, pro=pro, day=marketplace_today(marketplace, timezone.now())
+    ):
+        raise ApplicationError(
+            "pro_on_vacation", "This pro is on vacation.", fields={"pro": ["This pro is on vacation today."]}
+        )
     service = Service.objects.filter(marketplace=marketplace, pro=pro, category=data.category, is_active=True).first()
     if service is None:
         raise ApplicationError(
@@ -164,8 +172,20 @@ def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime)
         pro=pro,
         kind=LeadKind.NEW,
         fee=fee,
-        deadline=now + dt.timedelta(hours=marketplace.policy.new_lead_ttl_hours),
+        deadline=lead_deadline(
+            marketplace=marketplace,
+            schedule=_schedules(marketplace, [pro.pk], now).get(pro.pk),
+            now=now,
+            ttl_hours=marketplace.policy.new_lead_ttl_hours,
+        ),
     )
+
+
+def _schedules(marketplace: Marketplace, pro_ids: list[int], now: dt.datetime) -> dict[int, Schedule]:
+    """The pros' working weeks, loaded in two queries — only with the business-hours clock on."""
+    if not marketplace.policy.business_hours_enabled or not pro_ids:
+        return {}
+    return schedules_for(marketplace=marketplace, pro_ids=pro_ids, since=marketplace_today(marketplace, now))
 
 
 def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.datetime) -> bool:
@@ -195,6 +215,7 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
     )
     job = _job(request)
     today = marketplace_today(marketplace, now)
+    schedules = _schedules(marketplace, [s.pro_id for s in candidates if s.matched_candidate], now)
     leads = []
     position = 0
     for service in candidates:
@@ -214,7 +235,12 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
                     pro=service.pro,
                     kind=LeadKind.MATCHED,
                     fee=fees.matched,
-                    deadline=now + dt.timedelta(hours=policy.matched_lead_ttl_hours),
+                    deadline=lead_deadline(
+                        marketplace=marketplace,
+                        schedule=schedules.get(service.pro_id),
+                        now=now,
+                        ttl_hours=policy.matched_lead_ttl_hours,
+                    ),
                     rank_position=position,
                 )
             )

@@ -1,5 +1,6 @@
 """Accounts: every user belongs to one marketplace, except platform superusers."""
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -44,6 +45,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log into the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # The user's language for API messages, notifications and e-mail; blank: Accept-Language,
+    # else the marketplace's default (marketplace/i18n.py).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from hours.api.fields import WallClockField
 from push.events import EVENTS
 from push.models import Device, NotificationSettings, Platform, QuietHoursMode
 from push.selectors import channels_effective
@@ -38,8 +39,8 @@ class ChannelChoice(serializers.Serializer):
 class PreferencesInput(serializers.Serializer):
     channels = serializers.DictField(child=ChannelChoice(), required=False)
     quiet_hours = serializers.ChoiceField(choices=QuietHoursMode.choices, required=False)
-    quiet_start = serializers.TimeField(required=False)
-    quiet_end = serializers.TimeField(required=False)
+    quiet_start = WallClockField(required=False)
+    quiet_end = WallClockField(required=False)
     every_lead_at_once = serializers.BooleanField(required=False)
 
     def validate_channels(self, value):
@@ -63,6 +64,8 @@ class PreferencesInput(serializers.Serializer):
 class PreferencesOutput(serializers.ModelSerializer):
     channels = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+    quiet_start = WallClockField(allow_null=True)
+    quiet_end = WallClockField(allow_null=True)
 
     class Meta:
         model = NotificationSettings

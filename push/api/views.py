@@ -13,7 +13,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, TenantGener
     """The signed-in user's push devices. Another user's device answers 404."""
 
     permission_classes = [IsAuthenticated]
-    tenant_model = Device
+    queryset = Device.objects.all()
     serializer_class = DeviceOutput
 
     def scope_queryset(self, queryset):

@@ -4,6 +4,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from hours.clock import working_time_between
 from marketplace.api.base import MarketplaceAPIView
 from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsProMember
@@ -46,6 +47,11 @@ class ProStatsView(MarketplaceAPIView):
         category, area = selectors.pro_main_category_and_area(marketplace=marketplace, pro=pro)
         position = selectors.pro_rank_position(marketplace=marketplace, pro=pro, category=category, area=area)
 
+        clock, schedule = selectors.pro_clock_explained(marketplace=marketplace, pro=pro, policy=policy, now=now)
+        if schedule is not None:
+            for lead in listed[:STATS_LEADS_CAP]:
+                if lead.counts_as == "pending_in_time" and lead.deadline:
+                    lead.working_seconds_left = int(working_time_between(schedule, now, lead.deadline).total_seconds())
         below = selectors.is_below_threshold(responded=counts.responded, due=counts.due, policy=policy)
         data = {
             "as_of": now,
@@ -90,6 +96,7 @@ class ProStatsView(MarketplaceAPIView):
             "history": list(selectors.pro_snapshots(marketplace=marketplace, pro=pro, days=HISTORY_DAYS)),
             "leads": {"count": total, "truncated": len(listed) > STATS_LEADS_CAP, "results": listed[:STATS_LEADS_CAP]},
             "connections_url": "/api/v1/pro/connections/",
+            "clock": clock,
         }
         return Response(ProStatsSerializer(data).data)
 

@@ -8,12 +8,14 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from marketplace.api.authentication import MARKETPLACE_CLAIM
 from tests.factories import (
     CategoryFactory,
+    DeviceFactory,
     LeadFactory,
     PaymentProfileFactory,
     ProAreaFactory,
     QuoteRequestFactory,
     ServiceFactory,
     UserFactory,
+    VacationFactory,
 )
 from tests.factories.billing import ChargeFactory
 from tests.factories.marketplace import PASSWORD
@@ -97,6 +99,8 @@ def world(marketplace, other_marketplace) -> World:
         charge=ChargeFactory(marketplace=marketplace, lead=disputed_lead, amount=2500),
         opened_by=pro_user,
     )
+    device = DeviceFactory(marketplace=marketplace, user=pro_user)
+    vacation = VacationFactory(marketplace=marketplace, pro=pro_user.pro)
     return World(
         marketplace=marketplace,
         other_marketplace=other_marketplace,
@@ -118,6 +122,8 @@ def world(marketplace, other_marketplace) -> World:
             "answered_request": answered_request,
             "lead": pending_lead,
             "accepted_lead": accepted_lead,
+            "device": device,
+            "vacation": vacation,
             "charged_lead": charged_lead,
             "dispute": dispute,
         },

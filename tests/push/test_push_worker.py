@@ -36,9 +36,12 @@ def test_a_real_worker_pushes_a_new_lead_at_the_moment_of_its_email_and_webhook(
             created = api_client(marketplace, homeowner).post("/api/v1/quote-requests/", request_body())
             assert created.status_code == 201
             deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not Notification.objects.filter(
-                email_status="sent", webhook_status="sent", push_status="sent"
-            ).exists():
+            while (
+                time.monotonic() < deadline
+                and not Notification.objects.filter(
+                    email_status="sent", webhook_status="sent", push_status="sent"
+                ).exists()
+            ):
                 time.sleep(0.1)
     notification = Notification.objects.get(pro=user.pro)
     assert (notification.email_status, notification.push_status, notification.webhook_status) == ("sent",) * 3

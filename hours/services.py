@@ -1,0 +1,53 @@
+"""Writes of the business-hours app: a pro's week (replaced whole) and its vacations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TypedDict
+
+from django.db import transaction
+
+from hours.models import Vacation, WorkingHours
+from marketplace.api.errors import ApplicationError
+from pros.models import Pro
+
+
+class Interval(TypedDict):
+    weekday: int
+    start: dt.time
+    end: dt.time
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError("invalid", "The request has invalid fields.", fields={field: [message]})
+
+
+@transaction.atomic
+def working_hours_replace(*, pro: Pro, intervals: list[Interval]) -> list[WorkingHours]:
+    """Replace the pro's week. An interval that runs backwards, or two that overlap on one
+    weekday, is 400 naming ``hours[i]``; an empty list clears the week (the clock then
+    counts calendar time for this pro)."""
+    for index, interval in enumerate(intervals):
+        if interval["end"] <= interval["start"]:
+            raise _invalid(f"hours[{index}]", "end must be after start (no interval crosses midnight).")
+    ordered = sorted(enumerate(intervals), key=lambda item: (item[1]["weekday"], item[1]["start"]))
+    for (_, before), (index, after) in zip(ordered, ordered[1:], strict=False):
+        if before["weekday"] == after["weekday"] and after["start"] < before["end"]:
+            raise _invalid(f"hours[{index}]", "overlaps another interval on the same weekday.")
+    Pro.objects.select_for_update().filter(pk=pro.pk).first()  # one writer per pro's week
+    WorkingHours.objects.filter(pro=pro).delete()
+    return WorkingHours.objects.bulk_create(
+        WorkingHours(marketplace_id=pro.marketplace_id, pro=pro, **interval) for _, interval in ordered
+    )
+
+
+def vacation_create(*, pro: Pro, start_date: dt.date, end_date: dt.date, note: str = "") -> Vacation:
+    if end_date < start_date:
+        raise _invalid("end_date", "A vacation cannot end before it starts.")
+    return Vacation.objects.create(
+        marketplace_id=pro.marketplace_id, pro=pro, start_date=start_date, end_date=end_date, note=note
+    )
+
+
+def vacation_delete(*, vacation: Vacation) -> None:
+    vacation.delete()
