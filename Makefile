@@ -30,8 +30,9 @@ run: install
 		--schedule=var/celerybeat-schedule & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default: the
-# local servers). Tests that need an unreachable service are skipped and listed with why.
+# The static checks (ruff, import-linter), then the whole suite against PostgreSQL and Redis
+# (DATABASE_URL / REDIS_URL, default: the local servers). Tests that need an unreachable
+# service are skipped and listed with why.
 test: install
 	@bash scripts/test.sh $(ARGS)
 
@@ -49,9 +50,11 @@ load: install
 bench: install
 	@bash scripts/bench.sh
 
+# The same checks as pre-commit and CI: ruff, ruff-format, import-linter (layers).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Re-pin the whole dependency tree after changing pyproject.toml.
 lock: | $(BIN)/python

@@ -125,7 +125,7 @@ def seed() -> tuple[list[tuple[str, list[int]]], list[tuple[int, list[int]]]]:
 
 def bare_app(environ, start_response):
     """The bare view: the same three phases with plain Django, no DRF, no auth, no middleware."""
-    from billing.gateways import gateway_get
+    from billing.gateways import ChargeRequest, gateway_get
 
     lead_id = int(environ["PATH_INFO"].strip("/").split("/")[-1])
     pro_id = int(environ["HTTP_X_PRO"])
@@ -147,11 +147,14 @@ def bare_app(environ, start_response):
             payment_method_token=token,
         )
     result = gateway_get("local").charge(
-        amount=charge.amount,
-        currency=charge.currency,
-        payment_method_token=token,
-        idempotency_key=charge.idempotency_key,
-        description="",
+        ChargeRequest(
+            amount=charge.amount,
+            currency=charge.currency,
+            payment_method=token,
+            customer="",
+            idempotency_key=charge.idempotency_key,
+            description="",
+        )
     )
     now = timezone.now()
     with transaction.atomic():

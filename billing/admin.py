@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from billing.models import Charge, LedgerEntry, PaymentProfile
+from billing.models import Charge, LedgerEntry, PaymentPolicy, PaymentProfile
 from marketplace.admin_base import ReadOnlyTenantAdmin, TenantAdmin
 
 
@@ -17,6 +17,14 @@ class LedgerEntryAdmin(ReadOnlyTenantAdmin):
     list_filter = ["kind"]
 
 
+@admin.register(PaymentPolicy)
+class PaymentPolicyAdmin(TenantAdmin):
+    """How the marketplace takes money for leads (payment mode, top-up bounds, credit rules)."""
+
+    list_display = ["marketplace", "payment_mode", "top_up_min", "top_up_max", "unread_credit_enabled"]
+    staff_can_add = False  # one per marketplace, created by migration / seeding; staff edit theirs
+
+
 @admin.register(PaymentProfile)
 class PaymentProfileAdmin(TenantAdmin):
     list_display = ["pro", "gateway", "display", "updated_at"]
@@ -30,7 +38,7 @@ from django.db.models import Q, Sum  # noqa: E402
 
 from billing import disputes  # noqa: E402
 from billing.models import Chargeback, DisputeStatus, LeadDispute, ProviderEvent, Refund, RefundStatus  # noqa: E402
-from marketplace.api.errors import ApplicationError  # noqa: E402
+from marketplace.errors import DomainError  # noqa: E402
 from pros.models import Pro  # noqa: E402
 
 
@@ -91,7 +99,7 @@ class LeadDisputeAdmin(TenantAdmin):
         for dispute in queryset.filter(status=DisputeStatus.OPEN):
             try:
                 decided = decide(dispute)
-            except ApplicationError as exc:
+            except DomainError as exc:
                 self.message_user(request, f"Dispute #{dispute.pk}: {exc.message}", messages.WARNING)
                 continue
             if decided.status != DisputeStatus.OPEN:

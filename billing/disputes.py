@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
+from billing import wallet
+from billing.gateways import PaymentDeclined, ProviderUnavailable, RefundRequest, gateway_get
 from billing.models import (
+    WALLET_GATEWAY,
     Charge,
     ChargeStatus,
     DisputeStatus,
@@ -29,7 +31,7 @@ from billing.models import (
     RefundStatus,
 )
 from billing.recovery import stale_pending_process
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict, Unavailable
 
 logger = structlog.get_logger(__name__)
 
@@ -43,18 +45,12 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
             .first()
         )
         if charge is None:
-            raise ApplicationError(
-                "lead_not_charged", "Only a lead you paid a contact fee for can be disputed.", status_code=409
-            )
+            raise Conflict("lead_not_charged", "Only a lead you paid a contact fee for can be disputed.")
         window = dt.timedelta(days=lead.marketplace.policy.dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
-            raise ApplicationError(
-                "dispute_window_closed",
-                f"Disputes must be opened within {window.days} days of the charge.",
-                status_code=409,
-            )
+            raise Conflict("dispute_window_closed", f"Disputes must be opened within {window.days} days of the charge.")
         if LeadDispute.objects.filter(charge=charge).exists():
-            raise ApplicationError("dispute_exists", "This lead has already been disputed.", status_code=409)
+            raise Conflict("dispute_exists", "This lead has already been disputed.")
         return LeadDispute.objects.create(
             marketplace_id=lead.marketplace_id,
             lead=lead,
@@ -70,7 +66,7 @@ def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
-            raise ApplicationError("dispute_not_open", "This dispute has already been decided.", status_code=409)
+            raise Conflict("dispute_not_open", "This dispute has already been decided.")
         dispute.status = DisputeStatus.DENIED
         dispute.decided_by = actor
         dispute.decided_at = timezone.now()
@@ -94,7 +90,7 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
-            raise ApplicationError("dispute_not_open", "This dispute has already been decided.", status_code=409)
+            raise Conflict("dispute_not_open", "This dispute has already been decided.")
         dispute.decided_by = actor
         dispute.decision_note = note[:500]
         if dispute.refund is None or dispute.refund.status == RefundStatus.FAILED:
@@ -121,20 +117,18 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
         dispute.save(update_fields=["refund", "decided_by", "decision_note"])
     outcome = refund_process(refund_id=dispute.refund_id)
     if outcome == "retry":
-        raise ApplicationError(
+        raise Unavailable(
             "payment_provider_unavailable",
             "The payment provider is unavailable; the refund will be retried.",
-            status_code=503,
-            headers={"Retry-After": "30"},
+            retry_after=30,
         )
     dispute.refresh_from_db()
     if outcome == "failed":
         logger.warning("dispute_refund_refused", dispute_id=dispute.pk, refund_id=dispute.refund_id)
-        raise ApplicationError(
+        raise Conflict(
             "refund_refused",
             f"The payment provider refused the refund: {dispute.refund.failure_message} "
             "The dispute stays open; approve it again to retry.",
-            status_code=409,
         )
     return dispute
 
@@ -162,16 +156,23 @@ def refund_process(*, refund_id: int) -> str:
     refund = Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).select_related("charge").first()
     if refund is None:
         return "done"
+    if refund.gateway == WALLET_GATEWAY:
+        # A fee paid from prepaid credits goes back to the wallet: no provider involved.
+        refund_complete(refund_id=refund.pk, reference=f"wallet-refund-{refund.pk}")
+        return "succeeded"
     try:
         reference = gateway_get(refund.gateway).refund(
-            reference=refund.charge.gateway_reference,
-            amount=refund.amount,
-            idempotency_key=refund.idempotency_key,
-            metadata={
-                "refund_id": str(refund.pk),
-                "lead": str(refund.lead_id),
-                "idempotency_key": refund.idempotency_key,
-            },
+            RefundRequest(
+                reference=refund.charge.gateway_reference,
+                amount=refund.amount,
+                currency=refund.currency,
+                idempotency_key=refund.idempotency_key,
+                metadata={
+                    "refund_id": str(refund.pk),
+                    "lead": str(refund.lead_id),
+                    "idempotency_key": refund.idempotency_key,
+                },
+            )
         )
     except ProviderUnavailable:
         logger.info("refund_provider_unavailable", refund_id=refund.pk)
@@ -211,6 +212,10 @@ def refund_complete(*, refund_id: int, reference: str) -> bool:
             idempotency_key=f"{refund.idempotency_key}:ledger",
             memo=refund.reason[:300],
         )
+        if refund.gateway == WALLET_GATEWAY:
+            wallet.wallet_credit_for_charge(
+                charge=refund.charge, amount=refund.amount, key=f"{refund.idempotency_key}:wallet", memo=refund.reason
+            )
         LeadDispute.objects.filter(refund=refund, status=DisputeStatus.OPEN).update(
             status=DisputeStatus.APPROVED, decided_at=refund.completed_at
         )

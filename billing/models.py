@@ -47,6 +47,10 @@ class Charge(TenantModel):
     gateway = models.CharField(max_length=20)
     # The saved method the charge was made with, so recovery re-calls the gateway identically.
     payment_method_token = models.CharField(max_length=100, blank=True)
+    # A payment waiting for the cardholder's authentication: its client secret, for the app.
+    client_secret = models.CharField(max_length=200, blank=True)
+    # The provider customer the card belongs to, recorded with the card for the same reason.
+    customer_reference = models.CharField(max_length=100, blank=True)
     gateway_reference = models.CharField(max_length=100, blank=True)
     failure_code = models.CharField(max_length=50, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
@@ -77,26 +81,6 @@ class Charge(TenantModel):
 
     def __str__(self) -> str:
         return f"Charge #{self.pk} {self.amount} {self.currency} ({self.status})"
-
-
-class LocalGatewayPayment(models.Model):
-    """The built-in ``local`` gateway's own book: what it has charged, by idempotency key.
-
-    It stands in for the provider's side, so a re-call with a known key returns the first
-    outcome instead of charging again — exactly what a real provider does.
-    """
-
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
-    payment_method_token = models.CharField(max_length=100)
-    succeeded = models.BooleanField()
-    reference = models.CharField(max_length=40)
-    decline_code = models.CharField(max_length=50, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.reference
 
 
 class LedgerKind(models.TextChoices):
@@ -131,10 +115,30 @@ class LedgerEntry(TenantModel):
 
 
 # Refunds, disputes and what the payment provider reports live in their own modules.
+from billing.models_local import LocalGatewayPayment, LocalGatewayRefund, LocalGatewaySetupIntent  # noqa: E402
+from billing.models_policy import PaymentMode, PaymentPolicy  # noqa: E402
 from billing.models_provider import Chargeback, ProviderEvent  # noqa: E402
 from billing.models_refunds import DisputeReason, DisputeStatus, LeadDispute, Refund, RefundStatus  # noqa: E402
+from billing.models_wallet import (  # noqa: E402
+    WALLET_GATEWAY,
+    CreditReason,
+    LeadCredit,
+    TopUp,
+    TopUpStatus,
+    Wallet,
+    WalletEntry,
+    WalletEntryKind,
+)
 
 __all__ = [
+    "WALLET_GATEWAY",
+    "CreditReason",
+    "LeadCredit",
+    "TopUp",
+    "TopUpStatus",
+    "Wallet",
+    "WalletEntry",
+    "WalletEntryKind",
     "Charge",
     "ChargeStatus",
     "Chargeback",
@@ -144,6 +148,10 @@ __all__ = [
     "LedgerEntry",
     "LedgerKind",
     "LocalGatewayPayment",
+    "LocalGatewayRefund",
+    "LocalGatewaySetupIntent",
+    "PaymentMode",
+    "PaymentPolicy",
     "PaymentProfile",
     "ProviderEvent",
     "Refund",

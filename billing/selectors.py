@@ -1,7 +1,8 @@
 from django.db.models import F, Q, QuerySet, Sum
 
-from billing.models import Charge, LedgerEntry, LedgerKind
+from billing.models import Charge, LedgerEntry, LedgerKind, PaymentPolicy, TopUp, TopUpStatus, Wallet
 from marketplace.models import Marketplace
+from marketplace.money import Money
 from pros.models import Pro
 
 
@@ -25,3 +26,29 @@ def net_paid_by_lead_kind(*, leads: QuerySet) -> dict[str, int]:
         .order_by()
     )
     return {row["lead_kind"]: (row["charged"] or 0) - (row["refunded"] or 0) for row in rows}
+
+
+def payment_policy(*, marketplace_id: int) -> PaymentPolicy:
+    """The marketplace's payment policy; the defaults (card per lead) when it has none saved."""
+    return PaymentPolicy.objects.filter(marketplace_id=marketplace_id).first() or PaymentPolicy(
+        marketplace_id=marketplace_id
+    )
+
+
+def wallet_summary(*, pro: Pro) -> dict:
+    """What ``GET /pro/wallet/`` shows: balance, open top-ups, mode and bounds (Money dicts)."""
+    policy = payment_policy(marketplace_id=pro.marketplace_id)
+    currency = pro.marketplace.currency
+    balance = Wallet.objects.filter(pro=pro).values_list("balance", flat=True).first() or 0
+    return {
+        "payment_mode": policy.payment_mode,
+        "balance": Money(balance, currency).as_json(),
+        "pending_top_ups": list(
+            TopUp.objects.filter(pro=pro, status__in=[TopUpStatus.PENDING, TopUpStatus.REQUIRES_ACTION]).order_by(
+                "-created_at"
+            )
+        ),
+        "auto_top_up": None,
+        "top_up_min": Money(policy.top_up_min, currency).as_json(),
+        "top_up_max": Money(policy.top_up_max, currency).as_json(),
+    }

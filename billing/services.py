@@ -1,4 +1,4 @@
-"""Billing writes: saved payment methods and the charge lifecycle (open → succeed/fail/void).
+"""Billing writes: the charge lifecycle (open → succeed/fail/void).
 
 Callers own the transaction and the row locks; these functions only write billing rows.
 The gateway is never called inside a transaction (see ``charge_gateway_call``).
@@ -11,34 +11,24 @@ import datetime as dt
 from django.db.models import Sum
 from django.utils import timezone
 
+from billing import cards, wallet
 from billing.fees import week_start
-from billing.gateways import ChargeResult, gateway_get
-from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentProfile
-from marketplace.api.errors import ApplicationError
+from billing.gateways import (
+    AuthenticationRequired,
+    ChargeRequest,
+    ChargeResult,
+    PaymentDeclined,
+    PaymentState,
+    ProviderUnavailable,
+    gateway_get,
+)
+from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentMode, PaymentProfile, Wallet
+from billing.selectors import payment_policy
+from marketplace.errors import Conflict, PaymentRequired
 from marketplace.models import Marketplace
 from pros.models import Pro
 
 ZERO_FEE_GATEWAY = "none"
-
-
-def payment_method_save(*, pro: Pro, token: str, display: str = "") -> PaymentProfile:
-    gateway = gateway_get()
-    if not gateway.payment_method_valid(token=token):
-        raise ApplicationError(
-            "invalid_payment_method",
-            "The payment provider does not know this payment method.",
-            fields={"token": ["Unknown payment method."]},
-        )
-    profile, _ = PaymentProfile.objects.update_or_create(
-        pro=pro,
-        defaults={
-            "marketplace_id": pro.marketplace_id,
-            "gateway": gateway.name,
-            "payment_method_token": token,
-            "display": display[:60],
-        },
-    )
-    return profile
 
 
 def pro_week_spend(*, marketplace: Marketplace, pro_id: int, now: dt.datetime) -> int:
@@ -60,17 +50,11 @@ def spend_cap_check(*, marketplace: Marketplace, pro: Pro, amount: int, now: dt.
         return
     spent = pro_week_spend(marketplace=marketplace, pro_id=pro.pk, now=now)
     if spent + amount > pro.weekly_spend_cap:
-        raise ApplicationError(
+        raise PaymentRequired(
             "spend_cap_reached",
             "This fee would take you over your weekly spend cap.",
-            status_code=402,
             extra={"spent": spent, "cap": pro.weekly_spend_cap, "fee": amount},
         )
-
-
-def payment_method_for(*, pro: Pro) -> str:
-    profile = PaymentProfile.objects.filter(pro=pro).first()
-    return profile.payment_method_token if profile else ""
 
 
 def charge_open(
@@ -80,10 +64,11 @@ def charge_open(
     amount: int,
     currency: str,
     idempotency_key: str,
-    payment_method_token: str,
+    card: PaymentProfile | None,
     accept_payload: dict | None = None,
 ) -> Charge:
-    """Phase 1: a pending charge, to be committed before the gateway is called."""
+    """Phase 1: a pending charge, to be committed before the gateway is called. It records
+    the card and the customer, so every re-call under its key is the same request."""
     return Charge.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
@@ -92,9 +77,52 @@ def charge_open(
         currency=currency,
         idempotency_key=idempotency_key,
         gateway=gateway_get().name,
-        payment_method_token=payment_method_token,
+        payment_method_token=card.payment_method_token if card else "",
+        customer_reference=card.customer_reference if card else "",
         accept_payload=accept_payload or {},
     )
+
+
+def lead_fee_open(
+    *, lead, pro: Pro, amount: int, currency: str, idempotency_key: str, accept_payload: dict | None = None
+) -> Charge:
+    """Phase 1 of paying a lead's fee, in the caller's transaction (which holds the lead and the
+    pro locked), by the marketplace's payment mode. Returns the charge: ``succeeded`` when it is
+    paid already (a zero fee; prepaid credits, debited from the wallet here), ``pending`` when
+    the card must be charged after commit (phase 2). Raises 402 ``insufficient_credit`` /
+    ``payment_method_required`` and 409 ``payments_not_configured`` with nothing written."""
+    if amount == 0:
+        return charge_zero_record(lead=lead, pro=pro, currency=currency, idempotency_key=idempotency_key)
+    mode = payment_policy(marketplace_id=pro.marketplace_id).payment_mode
+    if mode == PaymentMode.PREPAID_CREDITS:
+        return wallet.wallet_debit_for_lead(
+            lead=lead, pro=pro, amount=amount, currency=currency, idempotency_key=idempotency_key
+        )
+    if mode == PaymentMode.NO_CARD_PAYMENTS:
+        raise Conflict("payments_not_configured", "This marketplace takes no card payments; its leads must be free.")
+    card = cards.payment_method_for(pro=pro)
+    if card is None:
+        raise PaymentRequired("payment_method_required", "Save a payment method before accepting leads with a fee.")
+    return charge_open(
+        lead=lead,
+        pro=pro,
+        amount=amount,
+        currency=currency,
+        idempotency_key=idempotency_key,
+        card=card,
+        accept_payload=accept_payload,
+    )
+
+
+def lead_fee_payable(*, pro: Pro, amount: int) -> bool:
+    """Whether ``lead_fee_open`` could take ``amount`` now (a card saved, or enough credit):
+    an auto-quote is made only when it can be paid at once."""
+    if amount == 0:
+        return True
+    mode = payment_policy(marketplace_id=pro.marketplace_id).payment_mode
+    if mode == PaymentMode.PREPAID_CREDITS:
+        return Wallet.objects.filter(pro=pro, balance__gte=amount).exists()
+    return mode == PaymentMode.CARD_PER_LEAD and cards.payment_method_for(pro=pro) is not None
 
 
 def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -> Charge:
@@ -116,13 +144,58 @@ def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -
 
 
 def charge_gateway_call(*, charge: Charge) -> ChargeResult:
-    """Phase 2: call the gateway with the charge's own key. Never inside a transaction."""
-    return gateway_get(charge.gateway).charge(
+    """Phase 2: call the gateway with the charge's own key. Never inside a transaction.
+
+    A charge waiting for the cardholder's authentication (it has the provider's reference) is
+    read back by that reference instead: a re-sent request would only replay the first answer.
+    Raises AuthenticationRequired while it still waits, PaymentDeclined once it failed."""
+    gateway = gateway_get(charge.gateway)
+    if not charge.gateway_reference:
+        return gateway.charge(charge_request(charge))
+    return _result_of(gateway.payment_retrieve(reference=charge.gateway_reference))
+
+
+def _result_of(state: PaymentState) -> ChargeResult:
+    if state.status == "succeeded":
+        return ChargeResult(reference=state.reference)
+    if state.status == "requires_action":
+        raise AuthenticationRequired(reference=state.reference, client_secret=state.client_secret)
+    if state.status == "processing":
+        raise ProviderUnavailable("The payment is still processing at the provider.")
+    raise PaymentDeclined(state.failure_code or "card_declined", state.failure_message or "Declined.")
+
+
+def charge_await_action(*, charge: Charge, reference: str, client_secret: str) -> Charge:
+    """The bank asks for the cardholder (caller holds the charge locked, pending): remember the
+    provider's payment and its client secret; the charge stays pending, the lead held."""
+    charge.gateway_reference = reference
+    charge.client_secret = client_secret[:200]
+    charge.save(update_fields=["gateway_reference", "client_secret"])
+    return charge
+
+
+def charge_cancel_unauthenticated(*, charge: Charge, reference: str) -> ChargeResult | None:
+    """Give up a payment never authenticated: cancel it at the provider (so a late
+    authentication cannot take money). Returns the payment if it succeeded after all."""
+    state = gateway_get(charge.gateway).payment_cancel(reference=reference)
+    return ChargeResult(reference=state.reference) if state.status == "succeeded" else None
+
+
+def charge_request(charge: Charge) -> ChargeRequest:
+    """The provider request for a charge, built from the row alone (so it never changes)."""
+    return ChargeRequest(
         amount=charge.amount,
         currency=charge.currency,
-        payment_method_token=charge.payment_method_token,
+        payment_method=charge.payment_method_token,
+        customer=charge.customer_reference,
         idempotency_key=charge.idempotency_key,
         description=f"Contact fee, lead {charge.lead_id}",
+        metadata={
+            "charge_id": str(charge.pk),
+            "marketplace": Marketplace.objects.values_list("slug", flat=True).get(pk=charge.marketplace_id),
+            "pro": str(charge.pro_id),
+            "lead": str(charge.lead_id),
+        },
     )
 
 

@@ -8,12 +8,25 @@ with the first outcome instead of a second charge.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import stripe
 import structlog
 from django.conf import settings
 
-from billing.gateways import ChargeResult, GatewayError, PaymentDeclined, ProviderUnavailable
-from billing.models import Charge, PaymentProfile
+from billing.gateways import (
+    AuthenticationRequired,
+    ChargeRequest,
+    ChargeResult,
+    CustomerRequest,
+    GatewayError,
+    PaymentDeclined,
+    PaymentState,
+    ProviderUnavailable,
+    RefundRequest,
+    SetupIntentRequest,
+    SetupIntentResult,
+)
 
 logger = structlog.get_logger(__name__)
 
@@ -70,9 +83,18 @@ def _charge_error(exc: stripe.StripeError, *, idempotency_key: str) -> GatewayEr
     outcome open — ProviderUnavailable: 503, the charge stays pending, nothing is paid —
     logged at error level when it is our own mistake (key, permissions, request shape).
     """
+    intent = getattr(getattr(exc, "error", None), "payment_intent", None)
+    if isinstance(exc, stripe.CardError) and exc.code == "authentication_required" and intent is not None:
+        return AuthenticationRequired(
+            reference=intent.id, client_secret=_secret(intent), message=exc.user_message or ""
+        )
     if isinstance(exc, stripe.CardError) or (isinstance(exc, stripe.InvalidRequestError) and _card_problem(exc)):
         return PaymentDeclined(exc.code or "card_declined", exc.user_message or "Your card was declined.")
     return _unavailable(exc, event="stripe_charge_unavailable", idempotency_key=idempotency_key)
+
+
+def _secret(intent) -> str:
+    return getattr(intent, "client_secret", None) or ""
 
 
 def _metadata(obj) -> dict:
@@ -82,68 +104,41 @@ def _metadata(obj) -> dict:
 
 class StripeGateway:
     name = "stripe"
-    supports_setup_intents = True
 
     def __init__(self) -> None:
         self.client = stripe_client()
 
-    # --- contact fees -----------------------------------------------------------------------
-    def charge(
-        self, *, amount: int, currency: str, payment_method_token: str, idempotency_key: str, description: str
-    ) -> ChargeResult:
-        """Every parameter comes from the charge row (committed in phase 1) or from what never
-        changes for it, so a re-call under the same key after a crash is the same request:
-        the card is the one the charge recorded, and the customer is the pro's Stripe customer
-        (created once, unchanged when the pro saves another card) — never looked up through
-        the pro's *current* card."""
-        charge = (
-            Charge.objects.filter(idempotency_key=idempotency_key)
-            .values("marketplace__slug", "pro_id", "lead_id", "pk", "payment_method_token")
-            .first()
-            or {}
-        )
-        payment_method_token = charge.get("payment_method_token") or payment_method_token
-        customer = (
-            PaymentProfile.objects.filter(pro_id=charge.get("pro_id"), gateway=self.name)
-            .exclude(customer_reference="")
-            .values_list("customer_reference", flat=True)
-            .first()
-        )
-        params = {
-            "amount": amount,
-            "currency": currency.lower(),
-            "payment_method": payment_method_token,
-            "off_session": True,
+    # --- charging ---------------------------------------------------------------------------
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        """Every parameter comes from the request, which the caller builds from the charge row
+        (committed before this call), so a re-call under the same key after a crash is the
+        same request: the card and the customer are the ones the charge recorded."""
+        params: dict = {
+            "amount": request.amount,
+            "currency": request.currency.lower(),
+            "payment_method": request.payment_method,
             "confirm": True,
-            "description": description,
-            "metadata": {
-                "idempotency_key": idempotency_key,
-                "charge_id": str(charge.get("pk", "")),
-                "marketplace": charge.get("marketplace__slug", ""),
-                "pro": str(charge.get("pro_id", "")),
-                "lead": str(charge.get("lead_id", "")),
-            },
+            "description": request.description,
+            "metadata": {"idempotency_key": request.idempotency_key, **request.metadata},
         }
-        if customer:
-            params["customer"] = customer
+        if request.off_session:
+            params["off_session"] = True
+        if request.customer:
+            params["customer"] = request.customer
+        key = request.idempotency_key
         try:
-            intent = self.client.v1.payment_intents.create(params=params, options={"idempotency_key": idempotency_key})
+            intent = self.client.v1.payment_intents.create(params=params, options={"idempotency_key": key})
         except stripe.IdempotencyError as exc:
             # Stripe remembers another request under this key: it never means a decline.
             # Settle from what Stripe recorded under the key, or leave the charge pending.
-            logger.error(
-                "stripe_idempotency_key_reused",
-                idempotency_key=idempotency_key,
-                charge_id=charge.get("pk"),
-                error=str(exc),
-            )
-            intent = self._intent_for_key(idempotency_key=idempotency_key, charge_id=charge.get("pk"))
+            logger.error("stripe_idempotency_key_reused", idempotency_key=key, error=str(exc))
+            intent = self._intent_for_key(idempotency_key=key, metadata=request.metadata)
             if intent is None:
                 raise ProviderUnavailable(
-                    f"Stripe refused the reused key {idempotency_key} and no payment is found under it yet."
+                    f"Stripe refused the reused key {key} and no payment is found under it yet."
                 ) from None
         except stripe.StripeError as exc:
-            raise _charge_error(exc, idempotency_key=idempotency_key) from None
+            raise _charge_error(exc, idempotency_key=key) from None
         return self._result(intent)
 
     @staticmethod
@@ -151,7 +146,7 @@ class StripeGateway:
         if intent.status == "succeeded":
             return ChargeResult(reference=intent.id)
         if intent.status == "requires_action":
-            raise PaymentDeclined("authentication_required", "The card needs the cardholder's authentication.")
+            raise AuthenticationRequired(reference=intent.id, client_secret=_secret(intent))
         if intent.status == "processing":
             # Outcome not known yet: the webhook or the recovery job settles it.
             raise ProviderUnavailable("The payment is still processing at Stripe.")
@@ -163,8 +158,10 @@ class StripeGateway:
             getattr(error, "code", None) or "card_declined", getattr(error, "message", None) or "Declined."
         )
 
-    def _intent_for_key(self, *, idempotency_key: str, charge_id: int | None):
-        """The PaymentIntent created under our key (read fresh), preferring a succeeded one."""
+    def _intent_for_key(self, *, idempotency_key: str, metadata: Mapping[str, str]):
+        """The PaymentIntent created under our key (read fresh), preferring a succeeded one;
+        only intents whose ``charge_id`` metadata (when both have one) matches the request's."""
+        wanted = metadata.get("charge_id", "")
         try:
             found = self.client.v1.payment_intents.search(
                 params={"query": f"metadata['idempotency_key']:'{idempotency_key}'"}
@@ -172,7 +169,7 @@ class StripeGateway:
             intents = [
                 self.client.v1.payment_intents.retrieve(intent.id)
                 for intent in found.data
-                if charge_id is None or _metadata(intent).get("charge_id") in (None, "", str(charge_id))
+                if not wanted or _metadata(intent).get("charge_id") in (None, "", wanted)
             ]
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
@@ -191,21 +188,53 @@ class StripeGateway:
                 return ChargeResult(reference=intent.id)
         return None
 
-    def payment_method_valid(self, *, token: str) -> bool:
+    def payment_retrieve(self, *, reference: str) -> PaymentState:
         try:
-            self.client.v1.payment_methods.retrieve(token)
-        except stripe.InvalidRequestError:
-            return False
+            intent = self.client.v1.payment_intents.retrieve(reference)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing":
+                return PaymentState(reference=reference, status="failed", failure_code="resource_missing")
+            raise _unavailable(exc) from None
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
-        return True
+        if intent.status == "succeeded":
+            return PaymentState(reference=reference, status="succeeded")
+        if intent.status in ("requires_action", "requires_confirmation"):
+            return PaymentState(reference=reference, status="requires_action", client_secret=_secret(intent))
+        if intent.status == "processing":
+            return PaymentState(reference=reference, status="processing")
+        if intent.status == "requires_payment_method" and intent.last_payment_error is not None:
+            error = intent.last_payment_error
+            if getattr(error, "code", None) == "authentication_required":
+                # Off-session authentication: the app confirms on-session with the secret.
+                return PaymentState(reference=reference, status="requires_action", client_secret=_secret(intent))
+        error = intent.last_payment_error
+        return PaymentState(
+            reference=reference,
+            status="failed",
+            failure_code=getattr(error, "code", None) or intent.status,
+            failure_message=getattr(error, "message", None) or f"The payment is {intent.status} at Stripe.",
+        )
 
-    # --- refunds ----------------------------------------------------------------------------
-    def refund(self, *, reference: str, amount: int, idempotency_key: str, metadata: dict) -> str:
+    def payment_cancel(self, *, reference: str) -> PaymentState:
+        try:
+            self.client.v1.payment_intents.cancel(reference, options={"idempotency_key": f"cancel-{reference}"})
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "payment_intent_unexpected_state":  # e.g. it succeeded meanwhile
+                raise _unavailable(exc) from None
+        except stripe.StripeError as exc:
+            raise _unavailable(exc) from None
+        return self.payment_retrieve(reference=reference)
+
+    def refund(self, request: RefundRequest) -> str:
         try:
             refund = self.client.v1.refunds.create(
-                params={"payment_intent": reference, "amount": amount, "metadata": metadata},
-                options={"idempotency_key": idempotency_key},
+                params={
+                    "payment_intent": request.reference,
+                    "amount": request.amount,
+                    "metadata": dict(request.metadata),
+                },
+                options={"idempotency_key": request.idempotency_key},
             )
         except (stripe.InvalidRequestError, stripe.CardError) as exc:
             # Refused for good (e.g. more than is left of the payment): nothing was refunded
@@ -214,34 +243,45 @@ class StripeGateway:
         except stripe.StripeError as exc:
             # Our keys or permissions, a reused key, an outage: the outcome stays open and the
             # refund pending, retried under the same key — never failed on a guess.
-            raise _unavailable(exc, event="stripe_refund_unavailable", idempotency_key=idempotency_key) from None
+            raise _unavailable(
+                exc, event="stripe_refund_unavailable", idempotency_key=request.idempotency_key
+            ) from None
         return refund.id
 
     # --- saving a card ----------------------------------------------------------------------
-    def customer_create(self, *, pro, idempotency_key: str) -> str:
+    def customer_create(self, request: CustomerRequest) -> str:
         try:
             customer = self.client.v1.customers.create(
-                params={"name": pro.name, "metadata": {"pro": str(pro.pk), "marketplace": pro.marketplace.slug}},
-                options={"idempotency_key": idempotency_key},
+                params={"name": request.name, "metadata": dict(request.metadata)},
+                options={"idempotency_key": request.idempotency_key},
             )
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
         return customer.id
 
-    def setup_intent_create(self, *, customer: str, pro, idempotency_key: str) -> dict:
+    def setup_intent_create(self, request: SetupIntentRequest) -> SetupIntentResult:
         try:
             intent = self.client.v1.setup_intents.create(
                 params={
-                    "customer": customer,
+                    "customer": request.customer,
                     "usage": "off_session",
                     "payment_method_types": ["card"],
-                    "metadata": {"pro": str(pro.pk), "marketplace": pro.marketplace.slug},
+                    "metadata": dict(request.metadata),
                 },
-                options={"idempotency_key": idempotency_key},
+                options={"idempotency_key": request.idempotency_key},
             )
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
-        return {"id": intent.id, "client_secret": intent.client_secret, "customer": customer}
+        return SetupIntentResult(id=intent.id, client_secret=intent.client_secret, customer=request.customer)
+
+    def payment_method_valid(self, *, token: str) -> bool:
+        try:
+            self.client.v1.payment_methods.retrieve(token)
+        except stripe.InvalidRequestError:
+            return False
+        except stripe.StripeError as exc:
+            raise _unavailable(exc) from None
+        return True
 
     def payment_method_display(self, *, token: str) -> str:
         try:

@@ -20,18 +20,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from billing import cards, wallet
+from billing.hooks import pending_charge_finish
 from billing.models import (
     Charge,
     Chargeback,
     ChargeStatus,
     LedgerEntry,
     LedgerKind,
-    PaymentProfile,
     ProviderEvent,
     Refund,
     RefundStatus,
 )
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Invalid, Unavailable
 
 logger = structlog.get_logger(__name__)
 
@@ -54,7 +55,7 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         data = json.loads(payload)
         event_id, event_type = data["id"], data["type"]
     except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
-        raise ApplicationError("invalid_signature", "The webhook signature or payload is invalid.") from None
+        raise Invalid("invalid_signature", "The webhook signature or payload is invalid.") from None
     seen_before = not _delivery_first_seen(event_id=str(event_id), signature=signature or "")
     try:
         with transaction.atomic():
@@ -64,7 +65,7 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         event, created = ProviderEvent.objects.get(provider="stripe", event_id=event_id), False
     if not created and seen_before:
         logger.warning("stripe_event_replayed", event_id=event_id, type=event_type)
-        raise ApplicationError("webhook_replayed", "This webhook delivery was already received.")
+        raise Invalid("webhook_replayed", "This webhook delivery was already received.")
     if event.processed_at is None:
         # Queued on every delivery until processed: if the broker is down we answer 503 and
         # the provider's retry queues it again (the task itself runs each event once).
@@ -93,6 +94,32 @@ def _delivery_first_seen(*, event_id: str, signature: str) -> bool:
         return True
 
 
+def provider_event_record(*, provider: str, event_id: str, event_type: str, obj: dict) -> ProviderEvent:
+    """Record an event our own provider stand-in (the local gateway) emits, exactly as a
+    verified webhook is recorded: once per event id, processed by the same task on commit
+    (and by the redrive job should the broker be away)."""
+    event, created = ProviderEvent.objects.get_or_create(
+        provider=provider,
+        event_id=event_id,
+        defaults={
+            "type": event_type,
+            "payload": {"id": event_id, "object": "event", "type": event_type, "data": {"object": obj}},
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: _enqueue_quietly(event.pk), robust=True)
+    return event
+
+
+def _enqueue_quietly(event_pk: int) -> None:
+    from billing import tasks
+
+    try:
+        tasks.provider_event_process.delay(event_pk)
+    except Exception as exc:  # the broker is away: provider_events_redrive queues it later
+        logger.warning("provider_event_enqueue_failed", event_id=event_pk, error=str(exc))
+
+
 def provider_event_enqueue(*, event_id: int) -> None:
     from billing import tasks
 
@@ -100,11 +127,8 @@ def provider_event_enqueue(*, event_id: int) -> None:
         tasks.provider_event_process.delay(event_id)
     except Exception as exc:  # kombu/redis raise several types when the broker is away
         logger.warning("stripe_event_enqueue_failed", event_id=event_id, error=str(exc))
-        raise ApplicationError(
-            "service_unavailable",
-            "Stored, but could not be queued; retry the delivery.",
-            status_code=503,
-            headers={"Retry-After": "30"},
+        raise Unavailable(
+            "service_unavailable", "Stored, but could not be queued; retry the delivery.", retry_after=30
         ) from None
 
 
@@ -131,7 +155,7 @@ def provider_event_process(*, event_id: int) -> str:
         if event.processed_at is not None:
             return "already processed"
         handler = HANDLERS.get(event.type)
-        outcome = handler(event.payload["data"]["object"]) if handler else "ignored"
+        outcome = handler(event.payload["data"]["object"], provider=event.provider) if handler else "ignored"
         event.processed_at = timezone.now()
         event.outcome = outcome[:200]
         event.save(update_fields=["processed_at", "outcome"])
@@ -139,35 +163,39 @@ def provider_event_process(*, event_id: int) -> str:
     return outcome
 
 
-def _setup_intent_succeeded(intent: dict) -> str:
-    from billing.stripe_gateway import StripeGateway
-
+def _setup_intent_succeeded(intent: dict, *, provider: str) -> str:
     token = intent.get("payment_method")
     if not token:
         return "no payment method"
-    display = StripeGateway().payment_method_display(token=token)
-    updated = PaymentProfile.objects.filter(customer_reference=intent.get("customer"), gateway="stripe").update(
-        payment_method_token=token, display=display[:60], updated_at=timezone.now()
-    )
-    return "payment method saved" if updated else "unknown customer"
+    saved = cards.payment_method_attach(gateway_name=provider, customer=intent.get("customer") or "", token=token)
+    return "payment method saved" if saved else "unknown customer"
 
 
-def _payment_intent_settled(intent: dict) -> str:
-    """Succeeded or failed at the provider: finish our pending charge the usual way (which
-    re-asks the provider with the same key, so event order does not matter)."""
-    charge_id = (intent.get("metadata") or {}).get("charge_id")
-    if not charge_id or not Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).exists():
+def _payment_intent_settled(intent: dict, *, provider: str) -> str:
+    """Succeeded or failed at the provider: finish what the payment was for — a pending lead
+    charge (``charge_id`` metadata) or a top-up (``top_up_id``) — the usual way, which asks
+    the provider again, so event order does not matter."""
+    metadata = intent.get("metadata") or {}
+    top_up_id = wallet.top_up_for_payment(metadata=metadata)
+    if top_up_id is not None:
+        transaction.on_commit(lambda: wallet.top_up_process(top_up_id=top_up_id), robust=True)
+        return "top-up settlement queued"
+    charge_id = metadata.get("charge_id")
+    charge = Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).first() if charge_id else None
+    if charge is None:
         return "nothing pending"
-    from leads.services.accept import accept_charge_process
-
-    charge_pk = int(charge_id)
+    if not charge.gateway_reference and metadata.get("idempotency_key") == charge.idempotency_key and intent.get("id"):
+        # The payment made under the charge's key: read it back by reference from now on
+        # (after an authentication, a re-sent request would only replay the first answer).
+        Charge.objects.filter(pk=charge.pk, gateway_reference="").update(gateway_reference=intent["id"])
+    charge_pk = charge.pk
     # After the event is committed as processed; if settling fails (provider or database
     # trouble) it is logged and the charge stays pending for the recovery job.
-    transaction.on_commit(lambda: accept_charge_process(charge_id=charge_pk), robust=True)
+    transaction.on_commit(lambda: pending_charge_finish(charge_id=charge_pk), robust=True)
     return "charge settlement queued"
 
 
-def _charge_refunded(provider_charge: dict) -> str:
+def _charge_refunded(provider_charge: dict, *, provider: str) -> str:
     """Refunds made outside our flow (e.g. in the Stripe dashboard) join the ledger too.
 
     ``amount_refunded`` is the provider's running total, so what is new is that total less
@@ -200,7 +228,7 @@ def _charge_refunded(provider_charge: dict) -> str:
             "amount": missing,
             "currency": charge.currency,
             "status": RefundStatus.SUCCEEDED,
-            "gateway": "stripe",
+            "gateway": provider,
             "completed_at": timezone.now(),
             "reason": "Refunded at the provider",
         },
@@ -220,7 +248,7 @@ def _charge_refunded(provider_charge: dict) -> str:
     return f"recorded provider refund of {missing}"
 
 
-def _dispute_created(dispute: dict) -> str:
+def _dispute_created(dispute: dict, *, provider: str) -> str:
     charge = Charge.objects.filter(gateway_reference=dispute.get("payment_intent")).first()
     if charge is None:
         return "unknown charge"

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from billing import disputes, stripe_webhooks
+from billing import disputes, stripe_webhooks, wallet
 
 
 @shared_task(name="billing.tasks.provider_event_process", acks_late=True)
@@ -17,3 +17,9 @@ def refunds_recover() -> dict:
 @shared_task(name="billing.tasks.provider_events_redrive")
 def provider_events_redrive() -> int:
     return stripe_webhooks.provider_events_redrive()
+
+
+@shared_task(name="billing.tasks.top_ups_recover")
+def top_ups_recover() -> dict:
+    """Settle top-ups a crash or an outage left open (same key or provider reference)."""
+    return wallet.top_ups_recover()

@@ -29,6 +29,7 @@ from connections.models import (
     ConnectionSettings,
 )
 from marketplace.localtime import local_day_bounds
+from marketplace.network import client_network
 
 # One statement: the gate upsert moves `counted_at` only when the window has passed (the
 # conflicting row's lock serialises concurrent clicks), and the event is inserted only when
@@ -173,16 +174,16 @@ def _gated_insert_portable(event: ConnectionEvent, window: int) -> ConnectionEve
     return event
 
 
-def visitor_key_for(*, user=None, ip: str = "", user_agent: str = "", day: dt.date | None = None) -> str:
-    """A user's id, or a keyed hash of address and agent whose salt changes every (UTC) day.
+def visitor_key_for(*, ip: str = "", day: dt.date | None = None) -> str:
+    """A keyed hash of the client's network (its IPv4 address or IPv6 /64) whose salt changes
+    every (UTC) day. Nothing else the client sends is in it: a visitor that changes its
+    User-Agent, cookies or account is still the same visitor (issue #12 item 6).
 
     The raw address is never stored; yesterday's key cannot be linked to today's.
     """
-    if user is not None and getattr(user, "is_authenticated", False):
-        return f"u:{user.pk}"
     day = day or timezone.now().date()
     salt = hmac.new(settings.SECRET_KEY.encode(), f"connections-visitor:{day.isoformat()}".encode(), hashlib.sha256)
-    digest = hmac.new(salt.digest(), f"{ip}\n{user_agent}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(salt.digest(), client_network(ip).encode(), hashlib.sha256).hexdigest()
     return f"a:{digest[:40]}"
 
 
@@ -213,7 +214,7 @@ def connection_click_record(
         source=source,
         medium=medium,
         campaign=campaign,
-        visitor_key=visitor_key_for(user=user, ip=ip, user_agent=user_agent),
+        visitor_key=visitor_key_for(ip=ip),
     )
 
 

@@ -8,7 +8,7 @@ from typing import TypedDict
 from django.db import transaction
 
 from hours.models import Vacation, WorkingHours
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Invalid
 from pros.models import Pro
 
 
@@ -18,8 +18,8 @@ class Interval(TypedDict):
     end: dt.time
 
 
-def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError("invalid", "The request has invalid fields.", fields={field: [message]})
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid(fields={field: [message]})
 
 
 @transaction.atomic

@@ -7,16 +7,26 @@ a lead with a fee works out of the box; a demo homeowner ``asker@<slug>.test`` (
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from billing.models import PaymentProfile
+from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest, RequestSource
 from marketplace.models import Marketplace, Role, User
-from pros.models import Pro
+from pros.demo import PROS, demo_homeowners
+from pros.models import Pro, Review, Service
+from pros.selectors import contact_fee
+from pros.services import review_submit, star_scores_recompute
 
 DEMO_CARD = "pm_card_visa"
 
 
+@transaction.atomic
 def seed(marketplace: Marketplace) -> None:
+    _seed_reviews(marketplace)
     if settings.PAYMENT_GATEWAY != "local":
         return  # test cards exist only on the local gateway
     have = set(PaymentProfile.objects.filter(marketplace=marketplace).values_list("pro_id", flat=True))
@@ -34,4 +44,76 @@ def seed(marketplace: Marketplace) -> None:
     if not User.objects.filter(marketplace=marketplace, email__iexact=email).exists():
         User.objects.create_user(
             email, settings.DEMO_PASSWORD, marketplace=marketplace, role=Role.HOMEOWNER, name="Demo homeowner"
+        )
+
+
+def _seed_reviews(marketplace: Marketplace) -> None:
+    """The demo pros' reviews (ratings listed in ``pros.demo.PROS``), each on a job it took."""
+    homeowners = demo_homeowners(marketplace)
+    touched = []
+    for index, (_name, _member, areas, _phone, _website, _description, services, ratings) in enumerate(
+        PROS.get(marketplace.slug, []), start=1
+    ):
+        pro = Pro.objects.filter(marketplace=marketplace, slug=f"demo-{marketplace.slug}-{index}").first()
+        if pro is None or not ratings or not services or Review.objects.filter(pro=pro).exists():
+            continue
+        service = Service.objects.filter(pro=pro, category__slug=services[0][0]).first()
+        if service is None:
+            continue
+        _demo_reviews(
+            marketplace=marketplace, pro=pro, service=service, area=areas[0], ratings=ratings, homeowners=homeowners
+        )
+        touched.append(pro.pk)
+    if touched:
+        star_scores_recompute(pro_ids=touched)  # after the reviews were spread over past months
+
+
+def _demo_reviews(
+    *, marketplace: Marketplace, pro: Pro, service: Service, area: str, ratings: list[int], homeowners: list[User]
+) -> None:
+    """Accepted leads of demo homeowners' requests, each reviewed through review_submit."""
+
+    fee = contact_fee(marketplace=marketplace, category=service.category, kind=LeadKind.NEW)
+    now = timezone.now()
+    comments = [
+        "Great work, on time and tidy.",
+        "Fair price and good communication.",
+        "Solid job.",
+        "Would hire again.",
+        "Some delays but the result is good.",
+    ]
+    for index, rating in enumerate(ratings):
+        homeowner = homeowners[index % len(homeowners)]
+        request = QuoteRequest.objects.create(
+            marketplace=marketplace,
+            homeowner=homeowner,
+            category=service.category,
+            source=RequestSource.PROFILE,
+            target_pro=pro,
+            postal_code=area,
+            area=area,
+            description=f"Demo job for {service.title}.",
+            contact_name=homeowner.name,
+            contact_email=homeowner.email,
+            status="closed",
+            hired_pro=pro,  # the demo jobs were hires: a real connection to review (Rule 16)
+        )
+        Lead.objects.create(
+            marketplace=marketplace,
+            request=request,
+            pro=pro,
+            kind=LeadKind.NEW,
+            status=LeadStatus.ACCEPTED,
+            deadline=now,
+            fee_amount=fee,
+            fee_currency=marketplace.currency,
+            responded_at=now,
+            contact_revealed_at=now,
+            quote_message="Thanks for the request, happy to help.",
+        )
+        review_submit(homeowner=homeowner, pro=pro, rating=rating, comment=comments[index % len(comments)])
+    # Spread the demo reviews over the past months so recency visibly matters.
+    for offset, review in enumerate(Review.objects.filter(pro=pro).order_by("pk")):
+        Review.objects.filter(pk=review.pk).update(
+            created_at=now - datetime.timedelta(days=30 * (len(ratings) - offset))
         )

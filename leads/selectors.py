@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from hours.clock import Schedule, is_working, working_time_between
 from hours.selectors import schedules_for
-from leads.models import Lead, LeadStatus, Notification, QuoteRequest
+from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest
 from leads.state import effective_status_expression
 from marketplace.models import Marketplace, User
 from pros.models import Pro
@@ -57,6 +57,21 @@ def request_queryset_for_homeowner(
 
 def notifications_for_pro(queryset: QuerySet[Notification], *, pro: Pro) -> QuerySet[Notification]:
     return queryset.filter(pro=pro).order_by("-created_at", "-pk")
+
+
+def reviewable_jobs(*, homeowner: User, pro: Pro) -> QuerySet[Lead]:
+    """``pros.hooks.reviewable_jobs``: the homeowner's jobs with this pro that are a real
+    connection (DESIGN.md Rule 16), oldest first — accepted leads where the homeowner marked
+    the pro hired, the pro sent an auto-quote, or the pro paid a non-zero contact fee (the
+    accept completed: contact revealed). A free accept is not one: a pro could otherwise
+    accept its own sock puppet's requests at no cost and review itself up."""
+    return Lead.objects.filter(
+        Q(request__hired_pro=pro) | Q(kind=LeadKind.PROMOTION) | Q(fee_amount__gt=0, contact_revealed_at__isnull=False),
+        marketplace_id=pro.marketplace_id,
+        pro=pro,
+        request__homeowner=homeowner,
+        status=LeadStatus.ACCEPTED,
+    ).order_by("created_at", "pk")
 
 
 def lead_schedule(*, lead: Lead) -> Schedule | None:

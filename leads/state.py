@@ -13,7 +13,7 @@ from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
 
 from leads.models import Lead, LeadEvent, LeadStatus
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     LeadStatus.PENDING: frozenset(
@@ -49,12 +49,11 @@ def effective_status_expression(now: dt.datetime) -> Case:
 def transition_check(lead: Lead, to_status: str, *, now: dt.datetime | None = None) -> None:
     """Raise 409 unless ``lead`` (read under lock) may move to ``to_status`` now."""
     if lead.status == LeadStatus.PENDING and is_past_deadline(lead, now) and to_status != LeadStatus.EXPIRED:
-        raise ApplicationError("lead_expired", "This lead has passed its deadline.", status_code=409)
+        raise Conflict("lead_expired", "This lead has passed its deadline.")
     if to_status not in TRANSITIONS[lead.status]:
-        raise ApplicationError(
+        raise Conflict(
             "lead_not_pending",
             f"This lead is {lead.status}; it can no longer be changed.",
-            status_code=409,
             extra={"status": lead.status},
         )
 

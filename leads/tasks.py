@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import urllib.error
-import urllib.request
+from urllib.parse import urlsplit
 
+import requests
 import structlog
 from celery import shared_task
 from django.conf import settings
@@ -16,13 +16,13 @@ from django.utils import timezone
 from leads.delivery import audience_for
 from leads.models import DeliveryStatus, Notification
 from leads.notifications import push_message, webhook_body, webhook_headers
+from marketplace.outbound import OutboundRefused, outbound_post
 from push import services as push_services
 from push.models import Device
 from push.senders import push_send
 
 logger = structlog.get_logger(__name__)
 
-WEBHOOK_TIMEOUT_SECONDS = 5
 WEBHOOK_MAX_RETRIES = 6
 PUSH_MAX_RETRIES = 5
 
@@ -109,20 +109,35 @@ def notification_webhook_send(self, notification_id: int) -> None:
         Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SKIPPED)
         return
     body = webhook_body(notification)
-    request = urllib.request.Request(  # noqa: S310 - the pro's own http(s) URL (URLField-validated)
-        pro.webhook_url, data=body, method="POST", headers=webhook_headers(secret=pro.webhook_secret, body=body)
-    )
+    headers = webhook_headers(secret=pro.webhook_secret, body=body)
     Notification.objects.filter(pk=notification_id).update(webhook_attempts=F("webhook_attempts") + 1)
+    log = logger.bind(notification_id=notification_id, pro_id=pro.pk, url=_loggable(pro.webhook_url))
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
-            status = response.status
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        _webhook_failed(self, notification_id, str(exc))
+        response = outbound_post(pro.webhook_url, body=body, headers=headers)
+    except OutboundRefused as exc:  # permanent: the URL may not be reached, so never retried
+        Notification.objects.filter(pk=notification_id).update(
+            webhook_status=DeliveryStatus.FAILED, webhook_last_error=f"refused: {exc}"[:500]
+        )
+        log.warning("webhook_delivery_refused", reason=str(exc))
+        return
+    except requests.RequestException as exc:
+        _webhook_failed(self, notification_id, f"{type(exc).__name__}: {exc}")
         raise WebhookDeliveryError(str(exc)) from exc
-    if not 200 <= status < 300:
-        _webhook_failed(self, notification_id, f"HTTP {status}")
-        raise WebhookDeliveryError(f"HTTP {status}")
+    if not 200 <= response.status < 300:  # a 3xx is a failure too: redirects are never followed
+        _webhook_failed(self, notification_id, f"HTTP {response.status}")
+        raise WebhookDeliveryError(f"HTTP {response.status}")
     Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SENT, webhook_last_error="")
+    log.info("webhook_delivered", status=response.status, attempt=self.request.retries + 1)
+
+
+def _loggable(url: str) -> str:
+    """The URL without query or credentials (a pro may put a token there); the signing secret
+    is never logged."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"[:200]
+    except ValueError:
+        return "(invalid URL)"
 
 
 def _webhook_failed(task, notification_id: int, error: str) -> None:

@@ -14,7 +14,7 @@ export REDIS_URL="${LOAD_REDIS_URL:-redis://127.0.0.1:6379/9}"
 export DATABASE_POOL_MAX="${DATABASE_POOL_MAX:-8}"
 # The scenario's few hundred accounts post far more than a person would: lift the throttles
 # (they protect the service, they are not what is measured) and keep tokens valid for the run.
-export THROTTLE_QUOTE_REQUESTS=1000000/hour THROTTLE_AUTH=1000000/min JWT_ACCESS_MINUTES=240
+export THROTTLE_QUOTE_REQUESTS=1000000/hour THROTTLE_AUTH=1000000/min THROTTLE_CLICKS=1000000/min JWT_ACCESS_MINUTES=240
 export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
 SECONDS_="${LOAD_SECONDS:-60}" USERS="${LOAD_USERS:-40}" WEB_WORKERS="${LOAD_WEB_WORKERS:-3}" PORT="${LOAD_PORT:-8765}"
 

@@ -1,4 +1,5 @@
 from django.contrib.auth.backends import ModelBackend
+from rest_framework.throttling import BaseThrottle
 
 from marketplace.models import Marketplace, User
 
@@ -26,3 +27,15 @@ class MarketplaceEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def axes_username(request, credentials) -> str:
+    """The account django-axes counts failures against: the e-mail, as logins compare it."""
+    value = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(value).strip().lower()
+
+
+def client_address(request) -> str:
+    """The client's address as the API throttles see it (only ``NUM_PROXIES`` forwarded hops
+    are trusted), so a client cannot dodge the admin lockout by naming itself in a header."""
+    return BaseThrottle().get_ident(request)

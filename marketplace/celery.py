@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
         "task": "marketplace.tasks.idempotency_keys_prune",
         "schedule": crontab(minute=17),
     },
+    "token-records-prune": {
+        "task": "marketplace.tasks.token_records_prune",
+        "schedule": crontab(minute=29, hour=4),
+    },
     "pros-star-scores-recompute": {
         "task": "pros.tasks.star_scores_recompute_nightly",
         "schedule": crontab(hour=3, minute=41),
@@ -40,6 +44,10 @@ app.conf.beat_schedule = {
     },
     "billing-refunds-recover": {
         "task": "billing.tasks.refunds_recover",
+        "schedule": 60.0,
+    },
+    "billing-top-ups-recover": {
+        "task": "billing.tasks.top_ups_recover",
         "schedule": 60.0,
     },
     "leads-accept-charges-recover": {

@@ -53,6 +53,7 @@ DEMO_MARKETPLACES = [
 
 DEMO_SEEDERS: list[str] = [
     "pros.demo.seed",
+    "billing.demo.seed",
     "leads.demo.seed",
     "connections.demo.seed",
     "ranking.demo.seed",

@@ -25,12 +25,33 @@ DEBUG = env.bool("DEBUG", default=False)
 if IS_PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must stay off in production (DJANGO_ENV=production).")
 
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdef"
+
+
+def _refuse_weak_secret(name: str, value: str) -> None:
+    """Production refuses the development key and anything Django's deploy check calls weak
+    (shorter than 50 characters, fewer than 5 distinct ones, or a ``django-insecure-`` key)."""
+    if (
+        value == DEVELOPMENT_SECRET_KEY
+        or value.startswith("django-insecure-")
+        or len(value) < 50
+        or len(set(value)) < 5
+    ):
+        raise ImproperlyConfigured(
+            f"{name} is the development key or too weak for production: use 50+ random characters "
+            "(e.g. `openssl rand -hex 32`)."
+        )
+
+
 if IS_PRODUCTION:
     # No fallback: a production process without its own secret must not start.
     SECRET_KEY = env.str("SECRET_KEY")
+    _refuse_weak_secret("SECRET_KEY", SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name the production host names; `*` is refused.")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdef")
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -44,7 +65,9 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_structlog",
+    "axes",
     "marketplace.apps.MarketplaceConfig",
     "pros.apps.ProsConfig",
     "leads.apps.LeadsConfig",
@@ -57,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "marketplace.middleware.ApiCacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -64,11 +89,32 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if IS_PRODUCTION:
     # Static files (admin, API docs) served by the web process itself, compressed and cached.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+# Content-Security-Policy on every response (django-csp; Django 5.2 has none built in). The
+# admin (with its connections chart) and the Swagger UI at /api/docs/ load scripts only from
+# this origin: no inline script anywhere (the docs' init script is a separate file). Inline
+# style attributes stay allowed: the admin and Swagger UI set them, and they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "marketplace.urls"
 WSGI_APPLICATION = "marketplace.wsgi.application"
@@ -128,26 +174,69 @@ if DATABASE_REPLICA_URL:
     DATABASE_ROUTERS = ["marketplace.db_routers.ReplicaRouter"]
 
 # --- Redis: cache, throttles, Celery broker ---------------------------------------------
+# Production fails closed: without REDIS_URL (or an explicit shared CACHE_URL and
+# CELERY_BROKER_URL) throttles would count per process and tasks would sit in a local folder.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+elif REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+_PROCESS_LOCAL_CACHES = ("locmem", "dummy", "filebased")
+if IS_PRODUCTION and any(kind in CACHES["default"]["BACKEND"].lower() for kind in _PROCESS_LOCAL_CACHES):
+    raise ImproperlyConfigured(
+        "Production needs a shared cache for throttles and lockouts: set REDIS_URL (or CACHE_URL to a Redis "
+        "or Memcached server)."
+    )
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "marketplace.User"
-AUTHENTICATION_BACKENDS = ["marketplace.auth_backends.MarketplaceEmailBackend"]
+# django-axes first: every admin login attempt (Django's authenticate()) is counted, and a
+# locked-out account or address is refused before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "marketplace.auth_backends.MarketplaceEmailBackend",
+]
 # Emails are unique per marketplace (a person may use two marketplaces), so the username
 # field is not globally unique; our backend always looks users up with their marketplace.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        # Our user has `name`, not first/last name: compare the password with the e-mail and the name.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset links (e-mailed; the app's screen takes uid and token): a template with
+# {marketplace}, {uid} and {token}. Django's reset tokens die once used and after this long.
+PASSWORD_RESET_URL = env.str(
+    "PASSWORD_RESET_URL", default="leadmarket://password-reset?marketplace={marketplace}&uid={uid}&token={token}"
+)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60 * 2)
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Admin login lockout (django-axes; the API's login is throttled instead) ---------------
+# After AXES_FAILURE_LIMIT failures, the e-mail is locked out from every address and the
+# address is locked out for every e-mail, until the cool-off passes or platform staff delete
+# the lockout in the admin ("Access attempts") or run `manage.py axes_reset`.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each one alone locks
+AXES_USERNAME_FORM_FIELD = "username"  # the admin login form's field (it holds the e-mail)
+AXES_USERNAME_CALLABLE = "marketplace.auth_backends.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+AXES_VERBOSE = False
+# The client address as the throttles see it: only NUM_PROXIES X-Forwarded-For hops are trusted.
+AXES_CLIENT_IP_CALLABLE = "marketplace.auth_backends.client_address"
+
 
 # Languages the product speaks (README "Languages"): codes as Django writes them; the API
 # accepts fr-CA / zh-Hant / zh-TW in Accept-Language too. Catalogs live in locale/.
@@ -180,10 +269,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
         "quote_requests": env.str("THROTTLE_QUOTE_REQUESTS", default="30/hour"),
+        # The tracked phone and website endpoints, per client network (IPv4 address, IPv6 /64).
+        "clicks": env.str("THROTTLE_CLICKS", default="30/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # How many reverse proxies sit in front of the app: throttles and the click visitor hash
@@ -199,6 +290,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
 }
+if IS_PRODUCTION:
+    _refuse_weak_secret("JWT_SIGNING_KEY", SIMPLE_JWT["SIGNING_KEY"])
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead marketplace API",
     "DESCRIPTION": "Homeowners request quotes; pros accept (paying a contact fee) or reject leads. "
@@ -226,6 +319,11 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=env.int("IDEMPOTENCY_STALE_SECONDS",
 # With Redis: the broker is Redis. Embedded default: kombu's filesystem transport under
 # var/, so `make run` still runs a real worker and the beat scheduler with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+if IS_PRODUCTION and CELERY_BROKER_URL.split(":", 1)[0] in {"filesystem", "memory"}:
+    raise ImproperlyConfigured(
+        "Production needs a real Celery broker: set REDIS_URL (or CELERY_BROKER_URL); the filesystem broker "
+        "is for `make run` on one machine."
+    )
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
@@ -296,6 +394,14 @@ if IS_PRODUCTION and PUSH_WEBPUSH_ALLOW_HTTP:
     raise ImproperlyConfigured("PUSH_WEBPUSH_ALLOW_HTTP is for tests; production endpoints are https.")
 
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="local")
+# The local gateway charges nothing real: production refuses it unless this says the system
+# is a staging one on purpose.
+ALLOW_LOCAL_GATEWAY = env.bool("ALLOW_LOCAL_GATEWAY", default=False)
+if IS_PRODUCTION and PAYMENT_GATEWAY == "local" and not ALLOW_LOCAL_GATEWAY:
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY=local charges nothing real: production needs PAYMENT_GATEWAY=stripe, or "
+        "ALLOW_LOCAL_GATEWAY=true on a staging system."
+    )
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point this at a local server
@@ -304,6 +410,12 @@ STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 if IS_PRODUCTION and PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured("PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
+
+# --- Outbound webhooks (marketplace/outbound.py) -----------------------------------------
+# Hosts (``host`` or ``host:port``) a pro's webhook may reach over plain http and on a
+# non-public address: for local integration testing only. Empty by default, also under
+# `make run`: every webhook then goes over https to public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
 # --- Security (production) --------------------------------------------------------------
 if IS_PRODUCTION:

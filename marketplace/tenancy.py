@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import NotFound
 from marketplace.models import Marketplace
 
 HEADER = "X-Marketplace"
@@ -20,10 +20,8 @@ def marketplace_from_request(request: HttpRequest) -> Marketplace:
     else:
         marketplace = marketplaces.filter(domain=request.get_host().split(":")[0].lower()).first()
     if marketplace is None:
-        raise ApplicationError(
-            "marketplace_not_found",
-            f"Unknown marketplace. Send the {HEADER} header with a marketplace slug.",
-            status_code=404,
+        raise NotFound(
+            "marketplace_not_found", f"Unknown marketplace. Send the {HEADER} header with a marketplace slug."
         )
     request._marketplace = marketplace
     return marketplace

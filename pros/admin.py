@@ -10,8 +10,10 @@ from django.contrib import admin, messages
 from django.db import models, transaction
 
 from marketplace.admin_base import TenantAdmin, admin_marketplace_id
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
+from marketplace.network import public_web_url
+from marketplace.outbound import OutboundRefused, outbound_url_check
 from marketplace.postal import InvalidPostalCode, normalise_area
 from pros.models import Category, Pro, ProArea, Review, Service
 from pros.services import pro_completeness_refresh, service_validate, star_scores_recompute
@@ -70,7 +72,7 @@ class ServiceForm(forms.ModelForm):
         service.marketplace_id = service.marketplace_id or service.pro.marketplace_id
         try:
             service_validate(service)
-        except ApplicationError as exc:
+        except DomainError as exc:
             details = " ".join(f"{field}: {' '.join(messages_)}" for field, messages_ in exc.fields.items())
             self.add_error(None, f"{exc.message} {details}".strip())
 
@@ -106,6 +108,26 @@ class InlineMarketplaceMixin:
         formset.save_m2m()
 
 
+class ProForm(forms.ModelForm):
+    """The API's URL rules in the admin too: the webhook reaches public https addresses only,
+    the website (a redirect target) is http(s) on a host name or a public address."""
+
+    def clean_website(self):
+        url = self.cleaned_data.get("website") or ""
+        if url and not public_web_url(url):
+            raise forms.ValidationError("Must be an http or https URL on a public host.")
+        return url
+
+    def clean_webhook_url(self):
+        url = self.cleaned_data.get("webhook_url") or ""
+        if url:
+            try:
+                outbound_url_check(url)
+            except OutboundRefused as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return url
+
+
 @admin.register(Category)
 class CategoryAdmin(InlineMarketplaceMixin, TenantAdmin):
     list_display = ("name", "slug", "parent", "fee_new", "fee_matched", "fee_promotion", "is_active")
@@ -118,6 +140,7 @@ class CategoryAdmin(InlineMarketplaceMixin, TenantAdmin):
 
 @admin.register(Pro)
 class ProAdmin(InlineMarketplaceMixin, TenantAdmin):
+    form = ProForm
     list_display = ("name", "tier", "star_score", "review_count", "completeness", "paused", "suspended", "demoted")
     list_filter = ("tier", "paused", "suspended", "demoted")
     list_editable = ("tier", "paused", "suspended")

@@ -1,23 +1,20 @@
-"""Demo catalog, pros, services and reviews for the two demo marketplaces (``make run``).
+"""Demo catalog, pros, services and homeowners for the two demo marketplaces (``make run``).
 
-Idempotent: categories and pros are found by slug, users by e-mail; a pro's demo reviews are
-written only while it has none. Reviews go through ``review_create`` on accepted leads of demo
-homeowners, so every Star Score is computed by the documented formula, never typed in.
+Idempotent: categories and pros are found by slug, users by e-mail. The ratings listed in
+``PROS`` become reviews in ``leads.demo`` (a review needs an accepted lead, and leads sit above
+pros): they go through ``review_submit``, so every Star Score is computed by the documented
+formula, never typed in.
 Never run in production (``seed_demo`` is a development command).
 """
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from marketplace.models import Marketplace, MembershipTier, Role, User
-from pros.models import Pro, Review, Service
-from pros.selectors import contact_fee
-from pros.services import category_ensure, pro_areas_set, pro_completeness_refresh, review_create
+from pros.models import Pro, Service
+from pros.services import category_ensure, pro_areas_set, pro_completeness_refresh, star_scores_recompute
 
 # (slug, name, parent slug or None, questions, fees per kind or None)
 CATEGORIES = {
@@ -454,65 +451,15 @@ def _user(*, marketplace: Marketplace, email: str, name: str, role: str, pro: Pr
     return user
 
 
-def _homeowners(marketplace: Marketplace) -> list[User]:
-    names = ["Alex Morgan", "Priya Shah", "Chen Wei", "Lin Mei", "Sam Taylor", "Jordan Lee", "Noah Kim"]
+def demo_homeowners(marketplace: Marketplace) -> list[User]:
+    # One homeowner per demo rating of a pro (at most eight): a homeowner reviews a pro once.
+    names = ["Alex Morgan", "Priya Shah", "Chen Wei", "Lin Mei", "Sam Taylor", "Jordan Lee", "Noah Kim", "Riley Chen"]
     return [
         _user(
             marketplace=marketplace, email=f"homeowner{index}@{marketplace.slug}.test", name=name, role=Role.HOMEOWNER
         )
         for index, name in enumerate(names, start=1)
     ]
-
-
-def _demo_reviews(
-    *, marketplace: Marketplace, pro: Pro, service: Service, area: str, ratings: list[int], homeowners: list[User]
-) -> None:
-    """Accepted leads of demo homeowners' requests, each reviewed through review_create."""
-    from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest, RequestSource
-
-    fee = contact_fee(marketplace=marketplace, category=service.category, kind=LeadKind.NEW)
-    now = timezone.now()
-    comments = [
-        "Great work, on time and tidy.",
-        "Fair price and good communication.",
-        "Solid job.",
-        "Would hire again.",
-        "Some delays but the result is good.",
-    ]
-    for index, rating in enumerate(ratings):
-        homeowner = homeowners[index % len(homeowners)]
-        request = QuoteRequest.objects.create(
-            marketplace=marketplace,
-            homeowner=homeowner,
-            category=service.category,
-            source=RequestSource.PROFILE,
-            target_pro=pro,
-            postal_code=area,
-            area=area,
-            description=f"Demo job for {service.title}.",
-            contact_name=homeowner.name,
-            contact_email=homeowner.email,
-            status="closed",
-        )
-        Lead.objects.create(
-            marketplace=marketplace,
-            request=request,
-            pro=pro,
-            kind=LeadKind.NEW,
-            status=LeadStatus.ACCEPTED,
-            deadline=now,
-            fee_amount=fee,
-            fee_currency=marketplace.currency,
-            responded_at=now,
-            contact_revealed_at=now,
-            quote_message="Thanks for the request, happy to help.",
-        )
-        review_create(homeowner=homeowner, pro=pro, rating=rating, comment=comments[index % len(comments)])
-    # Spread the demo reviews over the past months so recency visibly matters.
-    for offset, review in enumerate(Review.objects.filter(pro=pro).order_by("pk")):
-        Review.objects.filter(pk=review.pk).update(
-            created_at=now - datetime.timedelta(days=30 * (len(ratings) - offset))
-        )
 
 
 @transaction.atomic
@@ -527,10 +474,10 @@ def seed(marketplace: Marketplace) -> None:
             questions=questions,
             fees=fees,
         )
-    homeowners = _homeowners(marketplace)
+    demo_homeowners(marketplace)  # leads.demo gives them the jobs they review
     promotion_on = bool(getattr(getattr(marketplace, "policy", None), "promotion_service_enabled", False))
     touched = []
-    for index, (name, member, areas, phone, website, description, services, ratings) in enumerate(
+    for index, (name, member, areas, phone, website, description, services, _ratings) in enumerate(
         PROS.get(marketplace.slug, []), start=1
     ):
         slug = f"demo-{marketplace.slug}-{index}"
@@ -573,19 +520,8 @@ def seed(marketplace: Marketplace) -> None:
                 },
             )
             first_service = first_service or service
-        if first_service is not None and ratings and not Review.objects.filter(pro=pro).exists():
-            _demo_reviews(
-                marketplace=marketplace,
-                pro=pro,
-                service=first_service,
-                area=areas[0],
-                ratings=ratings,
-                homeowners=homeowners,
-            )
         touched.append(pro)
     for pro in touched:
         pro_completeness_refresh(pro=pro)
     if touched:
-        from pros.services import star_scores_recompute
-
         star_scores_recompute(pro_ids=[pro.pk for pro in touched])

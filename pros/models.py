@@ -172,7 +172,8 @@ class Service(TenantModel):
 
 
 class Review(TenantModel):
-    """A homeowner's rating of a pro it connected with: one per accepted lead."""
+    """A homeowner's rating of a pro it really connected with (DESIGN.md Rule 16): one per
+    homeowner and pro (a second submission edits it); ``lead`` is the connection it rests on."""
 
     pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="reviews")
     homeowner = models.ForeignKey("marketplace.User", on_delete=models.PROTECT, related_name="reviews")
@@ -180,10 +181,14 @@ class Review(TenantModel):
     rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(blank=True, max_length=4000)
     created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(name="review_rating_1_5", condition=Q(rating__gte=1, rating__lte=5))]
+        constraints = [
+            models.CheckConstraint(name="review_rating_1_5", condition=Q(rating__gte=1, rating__lte=5)),
+            models.UniqueConstraint(fields=["pro", "homeowner"], name="review_one_per_homeowner_pro"),
+        ]
         indexes = [models.Index(fields=["marketplace", "pro", "-created_at"], name="review_pro_recent_idx")]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Invalid
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
 from pros.models import Category, Pro, ProArea, Review, Service
 
@@ -58,7 +58,7 @@ def category_resolve(*, marketplace: Marketplace, value: object, field: str = "c
     elif text:
         category = queryset.filter(slug=text.lower()).first()
     if category is None:
-        raise ApplicationError(
+        raise Invalid(
             "unknown_category", "No such category in this marketplace.", fields={field: ["Unknown category."]}
         )
     return category

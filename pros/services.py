@@ -14,9 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.models import Marketplace, MembershipTier, User
+from marketplace.network import public_web_url
+from marketplace.outbound import OutboundRefused, outbound_url_check
 from marketplace.postal import InvalidPostalCode, area_code_for, normalise_area
+from pros.hooks import reviewable_jobs
 from pros.models import Category, Pro, ProArea, Review, Service
 from pros.star_score import star_score
 
@@ -26,8 +29,8 @@ MAX_AREAS = 200
 MAX_LEAD_TIME_DAYS = 365
 
 
-def _invalid(field: str, message: str, code: str = "invalid") -> ApplicationError:
-    return ApplicationError(code, "The request has invalid fields.", fields={field: [message]})
+def _invalid(field: str, message: str, code: str = "invalid") -> Invalid:
+    return Invalid(code, "The request has invalid fields.", fields={field: [message]})
 
 
 def _unique_slug(*, marketplace: Marketplace, name: str) -> str:
@@ -45,6 +48,11 @@ def pro_create(*, marketplace: Marketplace, name: str) -> Pro:
     return Pro.objects.create(marketplace=marketplace, name=name, slug=_unique_slug(marketplace=marketplace, name=name))
 
 
+def pro_business_create(*, marketplace: Marketplace, name: str) -> int:
+    """``marketplace.hooks.pro_business_create``: registration of a pro member opens its business."""
+    return pro_create(marketplace=marketplace, name=name).pk
+
+
 # --- areas and completeness --------------------------------------------------------------
 
 
@@ -56,7 +64,7 @@ def _area_of(*, marketplace: Marketplace, raw: str, field: str) -> str:
     try:
         return area_code_for(marketplace.postal_scheme, raw)
     except InvalidPostalCode:
-        raise ApplicationError(
+        raise Invalid(
             "invalid_area", f"{raw!r} is not an area code here. {error}", fields={field: [f"{raw!r}: {error}"]}
         ) from None
 
@@ -125,22 +133,29 @@ PROFILE_FIELDS = ("name", "description", "phone", "website", "photos", "paused",
 
 
 def _check_http_url(field: str, value: str) -> None:
-    if value and not value.lower().startswith(("http://", "https://")):
-        raise _invalid(field, "Must be an http or https URL.")
+    """Websites and photos are shown to visitors and the website click redirects to them:
+    http(s) on a host name or a public address only (marketplace.network.public_web_url)."""
+    if value and not public_web_url(value):
+        raise _invalid(field, "Must be an http or https URL on a public host.")
 
 
 @transaction.atomic
 def pro_profile_update(*, pro: Pro, actor: User, changes: dict[str, Any]) -> Pro:
     """Apply a pro's own profile edit. ``areas`` replaces the service areas."""
-    pro = Pro.objects.select_for_update().get(pk=pro.pk)
-    for field in ("website", "webhook_url"):
-        if field in changes:
-            _check_http_url(field, changes[field] or "")
+    if "website" in changes:
+        _check_http_url("website", changes["website"] or "")
+    if changes.get("webhook_url"):
+        try:
+            outbound_url_check(changes["webhook_url"])
+        except OutboundRefused as exc:
+            raise _invalid("webhook_url", str(exc)) from None
     for photo in changes.get("photos") or []:
         _check_http_url("photos", photo)
     cap = changes.get("weekly_spend_cap", pro.weekly_spend_cap)
     if cap is not None and cap < 0:
         raise _invalid("weekly_spend_cap", "Must be zero or more.")
+    # Checked first: the webhook check resolves a host name, never while the row is locked.
+    pro = Pro.objects.select_for_update().get(pk=pro.pk)
     changed = [field for field in PROFILE_FIELDS if field in changes]
     for field in changed:
         setattr(pro, field, changes[field] if changes[field] is not None or field == "weekly_spend_cap" else "")
@@ -217,7 +232,7 @@ def _check_range(service: Service, low: str, high: str, field: str) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise _invalid(name, "Must be a whole number of minor units, zero or more.")
     if low_value is not None and high_value is not None and low_value > high_value:
-        raise ApplicationError(
+        raise Invalid(
             "range_not_ordered",
             f"The {field} minimum is above its maximum.",
             fields={field: ["Minimum above maximum."]},
@@ -258,14 +273,14 @@ def service_validate(service: Service) -> None:
     if service.promotion_enabled:
         policy = getattr(marketplace, "policy", None)
         if policy is not None and not policy.promotion_service_enabled:
-            raise ApplicationError(
+            raise Invalid(
                 "promotion_not_available",
                 "This marketplace has no promotion service.",
                 fields={"promotion_enabled": ["Not available in this marketplace."]},
             )
         has_price = service.auto_quote_price_min is not None or service.auto_quote_price_max is not None
         if not has_price or not service.auto_quote_message.strip():
-            raise ApplicationError(
+            raise Invalid(
                 "auto_quote_required",
                 "A promotion service needs an auto-quote: a price or range and a message.",
                 fields={"auto_quote": ["A price (or range) and a message are required with promotion on."]},
@@ -278,10 +293,9 @@ def _service_save(service: Service) -> Service:
         with transaction.atomic():
             service.save()
     except IntegrityError:
-        raise ApplicationError(
+        raise Conflict(
             "service_exists",
             "You already offer a service in this category; edit it instead.",
-            status_code=409,
             fields={"category": ["Already one service in this category."]},
         ) from None
     return service
@@ -338,40 +352,37 @@ def category_ensure(
 # --- reviews and Star Score --------------------------------------------------------------
 
 
-def _eligible_lead_ids(*, homeowner: User, pro: Pro):
-    from leads.models import Lead, LeadStatus
-
-    return Lead.objects.filter(
-        marketplace_id=pro.marketplace_id,
-        pro=pro,
-        request__homeowner=homeowner,
-        status=LeadStatus.ACCEPTED,
-    ).order_by("created_at", "pk")
-
-
 @transaction.atomic
-def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") -> Review:
-    """A homeowner reviews a pro it connected with: one review per accepted lead.
+def review_submit(*, homeowner: User, pro: Pro, rating: int, comment: str = "") -> tuple[Review, bool]:
+    """A homeowner reviews a pro it connected with; ``(review, created)``.
 
-    Raises 403 ``no_connection`` without an accepted lead of this homeowner's request with this
-    pro, 409 ``already_reviewed`` when every such lead has its review.
+    One review per homeowner and pro: a second submission edits the first (rating and
+    comment), so it counts once in the review count and Star Score. ``no_connection`` without
+    a real connection (``pros.hooks.reviewable_jobs``: hired, auto-quoted, or the pro paid a
+    non-zero fee); ``own_business`` for a member of the pro's business.
     """
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise _invalid("rating", "A whole number from 1 to 5.")
     if homeowner.marketplace_id != pro.marketplace_id or pro.suspended:
-        raise ApplicationError("not_found", "Not found.", status_code=404)
+        raise NotFound("not_found", "Not found.")
+    if homeowner.pro_id == pro.pk:
+        raise Forbidden("own_business", "Members of a business cannot review it.")
     # Reviews of one pro queue on its row: each recount below then sees every review committed
-    # before it, so concurrent reviews never leave a stale count or Star Score behind.
+    # before it, and one homeowner's concurrent submissions find each other's review.
     list(Pro.objects.select_for_update().filter(pk=pro.pk).values_list("pk", flat=True))
-    leads = _eligible_lead_ids(homeowner=homeowner, pro=pro)
-    lead = leads.filter(review__isnull=True).select_for_update(of=("self",)).first()
+    review = Review.objects.filter(pro=pro, homeowner=homeowner).first()
+    if review is not None:
+        review.rating, review.comment, review.edited_at = rating, comment, timezone.now()
+        review.save(update_fields=["rating", "comment", "edited_at"])
+        star_scores_recompute(pro_ids=[pro.pk])
+        logger.info("review_edited", review_id=review.pk, pro_id=pro.pk, homeowner_id=homeowner.pk)
+        return review, False
+    lead = reviewable_jobs(homeowner=homeowner, pro=pro).select_for_update(of=("self",)).first()
     if lead is None:
-        if leads.exists():
-            raise ApplicationError(
-                "already_reviewed", "You have already reviewed this pro for each job it took.", status_code=409
-            )
-        raise ApplicationError(
-            "no_connection", "You can review a pro only after it has taken one of your requests.", status_code=403
+        raise Forbidden(
+            "no_connection",
+            "You can review a pro only after you hired it, it sent you an auto-quote, "
+            "or it paid to answer one of your requests.",
         )
     try:
         with transaction.atomic():
@@ -383,10 +394,10 @@ def review_create(*, homeowner: User, pro: Pro, rating: int, comment: str = "") 
                 rating=rating,
                 comment=comment,
             )
-    except IntegrityError:  # a concurrent review of the same lead won the race
-        raise ApplicationError("already_reviewed", "This job has already been reviewed.", status_code=409) from None
+    except IntegrityError:  # only without the pro-row lock above (it serialises submissions)
+        raise Conflict("already_reviewed", "You have already reviewed this pro.") from None
     star_scores_recompute(pro_ids=[pro.pk])
-    return review
+    return review, True
 
 
 def star_scores_recompute(*, pro_ids: Iterable[int], now: datetime.datetime | None = None) -> int:

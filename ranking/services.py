@@ -33,7 +33,10 @@ import structlog
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leads.hooks import LeadAnswered
+from leads.notifications import pro_notify
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
+from pros.models import Pro
 from ranking.models import RankingPolicy
 
 logger = structlog.get_logger(__name__)
@@ -360,8 +363,6 @@ def pro_stats_rollup(
 
 def pro_stats_refresh(*, pro_id: int) -> RollupResult | None:
     """The cheap single-pro pass (one pro's leads through the same SQL)."""
-    from pros.models import Pro
-
     pro = Pro.objects.select_related("marketplace").filter(pk=pro_id).first()
     if pro is None:
         return None
@@ -374,6 +375,11 @@ def pro_stats_refresh_on_commit(*, pro_id: int) -> None:
 
     # robust: a broker outage must not fail the committed write; the hourly rollup catches up.
     transaction.on_commit(lambda: tasks.pro_stats_refresh_task.delay(pro_id), robust=True)
+
+
+def lead_answered_refresh(event: LeadAnswered) -> None:
+    """``leads.hooks.lead_answered``: an answer moves the pro's response rate; refresh it on commit."""
+    pro_stats_refresh_on_commit(pro_id=event.lead.pro_id)
 
 
 def responses_to_lift(*, responded: int, due: int, threshold: Decimal) -> int | None:
@@ -397,13 +403,6 @@ def _notify_changes(*, result: RollupResult, marketplace: Marketplace, params: d
     pro_ids = result.newly_demoted + result.restored + result.warned
     if not pro_ids:
         return
-    try:
-        from leads.notifications import pro_notify
-    except ImportError:  # the lead app's channel is optional for the rollup itself
-        logger.warning("ranking.notify.unavailable", marketplace=marketplace.slug, pros=len(pro_ids))
-        return
-    from pros.models import Pro
-
     threshold_pct = round(params["threshold"] * 100)
     pros = Pro.objects.filter(marketplace=marketplace, pk__in=pro_ids).select_related("standing")
     for pro in pros:

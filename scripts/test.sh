@@ -31,6 +31,11 @@ if ! reachable $(hostport "$REDIS_URL" 6379); then
   export REDIS_URL=""
 fi
 
+# Static checks first: CI fails on any finding (README "Architecture", CONTRIBUTING.md).
+.venv/bin/ruff check --quiet . || exit 1
+.venv/bin/ruff format --check --quiet . || exit 1
+.venv/bin/lint-imports --no-cache >/dev/null || { .venv/bin/lint-imports --no-cache; exit 1; }
+
 .venv/bin/pytest "$@"
 status=$?
 if [ $status -eq 5 ]; then echo "pytest collected no tests"; fi

@@ -49,6 +49,45 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def local_webhooks(settings):
+    """Allow-list ``localhost`` for webhooks (WEBHOOK_ALLOWED_HOSTS), as a local integration
+    test would: receivers named ``localhost`` get deliveries over plain http; 127.0.0.1 and
+    every other non-public address stay refused."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["localhost"]
+    return settings.WEBHOOK_ALLOWED_HOSTS
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """fake_dns({"hooks.example": ["93.184.215.14"]}) → host names resolve as given (a list, or
+    a callable returning one per look-up); every other name resolves as usual. Tests that use
+    a public address here only *save* URLs: nothing ever connects to it."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def install(table):
+        def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+            entry = table.get(str(host).lower()) if host else None
+            if entry is None:
+                return real(host, port, family, type, proto, flags)
+            addresses = entry() if callable(entry) else entry
+            if not addresses:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            port = int(port or 0)
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, port, 0, 0))
+                if ":" in a
+                else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+                for a in addresses
+            ]
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    return install
+
+
+@pytest.fixture
 def marketplace(db):
     return MarketplaceFactory(slug="maple", currency="CAD", postal_scheme="ca_fsa", time_zone="America/Toronto")
 

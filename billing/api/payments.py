@@ -1,169 +1,71 @@
 """Endpoints for saving a card with the provider, disputes, refunds and provider webhooks."""
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from billing import disputes
+from billing import cards
+from billing.api import serializers as s
 from billing.gateways import ProviderUnavailable, gateway_get
-from billing.models import DisputeReason, LeadDispute, PaymentProfile, Refund
+from billing.models import LeadDispute, Refund
 from billing.stripe_webhooks import stripe_event_receive
-from leads.models import Lead
-from marketplace.api.base import MarketplaceAPIView, PlatformAPIViewUnscoped, TenantGenericAPIView, TenantGenericViewSet
-from marketplace.api.errors import ApplicationError
+from marketplace.api.base import MarketplaceAPIView, PlatformAPIViewUnscoped, TenantGenericViewSet
 from marketplace.api.permissions import IsProMember
-
-
-def _money(amount, currency):
-    return {"amount": amount, "currency": currency}
-
-
-class SetupIntentOutput(serializers.Serializer):
-    client_secret = serializers.CharField()
-    customer = serializers.CharField()
-    setup_intent = serializers.CharField()
+from marketplace.errors import Unavailable
 
 
 class SetupIntentView(MarketplaceAPIView):
     """Start saving a card: the mobile app confirms the returned client secret with the
-    provider's SDK; the saved card is recorded when the provider's webhook arrives."""
+    provider's SDK (on the local gateway: the test-mode confirmation endpoint); the saved card
+    is recorded when the provider's event arrives."""
 
     permission_classes = [IsProMember]
 
-    @extend_schema(request=None, responses={201: SetupIntentOutput})
+    @extend_schema(
+        summary="Start saving a card (SetupIntent for off-session use)",
+        request=None,
+        responses={
+            201: s.SetupIntentOutput,
+            409: OpenApiResponse(description="payments_not_configured: the marketplace takes no card payments"),
+            503: OpenApiResponse(description="payment_provider_unavailable (Retry-After)"),
+        },
+    )
     def post(self, request):
-        gateway = gateway_get()
-        if not getattr(gateway, "supports_setup_intents", False):
-            raise ApplicationError(
-                "payments_not_configured",
-                "This marketplace takes no card payments through a provider; ask its staff.",
-                status_code=409,
-            )
-        pro = request.user.pro
         try:
-            customer = _customer_for(pro=pro, gateway=gateway)
-            intent = gateway.setup_intent_create(
-                customer=customer,
-                pro=pro,
-                idempotency_key=f"pro-{pro.pk}-setup-{request.headers.get('Idempotency-Key') or _nonce()}",
+            intent = cards.setup_intent_start(
+                pro=request.user.pro, request_key=request.headers.get("Idempotency-Key", "")
             )
         except ProviderUnavailable:
-            raise ApplicationError(
-                "payment_provider_unavailable",
-                "The payment provider is unavailable; retry shortly.",
-                status_code=503,
-                headers={"Retry-After": "5"},
+            raise Unavailable(
+                "payment_provider_unavailable", "The payment provider is unavailable; retry shortly.", retry_after=5
             ) from None
-        return Response(
-            {"client_secret": intent["client_secret"], "customer": customer, "setup_intent": intent["id"]},
-            status=status.HTTP_201_CREATED,
-        )
-
-
-def _nonce() -> str:
-    import secrets
-
-    return secrets.token_hex(8)
-
-
-def _customer_for(*, pro, gateway) -> str:
-    """The pro's provider customer, created once (the key makes a concurrent retry reuse it)."""
-    profile = PaymentProfile.objects.filter(pro=pro, gateway=gateway.name).exclude(customer_reference="").first()
-    if profile:
-        return profile.customer_reference
-    customer = gateway.customer_create(pro=pro, idempotency_key=f"pro-{pro.pk}-customer")
-    with transaction.atomic():
-        PaymentProfile.objects.update_or_create(
-            pro=pro,
-            defaults={"marketplace_id": pro.marketplace_id, "gateway": gateway.name, "customer_reference": customer},
-        )
-    return customer
-
-
-class DisputeInput(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=DisputeReason.choices)
-    details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-
-
-class DisputeOutput(serializers.ModelSerializer):
-    fee = serializers.SerializerMethodField()
-    refund = serializers.SerializerMethodField()
-
-    class Meta:
-        model = LeadDispute
-        fields = [
-            "id",
-            "lead",
-            "reason",
-            "details",
-            "status",
-            "fee",
-            "refund",
-            "created_at",
-            "decided_at",
-            "decision_note",
-        ]
-        read_only_fields = fields
-
-    def get_fee(self, dispute) -> dict:
-        return _money(dispute.charge.amount, dispute.charge.currency)
-
-    def get_refund(self, dispute) -> dict | None:
-        refund = dispute.refund
-        if refund is None:
-            return None
-        return {"status": refund.status, **_money(refund.amount, refund.currency)}
-
-
-class LeadDisputeView(TenantGenericAPIView):
-    """``POST /pro/leads/{id}/dispute/``: dispute a lead the pro was charged for."""
-
-    queryset = Lead.objects.all()
-    serializer_class = DisputeInput
-    permission_classes = [IsProMember]
-
-    def scope_queryset(self, queryset):
-        return queryset.filter(pro=self.request.user.pro)
-
-    @extend_schema(request=DisputeInput, responses={201: DisputeOutput})
-    def post(self, request, pk):
-        lead = self.get_object()
-        data = DisputeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        dispute = disputes.dispute_open(lead=lead, pro=request.user.pro, actor=request.user, **data.validated_data)
-        return Response(DisputeOutput(dispute).data, status=status.HTTP_201_CREATED)
+        body = {
+            "id": intent.id,
+            "setup_intent": intent.id,
+            "client_secret": intent.client_secret,
+            "customer": intent.customer,
+            "gateway": gateway_get().name,
+        }
+        return Response(s.SetupIntentOutput(body).data, status=status.HTTP_201_CREATED)
 
 
 class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
     """The pro's disputes, newest first."""
 
     queryset = LeadDispute.objects.all()
-    serializer_class = DisputeOutput
+    serializer_class = s.DisputeOutput
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):
         return queryset.filter(pro=self.request.user.pro).select_related("charge", "refund").order_by("-created_at")
 
 
-class RefundOutput(serializers.ModelSerializer):
-    amount = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Refund
-        fields = ["id", "charge", "lead", "amount", "status", "reason", "created_at", "completed_at"]
-        read_only_fields = fields
-
-    def get_amount(self, refund) -> dict:
-        return _money(refund.amount, refund.currency)
-
-
 class RefundViewSet(mixins.ListModelMixin, TenantGenericViewSet):
     """The pro's refunds, newest first."""
 
     queryset = Refund.objects.all()
-    serializer_class = RefundOutput
+    serializer_class = s.RefundOutput
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):

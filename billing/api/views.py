@@ -1,14 +1,15 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from billing import selectors, services
+from billing import cards, selectors
 from billing.api import serializers as s
 from billing.exports import STATEMENT_HEADER, statement_rows
 from billing.models import Charge
 from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
 from marketplace.api.csv_export import ExportRangeQuery, ProCsvExportView, csv_schema
 from marketplace.api.permissions import IsProMember
+from marketplace.errors import NotFound
 
 
 class ChargeViewSet(mixins.ListModelMixin, TenantGenericViewSet):
@@ -27,11 +28,21 @@ class PaymentMethodView(MarketplaceAPIView):
 
     permission_classes = [IsProMember]
 
+    @extend_schema(
+        summary="The pro's saved card",
+        responses={200: s.PaymentMethodOutput, 404: OpenApiResponse(description="payment_method_missing")},
+    )
+    def get(self, request):
+        card = cards.payment_method_for(pro=request.user.pro)
+        if card is None:
+            raise NotFound("payment_method_missing", "No card is saved yet.")
+        return Response(s.PaymentMethodOutput(card).data)
+
     @extend_schema(request=s.PaymentMethodInput, responses={200: s.PaymentMethodOutput})
     def put(self, request):
         data = s.PaymentMethodInput(data=request.data)
         data.is_valid(raise_exception=True)
-        profile = services.payment_method_save(pro=request.user.pro, **data.validated_data)
+        profile = cards.payment_method_save(pro=request.user.pro, **data.validated_data)
         return Response(s.PaymentMethodOutput(profile).data)
 
 

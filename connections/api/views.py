@@ -1,7 +1,5 @@
 """Tracked contact endpoints (phone, website) and the connection dashboards."""
 
-from urllib.parse import urlsplit
-
 from django.http import HttpResponse, HttpResponseRedirect
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -22,9 +20,11 @@ from connections.services import connection_click_record
 from marketplace.api.authentication import MarketplaceJWTAuthentication
 from marketplace.api.base import MarketplaceAPIView, TenantGenericAPIView
 from marketplace.api.csv_export import csv_response, csv_schema
-from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
+from marketplace.api.throttling import ClientNetworkThrottle
+from marketplace.errors import NotFound
 from marketplace.models import MembershipTier
+from marketplace.network import public_web_url
 from pros.models import Pro
 
 
@@ -48,22 +48,19 @@ class OptionalJWTScheme(OpenApiAuthenticationExtension):
 
 
 def safe_http_url(url: str) -> str | None:
-    """The URL itself when it is an absolute http(s) URL with a host, else None."""
-    if not url or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        return None
-    return url
+    """The URL itself when the website click may redirect there (``public_web_url``: http(s),
+    a host name or a public IP literal, nothing a browser would read differently), else None."""
+    return url if public_web_url(url) else None
 
 
 class _TrackedContactView(TenantGenericAPIView):
     tenant_model = Pro
     permission_classes = [AllowAny]
     authentication_classes = [OptionalJWTAuthentication]
+    # Per client network (IPv4 address or IPv6 /64), whatever User-Agent or token it sends:
+    # one machine cannot click its way up the connection counts (or harvest every number).
+    throttle_classes = [ClientNetworkThrottle]
+    throttle_scope = "clicks"
     kind: str = ""
 
     def scope_queryset(self, queryset):
@@ -84,7 +81,7 @@ class _TrackedContactView(TenantGenericAPIView):
             user=self.request.user,
             # The client address as the throttles see it (honours REST_FRAMEWORK["NUM_PROXIES"]).
             ip=BaseThrottle().get_ident(self.request),
-            user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
+            user_agent=self.request.META.get("HTTP_USER_AGENT", ""),  # bots only: not part of the visitor
             **query.attribution(),
         )
 

@@ -9,9 +9,10 @@ from rest_framework import serializers
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestStatus
 from leads.selectors import lead_clock, lead_schedule
 from marketplace.api.csv_export import ExportRangeQuery
-from marketplace.api.errors import ApplicationError
-from marketplace.api.fields import CalendarDateField, amount_field
+from marketplace.api.fields import BoundedDictField, CalendarDateField, amount_field
+from marketplace.errors import Invalid
 from pros.models import Pro
+from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWER_LENGTH, MAX_ANSWERS
 from pros.selectors import category_resolve
 
 
@@ -43,7 +44,16 @@ class QuoteRequestInput(serializers.Serializer):
     budget_min = amount_field(default=None, help_text="Minor units.")
     budget_max = amount_field(default=None, help_text="Minor units.")
     start_date = CalendarDateField(required=False, allow_null=True, default=None)
-    answers = serializers.DictField(child=serializers.CharField(max_length=200), required=False, default=dict)
+    answers = BoundedDictField(
+        max_keys=MAX_ANSWERS,
+        max_key_length=MAX_ANSWER_KEY_LENGTH,
+        child=serializers.CharField(max_length=MAX_ANSWER_LENGTH, allow_blank=True),
+        value_schema={"type": "string", "maxLength": MAX_ANSWER_LENGTH},
+        description="Answers to the category's questions (`questions` of GET /categories/): each key one of "
+        "its question keys, each value one of that question's choices (or a number, or text).",
+        required=False,
+        default=dict,
+    )
     contact = LeadContact()
     pro = serializers.IntegerField(
         min_value=1,
@@ -61,7 +71,7 @@ class QuoteRequestInput(serializers.Serializer):
             return None
         pro = Pro.objects.filter(marketplace=self.context["marketplace"], pk=value, suspended=False).first()
         if pro is None:
-            raise ApplicationError("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+            raise Invalid("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
         return pro
 
     def validate(self, attrs):

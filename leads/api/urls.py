@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from leads.api import views
+from leads.api import disputes, views
 
 router = SimpleRouter()
 router.register("quote-requests", views.QuoteRequestViewSet, basename="quote-request")
@@ -10,5 +10,6 @@ router.register("pro/notifications", views.NotificationViewSet, basename="pro-no
 
 urlpatterns = [
     path("pro/leads/export.csv", views.LeadExportView.as_view(), name="pro-leads-export"),
+    path("pro/leads/<int:pk>/dispute/", disputes.LeadDisputeView.as_view(), name="pro-lead-dispute"),
     *router.urls,
 ]

@@ -13,9 +13,9 @@ from leads.exports import LEAD_EXPORT_HEADER, lead_export_rows
 from leads.models import Lead, Notification, QuoteRequest
 from marketplace.api.base import TenantGenericViewSet
 from marketplace.api.csv_export import ProCsvExportView, csv_schema
-from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
+from marketplace.errors import NotFound
 
 ERRORS = {code: OpenApiResponse(s.LeadsError) for code in (400, 402, 404, 409, 503)}
 

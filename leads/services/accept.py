@@ -31,24 +31,21 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing import services as billing
-from billing.gateways import PaymentDeclined, ProviderUnavailable, gateway_get
+from billing.gateways import AuthenticationRequired, PaymentDeclined, ProviderUnavailable, gateway_get
 from billing.models import Charge, ChargeStatus
 from billing.recovery import stale_pending_process
+from leads import hooks
 from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services.lifecycle import request_close_if_done
 from leads.state import lead_transition, leads_bulk_transition, transition_check
-from marketplace.api.errors import ApplicationError, NotFound
+from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
 from pros.models import Pro
 
 logger = structlog.get_logger(__name__)
 
 PROVIDER_RETRY_AFTER_SECONDS = 30
-
-
-def _ranking_refresh(pro_id: int) -> None:
-    from ranking.services import pro_stats_refresh_on_commit
-
-    pro_stats_refresh_on_commit(pro_id=pro_id)
+# How long a lead stays held for a pro whose bank asked for authentication (then released).
+AUTHENTICATION_WINDOW = dt.timedelta(minutes=30)
 
 
 def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteRequest, Lead]:
@@ -68,7 +65,7 @@ def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteReque
 
 def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price: int | None = None) -> None:
     """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead.
-    Returns once the lead is accepted; raises ApplicationError (402/409/503) otherwise."""
+    Returns once the lead is accepted; raises PaymentRequired, Conflict or Unavailable otherwise."""
     payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
     charge = _accept_open(lead_id=lead_id, pro=pro, actor=actor, payload=payload)
     if charge is not None:
@@ -92,30 +89,22 @@ def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | No
                 .count()
             )
             if taken >= policy.matched_capacity:
-                raise ApplicationError("request_filled", "Enough pros have already accepted this job.", status_code=409)
+                raise Conflict("request_filled", "Enough pros have already accepted this job.")
         locked_pro = Pro.objects.select_for_update().get(pk=pro.pk)
         billing.spend_cap_check(marketplace=request.marketplace, pro=locked_pro, amount=lead.fee_amount, now=now)
-        key = billing.charge_next_key(lead_id=lead.pk)
-        if lead.fee_amount == 0:
-            billing.charge_zero_record(lead=lead, pro=locked_pro, currency=lead.fee_currency, idempotency_key=key)
-            _accept_finish(request=request, lead=lead, payload=payload, actor=actor, started_at=now)
-            return None
-        token = billing.payment_method_for(pro=locked_pro)
-        if not token:
-            raise ApplicationError(
-                "payment_method_required",
-                "Save a payment method before accepting leads with a fee.",
-                status_code=402,
-            )
-        return billing.charge_open(
+        charge = billing.lead_fee_open(
             lead=lead,
             pro=locked_pro,
             amount=lead.fee_amount,
             currency=lead.fee_currency,
-            idempotency_key=key,
-            payment_method_token=token,
+            idempotency_key=billing.charge_next_key(lead_id=lead.pk),
             accept_payload=payload,
         )
+        if charge.status == ChargeStatus.SUCCEEDED:
+            # Paid in this transaction (a zero fee, or prepaid credits): accept now, no provider call.
+            _accept_finish(request=request, lead=lead, payload=payload, actor=actor, started_at=now)
+            return None
+        return charge
 
 
 def _settle_if_pending(charge_id: int, settle) -> None:
@@ -130,20 +119,28 @@ def _accept_pay(*, charge: Charge, actor=None) -> None:
     """Phases 2 and 3 for a committed pending charge; raises 402 / 503 for the API."""
     try:
         result = billing.charge_gateway_call(charge=charge)
+    except AuthenticationRequired as exc:
+        # The lead stays pending and held for this pro (its pending charge counts as an accept
+        # in flight); the app authenticates with the client secret and retries the accept, or
+        # the provider's event / the recovery job completes it.
+        _settle_if_pending(
+            charge.pk, partial(billing.charge_await_action, reference=exc.reference, client_secret=exc.client_secret)
+        )
+        raise PaymentRequired(
+            "authentication_required",
+            "Your bank asks you to authenticate this payment; confirm it in the app, then accept again.",
+            extra={"client_secret": exc.client_secret, "payment_intent": exc.reference},
+        ) from None
     except PaymentDeclined as exc:
         _settle_if_pending(charge.pk, partial(billing.charge_fail, code=exc.code, message=exc.message))
-        raise ApplicationError(
-            "payment_declined",
-            f"The payment was declined: {exc.message}",
-            status_code=402,
-            extra={"decline_code": exc.code},
+        raise PaymentRequired(
+            "payment_declined", f"The payment was declined: {exc.message}", extra={"decline_code": exc.code}
         ) from None
     except ProviderUnavailable:
-        raise ApplicationError(
+        raise Unavailable(
             "payment_provider_unavailable",
             "The payment provider is unavailable; retry shortly.",
-            status_code=503,
-            headers={"Retry-After": str(PROVIDER_RETRY_AFTER_SECONDS)},
+            retry_after=PROVIDER_RETRY_AFTER_SECONDS,
         ) from None
     accept_complete(charge_id=charge.pk, reference=result.reference, actor=actor)
 
@@ -207,7 +204,7 @@ def _accept_finish(
             )
             leads_bulk_transition(others, LeadStatus.FILLED, note="capacity reached", now=now)
     request_close_if_done(request=request, now=now)
-    _ranking_refresh(lead.pro_id)
+    hooks.lead_answered.send(hooks.LeadAnswered(lead=lead, request=request, outcome="accepted", occurred_at=now))
 
 
 def accept_charge_process(*, charge_id: int) -> str:
@@ -221,7 +218,10 @@ def accept_charge_process(*, charge_id: int) -> str:
         return "done"
     if charge.lead.status not in (LeadStatus.PENDING, LeadStatus.ACCEPTED):
         # The lead closed meanwhile (staff action): charge only if the provider already did.
-        found = gateway_get(charge.gateway).find(idempotency_key=charge.idempotency_key)
+        if charge.gateway_reference:  # waiting for an authentication that no longer matters
+            found = billing.charge_cancel_unauthenticated(charge=charge, reference=charge.gateway_reference)
+        else:
+            found = gateway_get(charge.gateway).find(idempotency_key=charge.idempotency_key)
         if found is None:
             reason = f"lead {charge.lead.status} before payment"
             _settle_if_pending(charge.pk, partial(billing.charge_void, reason=reason))
@@ -230,6 +230,20 @@ def accept_charge_process(*, charge_id: int) -> str:
         return "succeeded"
     try:
         result = billing.charge_gateway_call(charge=charge)
+    except AuthenticationRequired as exc:
+        if timezone.now() - charge.created_at < AUTHENTICATION_WINDOW:
+            _settle_if_pending(
+                charge.pk,
+                partial(billing.charge_await_action, reference=exc.reference, client_secret=exc.client_secret),
+            )
+            return "requires_action"
+        # Never authenticated: release the lead, and cancel so a late authentication takes nothing.
+        paid = billing.charge_cancel_unauthenticated(charge=charge, reference=exc.reference)
+        if paid is not None:
+            accept_complete(charge_id=charge.pk, reference=paid.reference)
+            return "succeeded"
+        _settle_if_pending(charge.pk, partial(billing.charge_fail, code="authentication_required", message=exc.message))
+        return "failed"
     except PaymentDeclined as exc:
         _settle_if_pending(charge.pk, partial(billing.charge_fail, code=exc.code, message=exc.message))
         return "failed"

@@ -11,10 +11,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from billing.models import Charge, ChargeStatus
-from connections.services import connection_record
+from leads import hooks
 from leads.models import Lead, LeadStatus, QuoteRequest, RequestStatus
 from leads.state import lead_transition, leads_bulk_transition
-from marketplace.api.errors import ApplicationError, NotFound
+from marketplace.errors import Conflict, Invalid, NotFound
 from pros.models import Pro
 
 
@@ -41,12 +41,6 @@ def request_close_if_done(*, request: QuoteRequest, now: dt.datetime | None = No
         request.status = RequestStatus.CLOSED
 
 
-def _ranking_refresh(pro_id: int) -> None:
-    from ranking.services import pro_stats_refresh_on_commit
-
-    pro_stats_refresh_on_commit(pro_id=pro_id)
-
-
 def lead_reject(*, lead_id: int, pro: Pro, actor=None, reason: str = "") -> Lead:
     """Rule 4: free; records the reason and a free exposure connection for the pro."""
     from leads.services.accept import _lock_request_and_lead
@@ -55,26 +49,14 @@ def lead_reject(*, lead_id: int, pro: Pro, actor=None, reason: str = "") -> Lead
     with transaction.atomic():
         request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
         if Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).exists():
-            raise ApplicationError(
-                "accept_in_progress",
-                "An accept of this lead is being paid; it can no longer be rejected.",
-                status_code=409,
-            )
+            raise Conflict("accept_in_progress", "An accept of this lead is being paid; it can no longer be rejected.")
         lead.reject_reason = reason[:500]
         lead.responded_at = now
         lead_transition(
             lead, LeadStatus.REJECTED, actor=actor, now=now, note=reason, extra_fields=("reject_reason", "responded_at")
         )
-        connection_record(
-            marketplace=request.marketplace,
-            pro=lead.pro,
-            kind="exposure",
-            lead=lead,
-            occurred_at=now,
-            source=request.source,
-        )
         request_close_if_done(request=request, now=now)
-        _ranking_refresh(lead.pro_id)
+        hooks.lead_answered.send(hooks.LeadAnswered(lead=lead, request=request, outcome="rejected", occurred_at=now))
     return lead
 
 
@@ -127,7 +109,7 @@ def quote_request_cancel(*, marketplace, homeowner, request_id: int) -> QuoteReq
     with transaction.atomic():
         request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
         if request.status == RequestStatus.CANCELLED:
-            raise ApplicationError("request_cancelled", "This request is already cancelled.", status_code=409)
+            raise Conflict("request_cancelled", "This request is already cancelled.")
         _withdraw_pending(request=request, note="request cancelled by the homeowner")
         request.status = RequestStatus.CANCELLED
         request.save(update_fields=["status"])
@@ -139,10 +121,10 @@ def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) 
     with transaction.atomic():
         request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
         if request.status == RequestStatus.CANCELLED:
-            raise ApplicationError("request_cancelled", "This request is cancelled.", status_code=409)
+            raise Conflict("request_cancelled", "This request is cancelled.")
         connected = Lead.objects.filter(request=request, pro_id=pro_id, status=LeadStatus.ACCEPTED).exists()
         if not connected:
-            raise ApplicationError(
+            raise Invalid(
                 "pro_not_connected",
                 "You can only hire a pro that answered this request.",
                 fields={"pro": ["This pro has not answered this request."]},

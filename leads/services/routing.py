@@ -10,21 +10,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import services as billing
-from billing.models import PaymentProfile
-from connections.services import connection_record
+from billing.models import Charge, ChargeStatus
 from hours.clock import Schedule
 from hours.selectors import lead_deadline, pro_on_vacation, schedules_for
+from leads import hooks
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
 from leads.notifications import pro_notify
 from leads.services.matching import MatchingFees, matching_candidates
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict, DomainError, Invalid
 from marketplace.models import Marketplace, User
 from marketplace.postal import InvalidPostalCode, area_code_for
 from pros.matching import JobSpec, perfect_match
 from pros.models import Category, Pro, ProArea, Service
+from pros.questions import answers_clean
 from pros.selectors import contact_fee
-
-CONNECTION_KIND = {LeadKind.NEW: "profile_lead", LeadKind.MATCHED: "matched_lead", LeadKind.PROMOTION: "promotion_lead"}
 
 
 @dataclass(frozen=True)
@@ -67,9 +66,10 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
     try:
         area = area_code_for(marketplace.postal_scheme, data.postal_code)
     except InvalidPostalCode as exc:
-        raise ApplicationError("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
+        raise Invalid("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
     if data.category.marketplace_id != marketplace.pk:
-        raise ApplicationError("unknown_category", "No such category.", fields={"category": ["Unknown category."]})
+        raise Invalid("unknown_category", "No such category.", fields={"category": ["Unknown category."]})
+    answers = answers_clean(category=data.category, answers=data.answers)
     now = timezone.now()
     with transaction.atomic():
         # One homeowner's requests serialise on its row, so a double submit cannot slip
@@ -89,12 +89,22 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
             .first()
         )
         if duplicate is not None:
-            raise ApplicationError(
+            raise Conflict(
                 "duplicate_request",
                 "You already asked for this job recently; here is that request.",
-                status_code=409,
                 extra={"request_id": duplicate.pk},
             )
+        # No double charge for one job: pros that already paid for this homeowner's same job
+        # (category, area, target) within the window — before it was cancelled and posted
+        # again — get this request's lead with no fee.
+        paid_for = _pros_paid_for_job(
+            marketplace=marketplace,
+            homeowner=homeowner,
+            category=data.category,
+            area=area,
+            target_pro=data.pro,
+            since=now - dt.timedelta(hours=policy.duplicate_window_hours),
+        )
         service = _profile_target_check(marketplace=marketplace, data=data, area=area) if data.pro else None
         request = QuoteRequest.objects.create(
             marketplace=marketplace,
@@ -108,15 +118,15 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
             budget_min=data.budget_min,
             budget_max=data.budget_max,
             start_date=data.start_date,
-            answers=data.answers or {},
+            answers=answers,
             contact_name=data.contact_name,
             contact_phone=data.contact_phone,
             contact_email=data.contact_email,
         )
         if service is not None:
-            leads = [_route_profile(request=request, service=service, now=now)]
+            leads = [_route_profile(request=request, service=service, now=now, paid_for=paid_for)]
         else:
-            leads = _route_platform(request=request, now=now)
+            leads = _route_platform(request=request, now=now, paid_for=paid_for)
         if not leads:
             request.status = RequestStatus.CLOSED
             request.save(update_fields=["status"])
@@ -125,29 +135,53 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
     return request
 
 
+def _pros_paid_for_job(
+    *,
+    marketplace: Marketplace,
+    homeowner: User,
+    category: Category,
+    area: str,
+    target_pro: Pro | None,
+    since: dt.datetime,
+) -> frozenset[int]:
+    """Pros with a live (pending or paid) non-zero charge for a lead of this homeowner's same
+    job — the duplicate rule's category, area and target — created since ``since``."""
+    return frozenset(
+        Charge.objects.filter(
+            marketplace=marketplace,
+            status__in=(ChargeStatus.PENDING, ChargeStatus.SUCCEEDED),
+            amount__gt=0,
+            lead__request__homeowner=homeowner,
+            lead__request__category=category,
+            lead__request__area=area,
+            lead__request__target_pro=target_pro,
+            lead__request__created_at__gte=since,
+        ).values_list("pro_id", flat=True)
+    )
+
+
+NO_FEE_NOTE = "no contact fee: this pro already paid for the same job"
+
+
 def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area: str) -> Service:
     pro = data.pro
     if pro is None or pro.marketplace_id != marketplace.pk or pro.suspended:
-        raise ApplicationError("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+        raise Invalid("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
     if pro.paused:
-        raise ApplicationError(
-            "pro_paused", "This pro is not taking requests now.", fields={"pro": ["This pro is paused."]}
-        )
+        raise Invalid("pro_paused", "This pro is not taking requests now.", fields={"pro": ["This pro is paused."]})
     if marketplace.policy.business_hours_enabled and pro_on_vacation(
         marketplace=marketplace, pro=pro, day=marketplace_today(marketplace, timezone.now())
     ):
-        raise ApplicationError(
-            "pro_on_vacation", "This pro is on vacation.", fields={"pro": ["This pro is on vacation today."]}
-        )
+        raise Invalid("pro_on_vacation", "This pro is on vacation.", fields={"pro": ["This pro is on vacation today."]})
     service = Service.objects.filter(marketplace=marketplace, pro=pro, category=data.category, is_active=True).first()
     if service is None:
-        raise ApplicationError(
+        raise Invalid(
             "pro_not_serving_category",
             "This pro does not offer this category.",
             fields={"category": ["Not offered by this pro."]},
         )
     if not ProArea.objects.filter(marketplace=marketplace, pro=pro, area=area).exists():
-        raise ApplicationError(
+        raise Invalid(
             "pro_not_serving_area",
             "This pro does not serve this area.",
             fields={"postal_code": ["Outside this pro's service areas."]},
@@ -155,18 +189,21 @@ def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area:
     return service
 
 
-def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime) -> Lead:
+def _route_profile(
+    *, request: QuoteRequest, service: Service, now: dt.datetime, paid_for: frozenset[int] = frozenset()
+) -> Lead:
     """Rule 1: a promotion lead with the auto-quote on a perfect match, else a new lead."""
     marketplace = request.marketplace
     pro = service.pro
+    free = pro.pk in paid_for
     if marketplace.policy.promotion_service_enabled and service.promotion_enabled:
-        fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION)
+        fee = 0 if free else contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION)
         match = perfect_match(
             service, _job(request), pro_areas=[request.area], today=marketplace_today(marketplace, now)
         )
         if match and _can_auto_charge(marketplace=marketplace, pro=pro, fee=fee, now=now):
-            return _promotion_lead(request=request, service=service, fee=fee, now=now)
-    fee = contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.NEW)
+            return _promotion_lead(request=request, service=service, fee=fee, now=now, free=free)
+    fee = 0 if free else contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.NEW)
     return _lead_create(
         request=request,
         pro=pro,
@@ -178,6 +215,7 @@ def _route_profile(*, request: QuoteRequest, service: Service, now: dt.datetime)
             now=now,
             ttl_hours=marketplace.policy.new_lead_ttl_hours,
         ),
+        note=NO_FEE_NOTE if free else "",
     )
 
 
@@ -189,20 +227,20 @@ def _schedules(marketplace: Marketplace, pro_ids: list[int], now: dt.datetime) -
 
 
 def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.datetime) -> bool:
-    """An auto-quote is charged at once: the pro needs a saved method (fee > 0) and room."""
+    """An auto-quote is charged at once: the pro needs a saved card or the credit (fee > 0) and room."""
     if fee == 0:
         return True
-    if not PaymentProfile.objects.filter(pro=pro).exclude(payment_method_token="").exists():
+    if not billing.lead_fee_payable(pro=pro, amount=fee):
         return False
     locked = Pro.objects.select_for_update().get(pk=pro.pk)
     try:
         billing.spend_cap_check(marketplace=marketplace, pro=locked, amount=fee, now=now)
-    except ApplicationError:
+    except DomainError:
         return False
     return True
 
 
-def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
+def _route_platform(*, request: QuoteRequest, now: dt.datetime, paid_for: frozenset[int] = frozenset()) -> list[Lead]:
     """Rule 2: promotion leads for perfect promotion matches, matched leads to the best members."""
     marketplace = request.marketplace
     policy = marketplace.policy
@@ -219,14 +257,16 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
     leads = []
     position = 0
     for service in candidates:
+        free = service.pro_id in paid_for
+        promotion_fee, matched_fee = (0, 0) if free else (fees.promotion, fees.matched)
         # An auto-quote is charged now: re-check its pro's room under that pro's row lock.
         promoted = (
             service.promotion_candidate
             and perfect_match(service, job, pro_areas=[request.area], today=today)
-            and _can_auto_charge(marketplace=marketplace, pro=service.pro, fee=fees.promotion, now=now)
+            and _can_auto_charge(marketplace=marketplace, pro=service.pro, fee=promotion_fee, now=now)
         )
         if promoted:
-            leads.append(_promotion_lead(request=request, service=service, fee=fees.promotion, now=now))
+            leads.append(_promotion_lead(request=request, service=service, fee=promotion_fee, now=now, free=free))
         elif service.matched_candidate and service.member_rank <= policy.matched_fanout:
             position += 1
             leads.append(
@@ -234,7 +274,7 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
                     request=request,
                     pro=service.pro,
                     kind=LeadKind.MATCHED,
-                    fee=fees.matched,
+                    fee=matched_fee,
                     deadline=lead_deadline(
                         marketplace=marketplace,
                         schedule=schedules.get(service.pro_id),
@@ -242,6 +282,7 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime) -> list[Lead]:
                         ttl_hours=policy.matched_lead_ttl_hours,
                     ),
                     rank_position=position,
+                    note=NO_FEE_NOTE if free else "",
                 )
             )
     return leads
@@ -256,6 +297,7 @@ def _lead_create(
     deadline: dt.datetime | None,
     status: str = LeadStatus.PENDING,
     rank_position: int | None = None,
+    note: str = "",
     **fields,
 ) -> Lead:
     lead = Lead.objects.create(
@@ -275,20 +317,13 @@ def _lead_create(
         lead=lead,
         from_status="",
         to_status=status,
-        note=f"offered as a {kind} lead",
+        note=f"offered as a {kind} lead" + (f"; {note}" if note else ""),
     )
-    connection_record(
-        marketplace=request.marketplace,
-        pro=pro,
-        kind=CONNECTION_KIND[kind],
-        lead=lead,
-        occurred_at=lead.created_at,
-        source=request.source,
-    )
+    hooks.lead_offered.send(hooks.LeadOffered(lead=lead, request=request, occurred_at=lead.created_at))
     return lead
 
 
-def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: dt.datetime) -> Lead:
+def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: dt.datetime, free: bool = False) -> Lead:
     """The auto-quote, accepted by the system at once and charged as on accept.
 
     A zero fee is recorded and the contact revealed in this transaction; otherwise a pending
@@ -308,21 +343,19 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
         quote_price_min=service.auto_quote_price_min,
         quote_price_max=service.auto_quote_price_max,
         responded_at=now,
+        note=NO_FEE_NOTE if free else "",
     )
-    key = f"lead-{lead.pk}-accept"
-    if fee == 0:
-        billing.charge_zero_record(lead=lead, pro=service.pro, currency=lead.fee_currency, idempotency_key=key)
+    charge = billing.lead_fee_open(
+        lead=lead,
+        pro=service.pro,
+        amount=fee,
+        currency=lead.fee_currency,
+        idempotency_key=f"lead-{lead.pk}-accept",
+    )
+    if charge.status == ChargeStatus.SUCCEEDED:  # a zero fee, or paid from prepaid credits
         lead.contact_revealed_at = now
         lead.save(update_fields=["contact_revealed_at"])
     else:
-        charge = billing.charge_open(
-            lead=lead,
-            pro=service.pro,
-            amount=fee,
-            currency=lead.fee_currency,
-            idempotency_key=key,
-            payment_method_token=billing.payment_method_for(pro=service.pro),
-        )
         accept_charge_process_on_commit(charge_id=charge.pk)
     return lead
 

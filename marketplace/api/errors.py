@@ -2,44 +2,41 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from marketplace import errors
 
-class ApplicationError(exceptions.APIException):
-    """A business-rule failure with a machine-readable code.
-
-    Raise it from services; the handler turns it into the standard shape.
-    """
-
-    status_code = status.HTTP_400_BAD_REQUEST
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        status_code: int | None = None,
-        fields: dict[str, list[str]] | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail=message, code=code)
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
-        self.headers = headers or {}
-        self.extra = extra or {}
-        if status_code is not None:
-            self.status_code = status_code
+# One table: the kind of domain error → the HTTP status it answers. The most specific class
+# wins (``isinstance`` in MRO order), so a subclass of Conflict answers 409 unless listed.
+STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
+    errors.Invalid: status.HTTP_400_BAD_REQUEST,
+    errors.NotAuthenticated: status.HTTP_401_UNAUTHORIZED,
+    errors.PaymentRequired: status.HTTP_402_PAYMENT_REQUIRED,
+    errors.Forbidden: status.HTTP_403_FORBIDDEN,
+    errors.NotFound: status.HTTP_404_NOT_FOUND,
+    errors.Conflict: status.HTTP_409_CONFLICT,
+    errors.Unprocessable: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    errors.Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    errors.DomainError: status.HTTP_400_BAD_REQUEST,
+}
 
 
-class NotFound(ApplicationError):
-    def __init__(self, code: str = "not_found", message: str = "Not found.") -> None:
-        super().__init__(code, message, status_code=status.HTTP_404_NOT_FOUND)
+def status_for(exc: errors.DomainError) -> int:
+    """The HTTP status a domain error answers (``STATUS_BY_ERROR``)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    raise TypeError(f"{type(exc).__name__} is not a DomainError")  # pragma: no cover
+
+
+def domain_error_response(exc: errors.DomainError) -> Response:
+    """The standard shape for a domain error; ``retry_after`` becomes ``Retry-After``."""
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=status_for(exc), headers=headers)
 
 
 def error_body(code: str, message: str, fields: dict | None = None, **extra: Any) -> dict:
@@ -73,21 +70,27 @@ _DEFAULT_CODES = {
     exceptions.MethodNotAllowed: ("method_not_allowed", None),
     exceptions.NotAcceptable: ("not_acceptable", None),
     exceptions.UnsupportedMediaType: ("unsupported_media_type", None),
-    exceptions.ParseError: ("malformed_request", None),
+    exceptions.ParseError: ("parse_error", None),
     exceptions.Throttled: ("throttled", None),
 }
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
 
     from marketplace.api.idempotency import IdempotentReplay
 
     if isinstance(exc, IdempotentReplay):
         return exc.response()
+    if isinstance(exc, errors.DomainError):
+        set_rollback()
+        return domain_error_response(exc)
     if isinstance(exc, OperationalError | InterfaceError):
         return database_unavailable(exc)
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):  # Django's own body bound, met before our parser's
+        exc = exceptions.ParseError("The request body is too large.")
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -96,11 +99,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None  # a real bug: let Django log it and answer 500
 
-    if isinstance(exc, ApplicationError):
-        response.data = error_body(exc.code, exc.message, exc.fields, **exc.extra)
-        for name, value in exc.headers.items():
-            response[name] = value
-    elif isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("invalid", "The request has invalid fields.", _flatten_fields(exc.detail))
     else:
         code, message = next(

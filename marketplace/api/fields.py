@@ -39,3 +39,29 @@ class CalendarDateField(serializers.DateField):
         if not self.EARLIEST <= day <= self.LATEST:
             raise serializers.ValidationError(f"Must be between {self.EARLIEST} and {self.LATEST}.")
         return day
+
+
+class BoundedDictField(serializers.DictField):
+    """A JSON object with at most ``max_keys`` keys of at most ``max_key_length`` characters,
+    stated in the OpenAPI schema (``maxProperties``; OpenAPI 3.0 has no ``propertyNames``, so
+    the key length goes in the description) along with ``value_schema`` for its values. A
+    plain DictField takes any number of keys of any size."""
+
+    def __init__(self, *, max_keys: int, max_key_length: int, value_schema: dict, description: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.max_keys, self.max_key_length = max_keys, max_key_length
+        schema = {
+            "type": "object",
+            "maxProperties": max_keys,
+            "additionalProperties": value_schema,
+            "description": f"{description} At most {max_keys} keys of at most {max_key_length} characters.".strip(),
+        }
+        self._spectacular_annotation = {"field": schema}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            if len(data) > self.max_keys:
+                raise serializers.ValidationError(f"At most {self.max_keys} keys.")
+            if any(len(str(key)) > self.max_key_length for key in data):
+                raise serializers.ValidationError(f"Keys are at most {self.max_key_length} characters.")
+        return super().to_internal_value(data)

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict, Invalid, Unprocessable
 from marketplace.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -48,7 +48,7 @@ def idempotency_claim(request) -> IdempotencyRecord | None:
         return None
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise ApplicationError(
+        raise Invalid(
             "invalid_idempotency_key",
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.",
             fields={HEADER: ["Invalid length."]},
@@ -67,23 +67,18 @@ def idempotency_claim(request) -> IdempotencyRecord | None:
         if existing is None:
             continue  # released between our insert and our read: claim again
         if existing.fingerprint != fingerprint:
-            raise ApplicationError(
-                "idempotency_key_reused",
-                f"This {HEADER} was already used with a different request.",
-                status_code=422,
-            )
+            raise Unprocessable("idempotency_key_reused", f"This {HEADER} was already used with a different request.")
         if existing.status_code is not None:
             raise IdempotentReplay(existing)
         if timezone.now() - existing.created_at < settings.IDEMPOTENCY_STALE_AFTER:
-            raise ApplicationError(
+            raise Conflict(
                 "idempotency_request_in_progress",
                 "A request with this key is still being processed; retry shortly.",
-                status_code=409,
-                headers={"Retry-After": "1"},
+                retry_after=1,
             )
         # The first attempt died without an answer: take the claim over.
         IdempotencyRecord.objects.filter(pk=existing.pk, status_code__isnull=True).delete()
-    raise ApplicationError("idempotency_conflict", "Could not claim the idempotency key; retry.", status_code=409)
+    raise Conflict("idempotency_conflict", "Could not claim the idempotency key; retry.")
 
 
 def idempotency_complete(record: IdempotencyRecord, response: Response) -> None:
@@ -95,8 +90,3 @@ def idempotency_complete(record: IdempotencyRecord, response: Response) -> None:
     record.response_body = json.loads(json.dumps(body, default=str))
     record.completed_at = timezone.now()
     record.save(update_fields=["status_code", "response_body", "completed_at"])
-
-
-def idempotency_records_prune(*, older_than) -> int:
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=older_than).delete()
-    return deleted

@@ -11,6 +11,11 @@ class RegisterInput(serializers.Serializer):
     business_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
 
+class RegistrationReceived(serializers.Serializer):
+    email = serializers.EmailField()
+    detail = serializers.CharField()
+
+
 class TokenInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128)
@@ -22,7 +27,26 @@ class TokenPair(serializers.Serializer):
 
 
 class RefreshInput(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = serializers.CharField(max_length=2000)
+
+
+class PasswordChangeInput(serializers.Serializer):
+    current_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    new_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+
+class PasswordResetInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetSent(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
 
 
 class UserOutput(serializers.ModelSerializer):

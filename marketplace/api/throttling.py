@@ -3,6 +3,8 @@ from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from marketplace.network import client_network
+
 logger = structlog.get_logger(__name__)
 
 
@@ -28,3 +30,10 @@ class ScopedThrottle(ScopedRateThrottle):
         key = super().get_cache_key(request, view)
         marketplace = getattr(request, "marketplace", None)
         return f"{key}:{marketplace.pk}" if key and marketplace else key
+
+
+class ClientNetworkThrottle(ScopedThrottle):
+    """Scoped throttle counted per client network (``client_network``), not per full address."""
+
+    def get_ident(self, request):
+        return client_network(super().get_ident(request))

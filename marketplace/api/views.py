@@ -2,46 +2,61 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken
 
-from marketplace.api.authentication import MARKETPLACE_CLAIM
 from marketplace.api.base import MarketplaceAPIView
-from marketplace.api.errors import ApplicationError
-from marketplace.api.serializers import RefreshInput, RegisterInput, TokenInput, TokenPair, UserOutput
+from marketplace.api.serializers import (
+    PasswordChangeInput,
+    PasswordResetConfirmInput,
+    PasswordResetInput,
+    PasswordResetSent,
+    RefreshInput,
+    RegisterInput,
+    RegistrationReceived,
+    TokenInput,
+    TokenPair,
+    UserOutput,
+)
 from marketplace.api.throttling import ScopedThrottle
+from marketplace.api.tokens import token_pair_issue, token_refresh
 from marketplace.auth_backends import MarketplaceEmailBackend
-from marketplace.models import User
-from marketplace.services.accounts import user_register
+from marketplace.errors import NotAuthenticated
+from marketplace.services.accounts import (
+    password_change,
+    password_reset_confirm,
+    password_reset_request,
+    user_register,
+)
 
 
-def _token_pair_for(user) -> dict:
-    refresh = RefreshToken.for_user(user)
-    refresh[MARKETPLACE_CLAIM] = user.marketplace_id
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+class AuthEndpoint(MarketplaceAPIView):
+    """Anonymous account endpoints: no token needed, throttled per client address."""
 
-
-class RegisterView(MarketplaceAPIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [ScopedThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=RegisterInput, responses={201: UserOutput}, auth=[])
+
+REGISTRATION_RECEIVED = (
+    "Registration received: a message is on its way to this e-mail. If the address was new here, the account "
+    "is ready and you can sign in; if it already had an account, nothing changed and its owner was told."
+)
+
+
+class RegisterView(AuthEndpoint):
+    """Register a homeowner or a pro. A new e-mail and an already registered one get the same
+    202 answer (registration does not reveal accounts); the address's owner is e-mailed."""
+
+    @extend_schema(request=RegisterInput, responses={202: RegistrationReceived}, auth=[])
     def post(self, request):
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_register(marketplace=request.marketplace, **data.validated_data)
-        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+        user_register(marketplace=request.marketplace, **data.validated_data)
+        body = {"email": data.validated_data["email"].strip().lower(), "detail": REGISTRATION_RECEIVED}
+        return Response(RegistrationReceived(body).data, status=status.HTTP_202_ACCEPTED)
 
 
-class TokenObtainView(MarketplaceAPIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedThrottle]
-    throttle_scope = "auth"
-
+class TokenObtainView(AuthEndpoint):
     @extend_schema(request=TokenInput, responses={200: TokenPair}, auth=[])
     def post(self, request):
         data = TokenInput(data=request.data)
@@ -50,35 +65,19 @@ class TokenObtainView(MarketplaceAPIView):
             request._request, marketplace=request.marketplace, **data.validated_data
         )
         if user is None:
-            raise ApplicationError("invalid_credentials", "E-mail or password is wrong.", status_code=401)
-        return Response(_token_pair_for(user))
+            raise NotAuthenticated("invalid_credentials", "E-mail or password is wrong.")
+        return Response(token_pair_issue(user=user))
 
 
-class TokenRefreshView(MarketplaceAPIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedThrottle]
-    throttle_scope = "auth"
+class TokenRefreshView(AuthEndpoint):
+    """Rotate: the refresh token is spent and its child returned. A spent token presented
+    again revokes every refresh token of its sign-in."""
 
     @extend_schema(request=RefreshInput, responses={200: TokenPair}, auth=[])
     def post(self, request):
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            refresh = RefreshToken(data.validated_data["refresh"])
-            if refresh.get(MARKETPLACE_CLAIM) != request.marketplace.pk:
-                raise TokenError("Token belongs to another marketplace.")
-            user_id = refresh.get(api_settings.USER_ID_CLAIM)
-            if not User.objects.filter(pk=user_id, marketplace=request.marketplace, is_active=True).exists():
-                raise TokenError("The account is no longer active.")  # deactivated users get no new tokens
-            access = str(refresh.access_token)
-            refresh.blacklist()  # rotation: the old refresh token is spent
-            refresh.set_jti()
-            refresh.set_exp()
-            refresh.set_iat()
-        except TokenError as exc:
-            raise ApplicationError("token_not_valid", str(exc), status_code=401) from None
-        return Response({"access": access, "refresh": str(refresh)})
+        return Response(token_refresh(marketplace=request.marketplace, raw_refresh=data.validated_data["refresh"]))
 
 
 class MeView(MarketplaceAPIView):
@@ -87,3 +86,45 @@ class MeView(MarketplaceAPIView):
     @extend_schema(responses={200: UserOutput})
     def get(self, request):
         return Response(UserOutput(request.user).data)
+
+
+class PasswordChangeView(MarketplaceAPIView):
+    """Change the password: every token of the user (all devices) stops working, and this
+    client gets a fresh pair."""
+
+    permission_classes = [IsAuthenticated]
+    idempotent_methods = ()  # the answer carries tokens: never stored for replay
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=PasswordChangeInput, responses={200: TokenPair})
+    def post(self, request):
+        data = PasswordChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = password_change(user=request.user, **data.validated_data)
+        return Response(token_pair_issue(user=user))
+
+
+PASSWORD_RESET_SENT = "If an account has this e-mail here, a message with a reset link is on its way."
+
+
+class PasswordResetView(AuthEndpoint):
+    """Ask for a reset link by e-mail. The answer is the same whether or not the e-mail has an account."""
+
+    @extend_schema(request=PasswordResetInput, responses={202: PasswordResetSent}, auth=[])
+    def post(self, request):
+        data = PasswordResetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_request(marketplace=request.marketplace, email=data.validated_data["email"])
+        return Response(PasswordResetSent({"detail": PASSWORD_RESET_SENT}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(AuthEndpoint):
+    """Set a new password with the link's uid and token; every token of the user stops working."""
+
+    @extend_schema(request=PasswordResetConfirmInput, responses={204: None}, auth=[])
+    def post(self, request):
+        data = PasswordResetConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_confirm(marketplace=request.marketplace, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

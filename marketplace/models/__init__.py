@@ -1,6 +1,7 @@
 from .accounts import Role, User
 from .idempotency import IdempotencyRecord
 from .tenancy import Marketplace, MarketplacePolicy, MembershipTier, TenantModel, TenantQuerySet
+from .tokens import TokenFamily
 
 __all__ = [
     "IdempotencyRecord",
@@ -10,5 +11,6 @@ __all__ = [
     "Role",
     "TenantModel",
     "TenantQuerySet",
+    "TokenFamily",
     "User",
 ]

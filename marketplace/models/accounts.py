@@ -45,6 +45,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log into the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Every JWT carries the version it was issued under; a password change or reset and a
+    # deactivation bump it, so every outstanding access and refresh token dies at once.
+    token_version = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Bumped on a password change and on deactivation: revokes every token."
+    )
     # The user's language for API messages, notifications and e-mail; blank: Accept-Language,
     # else the marketplace's default (marketplace/i18n.py).
     language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
@@ -85,6 +90,33 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What was stored, so save() can tell a deactivation from any other save.
+        instance._stored_is_active = dict(zip(field_names, values, strict=True)).get("is_active")
+        return instance
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        if self.pk is not None:
+            self._revoke_tokens_on_save = True  # a changed or reset password: old tokens die with it
+
+    def save(self, *args, **kwargs) -> None:
+        deactivated = getattr(self, "_stored_is_active", None) is True and not self.is_active
+        revoke = self.pk is not None and (deactivated or getattr(self, "_revoke_tokens_on_save", False))
+        super().save(*args, **kwargs)
+        self._stored_is_active = self.is_active
+        if revoke:
+            self.tokens_revoke()
+
+    def tokens_revoke(self) -> None:
+        """Invalidate every access and refresh token issued to this user so far (one UPDATE,
+        race-free: two concurrent bumps both count)."""
+        type(self).objects.filter(pk=self.pk).update(token_version=models.F("token_version") + 1)
+        self.token_version = type(self).objects.values_list("token_version", flat=True).get(pk=self.pk)
+        self._revoke_tokens_on_save = False
 
     @property
     def is_homeowner(self) -> bool:

@@ -6,10 +6,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.api.errors import ApplicationError
-from marketplace.api.fields import MAX_AMOUNT, StrictIntegerField, amount_field
+from marketplace.api.fields import MAX_AMOUNT, BoundedDictField, StrictIntegerField, amount_field
+from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
 from pros.models import Category, Pro, Review, Service
+from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS
 from pros.selectors import category_resolve, shows_contact
 from pros.services import COMPLETENESS_PARTS, pro_completeness
 
@@ -58,7 +59,7 @@ class CategoryRefField(serializers.Field):
     def to_internal_value(self, data):
         try:
             return category_resolve(marketplace=self.context["marketplace"], value=data, field=self.field_name)
-        except ApplicationError as exc:
+        except DomainError as exc:
             raise serializers.ValidationError(exc.fields[self.field_name]) from None
 
     def to_representation(self, value):
@@ -335,8 +336,18 @@ class ConditionsInput(serializers.Serializer):
     budget_min = amount_field()
     budget_max = amount_field()
     lead_time_days = StrictIntegerField(min_value=0, max_value=365, required=False)
-    attributes = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField(max_length=100), min_length=1), required=False
+    attributes = BoundedDictField(
+        max_keys=MAX_ANSWERS,
+        max_key_length=MAX_ANSWER_KEY_LENGTH,
+        child=serializers.ListField(child=serializers.CharField(max_length=100), min_length=1, max_length=100),
+        value_schema={
+            "type": "array",
+            "items": {"type": "string", "maxLength": 100},
+            "minItems": 1,
+            "maxItems": 100,
+        },
+        description="Per question key of the category, the answers this service accepts.",
+        required=False,
     )
 
 

@@ -12,8 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from marketplace.api.base import TenantGenericAPIView, TenantGenericViewSet, TenantReadOnlyViewSet
-from marketplace.api.errors import ApplicationError
 from marketplace.api.permissions import IsHomeowner, IsMarketplaceStaff, IsProMember
+from marketplace.errors import Invalid
 from marketplace.postal import InvalidPostalCode, area_code_for
 from pros import selectors, services
 from pros.api import serializers as s
@@ -73,7 +73,7 @@ class PublicProViewSet(MarketplaceContextMixin, TenantReadOnlyViewSet):
             try:
                 area = area_code_for(marketplace.postal_scheme, params["postal_code"])
             except InvalidPostalCode as exc:
-                raise ApplicationError("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
+                raise Invalid("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
         return selectors.pro_public_list(marketplace=marketplace, category=category, area=area, queryset=queryset)
 
     def get_serializer_context(self):
@@ -155,7 +155,8 @@ class OwnServiceViewSet(
 
 
 class ReviewCreateView(MarketplaceContextMixin, TenantGenericAPIView):
-    """A homeowner reviews a pro it connected with (an accepted or auto-quoted lead)."""
+    """A homeowner reviews a pro it really connected with (hired it, got its auto-quote, or the
+    pro paid to answer); one review per homeowner and pro, a second submission edits it."""
 
     queryset = Review.objects.all()
     permission_classes = [IsHomeowner]
@@ -164,7 +165,11 @@ class ReviewCreateView(MarketplaceContextMixin, TenantGenericAPIView):
     def scope_queryset(self, queryset):
         return queryset.filter(homeowner=self.request.user)
 
-    @extend_schema(request=s.ReviewInput, responses={201: s.ReviewOutput})
+    @extend_schema(
+        request=s.ReviewInput,
+        responses={201: s.ReviewOutput, 200: s.ReviewOutput},
+        description="One review per homeowner and pro: the first is created (201), a later one edits it (200).",
+    )
     def post(self, request):
         data = s.ReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -172,14 +177,14 @@ class ReviewCreateView(MarketplaceContextMixin, TenantGenericAPIView):
             marketplace=request.marketplace, pk=data.validated_data["pro"], suspended=False
         ).first()
         if pro is None:
-            raise ApplicationError("unknown_pro", "No such pro in this marketplace.", fields={"pro": ["Unknown pro."]})
-        review = services.review_create(
+            raise Invalid("unknown_pro", "No such pro in this marketplace.", fields={"pro": ["Unknown pro."]})
+        review, created = services.review_submit(
             homeowner=request.user,
             pro=pro,
             rating=data.validated_data["rating"],
             comment=data.validated_data.get("comment", ""),
         )
-        return Response(s.ReviewOutput(review).data, status=status.HTTP_201_CREATED)
+        return Response(s.ReviewOutput(review).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={200: s.ReviewOutput(many=True)})
     def get(self, request):

@@ -6,8 +6,8 @@ from rest_framework.response import Response
 
 from hours.clock import working_time_between
 from marketplace.api.base import MarketplaceAPIView
-from marketplace.api.errors import NotFound
 from marketplace.api.permissions import IsProMember
+from marketplace.errors import NotFound
 from pros.models import Pro
 from ranking import selectors, services
 from ranking.api.serializers import ProStatsSerializer

@@ -6,13 +6,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from billing.fees import week_start
-from billing.gateways import LocalGateway, PaymentDeclined, ProviderUnavailable
+from billing.gateways import ChargeRequest, LocalGateway, PaymentDeclined, ProviderUnavailable
 from billing.models import LocalGatewayPayment
 from billing.services import charge_next_key, pro_week_spend
 from marketplace.models import Marketplace
 from tests.factories import ChargeFactory, LeadFactory, UserFactory
 
 TORONTO = Marketplace(slug="maple", time_zone="America/Toronto")
+
+
+def request(amount: int, token: str, key: str) -> ChargeRequest:
+    return ChargeRequest(
+        amount=amount, currency="CAD", payment_method=token, customer="", idempotency_key=key, description=""
+    )
 
 
 @given(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)))
@@ -32,12 +38,8 @@ def test_week_boundary_follows_the_marketplace_time_zone():
 @pytest.mark.django_db
 def test_local_gateway_answers_a_repeated_key_with_the_first_outcome():
     gateway = LocalGateway()
-    first = gateway.charge(
-        amount=2500, currency="CAD", payment_method_token="pm_card_visa", idempotency_key="k1", description=""
-    )
-    again = gateway.charge(
-        amount=2500, currency="CAD", payment_method_token="pm_card_visa", idempotency_key="k1", description=""
-    )
+    first = gateway.charge(request(2500, "pm_card_visa", "k1"))
+    again = gateway.charge(request(2500, "pm_card_visa", "k1"))
     assert first == again and LocalGatewayPayment.objects.count() == 1
     assert gateway.find(idempotency_key="k1") == first and gateway.find(idempotency_key="nope") is None
 
@@ -53,18 +55,14 @@ def test_local_gateway_answers_a_repeated_key_with_the_first_outcome():
 )
 def test_local_gateway_declines_the_documented_test_tokens(token, code):
     with pytest.raises(PaymentDeclined) as declined:
-        LocalGateway().charge(
-            amount=1, currency="CAD", payment_method_token=token, idempotency_key=token, description=""
-        )
+        LocalGateway().charge(request(1, token, token))
     assert declined.value.code == code
 
 
 @pytest.mark.django_db
 def test_local_gateway_unavailable_token_raises_provider_unavailable_and_records_nothing():
     with pytest.raises(ProviderUnavailable):
-        LocalGateway().charge(
-            amount=1, currency="CAD", payment_method_token="pm_card_unavailable", idempotency_key="u", description=""
-        )
+        LocalGateway().charge(request(1, "pm_card_unavailable", "u"))
     assert not LocalGatewayPayment.objects.exists()
 
 

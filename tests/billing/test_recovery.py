@@ -9,7 +9,7 @@ from structlog.testing import capture_logs
 
 from billing import disputes
 from billing import services as billing
-from billing.gateways import LocalGateway, ProviderUnavailable
+from billing.gateways import ChargeRequest, LocalGateway, ProviderUnavailable
 from billing.models import Charge, LedgerEntry, Refund
 from leads.models import Lead
 from leads.services.accept import accept_charges_recover
@@ -83,11 +83,14 @@ def test_a_refund_whose_completion_raises_does_not_block_the_later_ones(marketpl
     for minutes_ago in (9, 8):
         charge = ChargeFactory(marketplace=marketplace, gateway="local")
         paid = LocalGateway().charge(
-            amount=charge.amount,
-            currency=charge.currency,
-            payment_method_token="pm_card_visa",
-            idempotency_key=charge.idempotency_key,
-            description="",
+            ChargeRequest(
+                amount=charge.amount,
+                currency=charge.currency,
+                payment_method="pm_card_visa",
+                customer="",
+                idempotency_key=charge.idempotency_key,
+                description="",
+            )
         )
         Charge.objects.filter(pk=charge.pk).update(gateway_reference=paid.reference)
         refund = Refund.objects.create(

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from connections.api.views import safe_http_url
 from connections.models import ConnectionEvent
 from tests.connections.conftest import BROWSER_UA
-from tests.factories import ProFactory
+from tests.factories import ProFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_bots_get_the_redirect_but_are_not_counted(api_client, marketplace, memb
     assert not ConnectionEvent.objects.exists()
 
 
-def test_staff_and_the_pros_own_users_are_not_counted_but_signed_in_homeowners_are(
+def test_staff_and_the_pros_own_users_are_not_counted_but_signed_in_homeowners_are_by_address(
     api_client, marketplace, member_pro, pro_user, staff_user, homeowner
 ):
     for user in (pro_user, staff_user):
@@ -87,9 +87,44 @@ def test_staff_and_the_pros_own_users_are_not_counted_but_signed_in_homeowners_a
 
     client = api_client(marketplace, homeowner)
     client.get(phone_url(member_pro), **browser(client))
-    client.get(phone_url(member_pro), **browser(client, ip="198.51.100.99"))  # same user, another network
+    client.get(phone_url(member_pro), **browser(api_client(marketplace)))  # anonymous, same address
+    other = api_client(marketplace, UserFactory(marketplace=marketplace, role="homeowner"))
+    other.get(phone_url(member_pro), **browser(other))  # another account, same address
 
-    assert list(ConnectionEvent.objects.values_list("visitor_key", flat=True)) == [f"u:{homeowner.pk}"]
+    # The address is the visitor: accounts, tokens and User-Agents do not multiply a click.
+    (event,) = ConnectionEvent.objects.all()
+    assert event.visitor_key.startswith("a:")
+
+
+def test_six_user_agents_from_one_address_count_one_click(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+    agents = [f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/12{n}.0" for n in range(6)]
+
+    for agent in agents:
+        assert client.get(website_url(member_pro), **browser(client, agent=agent)).status_code == 302
+
+    assert ConnectionEvent.objects.filter(kind="website_click").count() == 1
+
+
+def test_addresses_of_one_ipv6_slash_64_count_one_click(api_client, marketplace, member_pro):
+    client = api_client(marketplace)
+    for address in ("2001:db8:5:6::1", "2001:db8:5:6::2", "2001:db8:5:6::abcd:1", "2001:db8:5:6:ffff:ffff:ffff:fffe"):
+        client.get(website_url(member_pro), **browser(client, ip=address))
+    client.get(website_url(member_pro), **browser(client, ip="2001:db8:5:7::1"))  # another /64
+
+    assert ConnectionEvent.objects.filter(kind="website_click").count() == 2
+
+
+def test_the_tracked_endpoints_are_throttled_per_address(api_client, marketplace, member_pro, settings):
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], clicks="4/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    client = api_client(marketplace)
+
+    answers = [client.get(url(member_pro), **browser(client)).status_code for url in (phone_url, website_url) * 3]
+    assert answers == [200, 302, 200, 302, 429, 429]
+    throttled = client.get(phone_url(member_pro), **browser(client, agent="Another agent/1.0"))
+    assert throttled.status_code == 429 and throttled.json()["error"]["code"] == "throttled"
+    assert client.get(phone_url(member_pro), **browser(client, ip="203.0.113.99")).status_code == 200
 
 
 def test_a_stale_token_is_treated_as_an_anonymous_visitor(api_client, marketplace, member_pro):
@@ -188,9 +223,61 @@ def test_safe_http_url_only_passes_absolute_http_urls_with_a_host(text):
         assert not any(ch.isspace() for ch in url)
 
 
-@pytest.mark.parametrize("url", ["https://pro.example.test/home", "http://facebook.com/pro.page?x=1"])
+@pytest.mark.parametrize(
+    "url", ["https://pro.example.test/home", "http://facebook.com/pro.page?x=1", "https://93.184.215.14/"]
+)
 def test_safe_http_url_keeps_ordinary_websites(url):
     assert safe_http_url(url) == url
+
+
+OPEN_REDIRECTS = [
+    "http://127.0.0.1/admin/",
+    "http://2130706433/",  # 127.0.0.1 to a browser
+    "http://0x7f.1/",
+    "http://127.1/",
+    "http://10.0.0.5/",
+    "https://192.168.1.1/router",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/",
+    "http://[::ffff:10.0.0.1]/",
+    "http://[fd00::1]/",
+    "http://localhost:8000/",
+    "http://printer.local/",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "//evil.example/",
+    "/relative/path",
+    "https:\\\\evil.example",
+    "https://user:pw@evil.example/",
+    "http://evil.example:99999/",
+]
+
+
+@pytest.mark.parametrize("url", OPEN_REDIRECTS)
+def test_the_website_click_never_redirects_to_a_private_host_or_a_non_http_url(
+    api_client, marketplace, member_pro, url
+):
+    member_pro.website = url  # saved directly, past the profile's own check
+    member_pro.save(update_fields=["website"])
+
+    response = api_client(marketplace).get(website_url(member_pro), **browser(None))
+
+    assert response.status_code == 404 and "Location" not in response
+    assert not ConnectionEvent.objects.exists()
+
+
+@pytest.mark.parametrize("url", [u for u in OPEN_REDIRECTS if u.startswith("http")])
+def test_a_pro_cannot_save_a_website_the_click_would_refuse(api_client, marketplace, member_pro, url):
+    user = UserFactory(marketplace=marketplace, role="pro", pro=member_pro)
+    response = api_client(marketplace, user).patch("/api/v1/pro/profile/", {"website": url}, format="json")
+
+    assert response.status_code == 400 and "website" in response.json()["error"]["fields"]
+
+
+def test_only_pros_allowed_to_show_a_website_redirect(api_client, marketplace, member_pro):
+    member_pro.tier = "basic"
+    member_pro.save(update_fields=["tier"])
+    assert api_client(marketplace).get(website_url(member_pro), **browser(None)).status_code == 404
 
 
 def test_head_probes_and_prefetches_answer_but_are_not_counted(api_client, marketplace, member_pro):

@@ -108,14 +108,18 @@ def test_a_zero_dedupe_window_counts_every_click(marketplace, member_pro):
     assert ConnectionEvent.objects.count() == 3
 
 
-def test_anonymous_visitor_key_is_a_daily_salted_hash_never_the_address():
+def test_the_visitor_key_is_a_daily_salted_hash_of_the_network_never_the_address():
     today = dt.date(2026, 3, 1)
-    key = visitor_key_for(ip="203.0.113.7", user_agent=BROWSER_UA, day=today)
+    key = visitor_key_for(ip="203.0.113.7", day=today)
 
     assert key.startswith("a:") and "203.0.113" not in key
-    assert key == visitor_key_for(ip="203.0.113.7", user_agent=BROWSER_UA, day=today)
-    assert key != visitor_key_for(ip="203.0.113.8", user_agent=BROWSER_UA, day=today)
-    assert key != visitor_key_for(ip="203.0.113.7", user_agent=BROWSER_UA, day=today + dt.timedelta(days=1))
+    assert key == visitor_key_for(ip="203.0.113.7", day=today)
+    assert key == visitor_key_for(ip="::ffff:203.0.113.7", day=today)
+    assert key != visitor_key_for(ip="203.0.113.8", day=today)
+    assert key != visitor_key_for(ip="203.0.113.7", day=today + dt.timedelta(days=1))
+    # One IPv6 host picks any address of its /64: the /64 is the visitor.
+    assert visitor_key_for(ip="2001:db8:1:2::1", day=today) == visitor_key_for(ip="2001:db8:1:2:ffff::9", day=today)
+    assert visitor_key_for(ip="2001:db8:1:2::1", day=today) != visitor_key_for(ip="2001:db8:1:3::1", day=today)
 
 
 @pytest.mark.parametrize(
@@ -143,15 +147,20 @@ def test_bots_and_crawlers_are_not_counted(marketplace, member_pro, agent):
 def test_staff_and_the_pros_own_users_are_not_counted(marketplace, member_pro, pro_user, staff_user, homeowner):
     other_pro_user = UserFactory(marketplace=marketplace, role="pro")
 
-    def click(user):
+    def click(user, ip):
         return connection_click_record(
-            marketplace=marketplace, pro=member_pro, kind=ConnectionKind.PHONE_CLICK, user=user, user_agent=BROWSER_UA
+            marketplace=marketplace,
+            pro=member_pro,
+            kind=ConnectionKind.PHONE_CLICK,
+            user=user,
+            ip=ip,
+            user_agent=BROWSER_UA,
         )
 
-    assert click(pro_user) is None
-    assert click(staff_user) is None
-    assert click(homeowner).visitor_key == f"u:{homeowner.pk}"
-    assert click(other_pro_user) is not None
+    assert click(pro_user, "198.51.100.1") is None
+    assert click(staff_user, "198.51.100.2") is None
+    assert click(homeowner, "198.51.100.3").visitor_key == visitor_key_for(ip="198.51.100.3")
+    assert click(other_pro_user, "198.51.100.4") is not None
     assert ConnectionEvent.objects.count() == 2
 
 

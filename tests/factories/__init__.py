@@ -5,7 +5,7 @@ walker finds every DjangoModelFactory in this package by model, so a new model's
 automatically makes its endpoints walkable.
 """
 
-from .billing import ChargeFactory, PaymentProfileFactory
+from .billing import ChargeFactory, PaymentProfileFactory, TopUpFactory
 from .connections import ClickGateFactory, ConnectionDailyFactory, ConnectionEventFactory
 from .hours import VacationFactory, WorkingHoursFactory
 from .leads import LeadFactory, NotificationFactory, QuoteRequestFactory
@@ -38,5 +38,6 @@ __all__ = [
     "ReviewFactory",
     "RankingPolicyFactory",
     "ServiceFactory",
+    "TopUpFactory",
     "UserFactory",
 ]

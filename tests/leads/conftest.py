@@ -74,3 +74,8 @@ def _maple_rules(request):
     policy = marketplace.policy
     policy.matched_leads_enabled, policy.fee_matched = True, 2500
     policy.save()
+
+
+@pytest.fixture(autouse=True)
+def _local_webhooks(local_webhooks):
+    """Webhook receivers in these tests listen on ``localhost``, the allow-listed host."""

@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 
 from leads.models import Lead, LeadStatus
 from leads.state import TRANSITIONS, effective_status, transition_check
-from marketplace.api.errors import ApplicationError
+from marketplace.api.errors import status_for
+from marketplace.errors import DomainError
 from tests.factories import LeadFactory, UserFactory
 
 STATUSES = st.sampled_from(LeadStatus.values)
@@ -19,9 +20,9 @@ def test_only_pending_leads_move_and_only_to_the_listed_statuses(from_status, to
     if legal:
         transition_check(lead, to_status)
     else:
-        with pytest.raises(ApplicationError) as error:
+        with pytest.raises(DomainError) as error:
             transition_check(lead, to_status)
-        assert error.value.status_code == 409 and error.value.code == "lead_not_pending"
+        assert status_for(error.value) == 409 and error.value.code == "lead_not_pending"
 
 
 @given(offset=st.integers(min_value=-10_000, max_value=10_000))
@@ -30,7 +31,7 @@ def test_a_pending_lead_is_expired_exactly_from_its_deadline_on(offset):
     lead = Lead(status=LeadStatus.PENDING, deadline=now + timezone.timedelta(seconds=offset))
     assert effective_status(lead, now) == (LeadStatus.EXPIRED if offset <= 0 else LeadStatus.PENDING)
     if offset <= 0:
-        with pytest.raises(ApplicationError) as error:
+        with pytest.raises(DomainError) as error:
             transition_check(lead, LeadStatus.ACCEPTED, now=now)
         assert error.value.code == "lead_expired"
 

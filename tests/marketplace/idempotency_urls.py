@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from marketplace.api.base import MarketplaceAPIView
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import Conflict
 from pros.services import pro_create
 
 
@@ -19,7 +19,7 @@ class CreateProView(MarketplaceAPIView):
         data = CreateProInput(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data.get("fail_with") == 409:
-            raise ApplicationError("conflict_for_test", "A business-rule refusal.", status_code=409)
+            raise Conflict("conflict_for_test", "A business-rule refusal.")
         if data.validated_data.get("fail_with") == 500:
             raise RuntimeError("a crash inside the view")
         pro = pro_create(marketplace=request.marketplace, name=data.validated_data["name"])

@@ -15,6 +15,9 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "api.example.com",
     "DATABASE_URL": "postgres://app@db.example.com:5432/app",
     "REDIS_URL": "redis://cache.example.com:6379/0",
+    "PAYMENT_GATEWAY": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_for_the_settings_probe",
+    "STRIPE_WEBHOOK_SECRET": "whsec_for_the_settings_probe",
     "PATH": os.environ["PATH"],
 }
 
@@ -35,6 +38,21 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS"),
         ({"DEBUG": "true"}, "DEBUG must stay off"),
         ({"DATABASE_URL": None}, "DATABASE_URL"),
+        # Fails closed (issue 12, item 10): no shared cache and broker, a gateway that charges
+        # nothing, any host, the development or a weak secret.
+        ({"REDIS_URL": None}, "REDIS_URL"),
+        ({"REDIS_URL": None, "CELERY_BROKER_URL": "redis://broker.example.com:6379/0"}, "shared cache"),
+        ({"REDIS_URL": None, "CACHE_URL": "redis://cache.example.com:6379/0"}, "real Celery broker"),
+        ({"REDIS_URL": None, "CACHE_URL": "locmemcache://", "CELERY_BROKER_URL": "redis://b:6379/0"}, "shared cache"),
+        ({"CELERY_BROKER_URL": "filesystem://"}, "real Celery broker"),
+        ({"PAYMENT_GATEWAY": "local"}, "ALLOW_LOCAL_GATEWAY"),
+        ({"PAYMENT_GATEWAY": None}, "ALLOW_LOCAL_GATEWAY"),
+        ({"PAYMENT_GATEWAY": "local", "ALLOW_LOCAL_GATEWAY": "false"}, "ALLOW_LOCAL_GATEWAY"),
+        ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
+        ({"ALLOWED_HOSTS": "api.example.com,*"}, "ALLOWED_HOSTS"),
+        ({"SECRET_KEY": "dev-only-insecure-key-change-me-0123456789abcdef"}, "SECRET_KEY is the development key"),
+        ({"SECRET_KEY": "short-secret"}, "SECRET_KEY is the development key or too weak"),
+        ({"JWT_SIGNING_KEY": "dev-only-insecure-key-change-me-0123456789abcdef"}, "JWT_SIGNING_KEY"),
     ],
 )
 def test_production_refuses_to_start_unsafely(override, complaint):
@@ -42,6 +60,23 @@ def test_production_refuses_to_start_unsafely(override, complaint):
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and complaint in result.stderr
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"PAYMENT_GATEWAY": "local", "ALLOW_LOCAL_GATEWAY": "true"},  # a staging system, said so explicitly
+        {
+            "REDIS_URL": None,
+            "CACHE_URL": "redis://cache.example.com:6379/0",
+            "CELERY_BROKER_URL": "redis://broker.example.com:6379/0",
+        },
+    ],
+)
+def test_production_starts_with_an_explicit_staging_gateway_or_an_explicit_cache_and_broker(override):
+    env = {k: v for k, v in {**PRODUCTION_ENV, **override}.items() if v is not None}
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_default_environment_is_production_so_nothing_unsafe_happens_by_accident():

@@ -65,11 +65,14 @@ class FakeStripe:
         }
         self.payment_intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        # Events Stripe would send as webhooks, in order (tests deliver them signed).
+        self.events: list[dict] = []
         self.idempotency: dict[str, tuple[str, int, dict]] = {}
         self.faults: deque[str] = deque()
         self.requests: list[tuple[str, str]] = []
         self.timeout_seconds = 3.0
         self._server: ThreadingHTTPServer | None = None
+        self.url = ""
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> str:
@@ -88,7 +91,8 @@ class FakeStripe:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
 
     def stop(self) -> None:
         if self._server:
@@ -196,6 +200,12 @@ class FakeStripe:
             }
             self.setup_intents[intent_id] = intent
             return 200, intent
+        if method == "POST" and len(parts) == 3 and parts[0] == "setup_intents" and parts[2] == "confirm":
+            return self._setup_intent_confirm(parts[1], params)
+        if method == "POST" and len(parts) == 3 and parts[0] == "payment_intents" and parts[2] == "confirm":
+            return self._payment_intent_confirm(parts[1])
+        if method == "POST" and len(parts) == 3 and parts[0] == "payment_intents" and parts[2] == "cancel":
+            return self._payment_intent_cancel(parts[1])
         if method == "GET" and len(parts) == 2 and parts[0] == "payment_methods":
             pm = self.payment_methods.get(parts[1])
             if pm is None:
@@ -222,6 +232,48 @@ class FakeStripe:
             return self._refund_create(params)
         return 404, _error("invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
+    def _event(self, event_type: str, obj: dict) -> None:
+        self.events.append({"id": _new_id("evt"), "object": "event", "type": event_type, "data": {"object": dict(obj)}})
+
+    def _setup_intent_confirm(self, intent_id: str, params: dict) -> tuple[int, dict]:
+        """What the mobile SDK does with the client secret (3-D Secure passed, if asked)."""
+        intent = self.setup_intents.get(intent_id)
+        pm = self.payment_methods.get(params.get("payment_method", ""))
+        if intent is None or pm is None:
+            return 404, _error(
+                "invalid_request_error", "No such setup_intent or payment_method.", code="resource_missing"
+            )
+        decline = TEST_CARDS.get(pm["id"], {}).get("decline")
+        if decline and decline[0] != "authentication_required":
+            return 402, _error("card_error", "Your card was declined.", code=decline[0])
+        pm["customer"] = intent["customer"]
+        intent.update(status="succeeded", payment_method=pm["id"])
+        self._event("setup_intent.succeeded", intent)
+        return 200, intent
+
+    def _payment_intent_confirm(self, intent_id: str) -> tuple[int, dict]:
+        """The cardholder authenticates a payment waiting for it: it succeeds."""
+        intent = self.payment_intents.get(intent_id)
+        if intent is None:
+            return 404, _error("invalid_request_error", "No such payment_intent.", code="resource_missing")
+        if intent["status"] in ("requires_action", "requires_payment_method"):
+            intent.update(status="succeeded", latest_charge=_new_id("ch"), last_payment_error=None)
+            self._event("payment_intent.succeeded", intent)
+        return 200, intent
+
+    def _payment_intent_cancel(self, intent_id: str) -> tuple[int, dict]:
+        intent = self.payment_intents.get(intent_id)
+        if intent is None:
+            return 404, _error("invalid_request_error", "No such payment_intent.", code="resource_missing")
+        if intent["status"] == "succeeded":
+            return 400, _error(
+                "invalid_request_error",
+                "You cannot cancel this PaymentIntent because it has a status of succeeded.",
+                code="payment_intent_unexpected_state",
+            )
+        intent["status"] = "canceled"
+        return 200, intent
+
     def _payment_intent_create(self, params: dict) -> tuple[int, dict]:
         try:
             amount = int(params["amount"])
@@ -240,8 +292,10 @@ class FakeStripe:
             )
         if pm["customer"] and pm["customer"] != params.get("customer"):
             return 400, _error("invalid_request_error", "The PaymentMethod belongs to another customer.")
+        intent_id = _new_id("pi")
         intent = {
-            "id": _new_id("pi"),
+            "id": intent_id,
+            "client_secret": f"{intent_id}_secret_{secrets.token_hex(8)}",
             "object": "payment_intent",
             "amount": amount,
             "currency": params.get("currency", "").lower(),
@@ -266,6 +320,11 @@ class FakeStripe:
             if code == "authentication_required":
                 intent["status"] = "requires_action"
                 error["message"] = "This payment requires authentication by the cardholder."
+                if params.get("off_session") not in ("true", True):
+                    # On-session: not an error; the app authenticates with the client secret.
+                    intent.update(last_payment_error=None, next_action={"type": "use_stripe_sdk"})
+                    self.payment_intents[intent["id"]] = intent
+                    return 200, intent
             intent["last_payment_error"] = error
             self.payment_intents[intent["id"]] = intent
             return 402, {"error": {**error, "payment_intent": intent}}

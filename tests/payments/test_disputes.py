@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from billing import disputes
 from billing.models import Charge, LeadDispute, LedgerEntry, Refund
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import DomainError
 from tests.factories import UserFactory
 from tests.factories.marketplace import PASSWORD
 
@@ -150,11 +150,16 @@ def test_the_local_gateway_refunds_too_and_never_more_than_was_paid(api_client, 
     assert disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user).status == "approved"
     assert Refund.objects.get().gateway_reference.startswith("lr_")
 
-    from billing.gateways import PaymentDeclined, gateway_get
+    from billing.gateways import PaymentDeclined, RefundRequest, gateway_get
 
     with pytest.raises(PaymentDeclined):
         gateway_get("local").refund(
-            reference=Charge.objects.get().gateway_reference, amount=1, idempotency_key="another-refund", metadata={}
+            RefundRequest(
+                reference=Charge.objects.get().gateway_reference,
+                amount=1,
+                currency="CAD",
+                idempotency_key="another-refund",
+            )
         )
 
 
@@ -204,7 +209,7 @@ def test_a_refused_refund_is_shown_to_staff_and_approving_again_refunds_what_is_
     dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
     refunded_at_stripe(fake_stripe, 1000)  # so a refund of the whole fee is refused
 
-    with pytest.raises(ApplicationError) as refused:
+    with pytest.raises(DomainError) as refused:
         disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user)
     assert refused.value.code == "refund_refused"
     assert "greater than unrefunded amount" in refused.value.message
@@ -253,7 +258,7 @@ def test_a_refund_stripe_refuses_for_our_own_configuration_stays_pending_and_is_
 ):
     dispute_id = open_dispute(api_client, marketplace, pro_user, accepted_lead).json()["id"]
     fake_stripe.fail_next("401")
-    with pytest.raises(ApplicationError) as raised:
+    with pytest.raises(DomainError) as raised:
         disputes.dispute_approve(dispute_id=dispute_id, actor=staff_user)
     assert raised.value.code == "payment_provider_unavailable"
     assert Refund.objects.get().status == "pending"

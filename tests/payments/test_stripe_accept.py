@@ -144,9 +144,9 @@ def test_an_idempotency_error_is_settled_by_what_stripe_recorded_under_the_key(
 ):
     lead = pending_lead()
     first = crash_after_the_provider_charged(api_client(marketplace, pro_user), lead, fake_stripe)
-    # Our side of the request changed (here: the customer), so Stripe refuses the key as reused.
-    pro_user.pro.payment_profile.customer_reference = "cus_replaced"
-    pro_user.pro.payment_profile.save()
+    # Our side of the request changed (here: the customer recorded on the charge), so Stripe
+    # refuses the key as reused.
+    Charge.objects.update(customer_reference="cus_replaced")
 
     with capture_logs() as logs:
         assert accept_charges_recover() == {"succeeded": 1}

@@ -127,14 +127,17 @@ def test_setup_intent_endpoint_creates_one_customer_and_returns_a_client_secret(
     assert PaymentProfile.objects.get(pro=user.pro).customer_reference == first.json()["customer"]
 
 
-def test_setup_intent_without_a_payment_provider_is_409(api_client, marketplace, settings):
+def test_setup_intent_on_the_local_gateway_is_201_like_the_providers(api_client, marketplace, settings):
+    # Issue #14: every gateway saves cards; 409 payments_not_configured is only for a
+    # marketplace that takes no card payments (tests/payments/test_local_card_saving.py).
     from tests.factories import UserFactory
 
     settings.PAYMENT_GATEWAY = "local"
     user = UserFactory(marketplace=marketplace, role="pro")
     response = api_client(marketplace, user).post("/api/v1/pro/billing/setup-intent/", {}, format="json")
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "payments_not_configured"
+    assert response.status_code == 201
+    assert response.json()["client_secret"].startswith(response.json()["id"] + "_secret_")
+    assert response.json()["gateway"] == "local"
 
 
 # --- payment_intent.* settle a charge our process never finished ----------------------------

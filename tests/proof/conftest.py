@@ -3,9 +3,8 @@
 from dataclasses import dataclass, field
 
 import pytest
-from rest_framework_simplejwt.tokens import RefreshToken
 
-from marketplace.api.authentication import MARKETPLACE_CLAIM
+from marketplace.api.tokens import token_pair_issue
 from tests.factories import (
     CategoryFactory,
     DeviceFactory,
@@ -131,15 +130,11 @@ def world(marketplace, other_marketplace) -> World:
 
 
 def access_token(user) -> str:
-    refresh = RefreshToken.for_user(user)
-    refresh[MARKETPLACE_CLAIM] = user.marketplace_id
-    return str(refresh.access_token)
+    return token_pair_issue(user=user)["access"]
 
 
 def refresh_token(user) -> str:
-    refresh = RefreshToken.for_user(user)
-    refresh[MARKETPLACE_CLAIM] = user.marketplace_id
-    return str(refresh)
+    return token_pair_issue(user=user)["refresh"]
 
 
 @pytest.fixture

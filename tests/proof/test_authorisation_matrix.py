@@ -54,7 +54,19 @@ STAFF_OBJECT = (401, 403, 403, 403, 403, 200, 404)
 
 # (route as in the URLconf, method) → (url template, body or body(world, role), statuses per role)
 MATRIX = {
-    ("api/v1/auth/register/", "post"): ("/api/v1/auth/register/", _register, (201,) * 7),
+    # One answer whether or not the e-mail has an account (registration does not reveal accounts).
+    ("api/v1/auth/register/", "post"): ("/api/v1/auth/register/", _register, (202,) * 7),
+    ("api/v1/auth/password/change/", "post"): (
+        "/api/v1/auth/password/change/",
+        {"current_password": PASSWORD, "new_password": "another-long-pass-77"},
+        AUTHENTICATED,
+    ),
+    ("api/v1/auth/password/reset/", "post"): ("/api/v1/auth/password/reset/", {"email": "owner@home.test"}, (202,) * 7),
+    ("api/v1/auth/password/reset/confirm/", "post"): (
+        "/api/v1/auth/password/reset/confirm/",
+        {"uid": "MQ", "token": "not-a-token", "new_password": "another-long-pass-77"},
+        (400,) * 7,
+    ),
     ("api/v1/auth/token/", "post"): (
         "/api/v1/auth/token/",
         lambda w, r: {"email": "owner@home.test", "password": PASSWORD},
@@ -131,6 +143,19 @@ MATRIX = {
         {"token": "pm_card_visa"},
         PROS,
     ),
+    ("api/v1/pro/billing/payment-method/", "get"): ("/api/v1/pro/billing/payment-method/", None, PROS),
+    # The local gateway's test-mode stand-in for the provider's SDK: the client secret is the
+    # credential, so no role reaches an intent without it.
+    ("api/v1/billing/test-mode/setup-intents/confirm/", "post"): (
+        "/api/v1/billing/test-mode/setup-intents/confirm/",
+        {"client_secret": "lseti_unknown_secret_x", "payment_method": "pm_card_visa"},
+        (404,) * 7,
+    ),
+    ("api/v1/billing/test-mode/payment-intents/confirm/", "post"): (
+        "/api/v1/billing/test-mode/payment-intents/confirm/",
+        {"client_secret": "lp_unknown_secret_x"},
+        (404,) * 7,
+    ),
     ("api/v1/pro/billing/charges/", "get"): ("/api/v1/pro/billing/charges/", None, PROS),
     ("api/v1/pro/billing/statement.csv", "get"): ("/api/v1/pro/billing/statement.csv", None, PROS),
     ("api/v1/pro/leads/export.csv", "get"): ("/api/v1/pro/leads/export.csv", None, PROS),
@@ -157,11 +182,11 @@ MATRIX = {
         PRO_OBJECT,
     ),
     ("api/v1/pro/billing/refunds/", "get"): ("/api/v1/pro/billing/refunds/", None, PROS),
-    # Setup intents are Stripe's; on the local gateway a pro saves a card with PUT payment-method.
+    # Every gateway saves cards (the local one in test mode): pro members get a SetupIntent.
     ("api/v1/pro/billing/setup-intent/", "post"): (
         "/api/v1/pro/billing/setup-intent/",
         {},
-        (401, 403, 403, 409, 409, 403, 403),
+        (401, 403, 403, 201, 201, 403, 403),
     ),
     # Push devices and notification preferences are the signed-in user's own, whatever its role.
     ("api/v1/me/devices/", "get"): ("/api/v1/me/devices/", None, AUTHENTICATED),

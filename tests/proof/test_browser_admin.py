@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from billing.models import LeadDispute, LedgerEntry, Refund
+from connections.models import ConnectionKind
+from connections.tasks import connections_rollup
 from ranking.models import ProStanding
-from tests.factories import LeadFactory, ProFactory, QuoteRequestFactory, UserFactory
+from tests.factories import ConnectionEventFactory, LeadFactory, ProFactory, QuoteRequestFactory, UserFactory
 from tests.proof.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,6 +40,13 @@ def browser_page(monkeypatch):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15_000)
+        # Chromium reports every Content-Security-Policy refusal on the console: collect them,
+        # and a test that walked the admin or the docs asserts there were none.
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text),
+        )
         try:
             yield page
         finally:
@@ -127,3 +136,38 @@ def test_staff_see_only_their_marketplace_approve_a_dispute_and_recompute_ranks(
         (ARTIFACTS / f"admin-{n}.png").stat().st_size > 0
         for n in ("1-home", "2-pros", "3-leads", "4-dispute-approved", "5-recomputed")
     )
+    assert page.csp_violations == []
+
+
+def test_the_connections_chart_and_the_api_docs_work_under_the_content_security_policy(
+    world, live_server, browser_page
+):
+    """Issue 12, item 11: the admin (its connections chart page included) and Swagger UI run
+    with the CSP on: no refusal on the console, and the pages render their content."""
+    page = browser_page
+    ConnectionEventFactory(marketplace=world.marketplace, pro=world.objects["pro"], kind=ConnectionKind.PHONE_CLICK)
+    connections_rollup()
+
+    response = page.goto(f"{live_server.url}/admin/login/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.fill('input[name="username"]', world.users["staff"].email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('input[type="submit"]')
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/connections/connectiondaily/overview/?days=30")
+    page.wait_for_selector(".connections-chart svg")
+    _shot(page, "6-connections-chart")
+    assert world.objects["pro"].name in page.content()
+
+    # A changelist with its date hierarchy, filters and the actions bar (admin JavaScript runs).
+    page.goto(f"{live_server.url}/admin/connections/connectiondaily/")
+    page.wait_for_selector("#changelist")
+
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".swagger-ui .info .title")
+    page.wait_for_selector(".opblock-tag-section")  # the operations, from /api/schema/
+    _shot(page, "7-api-docs")
+    assert "Lead marketplace API" in page.inner_text(".swagger-ui .info .title")
+
+    assert page.csp_violations == []

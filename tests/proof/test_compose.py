@@ -57,8 +57,9 @@ def compose_cli() -> list[str] | None:
     return None
 
 
-def compose_config(cli: list[str], path: Path) -> subprocess.CompletedProcess:
-    env = {"SECRET_KEY": "x" * 50, "PATH": "/usr/bin:/bin:/usr/local/bin"}
+def compose_config(cli: list[str], path: Path, **overrides: str) -> subprocess.CompletedProcess:
+    env = {"SECRET_KEY": "x" * 50, "PAYMENT_GATEWAY": "stripe", "PATH": "/usr/bin:/bin:/usr/local/bin", **overrides}
+    env = {name: value for name, value in env.items() if value is not None}
     return subprocess.run([*cli, "-f", str(path), "config", "--quiet"], capture_output=True, text=True, env=env)
 
 
@@ -84,3 +85,18 @@ def test_compose_config_rejects_an_unknown_option(compose, tmp_path):
     result = compose_config(compose_cli(), broken)
     assert result.returncode != 0
     assert "replicaz" in result.stderr
+
+
+def test_the_payment_gateway_has_no_silent_default(compose):
+    """Production refuses the local gateway unless ALLOW_LOCAL_GATEWAY=true: compose must not
+    quietly pick it either (issue 12, item 10)."""
+    environment = compose["x-app"]["environment"]
+    assert environment["PAYMENT_GATEWAY"].startswith("${PAYMENT_GATEWAY:?"), environment["PAYMENT_GATEWAY"]
+    assert environment["ALLOW_LOCAL_GATEWAY"] == "${ALLOW_LOCAL_GATEWAY:-false}"
+
+
+@needs_compose
+def test_compose_refuses_to_start_without_a_payment_gateway():
+    result = compose_config(compose_cli(), COMPOSE, PAYMENT_GATEWAY=None)
+    assert result.returncode != 0
+    assert "PAYMENT_GATEWAY" in result.stderr

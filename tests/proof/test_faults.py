@@ -158,7 +158,9 @@ def _redis_down(settings):
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_redis_down_while_a_request_is_created_saves_it_and_notifies_once_redis_is_back(world, role_client, settings):
+def test_redis_down_while_a_request_is_created_saves_it_and_notifies_once_redis_is_back(
+    world, role_client, settings, local_webhooks
+):
     with Receiver() as receiver:
         for name in ("pro", "other_pro"):
             pro = world.objects[name]

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from marketplace.api.errors import ApplicationError
+from marketplace.errors import DomainError
 from pros.models import Pro, Review
-from pros.services import review_create
+from pros.services import review_submit
 from tests.factories import LeadFactory, ProFactory, QuoteRequestFactory, UserFactory
 
 
@@ -16,16 +16,18 @@ def test_a_double_tapped_review_of_one_job_is_recorded_once(marketplace):
     homeowner = UserFactory(marketplace=marketplace, role="homeowner")
     pro = ProFactory(marketplace=marketplace)
     request = QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner)
-    LeadFactory(marketplace=marketplace, request=request, pro=pro, status="accepted")
+    LeadFactory(
+        marketplace=marketplace, request=request, pro=pro, status="accepted", contact_revealed_at=timezone.now()
+    )
     barrier = threading.Barrier(4)
     outcomes: list[str] = []
 
     def submit():
         try:
             barrier.wait()
-            review_create(homeowner=homeowner, pro=pro, rating=5)
-            outcomes.append("created")
-        except ApplicationError as exc:
+            _, created = review_submit(homeowner=homeowner, pro=pro, rating=5)
+            outcomes.append("created" if created else "edited")
+        except DomainError as exc:
             outcomes.append(exc.code)
         finally:
             connection.close()
@@ -36,7 +38,7 @@ def test_a_double_tapped_review_of_one_job_is_recorded_once(marketplace):
     for thread in threads:
         thread.join()
 
-    assert sorted(outcomes) == ["already_reviewed"] * 3 + ["created"]
+    assert sorted(outcomes) == ["created"] + ["edited"] * 3
     assert Review.objects.count() == 1
     assert Pro.objects.values_list("review_count", flat=True).get(pk=pro.pk) == 1
 
@@ -51,13 +53,15 @@ def test_concurrent_reviews_of_one_pro_all_count_in_its_star_score(marketplace):
     homeowners = [UserFactory(marketplace=marketplace, role="homeowner") for _ in range(6)]
     for homeowner in homeowners:
         request = QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner)
-        LeadFactory(marketplace=marketplace, request=request, pro=pro, status="accepted")
+        LeadFactory(
+            marketplace=marketplace, request=request, pro=pro, status="accepted", contact_revealed_at=timezone.now()
+        )
     barrier = threading.Barrier(len(homeowners))
 
     def submit(homeowner):
         try:
             barrier.wait()
-            review_create(homeowner=homeowner, pro=pro, rating=5)
+            review_submit(homeowner=homeowner, pro=pro, rating=5)
         finally:
             connection.close()
 

@@ -11,7 +11,7 @@ URL = "/api/v1/pro/profile/"
 def test_a_registered_pro_fills_its_profile_through_the_api(api_client, marketplace):
     client = api_client(marketplace)
     body = {"email": "pat@fixit.test", "password": "a-long-passphrase-1", "name": "Pat", "role": "pro"}
-    assert client.post("/api/v1/auth/register/", {**body, "business_name": "Fixit"}).status_code == 201
+    assert client.post("/api/v1/auth/register/", {**body, "business_name": "Fixit"}).status_code == 202
     token = client.post("/api/v1/auth/token/", {"email": body["email"], "password": body["password"]}).json()
     client.credentials(HTTP_X_MARKETPLACE="maple", HTTP_AUTHORIZATION=f"Bearer {token['access']}")
 
@@ -60,11 +60,13 @@ def test_server_owned_fields_are_ignored(api_client, marketplace, pro_user):
     assert (pro.name, pro.tier, pro.star_score, pro.completeness) == ("New name", "basic", 0, 20)
 
 
-def test_webhook_url_must_be_http_and_gets_a_secret_shown_only_to_the_pro(api_client, marketplace, pro_user):
+def test_webhook_url_must_be_https_and_gets_a_secret_shown_only_to_the_pro(api_client, marketplace, pro_user, fake_dns):
+    fake_dns({"hooks.example": ["93.184.215.14"]})  # saved only: nothing connects to it
     client = api_client(marketplace, pro_user)
     bad = client.patch(URL, {"webhook_url": "ftp://hooks.example/x"})
     assert bad.status_code == 400
     assert "webhook_url" in bad.json()["error"]["fields"]
+    assert client.patch(URL, {"webhook_url": "http://hooks.example/x"}).status_code == 400  # https only
 
     good = client.patch(URL, {"webhook_url": "https://hooks.example/leads"})
     secret = good.json()["webhook_secret"]

@@ -38,6 +38,7 @@ def _register(api_client, marketplace, user, platform, token):
 
 
 def test_a_new_lead_reaches_a_web_push_subscription_with_its_email_and_webhook(
+    local_webhooks,
     api_client,
     marketplace,
     homeowner,

@@ -22,7 +22,7 @@ def _maple_rules(marketplace):
 
 
 def test_a_real_worker_pushes_a_new_lead_at_the_moment_of_its_email_and_webhook(
-    api_client, marketplace, homeowner, make_pro, request_body, webpush_service
+    local_webhooks, api_client, marketplace, homeowner, make_pro, request_body, webpush_service
 ):
     with Receiver() as hook:
         user = make_pro(webhook_url=hook.url)

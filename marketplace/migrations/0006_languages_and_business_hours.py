@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0004_marketplace_time_zone_validated'),
+        ('marketplace', '0005_token_version_and_families'),
     ]
 
     operations = [

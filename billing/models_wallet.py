@@ -1,0 +1,136 @@
+"""Prepaid credits (issue #15): a pro's wallet, its append-only entries, top-ups and credits.
+
+Money is integer minor units in the marketplace's currency. The wallet's ``balance`` is the sum
+of its entries: every change inserts one ``WalletEntry`` (signed amount, the balance after it)
+and moves the balance by the same amount with one UPDATE, in one transaction, under the wallet
+row's lock. PostgreSQL holds the line even against a bug: ``CHECK (balance >= 0)`` on the
+wallet and on every entry's ``balance_after``, a UNIQUE key per entry (a top-up is credited,
+a lead debited, once), and a trigger refusing UPDATE and DELETE of entries.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from marketplace.models import TenantModel
+from marketplace.money import CURRENCY_CHOICES
+
+WALLET_GATEWAY = "wallet"  # Charge.gateway of a fee paid from the wallet (no provider call)
+
+
+class Wallet(TenantModel):
+    pro = models.OneToOneField("pros.Pro", on_delete=models.PROTECT, related_name="wallet")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    balance = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="wallet_balance_never_negative", condition=Q(balance__gte=0))]
+
+    def __str__(self) -> str:
+        return f"Wallet of {self.pro_id}: {self.balance} {self.currency}"
+
+
+class WalletEntryKind(models.TextChoices):
+    TOP_UP = "top_up", "Top-up"
+    LEAD_DEBIT = "lead_debit", "Lead fee"
+    CREDIT = "credit", "Credit (fee back)"
+    PAYOUT = "payout", "Balance refunded to card"
+
+
+class WalletEntry(TenantModel):
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
+    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, related_name="wallet_entries")
+    kind = models.CharField(max_length=12, choices=WalletEntryKind.choices)
+    amount = models.BigIntegerField(help_text="Signed: positive adds to the balance, negative takes from it.")
+    balance_after = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    idempotency_key = models.CharField(max_length=120)
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    charge = models.ForeignKey("billing.Charge", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    top_up = models.ForeignKey("billing.TopUp", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    memo = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "wallet entries"
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="wallet_entry_key_unique"),
+            models.CheckConstraint(name="wallet_entry_balance_never_negative", condition=Q(balance_after__gte=0)),
+            models.CheckConstraint(name="wallet_entry_amount_nonzero", condition=~Q(amount=0)),
+        ]
+        indexes = [models.Index(fields=["marketplace", "pro", "-created_at"], name="wallet_entry_pro_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount:+d} {self.currency}"
+
+
+class TopUpStatus(models.TextChoices):
+    PENDING = "pending", "Pending (committed before the provider call; outcome not known yet)"
+    REQUIRES_ACTION = "requires_action", "Requires the cardholder's authentication"
+    SUCCEEDED = "succeeded", "Succeeded (credited)"
+    FAILED = "failed", "Failed"
+
+
+class TopUp(TenantModel):
+    """One purchase of credits with the saved card, on-session. Committed ``pending`` before the
+    provider is called; credited exactly once (the entry's key ``topup-<id>:credit``)."""
+
+    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, related_name="top_ups")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(max_length=16, choices=TopUpStatus.choices, default=TopUpStatus.PENDING)
+    idempotency_key = models.CharField(max_length=120)
+    gateway = models.CharField(max_length=20)
+    payment_method_token = models.CharField(max_length=100, blank=True)
+    customer_reference = models.CharField(max_length=100, blank=True)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    client_secret = models.CharField(max_length=200, blank=True)
+    failure_code = models.CharField(max_length=50, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="top_up_key_unique"),
+            models.CheckConstraint(name="top_up_amount_positive", condition=Q(amount__gt=0)),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="top_up_open_idx", condition=Q(status__in=["pending", "requires_action"])
+            ),
+            models.Index(fields=["marketplace", "pro", "-created_at"], name="top_up_pro_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Top-up #{self.pk} {self.amount} {self.currency} ({self.status})"
+
+
+class CreditReason(models.TextChoices):
+    UNREAD = "unread", "The homeowner never opened the answer"
+    DUPLICATE = "duplicate", "Duplicate of an earlier request"
+    UNREACHABLE = "unreachable", "Contact unreachable (confirmed)"
+    GOODWILL = "goodwill", "Goodwill (staff)"
+
+
+class LeadCredit(TenantModel):
+    """A lead's fee given back. One per lead, ever (UNIQUE lead): never credited twice."""
+
+    lead = models.OneToOneField("leads.Lead", on_delete=models.PROTECT, related_name="credit")
+    charge = models.ForeignKey("billing.Charge", on_delete=models.PROTECT, related_name="credits")
+    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, related_name="lead_credits")
+    reason = models.CharField(max_length=12, choices=CreditReason.choices)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    memo = models.CharField(max_length=300, blank=True)
+    granted_by = models.ForeignKey(
+        "marketplace.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="lead_credit_amount_positive", condition=Q(amount__gt=0))]
+        indexes = [models.Index(fields=["marketplace", "reason", "-created_at"], name="lead_credit_reason_idx")]
+
+    def __str__(self) -> str:
+        return f"Credit {self.reason} lead {self.lead_id}: {self.amount} {self.currency}"
