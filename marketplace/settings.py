@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "marketplace.middleware.ApiCacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Accept-Language for everything; the API's base view refines it (marketplace/i18n.py).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -173,7 +173,7 @@ class QuoteRequestOutput(serializers.ModelSerializer):
         }
     )
     def get_category(self, obj) -> dict:
-        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
+        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.display_name}
 
     @extend_schema_field(LeadContact)
     def get_contact(self, obj) -> dict:
@@ -211,7 +211,7 @@ class LeadRequestOutput(serializers.Serializer):
         }
     )
     def get_category(self, obj) -> dict:
-        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
+        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.display_name}
 
 
 class LeadClock(serializers.Serializer):

@@ -370,7 +370,7 @@ _SUBJECTS = {
 def _lead_announce(lead: Lead) -> None:
     request = lead.request
     subject = _SUBJECTS[lead.kind].format(
-        category=request.category.name,
+        category=request.category.display_name,
         area=request.area,
         deadline=lead.deadline.isoformat() if lead.deadline else "",
     )

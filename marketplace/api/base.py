@@ -10,6 +10,7 @@ from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
 
 from marketplace.api.idempotency import idempotency_claim, idempotency_complete
+from marketplace.i18n import activate_for_request
 from marketplace.tenancy import marketplace_from_request
 
 
@@ -20,10 +21,15 @@ class MarketplaceAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         request._request.marketplace = marketplace_from_request(request._request)
+        activate_for_request(request._request)  # Accept-Language, else the marketplace's language
         super().initial(request, *args, **kwargs)
         self._idempotency_record = None
         if request.method in self.idempotent_methods:
             self._idempotency_record = idempotency_claim(request)
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        activate_for_request(request._request, user=request.user)  # the user's saved language first
 
     def handle_exception(self, exc):
         try:

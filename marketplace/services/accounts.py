@@ -150,3 +150,13 @@ def token_families_prune(*, older_than: datetime) -> int:
     lifetime ago): none of their tokens can be refreshed any more."""
     deleted, _ = TokenFamily.objects.filter(rotated_at__lt=older_than).delete()
     return deleted
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Save the user's language; one the product does not speak clears the preference
+    (never an error: the request's Accept-Language, then the marketplace's language apply)."""
+    from marketplace.i18n import supported
+
+    user.language = supported(language) or ""
+    user.save(update_fields=["language"])
+    return user

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from marketplace.api.fields import MAX_AMOUNT, BoundedDictField, StrictIntegerField, amount_field
 from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
+from pros.i18n import category_questions
 from pros.models import Category, Pro, Review, Service
 from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS
 from pros.selectors import category_resolve, shows_contact
@@ -70,12 +71,19 @@ class CategoryRefField(serializers.Field):
 
 
 class CategoryOutput(serializers.ModelSerializer):
-    questions = serializers.JSONField(read_only=True)
+    """Name and questions in the request's language (pros/i18n.py: fallback to the base text);
+    each question keeps its choice values and adds ``choice_labels`` to show."""
+
+    name = serializers.CharField(source="display_name", read_only=True)
+    questions = serializers.SerializerMethodField()
 
     class Meta:
         model = Category
         fields = ["id", "slug", "name", "parent", "questions"]
         read_only_fields = fields
+
+    def get_questions(self, obj) -> list[dict]:
+        return category_questions(obj)
 
 
 # --- public pro payloads -------------------------------------------------------------------
