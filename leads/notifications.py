@@ -12,10 +12,17 @@ import hashlib
 import hmac
 import json
 import time
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise, lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from leads.models import DeliveryStatus, Lead, Notification
+from leads.models import DeliveryStatus, Lead, LeadKind, Notification
+from marketplace.i18n import language_of_pro
+from marketplace.money import major_units
 from pros.models import Pro
 from push.senders import PushMessage
 
@@ -62,10 +69,40 @@ def push_message(notification: Notification) -> PushMessage:
     return PushMessage(title=notification.subject, body=(first_line[0] if first_line else "")[:240], data=data)
 
 
-def pro_notify(*, pro: Pro, kind: str, subject: str, body: str, payload: dict, lead: Lead | None = None) -> None:
-    """Record an in-app notification for ``pro`` and queue e-mail + webhook delivery on commit."""
+def lead_announcement(lead: Lead) -> tuple[Promise, Promise]:
+    """Subject and body announcing a lead, as lazy text: ``pro_notify`` renders them in the
+    pro's language (the category name too)."""
+    request = lead.request
+    category = lazy(lambda: request.category.display_name, str)()
+    deadline = ""
+    if lead.deadline:
+        local = lead.deadline.astimezone(ZoneInfo(lead.marketplace.time_zone))
+        deadline = local.strftime("%Y-%m-%d %H:%M")
+    subjects = {
+        LeadKind.NEW: _("New lead: {category} in {area}"),
+        LeadKind.MATCHED: _("Matched lead: {category} in {area} (answer by {deadline})"),
+        LeadKind.PROMOTION: _("Your auto-quote was sent: {category} in {area}"),
+    }
+    subject = format_lazy(subjects[lead.kind], category=category, area=request.area, deadline=deadline)
+    fee = major_units(lead.fee_amount, lead.fee_currency)
+    body = format_lazy(
+        "{description}\n\n{fee_line}",
+        description=request.description,
+        fee_line=format_lazy(_("Contact fee: {fee} {currency}."), fee=fee, currency=lead.fee_currency),
+    )
+    return subject, body
+
+
+def pro_notify(
+    *, pro: Pro, kind: str, subject: str | Promise, body: str | Promise, payload: dict, lead: Lead | None = None
+) -> None:
+    """Record an in-app notification for ``pro`` and queue e-mail, push and webhook delivery
+    on commit. Lazy ``subject``/``body`` are rendered in the pro's language
+    (``marketplace.i18n.language_of_pro``), not the language of the request that caused them."""
     from leads import tasks  # tasks import this module's helpers
 
+    with translation.override(language_of_pro(pro.pk, pro.marketplace)):
+        subject, body = str(subject), str(body)
     notification = Notification.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,

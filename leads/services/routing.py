@@ -15,7 +15,7 @@ from hours.clock import Schedule
 from hours.selectors import lead_deadline, pro_on_vacation, schedules_for
 from leads import hooks
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
-from leads.notifications import pro_notify
+from leads.notifications import lead_announcement, pro_notify
 from leads.services.matching import MatchingFees, matching_candidates
 from marketplace.errors import Conflict, DomainError, Invalid
 from marketplace.models import Marketplace, User
@@ -360,26 +360,15 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
     return lead
 
 
-_SUBJECTS = {
-    LeadKind.NEW: "New lead: {category} in {area}",
-    LeadKind.MATCHED: "Matched lead: {category} in {area} (answer by {deadline})",
-    LeadKind.PROMOTION: "Your auto-quote was sent: {category} in {area}",
-}
-
-
 def _lead_announce(lead: Lead) -> None:
     request = lead.request
-    subject = _SUBJECTS[lead.kind].format(
-        category=request.category.display_name,
-        area=request.area,
-        deadline=lead.deadline.isoformat() if lead.deadline else "",
-    )
+    subject, body = lead_announcement(lead)
     pro_notify(
         pro=lead.pro,
         kind=f"lead.{lead.kind}",
         subject=subject,
         lead=lead,
-        body=f"{request.description}\n\nContact fee: {lead.fee_amount} {lead.fee_currency} (minor units).",
+        body=body,
         payload={
             "lead_id": lead.pk,
             "request_id": request.pk,

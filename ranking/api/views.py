@@ -87,7 +87,9 @@ class ProStatsView(MarketplaceAPIView):
                 "score_before_demotion": before,
                 "demotion_multiplier": multiplier,
                 "position": {
-                    "category": {"id": category.pk, "slug": category.slug, "name": category.display_name} if category else None,
+                    "category": {"id": category.pk, "slug": category.slug, "name": category.display_name}
+                    if category
+                    else None,
                     "area": area,
                     "position": position[0] if position else None,
                     "of": position[1] if position else None,
