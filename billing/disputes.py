@@ -16,6 +16,7 @@ import structlog
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing import wallet
 from billing.gateways import PaymentDeclined, ProviderUnavailable, RefundRequest, gateway_get
@@ -45,12 +46,12 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
             .first()
         )
         if charge is None:
-            raise Conflict("lead_not_charged", "Only a lead you paid a contact fee for can be disputed.")
+            raise Conflict("lead_not_charged", _("Only a lead you paid a contact fee for can be disputed."))
         window = dt.timedelta(days=lead.marketplace.policy.dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
             raise Conflict("dispute_window_closed", f"Disputes must be opened within {window.days} days of the charge.")
         if LeadDispute.objects.filter(charge=charge).exists():
-            raise Conflict("dispute_exists", "This lead has already been disputed.")
+            raise Conflict("dispute_exists", _("This lead has already been disputed."))
         return LeadDispute.objects.create(
             marketplace_id=lead.marketplace_id,
             lead=lead,
@@ -66,7 +67,7 @@ def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
-            raise Conflict("dispute_not_open", "This dispute has already been decided.")
+            raise Conflict("dispute_not_open", _("This dispute has already been decided."))
         dispute.status = DisputeStatus.DENIED
         dispute.decided_by = actor
         dispute.decided_at = timezone.now()
@@ -90,7 +91,7 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
-            raise Conflict("dispute_not_open", "This dispute has already been decided.")
+            raise Conflict("dispute_not_open", _("This dispute has already been decided."))
         dispute.decided_by = actor
         dispute.decision_note = note[:500]
         if dispute.refund is None or dispute.refund.status == RefundStatus.FAILED:
@@ -119,7 +120,7 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
     if outcome == "retry":
         raise Unavailable(
             "payment_provider_unavailable",
-            "The payment provider is unavailable; the refund will be retried.",
+            _("The payment provider is unavailable; the refund will be retried."),
             retry_after=30,
         )
     dispute.refresh_from_db()

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TypedDict
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from hours.models import Vacation, WorkingHours
 from marketplace.errors import Invalid
@@ -29,21 +30,21 @@ def working_hours_replace(*, pro: Pro, intervals: list[Interval]) -> list[Workin
     counts calendar time for this pro)."""
     for index, interval in enumerate(intervals):
         if interval["end"] <= interval["start"]:
-            raise _invalid(f"hours[{index}]", "end must be after start (no interval crosses midnight).")
+            raise _invalid(f"hours[{index}]", _("end must be after start (no interval crosses midnight)."))
     ordered = sorted(enumerate(intervals), key=lambda item: (item[1]["weekday"], item[1]["start"]))
-    for (_, before), (index, after) in zip(ordered, ordered[1:], strict=False):
+    for (_before_index, before), (index, after) in zip(ordered, ordered[1:], strict=False):
         if before["weekday"] == after["weekday"] and after["start"] < before["end"]:
-            raise _invalid(f"hours[{index}]", "overlaps another interval on the same weekday.")
+            raise _invalid(f"hours[{index}]", _("overlaps another interval on the same weekday."))
     Pro.objects.select_for_update().filter(pk=pro.pk).first()  # one writer per pro's week
     WorkingHours.objects.filter(pro=pro).delete()
     return WorkingHours.objects.bulk_create(
-        WorkingHours(marketplace_id=pro.marketplace_id, pro=pro, **interval) for _, interval in ordered
+        WorkingHours(marketplace_id=pro.marketplace_id, pro=pro, **interval) for _index, interval in ordered
     )
 
 
 def vacation_create(*, pro: Pro, start_date: dt.date, end_date: dt.date, note: str = "") -> Vacation:
     if end_date < start_date:
-        raise _invalid("end_date", "A vacation cannot end before it starts.")
+        raise _invalid("end_date", _("A vacation cannot end before it starts."))
     return Vacation.objects.create(
         marketplace_id=pro.marketplace_id, pro=pro, start_date=start_date, end_date=end_date, note=note
     )

@@ -13,9 +13,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from leads.models import Notification
+from marketplace.i18n import supported
 from marketplace.models import Role, User
 from push import selectors as push_selectors
 from push import services as push_services
@@ -83,7 +85,9 @@ def summaries_send(*, at: dt.datetime | None = None, batch_size: int = 500) -> i
                 continue
             HeldNotification.objects.filter(pk__in=[h.pk for h in held]).delete()
         notifications = {h.notification_id: h.notification for h in held}
-        subject = summary_subject(len(notifications))
+        language = supported(user.language) or supported(user.marketplace.default_language) or "en"
+        with translation.override(language):
+            subject = summary_subject(len(notifications))
         lines = [f"- {n.subject}" for n in notifications.values()]
         channels = {h.channel for h in held}
         if "push" in channels and push_selectors.channel_on(preferences, event="lead.summary", channel="push"):
@@ -101,4 +105,6 @@ def summaries_send(*, at: dt.datetime | None = None, batch_size: int = 500) -> i
 
 
 def summary_subject(count: int) -> str:
-    return f"{count} notification(s) while you were away"
+    return ngettext(
+        "%(count)d notification while you were away", "%(count)d notifications while you were away", count
+    ) % {"count": count}

@@ -1,6 +1,8 @@
 """Which marketplace a request is for: the ``X-Marketplace`` header, else the host."""
 
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import NotFound
 from marketplace.models import Marketplace
@@ -21,7 +23,8 @@ def marketplace_from_request(request: HttpRequest) -> Marketplace:
         marketplace = marketplaces.filter(domain=request.get_host().split(":")[0].lower()).first()
     if marketplace is None:
         raise NotFound(
-            "marketplace_not_found", f"Unknown marketplace. Send the {HEADER} header with a marketplace slug."
+            "marketplace_not_found",
+            format_lazy(_("Unknown marketplace. Send the {header} header with a marketplace slug."), header=HEADER),
         )
     request._marketplace = marketplace
     return marketplace

@@ -422,7 +422,7 @@ def _notify_changes(*, result: RollupResult, marketplace: Marketplace, params: d
         numbers = {
             "responded": responded,
             "due": due,
-            "threshold": threshold_pct,
+            "threshold": f"{threshold_pct}%",
             "factor": f"{params['demotion_factor']:g}",
         }
         # Lazy text: pro_notify renders it in the pro's language.
@@ -430,22 +430,22 @@ def _notify_changes(*, result: RollupResult, marketplace: Marketplace, params: d
             kind, subject = NOTIFY_DEMOTED, _("Your ranking has been lowered")
             body = format_lazy(
                 _(
-                    "You answered {responded} of {due} leads due in the last period, below {threshold}%. "
-                    "Your rank score is multiplied by {factor} until you are back at {threshold}% or above."
+                    "You answered {responded} of {due} leads due in the last period, below {threshold}. "
+                    "Your rank score is multiplied by {factor} until you are back at {threshold} or above."
                 ),
                 **numbers,
             )
         elif pro.pk in result.restored:
             kind, subject = NOTIFY_RESTORED, _("Your ranking is restored")
             body = format_lazy(
-                _("Your response rate is back at {threshold}% or above; your ranking is restored."), **numbers
+                _("Your response rate is back at {threshold} or above; your ranking is restored."), **numbers
             )
         else:
             kind, subject = NOTIFY_WARNING, _("One more missed lead would lower your ranking")
             body = format_lazy(
                 _(
                     "You answered {responded} of {due} leads due. If one more lead passes its deadline "
-                    "unanswered, your response rate falls below {threshold}% and your ranking is lowered."
+                    "unanswered, your response rate falls below {threshold} and your ranking is lowered."
                 ),
                 **numbers,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -71,13 +72,13 @@ class QuoteRequestInput(serializers.Serializer):
             return None
         pro = Pro.objects.filter(marketplace=self.context["marketplace"], pk=value, suspended=False).first()
         if pro is None:
-            raise Invalid("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+            raise Invalid("unknown_pro", _("No such pro."), fields={"pro": [_("Unknown pro.")]})
         return pro
 
     def validate(self, attrs):
         low, high = attrs.get("budget_min"), attrs.get("budget_max")
         if low is not None and high is not None and low > high:
-            raise serializers.ValidationError({"budget_max": ["Must be at least budget_min."]})
+            raise serializers.ValidationError({"budget_max": [_("Must be at least budget_min.")]})
         return attrs
 
 

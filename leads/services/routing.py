@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing import services as billing
 from billing.models import Charge, ChargeStatus
@@ -68,7 +69,7 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
     except InvalidPostalCode as exc:
         raise Invalid("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
     if data.category.marketplace_id != marketplace.pk:
-        raise Invalid("unknown_category", "No such category.", fields={"category": ["Unknown category."]})
+        raise Invalid("unknown_category", _("No such category."), fields={"category": [_("Unknown category.")]})
     answers = answers_clean(category=data.category, answers=data.answers)
     now = timezone.now()
     with transaction.atomic():
@@ -91,7 +92,7 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
         if duplicate is not None:
             raise Conflict(
                 "duplicate_request",
-                "You already asked for this job recently; here is that request.",
+                _("You already asked for this job recently; here is that request."),
                 extra={"request_id": duplicate.pk},
             )
         # No double charge for one job: pros that already paid for this homeowner's same job
@@ -166,25 +167,29 @@ NO_FEE_NOTE = "no contact fee: this pro already paid for the same job"
 def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area: str) -> Service:
     pro = data.pro
     if pro is None or pro.marketplace_id != marketplace.pk or pro.suspended:
-        raise Invalid("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+        raise Invalid("unknown_pro", _("No such pro."), fields={"pro": [_("Unknown pro.")]})
     if pro.paused:
-        raise Invalid("pro_paused", "This pro is not taking requests now.", fields={"pro": ["This pro is paused."]})
+        raise Invalid(
+            "pro_paused", _("This pro is not taking requests now."), fields={"pro": [_("This pro is paused.")]}
+        )
     if marketplace.policy.business_hours_enabled and pro_on_vacation(
         marketplace=marketplace, pro=pro, day=marketplace_today(marketplace, timezone.now())
     ):
-        raise Invalid("pro_on_vacation", "This pro is on vacation.", fields={"pro": ["This pro is on vacation today."]})
+        raise Invalid(
+            "pro_on_vacation", _("This pro is on vacation."), fields={"pro": [_("This pro is on vacation today.")]}
+        )
     service = Service.objects.filter(marketplace=marketplace, pro=pro, category=data.category, is_active=True).first()
     if service is None:
         raise Invalid(
             "pro_not_serving_category",
-            "This pro does not offer this category.",
-            fields={"category": ["Not offered by this pro."]},
+            _("This pro does not offer this category."),
+            fields={"category": [_("Not offered by this pro.")]},
         )
     if not ProArea.objects.filter(marketplace=marketplace, pro=pro, area=area).exists():
         raise Invalid(
             "pro_not_serving_area",
-            "This pro does not serve this area.",
-            fields={"postal_code": ["Outside this pro's service areas."]},
+            _("This pro does not serve this area."),
+            fields={"postal_code": [_("Outside this pro's service areas.")]},
         )
     return service
 

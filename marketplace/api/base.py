@@ -20,6 +20,7 @@ class MarketplaceAPIView(APIView):
     idempotent_methods = ("POST",)
 
     def initial(self, request, *args, **kwargs):
+        activate_for_request(request._request)  # Accept-Language as this product reads it
         request._request.marketplace = marketplace_from_request(request._request)
         activate_for_request(request._request)  # Accept-Language, else the marketplace's language
         super().initial(request, *args, **kwargs)

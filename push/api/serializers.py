@@ -1,3 +1,5 @@
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from hours.api.fields import WallClockField
@@ -46,12 +48,12 @@ class PreferencesInput(serializers.Serializer):
     def validate_channels(self, value):
         unknown = sorted(set(value) - set(EVENTS))
         if unknown:
-            raise serializers.ValidationError(f"Unknown event(s): {', '.join(unknown)}.")
+            raise serializers.ValidationError(format_lazy(_("Unknown event(s): {events}."), events=", ".join(unknown)))
         return value
 
     def validate(self, attrs):
         if attrs.get("quiet_hours") == QuietHoursMode.CUSTOM:
-            missing = {name: ["Required with quiet_hours 'custom'."] for name in ("quiet_start", "quiet_end")}
+            missing = {name: [_("Required with quiet_hours 'custom'.")] for name in ("quiet_start", "quiet_end")}
             current = self.context.get("current")
             for name in list(missing):
                 if attrs.get(name) is not None or (current is not None and getattr(current, name) is not None):
