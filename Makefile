@@ -30,7 +30,7 @@ run: install
 		--schedule=var/celerybeat-schedule & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The static checks (ruff, import-linter), then the whole suite against PostgreSQL and Redis
+# The static checks (ruff, mypy, import-linter), then the whole suite against PostgreSQL and Redis
 # (DATABASE_URL / REDIS_URL, default: the local servers). Tests that need an unreachable
 # service are skipped and listed with why.
 test: install
@@ -44,16 +44,20 @@ fuzz: install
 # A bounded load run on loopback (gunicorn + a Celery worker, PostgreSQL database
 # leadmarket_load, Redis db 9): per-endpoint req/s, p50/p95/p99 and errors, then the
 # database invariants. LOAD_SECONDS, LOAD_USERS, LOAD_WEB_WORKERS tune it (loadtest/run.sh).
+# TOPOLOGY=N,M: N gunicorn processes and M Celery workers through PgBouncer, with a streaming
+# replica for dashboards, one web process and one worker killed mid-run (loadtest/scale_run.py).
 load: install
-	@bash loadtest/run.sh
+	@if [ -n "$(TOPOLOGY)" ]; then TOPOLOGY=$(TOPOLOGY) $(BIN)/python loadtest/scale_run.py; else bash loadtest/run.sh; fi
 
 bench: install
 	@bash scripts/bench.sh
 
-# The same checks as pre-commit and CI: ruff, ruff-format, import-linter (layers).
+# The same checks as pre-commit and CI (`make test` runs them first): ruff, ruff-format,
+# mypy (django + DRF stubs), import-linter (layers, no DRF in domain code).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_ENV=$${DJANGO_ENV:-development} $(BIN)/mypy
 	$(BIN)/lint-imports
 
 # Message catalogs (README "Languages"): refresh locale/*/django.po from the code, then, once

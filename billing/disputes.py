@@ -20,41 +20,50 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import wallet
 from billing.gateways import PaymentDeclined, ProviderUnavailable, RefundRequest, gateway_get
+from billing.ledger import ledger_refund_record
 from billing.models import (
     WALLET_GATEWAY,
     Charge,
     ChargeStatus,
     DisputeStatus,
+    LeadCredit,
     LeadDispute,
-    LedgerEntry,
-    LedgerKind,
     Refund,
     RefundStatus,
 )
 from billing.recovery import stale_pending_process
+from billing.types import ChargeableLead
 from marketplace.errors import Conflict, Unavailable
+from marketplace.models import User
+from marketplace.selectors import marketplace_policy
+from pros.models import Pro
 
 logger = structlog.get_logger(__name__)
 
 
-def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.datetime | None = None) -> LeadDispute:
+def dispute_open(
+    *, lead: ChargeableLead, pro: Pro, actor: User, reason: str, details: str = "", now: dt.datetime | None = None
+) -> LeadDispute:
+    """The pro disputes a lead it paid a contact fee for, within the policy's window (Rule 10)."""
     now = now or timezone.now()
     with transaction.atomic():
         charge = (
             Charge.objects.select_for_update()
-            .filter(lead=lead, pro=pro, status=ChargeStatus.SUCCEEDED, amount__gt=0)
+            .filter(lead_id=lead.pk, pro=pro, status=ChargeStatus.SUCCEEDED, amount__gt=0)
             .first()
         )
         if charge is None:
             raise Conflict("lead_not_charged", _("Only a lead you paid a contact fee for can be disputed."))
-        window = dt.timedelta(days=lead.marketplace.policy.dispute_window_days)
+        window = dt.timedelta(days=marketplace_policy(pro.marketplace).dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
             raise Conflict("dispute_window_closed", f"Disputes must be opened within {window.days} days of the charge.")
+        if LeadCredit.objects.filter(lead_id=charge.lead_id).exists():
+            raise Conflict("lead_already_credited", _("This lead's fee was already credited back."))
         if LeadDispute.objects.filter(charge=charge).exists():
             raise Conflict("dispute_exists", _("This lead has already been disputed."))
         return LeadDispute.objects.create(
             marketplace_id=lead.marketplace_id,
-            lead=lead,
+            lead_id=lead.pk,
             charge=charge,
             pro=pro,
             reason=reason,
@@ -63,7 +72,8 @@ def dispute_open(*, lead, pro, actor, reason: str, details: str = "", now: dt.da
         )
 
 
-def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
+def dispute_deny(*, dispute_id: int, actor: User, note: str | None = None) -> LeadDispute:
+    """Deny an open dispute. ``note``: the decision note (None keeps the one saved on it)."""
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
@@ -71,14 +81,19 @@ def dispute_deny(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
         dispute.status = DisputeStatus.DENIED
         dispute.decided_by = actor
         dispute.decided_at = timezone.now()
-        dispute.decision_note = note[:500]
+        if note is not None:
+            dispute.decision_note = note[:500]
         dispute.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     logger.info("dispute_denied", dispute_id=dispute_id, actor_id=getattr(actor, "pk", None))
     return dispute
 
 
-def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
-    """Approve and refund what is left of the fee. Returns the dispute, approved.
+def dispute_approve(*, dispute_id: int, actor: User, note: str | None = None, amount: int | None = None) -> LeadDispute:
+    """Approve and refund what is left of the fee (or ``amount`` of it). Returns the dispute, approved.
+
+    ``note`` is the decision note; None keeps the one staff saved on the dispute. ``amount``
+    (minor units) larger than what is left of the fee is refused (Conflict ``refund_exceeds_remaining``,
+    with both amounts) and changes nothing.
 
     Raises 503 ``payment_provider_unavailable`` when the provider is down (the refund stays
     pending and the recovery job completes it with the same key) and 409 ``refund_refused``
@@ -93,11 +108,19 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
         if dispute.status != DisputeStatus.OPEN:
             raise Conflict("dispute_not_open", _("This dispute has already been decided."))
         dispute.decided_by = actor
-        dispute.decision_note = note[:500]
+        if note is not None:
+            dispute.decision_note = note[:500]
         if dispute.refund is None or dispute.refund.status == RefundStatus.FAILED:
             # Locked like the provider's refund events, so the amount left cannot move under us.
             charge = Charge.objects.select_for_update().get(pk=dispute.charge_id)
             left = charge.amount - refunded_so_far(charge_id=charge.pk)
+            if amount is not None and (amount < 1 or amount > max(left, 0)):
+                raise Conflict(
+                    "refund_exceeds_remaining",
+                    f"A refund of {amount} {charge.currency} (minor units) is more than the {max(left, 0)} "
+                    f"{charge.currency} left of the {charge.amount} {charge.currency} fee.",
+                    extra={"asked": amount, "remaining": max(left, 0), "fee": charge.amount},
+                )
             if left <= 0:
                 dispute.status = DisputeStatus.APPROVED
                 dispute.decided_at = timezone.now()
@@ -109,13 +132,14 @@ def dispute_approve(*, dispute_id: int, actor, note: str = "") -> LeadDispute:
                 charge=charge,
                 pro_id=charge.pro_id,
                 lead_id=charge.lead_id,
-                amount=left,
+                amount=left if amount is None else amount,
                 currency=charge.currency,
                 idempotency_key=_dispute_refund_key(dispute.pk),
                 gateway=charge.gateway,
                 reason=f"Dispute #{dispute.pk}: {dispute.get_reason_display()}",
             )
         dispute.save(update_fields=["refund", "decided_by", "decision_note"])
+    assert dispute.refund_id is not None  # just created or kept above
     outcome = refund_process(refund_id=dispute.refund_id)
     if outcome == "retry":
         raise Unavailable(
@@ -202,17 +226,7 @@ def refund_complete(*, refund_id: int, reference: str) -> bool:
         refund.gateway_reference = reference
         refund.completed_at = timezone.now()
         refund.save(update_fields=["status", "gateway_reference", "completed_at"])
-        LedgerEntry.objects.create(
-            marketplace_id=refund.marketplace_id,
-            pro_id=refund.pro_id,
-            lead_id=refund.lead_id,
-            charge_id=refund.charge_id,
-            kind=LedgerKind.REFUND,
-            amount=refund.amount,
-            currency=refund.currency,
-            idempotency_key=f"{refund.idempotency_key}:ledger",
-            memo=refund.reason[:300],
-        )
+        ledger_refund_record(refund)
         if refund.gateway == WALLET_GATEWAY:
             wallet.wallet_credit_for_charge(
                 charge=refund.charge, amount=refund.amount, key=f"{refund.idempotency_key}:wallet", memo=refund.reason

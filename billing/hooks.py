@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-from marketplace.hooks import provider
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from marketplace.hooks import Event, provider
+
+if TYPE_CHECKING:
+    from billing.models import LeadCredit
 
 
 @provider
@@ -13,3 +19,13 @@ def pending_charge_finish(*, charge_id: int) -> str:
     what happened (``done``, ``succeeded``, ``failed``, ``voided``, ``retry``). Billing calls it
     when the provider reports a payment intent settled (``stripe_webhooks``)."""
     raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class LeadCredited:
+    """A lead's fee is coming back to the pro (wallet credit, or a refund to the card)."""
+
+    credit: LeadCredit
+
+
+lead_credited: Event[LeadCredited] = Event("billing.lead_credited")

@@ -1,13 +1,8 @@
 from django.db.models import F, Q, QuerySet, Sum
 
 from billing.models import Charge, LedgerEntry, LedgerKind, PaymentPolicy, TopUp, TopUpStatus, Wallet
-from marketplace.models import Marketplace
 from marketplace.money import Money
 from pros.models import Pro
-
-
-def charges_for_pro(*, marketplace: Marketplace, pro: Pro) -> QuerySet[Charge]:
-    return Charge.objects.filter(marketplace=marketplace, pro=pro).order_by("-created_at", "-pk")
 
 
 def charges_queryset_for_pro(queryset: QuerySet[Charge], *, pro: Pro) -> QuerySet[Charge]:

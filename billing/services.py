@@ -23,8 +23,11 @@ from billing.gateways import (
     ProviderUnavailable,
     gateway_get,
 )
-from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentMode, PaymentProfile, Wallet
+from billing.ledger import ledger_charge_record
+from billing.models import Charge, ChargeStatus, PaymentMode, PaymentProfile, Wallet
 from billing.selectors import payment_policy
+from billing.types import ChargeableLead
+from marketplace import metrics
 from marketplace.errors import Conflict, PaymentRequired
 from marketplace.models import Marketplace
 from pros.models import Pro
@@ -60,7 +63,7 @@ def spend_cap_check(*, marketplace: Marketplace, pro: Pro, amount: int, now: dt.
 
 def charge_open(
     *,
-    lead,
+    lead: ChargeableLead,
     pro: Pro,
     amount: int,
     currency: str,
@@ -73,7 +76,7 @@ def charge_open(
     return Charge.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
-        lead=lead,
+        lead_id=lead.pk,
         amount=amount,
         currency=currency,
         idempotency_key=idempotency_key,
@@ -85,7 +88,13 @@ def charge_open(
 
 
 def lead_fee_open(
-    *, lead, pro: Pro, amount: int, currency: str, idempotency_key: str, accept_payload: dict | None = None
+    *,
+    lead: ChargeableLead,
+    pro: Pro,
+    amount: int,
+    currency: str,
+    idempotency_key: str,
+    accept_payload: dict | None = None,
 ) -> Charge:
     """Phase 1 of paying a lead's fee, in the caller's transaction (which holds the lead and the
     pro locked), by the marketplace's payment mode. Returns the charge: ``succeeded`` when it is
@@ -126,13 +135,13 @@ def lead_fee_payable(*, pro: Pro, amount: int) -> bool:
     return mode == PaymentMode.CARD_PER_LEAD and cards.payment_method_for(pro=pro) is not None
 
 
-def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -> Charge:
+def charge_zero_record(*, lead: ChargeableLead, pro: Pro, currency: str, idempotency_key: str) -> Charge:
     """A zero fee: no gateway call, but a succeeded zero charge and a zero ledger entry, so
     every accept is visible in the ledger and the pro's charge list."""
     charge = Charge.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
-        lead=lead,
+        lead_id=lead.pk,
         amount=0,
         currency=currency,
         idempotency_key=idempotency_key,
@@ -140,7 +149,7 @@ def charge_zero_record(*, lead, pro: Pro, currency: str, idempotency_key: str) -
         status=ChargeStatus.SUCCEEDED,
         completed_at=timezone.now(),
     )
-    _ledger_charge(charge)
+    ledger_charge_record(charge)
     return charge
 
 
@@ -149,7 +158,24 @@ def charge_gateway_call(*, charge: Charge) -> ChargeResult:
 
     A charge waiting for the cardholder's authentication (it has the provider's reference) is
     read back by that reference instead: a re-sent request would only replay the first answer.
-    Raises AuthenticationRequired while it still waits, PaymentDeclined once it failed."""
+    Raises AuthenticationRequired while it still waits, PaymentDeclined once it failed.
+    Counts the outcome (``leadmarket_charges_total``)."""
+    try:
+        result = _charge_gateway_call(charge)
+    except AuthenticationRequired:
+        metrics.CHARGES.labels(outcome="authentication_required").inc()
+        raise
+    except PaymentDeclined:
+        metrics.CHARGES.labels(outcome="declined").inc()
+        raise
+    except ProviderUnavailable:
+        metrics.CHARGES.labels(outcome="provider_unavailable").inc()
+        raise
+    metrics.CHARGES.labels(outcome="succeeded").inc()
+    return result
+
+
+def _charge_gateway_call(charge: Charge) -> ChargeResult:
     gateway = gateway_get(charge.gateway)
     if not charge.gateway_reference:
         return gateway.charge(charge_request(charge))
@@ -206,7 +232,7 @@ def charge_succeed(*, charge: Charge, reference: str) -> Charge:
     charge.gateway_reference = reference
     charge.completed_at = timezone.now()
     charge.save(update_fields=["status", "gateway_reference", "completed_at"])
-    _ledger_charge(charge)
+    ledger_charge_record(charge)
     return charge
 
 
@@ -227,22 +253,13 @@ def charge_void(*, charge: Charge, reason: str) -> Charge:
     return charge
 
 
-def _ledger_charge(charge: Charge) -> LedgerEntry:
-    return LedgerEntry.objects.create(
-        marketplace_id=charge.marketplace_id,
-        pro_id=charge.pro_id,
-        lead_id=charge.lead_id,
-        charge=charge,
-        kind=LedgerKind.CHARGE,
-        amount=charge.amount,
-        currency=charge.currency,
-        idempotency_key=f"{charge.idempotency_key}:ledger",
-        memo=f"Contact fee, lead {charge.lead_id}",
-    )
+def accept_charge_key(*, lead_id: int, attempt: int = 1) -> str:
+    """The idempotency key of a lead's accept charge: ``lead-<id>-accept``, then ``-2``, ``-3``…"""
+    return f"lead-{lead_id}-accept" if attempt == 1 else f"lead-{lead_id}-accept-{attempt}"
 
 
 def charge_next_key(*, lead_id: int) -> str:
     """``lead-<id>-accept`` for the first attempt; a declined attempt is final at the
     provider, so a retry after a decline (new card) needs a fresh key: ``-2``, ``-3``…"""
     failed = Charge.objects.filter(lead_id=lead_id, status__in=[ChargeStatus.FAILED, ChargeStatus.VOIDED]).count()
-    return f"lead-{lead_id}-accept" if failed == 0 else f"lead-{lead_id}-accept-{failed + 1}"
+    return accept_charge_key(lead_id=lead_id, attempt=failed + 1)

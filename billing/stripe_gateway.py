@@ -9,6 +9,7 @@ with the first outcome instead of a second charge.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 import structlog
@@ -27,6 +28,9 @@ from billing.gateways import (
     SetupIntentRequest,
     SetupIntentResult,
 )
+
+if TYPE_CHECKING:
+    from stripe.params import PaymentIntentCreateParams, SetupIntentCreateParams
 
 logger = structlog.get_logger(__name__)
 
@@ -127,7 +131,9 @@ class StripeGateway:
             params["customer"] = request.customer
         key = request.idempotency_key
         try:
-            intent = self.client.v1.payment_intents.create(params=params, options={"idempotency_key": key})
+            intent = self.client.v1.payment_intents.create(
+                params=cast("PaymentIntentCreateParams", params), options={"idempotency_key": key}
+            )
         except stripe.IdempotencyError as exc:
             # Stripe remembers another request under this key: it never means a decline.
             # Settle from what Stripe recorded under the key, or leave the charge pending.
@@ -203,11 +209,12 @@ class StripeGateway:
             return PaymentState(reference=reference, status="requires_action", client_secret=_secret(intent))
         if intent.status == "processing":
             return PaymentState(reference=reference, status="processing")
-        if intent.status == "requires_payment_method" and intent.last_payment_error is not None:
-            error = intent.last_payment_error
-            if getattr(error, "code", None) == "authentication_required":
-                # Off-session authentication: the app confirms on-session with the secret.
-                return PaymentState(reference=reference, status="requires_action", client_secret=_secret(intent))
+        if (
+            intent.status == "requires_payment_method"
+            and getattr(intent.last_payment_error, "code", None) == "authentication_required"
+        ):
+            # Off-session authentication: the app confirms on-session with the secret.
+            return PaymentState(reference=reference, status="requires_action", client_secret=_secret(intent))
         error = intent.last_payment_error
         return PaymentState(
             reference=reference,
@@ -261,18 +268,18 @@ class StripeGateway:
 
     def setup_intent_create(self, request: SetupIntentRequest) -> SetupIntentResult:
         try:
+            params: dict[str, Any] = {
+                "customer": request.customer,
+                "usage": "off_session",
+                "payment_method_types": ["card"],
+                "metadata": dict(request.metadata),
+            }
             intent = self.client.v1.setup_intents.create(
-                params={
-                    "customer": request.customer,
-                    "usage": "off_session",
-                    "payment_method_types": ["card"],
-                    "metadata": dict(request.metadata),
-                },
-                options={"idempotency_key": request.idempotency_key},
+                params=cast("SetupIntentCreateParams", params), options={"idempotency_key": request.idempotency_key}
             )
         except stripe.StripeError as exc:
             raise _unavailable(exc) from None
-        return SetupIntentResult(id=intent.id, client_secret=intent.client_secret, customer=request.customer)
+        return SetupIntentResult(id=intent.id, client_secret=intent.client_secret or "", customer=request.customer)
 
     def payment_method_valid(self, *, token: str) -> bool:
         try:

@@ -23,16 +23,16 @@ from redis.exceptions import RedisError
 
 from billing import cards, wallet
 from billing.hooks import pending_charge_finish
+from billing.ledger import ledger_refund_record
 from billing.models import (
     Charge,
     Chargeback,
     ChargeStatus,
-    LedgerEntry,
-    LedgerKind,
     ProviderEvent,
     Refund,
     RefundStatus,
 )
+from marketplace import metrics
 from marketplace.errors import Invalid, Unavailable
 
 logger = structlog.get_logger(__name__)
@@ -56,6 +56,7 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         data = json.loads(payload)
         event_id, event_type = data["id"], data["type"]
     except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
+        metrics.WEBHOOK_DELIVERIES.labels(provider="stripe", outcome="invalid").inc()
         raise Invalid("invalid_signature", _("The webhook signature or payload is invalid.")) from None
     seen_before = not _delivery_first_seen(event_id=str(event_id), signature=signature or "")
     try:
@@ -66,11 +67,13 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         event, created = ProviderEvent.objects.get(provider="stripe", event_id=event_id), False
     if not created and seen_before:
         logger.warning("stripe_event_replayed", event_id=event_id, type=event_type)
+        metrics.WEBHOOK_DELIVERIES.labels(provider="stripe", outcome="replayed").inc()
         raise Invalid("webhook_replayed", _("This webhook delivery was already received."))
     if event.processed_at is None:
         # Queued on every delivery until processed: if the broker is down we answer 503 and
         # the provider's retry queues it again (the task itself runs each event once).
         provider_event_enqueue(event_id=event.pk)
+    metrics.WEBHOOK_DELIVERIES.labels(provider="stripe", outcome="stored" if created else "duplicate").inc()
     return event, created
 
 
@@ -113,7 +116,7 @@ def provider_event_record(*, provider: str, event_id: str, event_type: str, obj:
 
 
 def _enqueue_quietly(event_pk: int) -> None:
-    from billing import tasks
+    from billing import tasks  # the tasks module imports this one
 
     try:
         tasks.provider_event_process.delay(event_pk)
@@ -122,7 +125,7 @@ def _enqueue_quietly(event_pk: int) -> None:
 
 
 def provider_event_enqueue(*, event_id: int) -> None:
-    from billing import tasks
+    from billing import tasks  # the tasks module imports this one
 
     try:
         tasks.provider_event_process.delay(event_id)
@@ -135,7 +138,7 @@ def provider_event_enqueue(*, event_id: int) -> None:
 
 def provider_events_redrive(*, older_than: dt.timedelta = dt.timedelta(minutes=2), limit: int = 500) -> int:
     """Queue again events stored but never processed (e.g. a worker lost them)."""
-    from billing import tasks
+    from billing import tasks  # the tasks module imports this one
 
     cutoff = timezone.now() - older_than
     ids = list(
@@ -235,17 +238,7 @@ def _charge_refunded(provider_charge: dict, *, provider: str) -> str:
         },
     )
     if created:
-        LedgerEntry.objects.create(
-            marketplace_id=charge.marketplace_id,
-            pro_id=charge.pro_id,
-            lead_id=charge.lead_id,
-            charge=charge,
-            kind=LedgerKind.REFUND,
-            amount=missing,
-            currency=charge.currency,
-            idempotency_key=f"{key}:ledger",
-            memo="Refunded at the provider",
-        )
+        ledger_refund_record(refund)
     return f"recorded provider refund of {missing}"
 
 

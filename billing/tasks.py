@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from billing import disputes, stripe_webhooks, wallet
+from billing import credits, disputes, stripe_webhooks, wallet
 
 
 @shared_task(name="billing.tasks.provider_event_process", acks_late=True)
@@ -23,3 +23,9 @@ def provider_events_redrive() -> int:
 def top_ups_recover() -> dict:
     """Settle top-ups a crash or an outage left open (same key or provider reference)."""
     return wallet.top_ups_recover()
+
+
+@shared_task(name="billing.tasks.credits_unread_grant")
+def credits_unread_grant() -> int:
+    """Credit fees for answers the homeowner never opened within the policy's window."""
+    return credits.credits_unread_grant()

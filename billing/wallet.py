@@ -38,12 +38,11 @@ from billing.gateways import (
     ProviderUnavailable,
     gateway_get,
 )
+from billing.ledger import ledger_charge_record
 from billing.models import (
     WALLET_GATEWAY,
     Charge,
     ChargeStatus,
-    LedgerEntry,
-    LedgerKind,
     PaymentMode,
     TopUp,
     TopUpStatus,
@@ -53,6 +52,7 @@ from billing.models import (
 )
 from billing.recovery import stale_pending_process
 from billing.selectors import payment_policy
+from billing.types import ChargeableLead
 from marketplace.errors import Conflict, Invalid, PaymentRequired
 from marketplace.money import Money
 from pros.models import Pro
@@ -97,7 +97,9 @@ def prepaid_required(*, pro: Pro) -> None:
 
 
 # --- lead fees ------------------------------------------------------------------------------
-def wallet_debit_for_lead(*, lead, pro: Pro, amount: int, currency: str, idempotency_key: str) -> Charge:
+def wallet_debit_for_lead(
+    *, lead: ChargeableLead, pro: Pro, amount: int, currency: str, idempotency_key: str
+) -> Charge:
     """Pay a lead's fee from the wallet, in the accept's own transaction (no provider call):
     a succeeded ``Charge`` (gateway ``wallet``, so spend caps, disputes and statements treat
     it like any fee), its ledger entry and the wallet debit. 402 ``insufficient_credit`` with
@@ -116,7 +118,7 @@ def wallet_debit_for_lead(*, lead, pro: Pro, amount: int, currency: str, idempot
     charge = Charge.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
-        lead=lead,
+        lead_id=lead.pk,
         amount=amount,
         currency=currency,
         idempotency_key=idempotency_key,
@@ -125,24 +127,14 @@ def wallet_debit_for_lead(*, lead, pro: Pro, amount: int, currency: str, idempot
         gateway_reference=f"wallet-{wallet.pk}",
         completed_at=now,
     )
-    LedgerEntry.objects.create(
-        marketplace_id=charge.marketplace_id,
-        pro_id=charge.pro_id,
-        lead_id=charge.lead_id,
-        charge=charge,
-        kind=LedgerKind.CHARGE,
-        amount=amount,
-        currency=currency,
-        idempotency_key=f"{idempotency_key}:ledger",
-        memo=f"Contact fee, lead {lead.pk} (prepaid credits)",
-    )
+    ledger_charge_record(charge, memo=f"Contact fee, lead {lead.pk} (prepaid credits)")
     _post(
         wallet,
         kind=WalletEntryKind.LEAD_DEBIT,
         amount=-amount,
         key=f"{idempotency_key}:wallet",
         memo=f"Contact fee, lead {lead.pk}",
-        lead=lead,
+        lead_id=lead.pk,
         charge=charge,
     )
     return charge

@@ -29,6 +29,7 @@ class ConnectionDailyAdmin(ReadOnlyTenantAdmin):
     list_display = ["day", "pro", "kind", "source", "count"]
     list_filter = ["kind", "day"]
     search_fields = ["pro__name", "source"]
+    autocomplete_fields = ["pro"]
     list_select_related = ["pro"]
     date_hierarchy = "day"
     ordering = ["-day", "pro"]
@@ -88,7 +89,7 @@ class ConnectionEventAdmin(ReadOnlyTenantAdmin):
     list_filter = ["kind"]
     search_fields = ["pro__name", "source", "campaign"]
     list_select_related = ["pro", "lead"]
-    raw_id_fields = ["pro", "lead"]
+    autocomplete_fields = ["pro", "lead"]
     date_hierarchy = "occurred_at"
     ordering = ["-occurred_at"]
 
@@ -96,3 +97,4 @@ class ConnectionEventAdmin(ReadOnlyTenantAdmin):
 @admin.register(ConnectionSettings)
 class ConnectionSettingsAdmin(TenantAdmin):
     list_display = ["marketplace", "raw_event_retention_days", "max_range_days"]
+    one_per_marketplace = True  # a second row was a 500 behind a visible "Add" link

@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 
 from connections.models import ConnectionKind
 
-COLOURS = {
+COLOURS: dict[str, str] = {
     ConnectionKind.PROFILE_LEAD: "#1f77b4",
     ConnectionKind.MATCHED_LEAD: "#2ca02c",
     ConnectionKind.PROMOTION_LEAD: "#9467bd",

@@ -8,13 +8,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 
 from billing.selectors import net_paid_by_lead_kind
 from connections.models import ConnectionDaily, ConnectionKind
 from connections.services import connection_settings_get
 from leads.models import Lead, LeadStatus
-from marketplace.db_routers import replica_reads
+from marketplace.db_routers import read_as_of, replica_reads
 from marketplace.localtime import local_day_bounds
+from marketplace.models import Marketplace
+from marketplace.money import Money
+from pros.models import Pro
 
 KINDS: list[str] = list(ConnectionKind.values)
 
@@ -40,11 +44,13 @@ class DateRange:
         return DateRange(self.start - length, self.start - dt.timedelta(days=1))
 
 
-def max_range_days(*, marketplace) -> int:
+def max_range_days(*, marketplace: Marketplace) -> int:
     return connection_settings_get(marketplace=marketplace).max_range_days
 
 
-def connection_daily_counts(*, marketplace, start: dt.date, end: dt.date, pro=None) -> QuerySet:
+def connection_daily_counts(
+    *, marketplace: Marketplace, start: dt.date, end: dt.date, pro: Pro | None = None
+) -> QuerySet:
     queryset = ConnectionDaily.objects.filter(marketplace=marketplace, day__gte=start, day__lte=end)
     if pro is not None:
         queryset = queryset.filter(pro=pro)
@@ -76,7 +82,9 @@ def _zero() -> dict[str, int]:
     return dict.fromkeys(KINDS, 0)
 
 
-def _series_rows(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[tuple[dt.date, str, int]]:
+def _series_rows(
+    *, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None
+) -> list[tuple[dt.date, str, int]]:
     """(bucket start, kind, count), grouped in the database: at most buckets x kinds rows."""
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
     if bucket == Bucket.WEEK:
@@ -89,7 +97,7 @@ def _series_rows(*, marketplace, period: DateRange, bucket: str, pro=None) -> li
     return [(key.date() if isinstance(key, dt.datetime) else key, kind, n) for key, kind, n in rows]
 
 
-def _source_rows(*, marketplace, period: DateRange, pro=None) -> list[tuple[str, str, int]]:
+def _source_rows(*, marketplace: Marketplace, period: DateRange, pro: Pro | None = None) -> list[tuple[str, str, int]]:
     """(source, kind, count): the breakdown by source, and summed over sources, the totals."""
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
     return list(queryset.values_list("source", "kind").annotate(n=Sum("count")).order_by())
@@ -120,22 +128,19 @@ def _sources(rows: list[tuple[str, str, int]]) -> list[dict]:
     return sorted(out, key=lambda item: (-item["total"], item["source"]))
 
 
-def connection_series(*, marketplace, period: DateRange, bucket: str, pro=None) -> list[dict]:
+def connection_series(
+    *, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None
+) -> list[dict]:
     """Counts per bucket (local days; weeks start on Monday) and kind, empty buckets included."""
     return _series(_series_rows(marketplace=marketplace, period=period, bucket=bucket, pro=pro), period, bucket)
 
 
-def connection_totals(*, marketplace, period: DateRange, pro=None) -> dict[str, int]:
+def connection_totals(*, marketplace: Marketplace, period: DateRange, pro: Pro | None = None) -> dict[str, int]:
     queryset = connection_daily_counts(marketplace=marketplace, start=period.start, end=period.end, pro=pro)
     totals = _zero()
     for kind, n in queryset.values_list("kind").annotate(n=Sum("count")).order_by():
         totals[kind] = n
     return totals
-
-
-def connection_sources(*, marketplace, period: DateRange, pro=None) -> list[dict]:
-    """Counts by attribution source ("" = none given), biggest first."""
-    return _sources(_source_rows(marketplace=marketplace, period=period, pro=pro))
 
 
 def _change(current: int, previous: int) -> dict:
@@ -151,7 +156,9 @@ LOOP_SOURCES = ("profile", "matched", "promotion", "phone", "website")
 _LEAD_KIND_TO_SOURCE = {"new": "profile", "matched": "matched", "promotion": "promotion"}
 
 
-def connection_closed_loop(*, marketplace, period: DateRange, pro=None, totals: dict | None = None) -> list[dict]:
+def connection_closed_loop(
+    *, marketplace: Marketplace, period: DateRange, pro: Pro | None = None, totals: dict | None = None
+) -> list[dict]:
     """Spend, leads, hires, cost per hire and win rate per source over the period.
 
     Lead sources come from the pro's leads created in the period (local days): spend is what
@@ -197,10 +204,8 @@ def connection_closed_loop(*, marketplace, period: DateRange, pro=None, totals: 
                 "leads": figures["leads"],
                 "accepted": figures["accepted"],
                 "hires": hires,
-                "spend": {"amount": figures["spend"], "currency": currency},
-                "cost_per_hire": (
-                    {"amount": _div_round(figures["spend"], hires), "currency": currency} if hires else None
-                ),
+                "spend": Money(figures["spend"], currency).as_json(),
+                "cost_per_hire": Money(_div_round(figures["spend"], hires), currency).as_json() if hires else None,
                 "win_rate": _rate(hires, figures["accepted"]),
             }
         )
@@ -211,7 +216,7 @@ def connection_closed_loop(*, marketplace, period: DateRange, pro=None, totals: 
                 "leads": clicks[kind],
                 "accepted": None,
                 "hires": None,
-                "spend": {"amount": 0, "currency": currency},
+                "spend": Money(0, currency).as_json(),
                 "cost_per_hire": None,
                 "win_rate": None,
             }
@@ -229,16 +234,18 @@ def _rate(part: int, whole: int) -> str | None:
     return str((Decimal(part) / whole).quantize(Decimal("0.001"), ROUND_HALF_UP))
 
 
-def connection_dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
+def connection_dashboard(*, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None) -> dict:
     """Everything the dashboard shows, from rollups (and leads for the closed loop).
 
     Display only, so every read may go to the read replica when one is configured.
     """
+    now = timezone.now()
     with replica_reads():
-        return _dashboard(marketplace=marketplace, period=period, bucket=bucket, pro=pro)
+        data = _dashboard(marketplace=marketplace, period=period, bucket=bucket, pro=pro)
+    return {**data, "as_of": read_as_of(now)}
 
 
-def _dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict:
+def _dashboard(*, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None) -> dict:
     previous = period.previous()
     source_rows = _source_rows(marketplace=marketplace, period=period, pro=pro)
     totals = _totals(source_rows)
@@ -261,7 +268,7 @@ def _dashboard(*, marketplace, period: DateRange, bucket: str, pro=None) -> dict
     }
 
 
-def connection_pro_totals(*, marketplace, start: dt.date, end: dt.date) -> QuerySet:
+def connection_pro_totals(*, marketplace: Marketplace, start: dt.date, end: dt.date) -> QuerySet:
     """Per-pro counts by kind over [start, end], biggest first (admin)."""
     kind_sums = {kind: Sum("count", filter=Q(kind=kind)) for kind in KINDS}
     return (

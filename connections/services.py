@@ -9,9 +9,11 @@ users, the per-visitor dedupe window) before calling it.
 import datetime as dt
 import hashlib
 import hmac
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -28,8 +30,13 @@ from connections.models import (
     ConnectionKind,
     ConnectionSettings,
 )
+from leads.models import Lead
+from marketplace import metrics
 from marketplace.localtime import local_day_bounds
+from marketplace.models import Marketplace, User
 from marketplace.network import client_network
+from marketplace.selectors import marketplace_policy
+from pros.models import Pro
 
 # One statement: the gate upsert moves `counted_at` only when the window has passed (the
 # conflicting row's lock serialises concurrent clicks), and the event is inserted only when
@@ -69,10 +76,10 @@ def _clean(value: str | None, limit: int) -> str:
 
 def connection_record(
     *,
-    marketplace,
-    pro,
+    marketplace: Marketplace,
+    pro: Pro,
     kind: str,
-    lead=None,
+    lead: Lead | None = None,
     occurred_at: dt.datetime | None = None,
     source: str = "",
     visitor_key: str = "",
@@ -112,7 +119,7 @@ def connection_record(
             return None
         return event
     if kind in CLICK_KINDS and visitor_key:
-        window = marketplace.policy.click_dedupe_minutes
+        window = marketplace_policy(marketplace).click_dedupe_minutes
         if window > 0:
             return _gated_insert(event, window)
     event.save(force_insert=True)
@@ -121,7 +128,7 @@ def connection_record(
 
 def _gated_insert(event: ConnectionEvent, window: int) -> ConnectionEvent | None:
     if connection.vendor == "postgresql":
-        params = {
+        params: dict[str, Any] = {
             "marketplace_id": event.marketplace_id,
             "pro_id": event.pro_id,
             "kind": event.kind,
@@ -174,7 +181,7 @@ def _gated_insert_portable(event: ConnectionEvent, window: int) -> ConnectionEve
     return event
 
 
-def visitor_key_for(*, ip: str = "", day: dt.date | None = None) -> str:
+def visitor_key_for(*, ip: str | None = "", day: dt.date | None = None) -> str:
     """A keyed hash of the client's network (its IPv4 address or IPv6 /64) whose salt changes
     every (UTC) day. Nothing else the client sends is in it: a visitor that changes its
     User-Agent, cookies or account is still the same visitor (issue #12 item 6).
@@ -189,11 +196,11 @@ def visitor_key_for(*, ip: str = "", day: dt.date | None = None) -> str:
 
 def connection_click_record(
     *,
-    marketplace,
-    pro,
+    marketplace: Marketplace,
+    pro: Pro,
     kind: str,
-    user=None,
-    ip: str = "",
+    user: User | AnonymousUser | None = None,
+    ip: str | None = "",
     user_agent: str = "",
     source: str = "",
     medium: str = "",
@@ -204,8 +211,7 @@ def connection_click_record(
         raise ValueError(f"{kind!r} is not a click kind")
     if is_bot(user_agent):
         return None
-    signed_in = user is not None and getattr(user, "is_authenticated", False)
-    if signed_in and (user.is_staff_of(marketplace) or user.pro_id == pro.pk):
+    if isinstance(user, User) and (user.is_staff_of(marketplace) or user.pro_id == pro.pk):
         return None
     return connection_record(
         marketplace=marketplace,
@@ -232,13 +238,22 @@ WHERE connections_connectiondaily.count IS DISTINCT FROM EXCLUDED.count
 
 
 @transaction.atomic
-def connection_rollup(*, marketplace, start_day: dt.date, end_day: dt.date, now: dt.datetime | None = None) -> int:
+def connection_rollup(
+    *, marketplace: Marketplace, start_day: dt.date, end_day: dt.date, now: dt.datetime | None = None
+) -> int:
     """Recount whole local days [start_day, end_day] from raw events into ConnectionDaily.
 
     Idempotent: each (pro, day, kind, source) count is replaced by the recount, so running it
     twice, late, or concurrently with new events converges. Days whose raw events may already
     be pruned are never recounted (they would shrink). Returns the rows written.
     """
+    with metrics.ROLLUP_DURATION.labels(rollup="connections").time():
+        return _connection_rollup(marketplace=marketplace, start_day=start_day, end_day=end_day, now=now)
+
+
+def _connection_rollup(
+    *, marketplace: Marketplace, start_day: dt.date, end_day: dt.date, now: dt.datetime | None = None
+) -> int:
     now = now or timezone.now()
     retention = connection_settings_get(marketplace=marketplace).raw_event_retention_days
     oldest_safe = (now - dt.timedelta(days=retention - 1)).astimezone(ZoneInfo(marketplace.time_zone)).date()
@@ -277,7 +292,7 @@ def connection_rollup(*, marketplace, start_day: dt.date, end_day: dt.date, now:
     return len(objs)
 
 
-def connection_rollup_recent(*, marketplace, days: int = 2, now: dt.datetime | None = None) -> int:
+def connection_rollup_recent(*, marketplace: Marketplace, days: int = 2, now: dt.datetime | None = None) -> int:
     """The last ``days`` local days including today: the periodic job keeps yesterday and
     today fresh; the nightly job catches up a week, in case the scheduler was down."""
     now = now or timezone.now()
@@ -286,7 +301,9 @@ def connection_rollup_recent(*, marketplace, days: int = 2, now: dt.datetime | N
     return connection_rollup(marketplace=marketplace, start_day=start_day, end_day=today, now=now)
 
 
-def connection_events_prune(*, marketplace, now: dt.datetime | None = None, batch_size: int | None = None) -> int:
+def connection_events_prune(
+    *, marketplace: Marketplace, now: dt.datetime | None = None, batch_size: int | None = None
+) -> int:
     """Delete raw events older than the retention period, and click gates past the dedupe
     window. Batched; returns events deleted. Their days were rolled up long before (the
     periodic rollup keeps yesterday and today fresh; retention is at least 7 days), and the
@@ -302,12 +319,12 @@ def connection_events_prune(*, marketplace, now: dt.datetime | None = None, batc
         if not ids:
             break
         deleted += ConnectionEvent.objects.filter(pk__in=ids).delete()[0]
-    window = dt.timedelta(minutes=marketplace.policy.click_dedupe_minutes)
+    window = dt.timedelta(minutes=marketplace_policy(marketplace).click_dedupe_minutes)
     ClickGate.objects.filter(marketplace=marketplace, counted_at__lt=now - window - dt.timedelta(days=1)).delete()
     return deleted
 
 
-def connection_settings_get(*, marketplace) -> ConnectionSettings:
+def connection_settings_get(*, marketplace: Marketplace) -> ConnectionSettings:
     """The marketplace's row, or an unsaved one carrying the defaults."""
     found = ConnectionSettings.objects.filter(marketplace=marketplace).first()
     return found or ConnectionSettings(marketplace=marketplace)

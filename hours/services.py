@@ -7,6 +7,7 @@ from typing import TypedDict
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from hours.models import Vacation, WorkingHours
 from marketplace.errors import Invalid
@@ -19,7 +20,7 @@ class Interval(TypedDict):
     end: dt.time
 
 
-def _invalid(field: str, message: str) -> Invalid:
+def _invalid(field: str, message: StrOrPromise) -> Invalid:
     return Invalid(fields={field: [message]})
 
 

@@ -71,6 +71,8 @@ def summaries_send(*, at: dt.datetime | None = None, batch_size: int = 500) -> i
     )
     sent = 0
     for user in User.objects.filter(pk__in=user_ids).select_related("marketplace", "pro"):
+        if user.marketplace is None:
+            continue
         preferences = NotificationSettings.objects.filter(user=user).select_related("user__pro").first()
         if push_selectors.quiet_now(preferences, tz=ZoneInfo(user.marketplace.time_zone), at=at):
             continue

@@ -98,7 +98,7 @@ def _demo_reviews(
             status="closed",
             hired_pro=pro,  # the demo jobs were hires: a real connection to review (Rule 16)
         )
-        Lead.objects.create(
+        lead = Lead.objects.create(
             marketplace=marketplace,
             request=request,
             pro=pro,
@@ -111,6 +111,9 @@ def _demo_reviews(
             contact_revealed_at=now,
             quote_message="Thanks for the request, happy to help.",
         )
+        # Answered the moment it arrived (created_at is stamped on save, after ``now``: a
+        # slow loop would otherwise give the pro a negative response time).
+        Lead.objects.filter(pk=lead.pk).update(responded_at=lead.created_at, contact_revealed_at=lead.created_at)
         review_submit(homeowner=homeowner, pro=pro, rating=rating, comment=comments[index % len(comments)])
     # Spread the demo reviews over the past months so recency visibly matters.
     for offset, review in enumerate(Review.objects.filter(pro=pro).order_by("pk")):

@@ -94,6 +94,9 @@ class Lead(TenantModel):
     responded_at = models.DateTimeField(null=True, blank=True)
     # Set when the contact fee is paid (or is zero): only then does the pro see the contact.
     contact_revealed_at = models.DateTimeField(null=True, blank=True)
+    # When the homeowner's client first read the request with this pro's answer (the accept's
+    # message/quote, or an auto-quote): GET /quote-requests/{id}/. Unread answers are credited.
+    answer_opened_at = models.DateTimeField(null=True, blank=True)
     # 1-based position in the matching ranking, for matched leads.
     rank_position = models.PositiveSmallIntegerField(null=True, blank=True)
 

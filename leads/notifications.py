@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import translation
-from django.utils.functional import Promise, lazy
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
+from billing.hooks import LeadCredited
 from leads.models import DeliveryStatus, Lead, LeadKind, Notification
 from marketplace.i18n import language_of_pro
-from marketplace.money import major_units
+from marketplace.money import Money, major_units
 from pros.models import Pro
 from push.senders import PushMessage
 
@@ -69,7 +71,7 @@ def push_message(notification: Notification) -> PushMessage:
     return PushMessage(title=notification.subject, body=(first_line[0] if first_line else "")[:240], data=data)
 
 
-def lead_announcement(lead: Lead) -> tuple[Promise, Promise]:
+def lead_announcement(lead: Lead) -> tuple[StrOrPromise, StrOrPromise]:
     """Subject and body announcing a lead, as lazy text: ``pro_notify`` renders them in the
     pro's language (the category name too)."""
     request = lead.request
@@ -78,7 +80,7 @@ def lead_announcement(lead: Lead) -> tuple[Promise, Promise]:
     if lead.deadline:
         local = lead.deadline.astimezone(ZoneInfo(lead.marketplace.time_zone))
         deadline = local.strftime("%Y-%m-%d %H:%M")
-    subjects = {
+    subjects: dict[str, StrOrPromise] = {
         LeadKind.NEW: _("New lead: {category} in {area}"),
         LeadKind.MATCHED: _("Matched lead: {category} in {area} (answer by {deadline})"),
         LeadKind.PROMOTION: _("Your auto-quote was sent: {category} in {area}"),
@@ -94,7 +96,7 @@ def lead_announcement(lead: Lead) -> tuple[Promise, Promise]:
 
 
 def pro_notify(
-    *, pro: Pro, kind: str, subject: str | Promise, body: str | Promise, payload: dict, lead: Lead | None = None
+    *, pro: Pro, kind: str, subject: StrOrPromise, body: StrOrPromise, payload: dict, lead: Lead | None = None
 ) -> None:
     """Record an in-app notification for ``pro`` and queue e-mail, push and webhook delivery
     on commit. Lazy ``subject``/``body`` are rendered in the pro's language
@@ -120,3 +122,18 @@ def pro_notify(
     transaction.on_commit(lambda: tasks.notification_push_send.delay(notification_id), robust=True)
     if pro.webhook_url:
         transaction.on_commit(lambda: tasks.notification_webhook_send.delay(notification_id), robust=True)
+
+
+def pro_notify_credit(event: LeadCredited) -> None:
+    """A lead's fee is coming back (``billing.hooks.lead_credited``): tell the pro why."""
+    credit = event.credit
+    lead = Lead.objects.select_related("pro").get(pk=credit.lead_id)
+    amount = Money(credit.amount, credit.currency)
+    pro_notify(
+        pro=lead.pro,
+        kind="lead.credited",
+        subject=format_lazy(_("Fee credited: {amount} for lead {lead}"), amount=str(amount), lead=lead.pk),
+        body=f"{credit.get_reason_display()}. {credit.memo}".strip(),
+        payload={"lead": lead.pk, "reason": credit.reason, "amount": amount.as_json()},
+        lead=lead,
+    )

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hours.clock import Schedule, is_working, working_time_between
 from hours.selectors import schedules_for
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest
 from leads.state import effective_status_expression
 from marketplace.models import Marketplace, User
 from pros.models import Pro
+
+
+class LeadAnnotations(TypedDict):
+    effective_status: str
+    offered_count: int
+    accepted_count: int
 
 
 def _offer_counts() -> dict:
@@ -23,14 +34,19 @@ def _offer_counts() -> dict:
     }
 
 
-def lead_queryset_for_pro(queryset: QuerySet[Lead], *, pro: Pro, now: dt.datetime | None = None) -> QuerySet[Lead]:
+def lead_queryset_for_pro(
+    queryset: QuerySet[Lead], *, pro: Pro, now: dt.datetime | None = None
+) -> QuerySet[WithAnnotations[Lead, LeadAnnotations]]:
+    """The pro's leads, newest first, each with ``effective_status`` (an overdue pending lead
+    reads expired) and the offer counts."""
     now = now or timezone.now()
-    return (
+    leads = (
         queryset.filter(pro=pro)
         .select_related("request", "request__category")
         .annotate(effective_status=effective_status_expression(now), **_offer_counts())
         .order_by("-created_at", "-pk")
     )
+    return cast("QuerySet[WithAnnotations[Lead, LeadAnnotations]]", leads)
 
 
 def request_queryset_for_homeowner(

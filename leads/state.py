@@ -13,8 +13,10 @@ from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from leads.models import Lead, LeadEvent, LeadStatus
-from marketplace.errors import Conflict
+from leads.models import Lead, LeadEvent, LeadStatus, QuoteRequest
+from marketplace.errors import Conflict, NotFound
+from marketplace.models import User
+from pros.models import Pro
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     LeadStatus.PENDING: frozenset(
@@ -63,7 +65,7 @@ def lead_transition(
     lead: Lead,
     to_status: str,
     *,
-    actor=None,
+    actor: User | None = None,
     note: str = "",
     now: dt.datetime | None = None,
     extra_fields: tuple[str, ...] = (),
@@ -84,13 +86,15 @@ def lead_transition(
     return lead
 
 
-def leads_bulk_transition(lead_ids: list[int], to_status: str, *, note: str, now: dt.datetime | None = None) -> int:
+def leads_bulk_transition(
+    lead_ids: list[int], to_status: str, *, note: str, now: dt.datetime | None = None, actor=None
+) -> int:
     """Set-based move of pending leads (caller holds them locked) with one event each.
 
     A lead already past its deadline reads as expired, so closing it for another reason
     (filled, withdrawn) records what it already is: ``expired``. Otherwise a late cancel or
     fill would erase a miss from the pro's response rate (Rule 6) whenever the expiry job
-    has not yet run.
+    has not yet run. ``actor``: the staff member who closed them (None for the system).
     """
     if to_status not in TRANSITIONS[LeadStatus.PENDING]:
         raise ValueError(f"pending → {to_status} is not a legal transition")
@@ -110,7 +114,29 @@ def leads_bulk_transition(lead_ids: list[int], to_status: str, *, note: str, now
         Lead.objects.filter(pk__in=[pk for pk, _ in group]).update(status=status)
         why = note if status == to_status else "deadline passed"
         LeadEvent.objects.bulk_create(
-            LeadEvent(marketplace_id=mid, lead_id=pk, from_status=LeadStatus.PENDING, to_status=status, note=why)
+            LeadEvent(
+                marketplace_id=mid,
+                lead_id=pk,
+                from_status=LeadStatus.PENDING,
+                to_status=status,
+                note=why,
+                actor=actor,
+            )
             for pk, mid in group
         )
     return sum(len(group) for group in moves.values())
+
+
+def lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteRequest, Lead]:
+    """Lock order everywhere: request, then lead (then pro, then charge)."""
+    lookup = Lead.objects.filter(pk=lead_id)
+    if pro is not None:
+        lookup = lookup.filter(pro=pro, marketplace_id=pro.marketplace_id)
+    request_id = lookup.values_list("request_id", flat=True).first()
+    if request_id is None:
+        raise NotFound()
+    request = (
+        QuoteRequest.objects.select_for_update(of=("self",)).select_related("marketplace__policy").get(pk=request_id)
+    )
+    lead = Lead.objects.select_for_update().get(pk=lead_id)
+    return request, lead

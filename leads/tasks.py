@@ -16,6 +16,7 @@ from django.utils import timezone
 from leads.delivery import audience_for
 from leads.models import DeliveryStatus, Notification
 from leads.notifications import push_message, webhook_body, webhook_headers
+from marketplace import metrics
 from marketplace.outbound import OutboundRefused, outbound_post
 from push import services as push_services
 from push.models import Device
@@ -39,9 +40,15 @@ def notification_email_send(notification_id: int) -> None:
     audience = audience_for(notification, channel="email")
     recipients = [user.email for user in audience.now]
     if recipients:
-        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+        try:
+            send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except Exception:
+            metrics.NOTIFICATIONS.labels(channel="email", outcome="failed").inc()
+            raise
     status = DeliveryStatus.SENT if recipients else DeliveryStatus.HELD if audience.held else DeliveryStatus.SKIPPED
     Notification.objects.filter(pk=notification_id).update(email_status=status)
+    outcome = {DeliveryStatus.SENT: "delivered", DeliveryStatus.HELD: "held", DeliveryStatus.SKIPPED: "skipped"}
+    metrics.NOTIFICATIONS.labels(channel="email", outcome=outcome[status]).inc()
 
 
 @shared_task(bind=True, name="leads.tasks.notification_push_send", ignore_result=True, max_retries=PUSH_MAX_RETRIES)
@@ -60,6 +67,7 @@ def notification_push_send(
         if not devices:
             status = DeliveryStatus.HELD if audience.held else DeliveryStatus.SKIPPED
             Notification.objects.filter(pk=notification_id).update(push_status=status)
+            metrics.NOTIFICATIONS.labels(channel="push", outcome=str(status)).inc()
             return
     else:
         devices = list(Device.objects.filter(pk__in=device_ids).order_by("pk"))
@@ -88,6 +96,7 @@ def notification_push_send(
     else:
         status = DeliveryStatus.SKIPPED  # every device's token was invalid and is pruned
     Notification.objects.filter(pk=notification_id).update(push_status=status, push_last_error=errors)
+    metrics.NOTIFICATIONS.labels(channel="push", outcome="delivered" if delivered else str(status)).inc()
 
 
 @shared_task(
@@ -107,6 +116,7 @@ def notification_webhook_send(self, notification_id: int) -> None:
     pro = notification.pro
     if not pro.webhook_url:
         Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SKIPPED)
+        metrics.NOTIFICATIONS.labels(channel="webhook", outcome="skipped").inc()
         return
     body = webhook_body(notification)
     headers = webhook_headers(secret=pro.webhook_secret, body=body)
@@ -119,6 +129,7 @@ def notification_webhook_send(self, notification_id: int) -> None:
             webhook_status=DeliveryStatus.FAILED, webhook_last_error=f"refused: {exc}"[:500]
         )
         log.warning("webhook_delivery_refused", reason=str(exc))
+        metrics.NOTIFICATIONS.labels(channel="webhook", outcome="failed").inc()
         return
     except requests.RequestException as exc:
         _webhook_failed(self, notification_id, f"{type(exc).__name__}: {exc}")
@@ -127,6 +138,7 @@ def notification_webhook_send(self, notification_id: int) -> None:
         _webhook_failed(self, notification_id, f"HTTP {response.status}")
         raise WebhookDeliveryError(f"HTTP {response.status}")
     Notification.objects.filter(pk=notification_id).update(webhook_status=DeliveryStatus.SENT, webhook_last_error="")
+    metrics.NOTIFICATIONS.labels(channel="webhook", outcome="delivered").inc()
     log.info("webhook_delivered", status=response.status, attempt=self.request.retries + 1)
 
 
@@ -146,13 +158,14 @@ def _webhook_failed(task, notification_id: int, error: str) -> None:
         webhook_last_error=error[:500], **({"webhook_status": DeliveryStatus.FAILED} if final else {})
     )
     logger.warning("webhook_delivery_failed", notification_id=notification_id, error=error, final=final)
+    metrics.NOTIFICATIONS.labels(channel="webhook", outcome="failed" if final else "retried").inc()
 
 
 @shared_task(name="leads.tasks.accept_charge_process_task", ignore_result=True)
 def accept_charge_process_task(charge_id: int) -> str:
     """Gateway phase of an auto-quote's charge, queued when its lead commits. Not retried
     blindly: a provider outage leaves the charge pending for ``accept_charges_recover``."""
-    from leads.services.accept import accept_charge_process
+    from leads.services.accept import accept_charge_process  # tasks load their services lazily
 
     return accept_charge_process(charge_id=charge_id)
 
@@ -160,7 +173,7 @@ def accept_charge_process_task(charge_id: int) -> str:
 @shared_task(name="leads.tasks.accept_charges_recover", ignore_result=True)
 def accept_charges_recover() -> dict:
     """Beat: finish or void charges left pending for over a minute (a crash between phases)."""
-    from leads.services.accept import accept_charges_recover as recover
+    from leads.services.accept import accept_charges_recover as recover  # tasks load their services lazily
 
     return recover()
 
@@ -168,7 +181,7 @@ def accept_charges_recover() -> dict:
 @shared_task(name="leads.tasks.leads_expire_due", ignore_result=True)
 def leads_expire_due() -> int:
     """Beat: make expiry durable in locked batches and close requests with nothing open."""
-    from leads.services.lifecycle import leads_expire_due as expire
+    from leads.services.lifecycle import leads_expire_due as expire  # tasks load their services lazily
 
     return expire()
 

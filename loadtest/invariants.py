@@ -3,7 +3,8 @@
 - no quote request has more accepted matched leads than its marketplace's matched capacity;
 - the ledger's charge entries equal the succeeded charges, per currency; no lead is charged twice;
 - every accepted lead with a fee has exactly one succeeded charge (no paid accept lost);
-- no lead is still pending past its deadline once the expiry job has run.
+- no lead is still pending past its deadline once the expiry job has run;
+- no wallet balance, and no wallet entry's balance after it, is negative.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from billing.models import Charge, LedgerEntry
+from billing.models_wallet import Wallet, WalletEntry
 from leads.models import Lead, QuoteRequest
 from marketplace.celery import app
 
@@ -44,6 +46,7 @@ def main() -> None:
     paid_leads = Lead.objects.filter(status="accepted", fee_amount__gt=0)
     unpaid_accepts = paid_leads.exclude(pk__in=Charge.objects.filter(status="succeeded").values("lead")).count()
     overdue = Lead.objects.filter(status="pending", deadline__lte=now).count()
+    negative = Wallet.objects.filter(balance__lt=0).count() + WalletEntry.objects.filter(balance_after__lt=0).count()
 
     checks = [
         ("no request over matched capacity", over_capacity == 0, f"{over_capacity} over"),
@@ -55,6 +58,7 @@ def main() -> None:
             overdue == 0,
             f"{overdue} left; expiry job took {seconds:.1f} s",
         ),
+        ("no wallet balance negative", negative == 0, f"{negative} negative balances"),
     ]
     totals = Lead.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
     print("\nLeads by status after the run: " + ", ".join(f"{s} {n}" for s, n in totals))

@@ -19,6 +19,14 @@ MARKET = ACCOUNTS["marketplace"]
 _homeowners = itertools.cycle(ACCOUNTS["homeowners"])
 _pros = itertools.cycle(ACCOUNTS["pros"])
 THINK = float(os.environ.get("LOAD_THINK_SECONDS", "0.5"))
+# `make load TOPOLOGY=…` runs several web processes: each simulated user sticks to one of them,
+# round-robin, as a load balancer with sticky connections would spread them.
+_hosts = itertools.cycle(os.environ["LOAD_HOSTS"].split(",")) if os.environ.get("LOAD_HOSTS") else None
+
+
+def _bind_host(user) -> None:
+    if _hosts is not None:
+        user.client.base_url = next(_hosts)
 
 
 def _check(response, ok: tuple[int, ...]) -> None:
@@ -33,6 +41,7 @@ class Homeowner(FastHttpUser):
     wait_time = between(THINK / 2, THINK * 2)
 
     def on_start(self):
+        _bind_host(self)
         self.headers = {"X-Marketplace": MARKET, "Authorization": f"Bearer {next(_homeowners)}"}
         self.request_ids: list[int] = []
 
@@ -76,6 +85,7 @@ class Pro(FastHttpUser):
     wait_time = between(THINK / 2, THINK * 2)
 
     def on_start(self):
+        _bind_host(self)
         self.headers = {"X-Marketplace": MARKET, "Authorization": f"Bearer {next(_pros)}"}
 
     @task
@@ -124,6 +134,7 @@ class Visitor(FastHttpUser):
     wait_time = between(THINK / 2, THINK * 2)
 
     def on_start(self):
+        _bind_host(self)
         self.headers = {"X-Marketplace": MARKET}
 
     @task(4)

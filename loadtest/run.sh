@@ -58,4 +58,9 @@ $BIN/python loadtest/report.py "$OUT/locust_stats.csv" | tee "$OUT/summary.txt"
 
 echo
 echo "== invariants (after the expiry job on the worker)"
-$BIN/python manage.py shell -v 0 -c "from loadtest.invariants import main; main()" | tee -a "$OUT/summary.txt"
+status=0
+$BIN/python manage.py shell -v 0 -c "from loadtest.invariants import main; main()" | tee -a "$OUT/summary.txt" || status=$?
+# Saved for the side-by-side table `make load TOPOLOGY=N,M` prints.
+$BIN/python loadtest/scale_run.py --save "1 gunicorn × $WEB_WORKERS + 1 worker, PostgreSQL direct" \
+  "$OUT/locust_stats.csv" "$status" "$OUT/topology-1-1.json"
+exit $status

@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 
-from marketplace.admin_base import TenantAdmin, admin_marketplace_id, is_marketplace_staff
+from console.admin_tools import admin_list_link
+from console.audit import changed_values, staff_action_record
+from console.models import StaffActionKind
+from marketplace.admin_base import PlatformOnlyAdmin, TenantAdmin, admin_marketplace_id, is_marketplace_staff
 from marketplace.models import IdempotencyRecord, Marketplace, MarketplacePolicy, Role, User
-
-admin.site.site_header = "Lead marketplace administration"
-admin.site.site_title = "Lead marketplace admin"
 
 
 class PolicyInline(admin.StackedInline):
@@ -102,6 +102,26 @@ class MarketplaceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_related(self, request, form, formsets, change):
+        """A change to the rulebook (fees, thresholds, rule families) is audited, before and after."""
+        fields = [f.name for f in MarketplacePolicy._meta.concrete_fields if f.name not in ("id", "marketplace")]
+        before = MarketplacePolicy.objects.filter(marketplace=form.instance).values(*fields).first() or {}
+        super().save_related(request, form, formsets, change)
+        policy = MarketplacePolicy.objects.filter(marketplace=form.instance).first()
+        if policy is None or not before:
+            return
+        old, new = changed_values(before, {name: getattr(policy, name) for name in fields})
+        if new:
+            staff_action_record(
+                actor=request.user,
+                obj=form.instance,
+                marketplace_id=form.instance.pk,
+                kind=StaffActionKind.POLICY_CHANGED,
+                before=old,
+                after=new,
+                admin_history=False,
+            )
+
 
 class StaffUserCreationForm(UserCreationForm):
     class Meta:
@@ -113,18 +133,27 @@ class StaffUserCreationForm(UserCreationForm):
 class UserAdmin(TenantAdmin, DjangoUserAdmin):
     add_form = StaffUserCreationForm
     ordering = ["email"]
-    list_display = ["email", "name", "role", "marketplace", "pro", "is_active"]
-    list_filter = ["role", "is_active"]
-    search_fields = ["email", "name"]
-    readonly_fields = ["last_login", "date_joined", "pro"]
+    list_display = ["email", "name", "role", "marketplace", "pro", "is_active", "date_joined", "last_login"]
+    list_filter = ["role", "is_active", ("date_joined", admin.DateFieldListFilter)]
+    search_fields = ["email", "name", "pro__name"]
+    list_select_related = ["marketplace", "pro"]
+    readonly_fields = ["last_login", "date_joined", "pro", "related_records"]
     fieldsets = [
-        (None, {"fields": ["email", "password", "name", "marketplace", "role", "pro"]}),
+        (None, {"fields": ["email", "password", "name", "marketplace", "role", "pro", "related_records"]}),
         ("Access", {"fields": ["is_active", "is_staff"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "marketplace", "role", "password1", "password2"]})
     ]
+
+    @admin.display(description="related records")
+    def related_records(self, user):
+        if user.pk is None:
+            return "—"
+        if user.role == Role.PRO and user.pro_id:
+            return admin_list_link("pros_pro", f"Pro: {user.pro}", id__exact=user.pro_id)
+        return admin_list_link("leads_quoterequest", "Quote requests", homeowner__id__exact=user.pk)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -155,7 +184,9 @@ class UserAdmin(TenantAdmin, DjangoUserAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(TenantAdmin):
+class IdempotencyRecordAdmin(PlatformOnlyAdmin):
+    """An internal table (replayed API responses): platform superusers only."""
+
     list_display = ["key", "method", "path", "status_code", "user", "created_at"]
     search_fields = ["key", "path"]
     readonly_fields = [f.name for f in IdempotencyRecord._meta.fields]

@@ -46,6 +46,10 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.refunds_recover",
         "schedule": 60.0,
     },
+    "billing-credits-unread-grant": {
+        "task": "billing.tasks.credits_unread_grant",
+        "schedule": crontab(minute="*/15"),
+    },
     "billing-top-ups-recover": {
         "task": "billing.tasks.top_ups_recover",
         "schedule": 60.0,

@@ -5,6 +5,8 @@ contribute their demo rows through ``DEMO_SEEDERS``: dotted paths of ``seed(mark
 functions, run in this order after the marketplace and its staff exist.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -12,7 +14,7 @@ from marketplace.models import Role, User
 from marketplace.postal import PostalScheme
 from marketplace.services.marketplaces import marketplace_ensure
 
-DEMO_MARKETPLACES = [
+DEMO_MARKETPLACES: list[dict[str, Any]] = [
     {
         "slug": "maple",
         "defaults": {
@@ -53,8 +55,8 @@ DEMO_MARKETPLACES = [
 
 DEMO_SEEDERS: list[str] = [
     "pros.demo.seed",
-    "billing.demo.seed",
     "leads.demo.seed",
+    "billing.demo.seed",
     "connections.demo.seed",
     "ranking.demo.seed",
     "hours.demo.seed",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
@@ -30,23 +31,24 @@ class DomainError(Exception):
     """
 
     default_code: ClassVar[str] = "invalid"
-    default_message: ClassVar[str] = _("The request is invalid.")
+    default_message: ClassVar[StrOrPromise] = _("The request is invalid.")
 
     def __init__(
         self,
         code: str | None = None,
-        message: str | None = None,
+        message: StrOrPromise | None = None,
         *,
         fields: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
         retry_after: int | None = None,
     ) -> None:
         self.code: str = code or self.default_code
-        self.message: str = message if message is not None else self.default_message
+        # Lazy (translated when the answer is rendered, in the request's language) or plain.
+        self.message: StrOrPromise = message if message is not None else self.default_message
         self.fields: dict[str, Any] = fields or {}
         self.extra: dict[str, Any] = extra or {}
         self.retry_after = retry_after
-        super().__init__(self.message)
+        super().__init__(str(self.message))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, {self.message!r})"

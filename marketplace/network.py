@@ -10,9 +10,12 @@ from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def client_network(ip: str) -> str:
+def client_network(ip: str | None) -> str:
     """The unit one machine controls: an IPv4 address, or an IPv6 /64 (a host picks any address
-    in its /64 at will, so per-address counting would not hold it). IPv4-mapped IPv6 is IPv4."""
+    in its /64 at will, so per-address counting would not hold it). IPv4-mapped IPv6 is IPv4.
+    A request without an address (a WSGI server that sets no REMOTE_ADDR) is one shared unit."""
+    if not ip:
+        return "unknown"
     try:
         address = ipaddress.ip_address(ip.strip())
     except ValueError:

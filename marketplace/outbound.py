@@ -97,7 +97,7 @@ def outbound_url_check(url: str) -> None:
             infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError, OSError) as exc:
             raise OutboundRefused("The host name does not resolve.") from exc
-        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     if not addresses or not all(address_is_public(address) for address in addresses):
         raise OutboundRefused("The host must resolve to public internet addresses only.")
 

@@ -11,6 +11,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from marketplace.celery_routing import DEFAULT as DEFAULT_QUEUE
+from marketplace.celery_routing import TASK_ROUTES, is_amqp, task_queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -55,7 +58,10 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The operator console first (its admin templates win), then Django's admin with its site
+    # (console.site.OperatorAdminSite: password + optional TOTP, dashboard index).
+    "console.apps.ConsoleConfig",
+    "console.apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,7 +73,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "django_structlog",
+    "django_prometheus",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "marketplace.apps.MarketplaceConfig",
     "pros.apps.ProsConfig",
     "leads.apps.LeadsConfig",
@@ -79,6 +88,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "marketplace.middleware.ApiCacheHeadersMiddleware",
@@ -88,16 +98,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): second factor given
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # In /admin/ only, the staff member's marketplace time zone and language.
+    "console.middleware.AdminLocaleMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # sees the final response (after axes')
     # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
 
 if IS_PRODUCTION:
     # Static files (admin, API docs) served by the web process itself, compressed and cached.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 # Content-Security-Policy on every response (django-csp; Django 5.2 has none built in). The
 # admin (with its connections chart) and the Swagger UI at /api/docs/ load scripts only from
@@ -155,6 +169,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # A pooled connection broken while idle (PostgreSQL or PgBouncer restarted) is replaced
+        # when it is taken from the pool instead of failing the request that gets it.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind PgBouncer in transaction mode each transaction may run on another server
+    # connection: no server-side prepared statements (psycopg 3 prepares a query after 5 runs
+    # unless told not to) and no server-side cursors (`.iterator()` would need its cursor to
+    # outlive the transaction). See README, "Running at scale".
+    DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+    if DATABASE_PGBOUNCER:
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     # Web process and worker share the file: wait for locks instead of failing, and take
     # the write lock at BEGIN so two writers never deadlock on an upgrade.
@@ -168,12 +193,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Read replica (optional): stats and dashboard reads go to it (marketplace/db_routers.py);
 # unset, everything uses the primary. Tests mirror it onto the test database.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# A replica more than DATABASE_REPLICA_MAX_LAG_SECONDS behind is not read, and a user who wrote
+# within that many seconds reads the primary (read-your-writes); see marketplace/db_routers.py.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
-    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))  # same pool settings
+    _replica_options = dict(DATABASES["default"].get("OPTIONS", {}))
+    # A dead replica must cost a request little before it falls back to the primary.
+    _replica_options["connect_timeout"] = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2)
+    if "pool" in _replica_options:
+        _replica_options["pool"] = {**_replica_options["pool"], "min_size": 0, "timeout": 2}
+    DATABASES["replica"]["OPTIONS"] = _replica_options
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["marketplace.db_routers.ReplicaRouter"]
+    MIDDLEWARE.append("marketplace.db_routers.ReplicaMiddleware")
 
 # --- Redis: cache, throttles, Celery broker ---------------------------------------------
 # Production fails closed: without REDIS_URL (or an explicit shared CACHE_URL and
@@ -239,14 +275,17 @@ AXES_VERBOSE = False
 # The client address as the throttles see it: only NUM_PROXIES X-Forwarded-For hops are trusted.
 AXES_CLIENT_IP_CALLABLE = "marketplace.auth_backends.client_address"
 
+# Optional TOTP for staff (django-otp; marketplace/admin_site.py). Keys are not shown again
+# once a device is saved; authenticator apps name the issuer.
+OTP_TOTP_ISSUER = "Lead marketplace admin"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 
 # Languages the product speaks (README "Languages"): codes as Django writes them; the API
 # accepts fr-CA / zh-Hant / zh-TW in Accept-Language too. Catalogs live in locale/.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr-ca", "Français (Canada)"), ("zh-hant", "繁體中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en",), "fr-ca": ("en",), "zh-hant": ("en",)}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -306,6 +345,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "reason": name each enum after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "DisputeReasonEnum": "billing.models.DisputeReason",
+        "CreditReasonEnum": "billing.models.CreditReason",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketplace.api.schema.add_marketplace_headers",
@@ -339,9 +383,18 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+elif is_amqp(CELERY_BROKER_URL):
+    # RabbitMQ: publisher confirms, so a publish that returned was stored by the broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 else:
     # Above the longest task's hard time limit, so a running task is never redelivered.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues per kind of work (money, notifications, rollups, default); quorum queues on RabbitMQ.
+CELERY_TASK_QUEUES = task_queues(CELERY_BROKER_URL)
+CELERY_TASK_ROUTES = TASK_ROUTES
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+CELERY_TASK_DEFAULT_EXCHANGE = DEFAULT_QUEUE
+CELERY_TASK_DEFAULT_ROUTING_KEY = DEFAULT_QUEUE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -476,3 +529,23 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 
 # Demo data (make run) — never loaded in production.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345")
+
+# --- Observability: metrics and error reporting (README "Observability") ------------------
+# /metrics: staff sessions, `Authorization: Bearer METRICS_TOKEN`, or these client addresses.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# Under gunicorn, PROMETHEUS_MULTIPROC_DIR (an empty directory) makes every worker's samples
+# count: prometheus_client reads it from the environment itself.
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from marketplace.sentry import sentry_init  # noqa: E402
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -1,5 +1,7 @@
 """Which marketplace a request is for: the ``X-Marketplace`` header, else the host."""
 
+from typing import Any, cast
+
 from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -26,5 +28,5 @@ def marketplace_from_request(request: HttpRequest) -> Marketplace:
             "marketplace_not_found",
             format_lazy(_("Unknown marketplace. Send the {header} header with a marketplace slug."), header=HEADER),
         )
-    request._marketplace = marketplace
+    cast(Any, request)._marketplace = marketplace  # resolved once per request
     return marketplace

@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from health_check.views import HealthCheckView
 
+from marketplace.observability import metrics_view
+
 handler400 = "marketplace.api.errors.json_400"
 handler403 = "marketplace.api.errors.json_403"
 handler404 = "marketplace.api.errors.json_404"
@@ -31,4 +33,5 @@ urlpatterns = [
         name="health",
     ),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),  # staff / token / allow-list only
 ]

@@ -8,8 +8,12 @@ staff may remove (the Star Score is then recomputed).
 from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
+from django.utils.html import format_html
 
-from marketplace.admin_base import TenantAdmin, admin_marketplace_id
+from console.admin_tools import AuditedSaveMixin, CsvExportMixin, PhoneSearchMixin, admin_list_link
+from console.audit import staff_action_record
+from console.models import StaffActionKind
+from marketplace.admin_base import TenantAdmin, TenantInline
 from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
 from marketplace.network import public_web_url
@@ -33,20 +37,6 @@ DERIVED_PRO_FIELDS = (
 )
 
 
-class TenantInline(admin.TabularInline):
-    """Inline rows of a tenant parent; the parent admin stamps its marketplace on them."""
-
-    extra = 0
-    exclude = ("marketplace",)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        marketplace_id = admin_marketplace_id(request)
-        related = db_field.related_model
-        if marketplace_id is not None and any(f.name == "marketplace" for f in related._meta.concrete_fields):
-            kwargs["queryset"] = related._default_manager.filter(marketplace_id=marketplace_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
 class ProAreaForm(forms.ModelForm):
     """Area codes are normalised and checked with the marketplace's postal scheme, as in the API."""
 
@@ -58,14 +48,14 @@ class ProAreaForm(forms.ModelForm):
                 self.cleaned_data["area"] = normalise_area(pro.marketplace.postal_scheme, area)
             except InvalidPostalCode as exc:
                 self.add_error("area", str(exc))
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Django's ModelForm hook, not in the stubs
 
 
 class ServiceForm(forms.ModelForm):
     """The API's service rules in the admin too (pros.services.service_validate)."""
 
     def _post_clean(self):
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Django's ModelForm hook, not in the stubs
         service = self.instance
         if self.errors or service.pro_id is None or service.category_id is None:
             return
@@ -129,38 +119,121 @@ class ProForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(InlineMarketplaceMixin, TenantAdmin):
+class CategoryAdmin(AuditedSaveMixin, InlineMarketplaceMixin, TenantAdmin):
     list_display = ("name", "slug", "parent", "fee_new", "fee_matched", "fee_promotion", "is_active")
     list_filter = ("is_active", ("parent", admin.EmptyFieldListFilter))
     list_editable = ("is_active",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [SubcategoryInline]
+    audited_fields = {StaffActionKind.CATEGORY_FEES_CHANGED: ("fee_new", "fee_matched", "fee_promotion")}
+
+
+TIER_FIELDS = ("tier",)
+STATUS_FIELDS = ("paused", "suspended", "weekly_spend_cap")
 
 
 @admin.register(Pro)
-class ProAdmin(InlineMarketplaceMixin, TenantAdmin):
+class ProAdmin(PhoneSearchMixin, CsvExportMixin, AuditedSaveMixin, InlineMarketplaceMixin, TenantAdmin):
     form = ProForm
-    list_display = ("name", "tier", "star_score", "review_count", "completeness", "paused", "suspended", "demoted")
-    list_filter = ("tier", "paused", "suspended", "demoted")
+    list_display = (
+        "name",
+        "tier",
+        "star_score",
+        "review_count",
+        "completeness",
+        "paused",
+        "suspended",
+        "demoted",
+        "phone",
+        "member_emails",
+    )
+    list_filter = ("tier", "paused", "suspended", "demoted", ("created_at", admin.DateFieldListFilter))
     list_editable = ("tier", "paused", "suspended")
-    search_fields = ("name", "slug", "phone", "website", "areas__area")
-    readonly_fields = (*DERIVED_PRO_FIELDS, "webhook_secret")
+    search_fields = ("name", "slug", "phone", "website", "areas__area", "members__email", "members__name")
+    phone_search_fields = ("phone",)
+    ordering = ("name", "pk")
+    readonly_fields = (*DERIVED_PRO_FIELDS, "webhook_secret", "related_records")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [ProAreaInline, ServiceInline]
     actions = ["make_brand_builder", "make_basic", "recompute_scores"]
+    audited_fields = {StaffActionKind.TIER_CHANGED: TIER_FIELDS, StaffActionKind.PRO_STATUS_CHANGED: STATUS_FIELDS}
+    csv_columns = [
+        ("pro_id", "pk"),
+        ("name", "name"),
+        ("slug", "slug"),
+        ("tier", "tier"),
+        ("phone", "phone"),
+        ("website", "website"),
+        ("members", lambda pro: " ".join(pro.members.values_list("email", flat=True))),
+        ("star_score", "star_score"),
+        ("review_count", "review_count"),
+        ("response_rate", "response_rate"),
+        ("demoted", "demoted"),
+        ("paused", "paused"),
+        ("suspended", "suspended"),
+        ("created_at", "created_at"),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("members")
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset.distinct(), False
 
+    @admin.display(description="members")
+    def member_emails(self, pro):
+        return ", ".join(member.email for member in pro.members.all())
+
+    @admin.display(description="related records")
+    def related_records(self, pro):
+        if pro.pk is None:
+            return "—"
+        from django.utils.html import format_html_join
+
+        links = [
+            admin_list_link("leads_lead", "Leads", pro__id__exact=pro.pk),
+            admin_list_link("billing_charge", "Charges", pro__id__exact=pro.pk),
+            admin_list_link("billing_ledgerentry", "Ledger", pro__id__exact=pro.pk),
+            admin_list_link("billing_leaddispute", "Disputes", pro__id__exact=pro.pk),
+            admin_list_link("pros_review", "Reviews", pro__id__exact=pro.pk),
+            admin_list_link("marketplace_user", "Members", pro__id__exact=pro.pk),
+            admin_list_link("ranking_prodailysnapshot", "Standing history", pro__id__exact=pro.pk),
+        ]
+        from django.urls import reverse
+
+        standing = format_html(
+            '<a href="{}">Standing and why</a>', reverse("admin:ranking_proranking_change", args=[pro.pk])
+        )
+        return format_html_join(" · ", "{}", [(link,) for link in [*links, standing]])
+
     @admin.action(description="Set tier: Brand Builder")
     def make_brand_builder(self, request, queryset):
-        queryset.update(tier=MembershipTier.BRAND_BUILDER)
+        self._set_tier(request, queryset, MembershipTier.BRAND_BUILDER)
 
     @admin.action(description="Set tier: Basic")
     def make_basic(self, request, queryset):
-        queryset.update(tier=MembershipTier.BASIC)
+        self._set_tier(request, queryset, MembershipTier.BASIC)
+
+    def _set_tier(self, request, queryset, tier: str) -> None:
+        """Each pro whose tier changes gets an admin history entry and an audit row."""
+        changed = 0
+        pro_ids = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            for pro in Pro.objects.select_for_update().filter(pk__in=pro_ids).exclude(tier=tier).order_by("pk"):
+                before = pro.tier
+                pro.tier = tier
+                pro.save(update_fields=["tier", "updated_at"])
+                staff_action_record(
+                    actor=request.user,
+                    obj=pro,
+                    kind=StaffActionKind.TIER_CHANGED,
+                    before={"tier": before},
+                    after={"tier": tier},
+                )
+                changed += 1
+        self.message_user(request, f"{changed} pro(s) set to {MembershipTier(tier).label}.", messages.SUCCESS)
 
     @admin.action(description="Recompute Star Score and completeness")
     def recompute_scores(self, request, queryset):
@@ -178,6 +251,7 @@ class ProAdmin(InlineMarketplaceMixin, TenantAdmin):
 @admin.register(Service)
 class ServiceAdmin(TenantAdmin):
     form = ServiceForm
+    autocomplete_fields = ("pro", "category")
     list_display = ("title", "pro", "category", "promotion_enabled", "is_active", "price_min", "price_max")
     list_filter = ("promotion_enabled", "is_active", "category")
     list_editable = ("is_active",)
@@ -189,8 +263,9 @@ class ServiceAdmin(TenantAdmin):
 @admin.register(Review)
 class ReviewAdmin(TenantAdmin):
     list_display = ("pro", "rating", "homeowner", "created_at")
-    list_filter = ("rating",)
+    list_filter = ("rating", ("created_at", admin.DateFieldListFilter))
     search_fields = ("pro__name", "homeowner__email", "comment")
+    date_hierarchy = "created_at"
     list_select_related = ("pro", "homeowner")
     readonly_fields = ("pro", "homeowner", "lead", "rating", "comment", "created_at")
     staff_can_add = False

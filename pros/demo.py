@@ -9,16 +9,18 @@ Never run in production (``seed_demo`` is a development command).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 
 from marketplace.models import Marketplace, MembershipTier, Role, User
 from pros.demo_translations import TRANSLATIONS
-from pros.models import Pro, Service
+from pros.models import Category, Pro, Service
 from pros.services import category_ensure, pro_areas_set, pro_completeness_refresh, star_scores_recompute
 
 # (slug, name, parent slug or None, questions, fees per kind or None)
-CATEGORIES = {
+CATEGORIES: dict[str, list[tuple[Any, ...]]] = {
     "maple": [
         ("home-repair", "Home Repair", None, [], None),
         (
@@ -99,7 +101,7 @@ CATEGORIES = {
 # name, member?, areas, phone, website, description, services, demo ratings (oldest first)
 # service: (category slug, title, price_min, price_max, auto-quote (min, max, message) or None,
 #           conditions dict)
-PROS = {
+PROS: dict[str, list[tuple[Any, ...]]] = {
     "maple": [
         (
             "Queen West Plumbing",
@@ -465,7 +467,7 @@ def demo_homeowners(marketplace: Marketplace) -> list[User]:
 
 @transaction.atomic
 def seed(marketplace: Marketplace) -> None:
-    categories = {}
+    categories: dict[str, Category] = {}
     for slug, name, parent, questions, fees in CATEGORIES.get(marketplace.slug, []):
         categories[slug] = category_ensure(
             marketplace=marketplace,

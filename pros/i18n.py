@@ -39,8 +39,9 @@ def category_questions(category: Category, language: str | None = None) -> list[
     for question in category.questions or []:
         if not isinstance(question, dict):
             continue
-        local = translated.get(str(question.get("key"))) or {}
-        labels = local.get("choices") if isinstance(local.get("choices"), dict) else {}
+        local: dict[str, Any] = translated.get(str(question.get("key"))) or {}
+        choices_text = local.get("choices")
+        labels: dict[str, Any] = choices_text if isinstance(choices_text, dict) else {}
         choices = question.get("choices") or []
         out.append(
             {

@@ -53,6 +53,7 @@ class Category(TenantModel):
         if self.parent_id is None:
             return
         parent = self.parent
+        assert parent is not None  # parent_id is set
         if self.pk is not None and parent.pk == self.pk:
             raise ValidationError({"parent": "A category cannot be its own parent."})
         if parent.parent_id is not None:
@@ -108,10 +109,6 @@ class Pro(TenantModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_member(self) -> bool:
-        return self.tier == MembershipTier.BRAND_BUILDER
 
 
 class ProArea(TenantModel):

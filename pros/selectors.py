@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import Invalid
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
+from marketplace.selectors import marketplace_policy
 from pros.models import Category, Pro, ProArea, Review, Service
 
 FEE_KINDS = ("new", "matched", "promotion")
@@ -30,19 +31,14 @@ def contact_fee(*, marketplace: Marketplace, category: Category, kind: str) -> i
         inherited = Category.objects.filter(pk=category.parent_id).values_list(field, flat=True).first()
         if inherited is not None:
             return int(inherited)
-    policy = _policy(marketplace)
+    policy = marketplace_policy(marketplace)
     return int(getattr(policy, field))
 
 
-def _policy(marketplace: Marketplace) -> MarketplacePolicy:
-    try:
-        return marketplace.policy
-    except MarketplacePolicy.DoesNotExist:
-        return MarketplacePolicy(marketplace=marketplace)
-
-
-def category_list(*, marketplace: Marketplace) -> QuerySet[Category]:
-    return Category.objects.filter(marketplace=marketplace, is_active=True).order_by(
+def category_list(*, marketplace: Marketplace, queryset: QuerySet[Category] | None = None) -> QuerySet[Category]:
+    """The marketplace's active categories, top level first, then by name."""
+    queryset = Category.objects.all() if queryset is None else queryset
+    return queryset.filter(marketplace=marketplace, is_active=True).order_by(
         F("parent_id").asc(nulls_first=True), "name", "pk"
     )
 
@@ -145,9 +141,10 @@ def pro_public_detail_queryset(*, marketplace: Marketplace, queryset: QuerySet[P
     )
 
 
-def review_recent(*, marketplace: Marketplace, pro: Pro, limit: int = 10) -> list[Review]:
+def review_recent(*, marketplace: Marketplace, pro_id: int, limit: int = 10) -> list[Review]:
+    """A pro's latest reviews, newest first (its public profile shows them)."""
     return list(
-        Review.objects.filter(marketplace=marketplace, pro=pro)
+        Review.objects.filter(marketplace=marketplace, pro_id=pro_id)
         .select_related("homeowner")
         .order_by("-created_at", "-pk")[:limit]
     )
@@ -156,7 +153,3 @@ def review_recent(*, marketplace: Marketplace, pro: Pro, limit: int = 10) -> lis
 def shows_contact(*, pro: Pro, policy: MarketplacePolicy) -> bool:
     """Whether this pro may show a phone number and website (Rule 8)."""
     return pro.tier == MembershipTier.BRAND_BUILDER or not policy.members_only_contact_display
-
-
-def pro_staff_list(*, marketplace: Marketplace) -> QuerySet[Pro]:
-    return Pro.objects.filter(marketplace=marketplace).order_by("-created_at", "-pk")

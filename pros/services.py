@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.models import Marketplace, MembershipTier, User
@@ -30,7 +31,7 @@ MAX_AREAS = 200
 MAX_LEAD_TIME_DAYS = 365
 
 
-def _invalid(field: str, message: str, code: str = "invalid") -> Invalid:
+def _invalid(field: str, message: StrOrPromise, code: str = "invalid") -> Invalid:
     return Invalid(code, _("The request has invalid fields."), fields={field: [message]})
 
 

@@ -6,20 +6,28 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from marketplace.errors import Invalid
 from marketplace.models import User
 from push.models import Device, HeldNotification, NotificationSettings, QuietHoursMode
+
+
+def _marketplace_id(user: User) -> int:
+    if user.marketplace_id is None:  # platform superusers have no marketplace, hence no devices
+        raise Invalid(fields={"user": [_("Platform accounts have no marketplace.")]})
+    return user.marketplace_id
 
 
 @transaction.atomic
 def device_register(*, user: User, platform: str, token: str, subscription: dict | None = None) -> tuple[Device, bool]:
     """Register (or refresh) a device. A token already known in the marketplace moves to this
     user: the phone or browser changed hands, and the old owner must stop receiving its pushes."""
-    device = Device.objects.select_for_update().filter(marketplace_id=user.marketplace_id, token=token).first()
+    device = Device.objects.select_for_update().filter(marketplace_id=_marketplace_id(user), token=token).first()
     subscription = subscription or {}
     if device is None:
         device = Device.objects.create(
-            marketplace_id=user.marketplace_id, user=user, platform=platform, token=token, subscription=subscription
+            marketplace_id=_marketplace_id(user), user=user, platform=platform, token=token, subscription=subscription
         )
         return device, True
     device.user, device.platform, device.subscription, device.last_error = user, platform, subscription, ""
@@ -46,7 +54,7 @@ def devices_mark(*, sent: list[int], errors: dict[int, str]) -> None:
 
 def settings_for(user: User) -> NotificationSettings:
     found = NotificationSettings.objects.filter(user=user).first()
-    return found or NotificationSettings(marketplace_id=user.marketplace_id, user=user)
+    return found or NotificationSettings(marketplace_id=_marketplace_id(user), user=user)
 
 
 @transaction.atomic
@@ -61,7 +69,7 @@ def settings_update(
 ) -> NotificationSettings:
     """Merge ``channels`` into the saved choices and replace the quiet-hours fields given."""
     current, _ = NotificationSettings.objects.select_for_update().get_or_create(
-        user=user, defaults={"marketplace_id": user.marketplace_id}
+        user=user, defaults={"marketplace_id": _marketplace_id(user)}
     )
     if channels:
         merged = {event: dict(choice) for event, choice in current.channels.items()}
@@ -85,5 +93,5 @@ def settings_update(
 def notification_hold(*, user: User, notification_id: int, channel: str) -> None:
     """Hold one channel of a notification for ``user`` until its quiet hours end (idempotent)."""
     HeldNotification.objects.get_or_create(
-        user=user, notification_id=notification_id, channel=channel, defaults={"marketplace_id": user.marketplace_id}
+        user=user, notification_id=notification_id, channel=channel, defaults={"marketplace_id": _marketplace_id(user)}
     )

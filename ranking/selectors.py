@@ -12,37 +12,41 @@ primary. The policies, which are the rules themselves, are read from the primary
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
-from hours.clock import Schedule
+from hours.clock import Schedule, working_time_between
 from hours.selectors import schedule_for_pro
 from leads.models import Lead, LeadKind, LeadStatus
-from marketplace.db_routers import read_alias, replica_reads
+from marketplace.db_routers import read_alias, read_as_of, replica_reads
 from marketplace.localtime import local_today
-from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
-from pros.models import Pro, ProArea, Service
+from marketplace.models import Marketplace, MarketplacePolicy
+from marketplace.selectors import marketplace_policy
+from pros.models import Category, Pro, ProArea, Service
 from pros.selectors import pro_public_list
-from ranking.models import ProDailySnapshot, RankingPolicy
-
-COUNTS_RESPONDED = "responded"
-COUNTS_MISSED = "missed"
-COUNTS_PENDING = "pending_in_time"
-COUNTS_NOT_COUNTED = "not_counted"
-
-
-def _responded_q() -> Q:
-    return Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.REJECTED]) | Q(
-        status__in=[LeadStatus.FILLED, LeadStatus.WITHDRAWN], responded_at__isnull=False
-    )
-
-
-def _missed_q(now: dt.datetime) -> Q:
-    return Q(status=LeadStatus.EXPIRED) | Q(status=LeadStatus.PENDING, deadline__lte=now)
+from ranking.models import ProDailySnapshot, ProStanding, RankingPolicy
+from ranking.rules import (
+    COUNTS_MISSED,
+    COUNTS_NOT_COUNTED,
+    COUNTS_PENDING,
+    COUNTS_RESPONDED,
+    Factor,
+    ResponseCounts,
+    is_at_risk,
+    is_below_threshold,
+    missed_q,
+    rank_breakdown,
+    responded_q,
+    response_rate,
+    responses_to_lift,
+)
 
 
 def pro_window_leads(*, marketplace: Marketplace, pro: Pro, policy: MarketplacePolicy, now: dt.datetime) -> QuerySet:
@@ -54,8 +58,8 @@ def pro_window_leads(*, marketplace: Marketplace, pro: Pro, policy: MarketplaceP
         .filter(marketplace=marketplace, pro=pro, kind__in=[LeadKind.NEW, LeadKind.MATCHED], created_at__gte=since)
         .annotate(
             counts_as=Case(
-                When(_responded_q(), then=Value(COUNTS_RESPONDED)),
-                When(_missed_q(now), then=Value(COUNTS_MISSED)),
+                When(responded_q(), then=Value(COUNTS_RESPONDED)),
+                When(missed_q(now), then=Value(COUNTS_MISSED)),
                 When(status=LeadStatus.PENDING, then=Value(COUNTS_PENDING)),
                 default=Value(COUNTS_NOT_COUNTED),
                 output_field=CharField(),
@@ -63,18 +67,6 @@ def pro_window_leads(*, marketplace: Marketplace, pro: Pro, policy: MarketplaceP
         )
         .order_by("-created_at", "-pk")
     )
-
-
-@dataclass(frozen=True)
-class ResponseCounts:
-    responded: int
-    missed: int
-    pending_in_time: int
-    not_counted: int
-
-    @property
-    def due(self) -> int:
-        return self.responded + self.missed
 
 
 def pro_response_counts(*, leads: QuerySet) -> ResponseCounts:
@@ -88,95 +80,7 @@ def pro_response_counts(*, leads: QuerySet) -> ResponseCounts:
     return ResponseCounts(totals["responded"], totals["missed"], totals["pending"], totals["not_counted"])
 
 
-def response_rate(*, counts: ResponseCounts, policy: MarketplacePolicy) -> Decimal | None:
-    if counts.due < policy.response_min_sample or counts.due == 0:
-        return None
-    return (Decimal(counts.responded) / Decimal(counts.due)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-
-
-def is_below_threshold(*, responded: int, due: int, policy: MarketplacePolicy) -> bool:
-    """Rule 6's demotion test, exact, as the rollup's ``demoted_new``: demotion switched on, at
-    least the minimum sample, and responded/due < threshold. With demotion switched off nobody
-    is below it, so there is nothing to lift (``responses_to_lift`` is 0)."""
-    return (
-        policy.response_rate_demotion_enabled
-        and due >= policy.response_min_sample
-        and Decimal(responded) < Decimal(policy.response_rate_threshold) * due
-    )
-
-
-def is_at_risk(*, counts: ResponseCounts, policy: MarketplacePolicy) -> bool:
-    """Not below the threshold now, but one more missed lead would put it there."""
-    if not policy.response_rate_demotion_enabled:
-        return False
-    if is_below_threshold(responded=counts.responded, due=counts.due, policy=policy):
-        return False
-    return is_below_threshold(responded=counts.responded, due=counts.due + 1, policy=policy)
-
-
-@dataclass(frozen=True)
-class Factor:
-    name: str
-    raw: object
-    value: float
-    weight: int
-    contribution: float
-
-
-def rank_breakdown(
-    *, pro: Pro, weights: RankingPolicy, policy: MarketplacePolicy, responded: int, due: int, as_of: dt.datetime
-) -> tuple[list[Factor], float, float]:
-    """The rank score factor by factor, exactly as the rollup computes it (``services._calc_sql``).
-
-    Returns (factors, score before demotion, demotion multiplier)."""
-    has_rate = due >= policy.response_min_sample and due > 0
-    rate_value = (responded / due) if has_rate else float(policy.response_rate_threshold)
-    median = pro.median_response_seconds
-    half_seconds = weights.response_time_half_hours * 3600
-    if pro.last_active_at is None:
-        activity = 0.0
-    else:
-        age = (as_of - pro.last_active_at).total_seconds()
-        activity = 1.0 if age < 86400 else 0.5 ** (math.floor(age / 86400.0) / weights.activity_half_life_days)
-    raw_factors = [
-        ("star_score", pro.star_score, pro.star_score / 100, weights.weight_star_score),
-        (
-            "review_volume",
-            pro.review_count,
-            pro.review_count / (pro.review_count + weights.review_volume_half),
-            weights.weight_review_volume,
-        ),
-        ("completeness", pro.completeness, pro.completeness / 100, weights.weight_completeness),
-        (
-            "response_rate",
-            str(pro.response_rate) if pro.response_rate is not None else None,
-            rate_value,
-            weights.weight_response_rate,
-        ),
-        (
-            "response_time",
-            median,
-            0.5 if median is None else half_seconds / (half_seconds + median),
-            weights.weight_response_time,
-        ),
-        ("membership", pro.tier, 1.0 if pro.tier == MembershipTier.BRAND_BUILDER else 0.0, weights.weight_membership),
-        (
-            "activity",
-            pro.last_active_at.isoformat() if pro.last_active_at else None,
-            activity,
-            weights.weight_activity,
-        ),
-    ]
-    total_weight = max(weights.weight_total, 1)
-    factors = [
-        Factor(name, raw, value, weight, value * weight * 100.0 / total_weight)
-        for name, raw, value, weight in raw_factors
-    ]
-    multiplier = float(policy.demotion_factor) if pro.demoted else 1.0
-    return factors, sum(f.contribution for f in factors), multiplier
-
-
-def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro):
+def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro) -> tuple[Category | None, str | None]:
     """The pro's first active service's category, and its first service area (the pro's own
     areas, else that service's condition areas). Read from the replica when there is one."""
     with replica_reads():
@@ -194,7 +98,7 @@ def pro_main_category_and_area(*, marketplace: Marketplace, pro: Pro):
 
 
 def pro_rank_position(
-    *, marketplace: Marketplace, pro: Pro, category, area: str | None
+    *, marketplace: Marketplace, pro: Pro, category: Category | None, area: str | None
 ) -> tuple[int | None, int] | None:
     """(position, of) in the public pro list for ``category`` and ``area`` (the same query and
     order as ``GET /api/v1/pros/``); position is None while the pro is not listed (paused).
@@ -220,12 +124,6 @@ def ranking_policy_read(*, marketplace: Marketplace) -> RankingPolicy:
     return RankingPolicy.objects.filter(marketplace=marketplace).first() or RankingPolicy(marketplace=marketplace)
 
 
-def marketplace_policy_read(*, marketplace: Marketplace) -> MarketplacePolicy:
-    return MarketplacePolicy.objects.filter(marketplace=marketplace).first() or MarketplacePolicy(
-        marketplace=marketplace
-    )
-
-
 def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> QuerySet:
     """Daily snapshots of the last ``days`` local days (the marketplace's calendar, as the
     rollup dates them), newest first. Read from the replica when there is one."""
@@ -237,37 +135,211 @@ def pro_snapshots(*, marketplace: Marketplace, pro: Pro, days: int = 90) -> Quer
     )
 
 
-def ranking_marketplace_pros(*, marketplace: Marketplace) -> QuerySet:
-    """The marketplace's pros by rank (what the pro list sorts by; ``pro_rank_idx``)."""
-    return Pro.objects.filter(marketplace=marketplace).order_by(F("rank_score").desc(), "pk")
+# --- the pro's stats page, in one read ---------------------------------------------------
+
+STATS_LEADS_CAP = 200
+HISTORY_DAYS = 90
+CONNECTIONS_URL = "/api/v1/pro/connections/"
+
+
+@dataclass(frozen=True)
+class ResponseRateStats:
+    rate: Decimal | None
+    responded: int
+    due: int
+    missed: int
+    pending_in_time: int
+    not_counted: int
+    median_response_seconds: int | None
+    threshold: Decimal
+    window_days: int
+    min_sample: int
+
+
+@dataclass(frozen=True)
+class DemotionStats:
+    enabled: bool
+    demoted: bool
+    since: dt.datetime | None
+    factor: Decimal
+    at_risk: bool
+    responses_to_lift: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class RankPosition:
+    category: Category | None
+    area: str | None
+    position: int | None
+    of: int | None
+
+
+@dataclass(frozen=True)
+class RankStats:
+    score: float
+    computed_at: dt.datetime | None
+    factors: list[Factor]
+    score_before_demotion: float
+    demotion_multiplier: float
+    position: RankPosition
+
+
+@dataclass(frozen=True)
+class StatsLeads:
+    count: int
+    truncated: bool
+    results: list[Lead]
+
+
+@dataclass(frozen=True)
+class ProStats:
+    """Everything ``GET /pro/stats/`` shows: Rule 6 figures, demotion, Rule 7 breakdown, history."""
+
+    as_of: dt.datetime
+    response_rate: ResponseRateStats
+    demotion: DemotionStats
+    rank: RankStats
+    history: list[ProDailySnapshot]
+    leads: StatsLeads
+    clock: dict
+    connections_url: str = CONNECTIONS_URL
+
+
+def pro_stats(*, marketplace: Marketplace, pro_id: int, now: dt.datetime | None = None) -> ProStats | None:
+    """The pro's stats page; None when the pro is not in this marketplace."""
+    pro = Pro.objects.filter(marketplace=marketplace, pk=pro_id).first()
+    if pro is None:
+        return None
+    now = now or timezone.now()
+    policy = marketplace_policy(marketplace, fresh=True)  # the rules themselves: from the primary
+    weights = ranking_policy_read(marketplace=marketplace)
+
+    leads = pro_window_leads(marketplace=marketplace, pro=pro, policy=policy, now=now)
+    counts = pro_response_counts(leads=leads)
+    listed = list(leads[: STATS_LEADS_CAP + 1])
+    standing = ProStanding.objects.filter(marketplace=marketplace, pro=pro).first()
+    factors, before, multiplier = rank_breakdown(
+        pro=pro,
+        weights=weights,
+        policy=policy,
+        responded=standing.responded_count if standing else 0,
+        due=standing.due_count if standing else 0,
+        as_of=standing.computed_at if standing else now,
+    )
+    category, area = pro_main_category_and_area(marketplace=marketplace, pro=pro)
+    position = pro_rank_position(marketplace=marketplace, pro=pro, category=category, area=area)
+    below = is_below_threshold(responded=counts.responded, due=counts.due, policy=policy)
+    clock, schedule = pro_clock_explained(marketplace=marketplace, pro=pro, policy=policy, now=now)
+    if schedule is not None:  # pending leads on the business-hours clock: working time left
+        for lead in listed[:STATS_LEADS_CAP]:
+            if lead.counts_as == COUNTS_PENDING and lead.deadline:
+                lead.working_seconds_left = int(working_time_between(schedule, now, lead.deadline).total_seconds())
+    return ProStats(
+        as_of=read_as_of(now),  # the replica's replayed-up-to time when it served the figures
+        response_rate=ResponseRateStats(
+            rate=response_rate(counts=counts, policy=policy),
+            responded=counts.responded,
+            due=counts.due,
+            missed=counts.missed,
+            pending_in_time=counts.pending_in_time,
+            not_counted=counts.not_counted,
+            median_response_seconds=pro.median_response_seconds,
+            threshold=policy.response_rate_threshold,
+            window_days=policy.response_window_days,
+            min_sample=policy.response_min_sample,
+        ),
+        demotion=DemotionStats(
+            enabled=policy.response_rate_demotion_enabled,
+            demoted=pro.demoted,
+            since=pro.demoted_since,
+            factor=policy.demotion_factor,
+            at_risk=is_at_risk(counts=counts, policy=policy),
+            responses_to_lift=responses_to_lift(
+                responded=counts.responded, due=counts.due, threshold=policy.response_rate_threshold
+            )
+            if below
+            else 0,
+            reason=_demotion_reason(pro=pro, policy=policy, counts=counts, below=below),
+        ),
+        rank=RankStats(
+            score=pro.rank_score,
+            computed_at=standing.computed_at if standing else None,
+            factors=factors,
+            score_before_demotion=before,
+            demotion_multiplier=multiplier,
+            position=RankPosition(
+                category=category,
+                area=area,
+                position=position[0] if position else None,
+                of=position[1] if position else None,
+            ),
+        ),
+        history=list(pro_snapshots(marketplace=marketplace, pro=pro, days=HISTORY_DAYS)),
+        leads=StatsLeads(
+            count=counts.responded + counts.missed + counts.pending_in_time + counts.not_counted,
+            truncated=len(listed) > STATS_LEADS_CAP,
+            results=listed[:STATS_LEADS_CAP],
+        ),
+        clock=clock,
+    )
+
+
+def _demotion_reason(*, pro: Pro, policy: MarketplacePolicy, counts: ResponseCounts, below: bool) -> str:
+    threshold = f"{policy.response_rate_threshold * 100:.1f}%"
+    if not policy.response_rate_demotion_enabled:
+        return "Response-rate demotion is switched off in this marketplace."
+    if counts.due < policy.response_min_sample:
+        return (
+            f"{counts.due} lead(s) due in the last {policy.response_window_days} days; no figure below "
+            f"{policy.response_min_sample}, so no demotion."
+        )
+    answered = f"Answered {counts.responded} of {counts.due} due leads"
+    if below and pro.demoted:
+        return f"{answered}, below {threshold}: demoted until back at or above it."
+    if below:
+        return f"{answered}, below {threshold}: demoted on the next rollup."
+    if pro.demoted:
+        return f"{answered}, at or above {threshold}: restored on the next rollup."
+    return f"{answered}, at or above {threshold}."
 
 
 def pro_clock_explained(
     *, marketplace: Marketplace, pro: Pro, policy: MarketplacePolicy, now: dt.datetime
 ) -> tuple[dict, Schedule | None]:
-    """How this pro's deadlines are counted, in words, and the schedule when it is working time."""
+    """How this pro's deadlines are counted (Rule 15), in words; and the schedule when the
+    business-hours clock applies to it."""
     today = now.astimezone(ZoneInfo(marketplace.time_zone)).date()
     schedule = schedule_for_pro(pro, since=today)
+    explanation: StrOrPromise
     away = schedule.on_vacation(today)
     base = {"time_zone": marketplace.time_zone, "on_vacation_today": away}
     if not policy.business_hours_enabled:
-        explanation = "Deadlines run on the calendar clock: every hour counts, day and night."
+        explanation = _("Deadlines run on the calendar clock: every hour counts, day and night.")
         return {**base, "basis": "calendar", "explanation": explanation, "weekly_hours": None, "cap_hours": None}, None
     weekly = schedule.weekly_working().total_seconds() / 3600
     if not schedule.has_hours:
-        explanation = (
+        explanation = _(
             "This marketplace counts deadlines in working hours, but you have not set yours "
             "(PUT /api/v1/pro/working-hours/): every hour counts until you do."
         )
         return {**base, "basis": "calendar", "explanation": explanation, "weekly_hours": 0.0, "cap_hours": None}, None
-    explanation = (
-        f"Deadlines count only your working hours ({weekly:g} h a week, {marketplace.time_zone}): a lead's "
-        f"time to answer is its usual time's share of a week applied to your working week, so nights, "
-        f"weekends and vacations never count as a miss; no deadline is later than "
-        f"{policy.business_hours_cap_hours} h after the offer."
+    explanation = format_lazy(
+        _(
+            "Deadlines count only your working hours ({weekly} h a week, {time_zone}): a lead's time to "
+            "answer is its usual time's share of a week applied to your working week, so nights, weekends "
+            "and vacations never count as a miss; no deadline is later than {cap} h after the offer."
+        ),
+        weekly=f"{weekly:g}",
+        time_zone=marketplace.time_zone,
+        cap=policy.business_hours_cap_hours,
     )
     if away:
-        explanation += " You are on vacation today: no new leads are offered to you."
+        explanation = format_lazy(
+            "{explanation} {away}",
+            explanation=explanation,
+            away=_("You are on vacation today: no new leads are offered to you."),
+        )
     clock = {
         **base,
         "basis": "working_hours",

@@ -23,7 +23,7 @@ Response rate (Rule 6), per pro, over leads of kind ``new``/``matched`` received
 
 from __future__ import annotations
 
-import math
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,8 +37,11 @@ from django.utils.translation import gettext_lazy as _
 
 from leads.hooks import LeadAnswered
 from leads.notifications import pro_notify
-from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
+from marketplace import metrics
+from marketplace.models import Marketplace, MembershipTier
+from marketplace.selectors import marketplace_policy
 from pros.models import Pro
+from ranking import rules
 from ranking.models import RankingPolicy
 
 logger = structlog.get_logger(__name__)
@@ -67,114 +70,6 @@ def ranking_policy_ensure(*, marketplace: Marketplace) -> RankingPolicy:
     """The marketplace's rank weights, created with the defaults on first use."""
     policy, _ = RankingPolicy.objects.get_or_create(marketplace=marketplace)
     return policy
-
-
-def marketplace_policy_ensure(*, marketplace: Marketplace) -> MarketplacePolicy:
-    policy, _ = MarketplacePolicy.objects.get_or_create(marketplace=marketplace)
-    return policy
-
-
-def _epoch_seconds(start: str, end: str) -> str:
-    """SQL for ``end - start`` in seconds, on the current database."""
-    if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS double precision)"
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
-
-
-def _stats_sql(*, single_pro: bool) -> str:
-    """The GROUP BY over the window's leads: counts, median response time, last response."""
-    pro_filter = "AND l.pro_id = %(pro_id)s" if single_pro else ""
-    # Only constant SQL fragments are interpolated below; every value travels as a parameter.
-    window_leads = f"""
-        SELECT l.pro_id, l.created_at, l.responded_at,
-               CASE WHEN l.status IN ('accepted', 'rejected')
-                      OR (l.status IN ('filled', 'withdrawn') AND l.responded_at IS NOT NULL)
-                    THEN 1 ELSE 0 END AS responded,
-               CASE WHEN l.status = 'expired' OR (l.status = 'pending' AND l.deadline <= %(now)s)
-                    THEN 1 ELSE 0 END AS missed
-        FROM leads_lead l
-        WHERE l.marketplace_id = %(marketplace_id)s AND l.kind IN ('new', 'matched')
-          AND l.created_at >= %(since)s {pro_filter}
-    """  # noqa: S608
-    secs = _epoch_seconds("w.created_at", "w.responded_at")
-    if connection.vendor == "postgresql":
-        return f"""
-            SELECT w.pro_id, COUNT(*) AS lead_count, SUM(w.responded) AS responded,
-                   SUM(w.responded) + SUM(w.missed) AS due,
-                   MAX(CASE WHEN w.responded = 1 THEN w.responded_at END) AS last_response_at,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY {secs})
-                       FILTER (WHERE w.responded = 1 AND w.responded_at IS NOT NULL) AS median_seconds
-            FROM ({window_leads}) w
-            GROUP BY w.pro_id
-        """  # noqa: S608
-    # SQLite (the embedded development default): the median through window functions.
-    return f"""
-        SELECT s.*, m.median_seconds FROM (
-            SELECT w.pro_id, COUNT(*) AS lead_count, SUM(w.responded) AS responded,
-                   SUM(w.responded) + SUM(w.missed) AS due,
-                   MAX(CASE WHEN w.responded = 1 THEN w.responded_at END) AS last_response_at
-            FROM ({window_leads}) w GROUP BY w.pro_id
-        ) s LEFT JOIN (
-            SELECT a.pro_id, AVG(a.secs) AS median_seconds FROM (
-                SELECT w.pro_id, {secs} AS secs,
-                       ROW_NUMBER() OVER (PARTITION BY w.pro_id ORDER BY {secs}) AS rn,
-                       COUNT(*) OVER (PARTITION BY w.pro_id) AS n
-                FROM ({window_leads}) w WHERE w.responded = 1 AND w.responded_at IS NOT NULL
-            ) a WHERE a.rn IN ((a.n + 1) / 2, (a.n + 2) / 2) GROUP BY a.pro_id
-        ) m ON m.pro_id = s.pro_id
-    """  # noqa: S608
-
-
-def _calc_sql(*, single_pro: bool) -> str:
-    """Every pro of the marketplace with its new figures, factors and old state."""
-    pro_filter = "AND p.id = %(pro_id)s" if single_pro else ""
-    activity_age = _epoch_seconds("b.last_active_at", "%(now)s")
-    return f"""
-        CREATE TEMP TABLE ranking_calc AS
-        SELECT d.*,
-               CASE WHEN d.demoted_new = 0 AND %(enabled)s = 1 AND d.due + 1 >= %(min_sample)s
-                         AND d.responded * 1000 < %(threshold_milli)s * (d.due + 1)
-                    THEN 1 ELSE 0 END AS at_risk,
-               (  %(w_star)s * d.f_star + %(w_reviews)s * d.f_reviews + %(w_completeness)s * d.f_completeness
-                + %(w_rate)s * d.f_rate + %(w_time)s * d.f_time + %(w_member)s * d.f_member
-                + %(w_activity)s * d.f_activity
-               ) * 100.0 / %(w_total)s
-               * CASE WHEN d.demoted_new = 1 THEN %(demotion_factor)s ELSE 1.0 END AS rank_score
-        FROM (
-            SELECT b.*,
-                   CASE WHEN %(enabled)s = 1 AND b.due >= %(min_sample)s
-                             AND b.responded * 1000 < %(threshold_milli)s * b.due
-                        THEN 1 ELSE 0 END AS demoted_new,
-                   b.star_score / 100.0 AS f_star,
-                   b.review_count * 1.0 / (b.review_count + %(review_half)s) AS f_reviews,
-                   b.completeness / 100.0 AS f_completeness,
-                   CASE WHEN b.due >= %(min_sample)s THEN b.responded * 1.0 / b.due
-                        ELSE %(threshold)s END AS f_rate,
-                   CASE WHEN b.median_seconds IS NULL THEN 0.5
-                        ELSE %(time_half_seconds)s / (%(time_half_seconds)s + b.median_seconds) END AS f_time,
-                   CASE WHEN b.tier = %(member_tier)s THEN 1.0 ELSE 0.0 END AS f_member,
-                   CASE WHEN b.last_active_at IS NULL THEN 0.0
-                        WHEN {activity_age} < 86400 THEN 1.0
-                        ELSE POWER(0.5, FLOOR({activity_age} / 86400.0) / %(activity_half_days)s) END AS f_activity
-            FROM (
-                SELECT p.id AS pro_id, p.star_score, p.review_count, p.completeness, p.tier,
-                       CASE WHEN p.demoted THEN 1 ELSE 0 END AS demoted_old, p.demoted_since,
-                       CASE WHEN st.at_risk THEN 1 ELSE 0 END AS at_risk_old,
-                       COALESCE(s.lead_count, 0) AS lead_count,
-                       COALESCE(s.responded, 0) AS responded, COALESCE(s.due, 0) AS due,
-                       CASE WHEN COALESCE(s.due, 0) >= %(min_sample)s
-                            THEN ROUND(s.responded * 1.0 / s.due, 3) END AS response_rate,
-                       CAST(ROUND(s.median_seconds) AS INTEGER) AS median_seconds,
-                       CASE WHEN s.last_response_at IS NOT NULL
-                                 AND (p.last_active_at IS NULL OR s.last_response_at > p.last_active_at)
-                            THEN s.last_response_at ELSE p.last_active_at END AS last_active_at
-                FROM pros_pro p
-                LEFT JOIN ({_stats_sql(single_pro=single_pro)}) s ON s.pro_id = p.id
-                LEFT JOIN ranking_prostanding st ON st.pro_id = p.id
-                WHERE p.marketplace_id = %(marketplace_id)s {pro_filter}
-            ) b
-        ) d
-    """  # noqa: S608
 
 
 _UPDATE_PROS = """
@@ -250,7 +145,7 @@ def _adapt(value):
 
 
 def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
-    policy = marketplace_policy_ensure(marketplace=marketplace)
+    policy = marketplace_policy(marketplace, fresh=True)
     weights = ranking_policy_ensure(marketplace=marketplace)
     threshold = Decimal(policy.response_rate_threshold)
     local_day = timezone.localdate(now, ZoneInfo(marketplace.time_zone or "UTC"))
@@ -258,7 +153,7 @@ def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
         "marketplace_id": marketplace.pk,
         "pro_id": pro_id,
         "now": _adapt(now),
-        "since": _adapt(now - timezone.timedelta(days=policy.response_window_days)),
+        "since": _adapt(now - dt.timedelta(days=policy.response_window_days)),
         "day": _adapt(local_day),
         "enabled": 1 if policy.response_rate_demotion_enabled else 0,
         "min_sample": int(policy.response_min_sample),
@@ -282,7 +177,7 @@ def _params(*, marketplace: Marketplace, now, pro_id: int | None) -> dict:
 
 
 def pro_stats_rollup(
-    *, marketplace: Marketplace, pro_id: int | None = None, now=None, notify: bool = True
+    *, marketplace: Marketplace, pro_id: int | None = None, now: dt.datetime | None = None, notify: bool = True
 ) -> RollupResult:
     """Recompute response rate, demotion, rank score, today's snapshot and standing for every
     pro of ``marketplace`` (or only ``pro_id``), and notify pros whose standing changed
@@ -313,7 +208,7 @@ def pro_stats_rollup(
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
                 cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute("DROP TABLE IF EXISTS ranking_calc")
-            cursor.execute(_calc_sql(single_pro=single), params)
+            cursor.execute(rules.calc_sql(single_pro=single), params)
             if connection.vendor == "postgresql" and not single:
                 cursor.execute("ANALYZE ranking_calc")
             cursor.execute(_UPDATE_PROS, params)
@@ -338,6 +233,7 @@ def pro_stats_rollup(
             _notify_changes(result=result, marketplace=marketplace, params=params)
     result.seconds = time.perf_counter() - started
     result.notify_seconds = time.perf_counter() - computed
+    metrics.ROLLUP_DURATION.labels(rollup="ranking_pro" if single else "ranking").observe(result.seconds)
     log = logger.info
     if not single:
         if result.lead_count == 0:
@@ -373,7 +269,7 @@ def pro_stats_refresh(*, pro_id: int) -> RollupResult | None:
 
 def pro_stats_refresh_on_commit(*, pro_id: int) -> None:
     """Queue a single-pro refresh once the current transaction commits (call after accept/reject)."""
-    from ranking import tasks
+    from ranking import tasks  # the tasks module imports this one
 
     # robust: a broker outage must not fail the committed write; the hourly rollup catches up.
     transaction.on_commit(lambda: tasks.pro_stats_refresh_task.delay(pro_id), robust=True)
@@ -382,23 +278,6 @@ def pro_stats_refresh_on_commit(*, pro_id: int) -> None:
 def lead_answered_refresh(event: LeadAnswered) -> None:
     """``leads.hooks.lead_answered``: an answer moves the pro's response rate; refresh it on commit."""
     pro_stats_refresh_on_commit(pro_id=event.lead.pro_id)
-
-
-def responses_to_lift(*, responded: int, due: int, threshold: Decimal) -> int | None:
-    """How many more answered leads bring responded/due back to the threshold (0 if already there).
-
-    None when answering cannot reach it (a threshold of 1 with a miss in the window): then
-    only the miss leaving the window restores the pro.
-    """
-    threshold = Decimal(threshold)
-    if due > 0 and Decimal(responded) >= threshold * due:
-        return 0
-    if due == 0:
-        return 0
-    if threshold >= 1:
-        return None
-    needed = (threshold * due - responded) / (1 - threshold)
-    return max(0, math.ceil(needed))
 
 
 def _notify_changes(*, result: RollupResult, marketplace: Marketplace, params: dict) -> None:

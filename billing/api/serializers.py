@@ -3,19 +3,19 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.models import Charge, LeadDispute, PaymentMode, PaymentProfile, Refund, TopUp, TopUpStatus, WalletEntry
-from marketplace.money import CURRENCY_CHOICES, Money
-
-
-class MoneyOutput(serializers.Serializer):
-    """Money: integer minor units and an ISO 4217 currency (NT$100 is 10000 TWD)."""
-
-    amount = serializers.IntegerField()
-    currency = serializers.ChoiceField(choices=CURRENCY_CHOICES)
-
-
-def money(amount: int, currency: str) -> dict[str, object]:
-    return Money(amount, currency).as_json()
+from billing.models import (
+    Charge,
+    CreditReason,
+    LeadCredit,
+    LeadDispute,
+    PaymentMode,
+    PaymentProfile,
+    Refund,
+    TopUp,
+    TopUpStatus,
+    WalletEntry,
+)
+from marketplace.api.money import MoneyOutput, money
 
 
 class ChargeOutput(serializers.ModelSerializer):
@@ -158,3 +158,30 @@ class WalletOutput(serializers.Serializer):
     )
     top_up_min = MoneyOutput()
     top_up_max = MoneyOutput()
+
+
+class LeadCreditOutput(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadCredit
+        fields = ["id", "lead", "reason", "amount", "memo", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(MoneyOutput)
+    def get_amount(self, credit: LeadCredit) -> dict:
+        return money(credit.amount, credit.currency)
+
+
+class StaffCreditInput(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=[CreditReason.GOODWILL, CreditReason.UNREACHABLE, CreditReason.DUPLICATE],
+        default=CreditReason.GOODWILL,
+    )
+    memo = serializers.CharField(max_length=300, help_text="Why (kept with the credit, shown to the pro).")
+
+
+class CreditsByReasonOutput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=CreditReason.choices)
+    credits = serializers.IntegerField()
+    amount = MoneyOutput()

@@ -1,17 +1,26 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import payments, test_mode, views, wallet
+from billing.api import credits, payments, test_mode, views, wallet
 
 router = SimpleRouter()
 router.register("pro/billing/charges", views.ChargeViewSet, basename="pro-charge")
 router.register("pro/billing/refunds", payments.RefundViewSet, basename="pro-refund")
 router.register("pro/billing/disputes", payments.DisputeViewSet, basename="pro-dispute")
 router.register("pro/wallet/top-ups", wallet.TopUpViewSet, basename="pro-top-up")
+router.register("pro/billing/credits", credits.ProCreditViewSet, basename="pro-credit")
 router.register("pro/wallet/entries", wallet.WalletEntryViewSet, basename="pro-wallet-entry")
 
 urlpatterns = [
     path("pro/wallet/", wallet.WalletView.as_view(), name="pro-wallet"),
+    path(
+        "staff/billing/charges/<int:pk>/credit/",
+        credits.StaffChargeCreditView.as_view(),
+        name="staff-charge-credit",
+    ),
+    path(
+        "staff/billing/credits/by-reason/", credits.StaffCreditsByReasonView.as_view(), name="staff-credits-by-reason"
+    ),
     path("pro/billing/payment-method/", views.PaymentMethodView.as_view(), name="pro-payment-method"),
     path("pro/billing/statement.csv", views.StatementExportView.as_view(), name="pro-billing-statement"),
     path("pro/billing/setup-intent/", payments.SetupIntentView.as_view(), name="pro-setup-intent"),

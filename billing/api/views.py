@@ -11,6 +11,7 @@ from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
 from marketplace.api.csv_export import ExportRangeQuery, ProCsvExportView, csv_schema
 from marketplace.api.permissions import IsProMember
 from marketplace.errors import NotFound
+from pros.api.access import member_pro
 
 
 class ChargeViewSet(mixins.ListModelMixin, TenantGenericViewSet):
@@ -21,7 +22,7 @@ class ChargeViewSet(mixins.ListModelMixin, TenantGenericViewSet):
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):
-        return selectors.charges_queryset_for_pro(queryset, pro=self.request.user.pro)
+        return selectors.charges_queryset_for_pro(queryset, pro=member_pro(self.request))
 
 
 class PaymentMethodView(MarketplaceAPIView):

@@ -12,7 +12,7 @@ DEFAULT_RANGE_DAYS = 30
 class AttributionQuerySerializer(serializers.Serializer):
     """Optional attribution on a tracked link: ``source`` (or ``utm_source``), medium, campaign."""
 
-    source = serializers.CharField(required=False, allow_blank=True, max_length=SOURCE_MAX_LENGTH)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=SOURCE_MAX_LENGTH)  # type: ignore[assignment]  # a field named source
     utm_source = serializers.CharField(required=False, allow_blank=True, max_length=SOURCE_MAX_LENGTH)
     utm_medium = serializers.CharField(required=False, allow_blank=True, max_length=SOURCE_MAX_LENGTH)
     utm_campaign = serializers.CharField(required=False, allow_blank=True, max_length=CAMPAIGN_MAX_LENGTH)
@@ -73,7 +73,7 @@ class ChangeSerializer(serializers.Serializer):
 
 
 class SourceBreakdownSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text='Attribution source; "" when none was given.')
+    source = serializers.CharField(help_text='Attribution source; "" when none was given.')  # type: ignore[assignment]  # a field named source
     counts = KindCountsSerializer()
     total = serializers.IntegerField()
 
@@ -84,7 +84,7 @@ class MoneySerializer(serializers.Serializer):
 
 
 class ClosedLoopSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=LOOP_SOURCES)
+    source = serializers.ChoiceField(choices=LOOP_SOURCES)  # type: ignore[assignment]  # a field named source
     leads = serializers.IntegerField(help_text="Leads offered (or clicks, for phone and website).")
     accepted = serializers.IntegerField(allow_null=True)
     hires = serializers.IntegerField(allow_null=True)
@@ -106,3 +106,6 @@ class DashboardSerializer(serializers.Serializer):
     change = serializers.DictField(child=ChangeSerializer(), help_text="Per kind and 'all'.")
     sources = SourceBreakdownSerializer(many=True)
     closed_loop = ClosedLoopSerializer(many=True)
+    as_of = serializers.DateTimeField(
+        help_text="How fresh the figures are: served by a read replica, the time it had replayed up to; else now."
+    )

@@ -25,6 +25,7 @@ from marketplace.api.throttling import ClientNetworkThrottle
 from marketplace.errors import NotFound
 from marketplace.models import MembershipTier
 from marketplace.network import public_web_url
+from marketplace.selectors import marketplace_policy
 from pros.models import Pro
 
 
@@ -65,7 +66,7 @@ class _TrackedContactView(TenantGenericAPIView):
 
     def scope_queryset(self, queryset):
         queryset = queryset.filter(suspended=False)
-        if self.request.marketplace.policy.members_only_contact_display:
+        if marketplace_policy(self.request.marketplace).members_only_contact_display:
             queryset = queryset.filter(tier=MembershipTier.BRAND_BUILDER)
         return queryset
 

@@ -46,7 +46,8 @@ class VacationViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, TenantGen
     serializer_class = VacationSerializer
 
     def scope_queryset(self, queryset):
-        return selectors.vacations_of(queryset, pro=self.request.user.pro)
+        pro = self.request.user.pro
+        return selectors.vacations_of(queryset, pro=pro) if pro is not None else queryset.none()
 
     @extend_schema(request=VacationSerializer, responses={201: VacationSerializer})
     def create(self, request):

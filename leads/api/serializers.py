@@ -12,6 +12,7 @@ from leads.selectors import lead_clock, lead_schedule
 from marketplace.api.csv_export import ExportRangeQuery
 from marketplace.api.fields import BoundedDictField, CalendarDateField, amount_field
 from marketplace.errors import Invalid
+from marketplace.money import Money
 from pros.models import Pro
 from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWER_LENGTH, MAX_ANSWERS
 from pros.selectors import category_resolve
@@ -20,7 +21,7 @@ from pros.selectors import category_resolve
 class LeadsErrorDetail(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField()
+    fields = serializers.DictField()  # type: ignore[assignment]  # the error shape's key, not Serializer.fields
 
 
 class LeadsError(serializers.Serializer):
@@ -203,7 +204,7 @@ class LeadRequestOutput(serializers.Serializer):
     budget_max = serializers.IntegerField(allow_null=True)
     start_date = serializers.DateField(allow_null=True)
     answers = serializers.DictField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named source, not Field.source
 
     @extend_schema_field(
         {
@@ -261,7 +262,7 @@ class LeadOutput(serializers.ModelSerializer):
 
     @extend_schema_field(FeeMoney)
     def get_fee(self, obj) -> dict:
-        return {"amount": obj.fee_amount, "currency": obj.fee_currency}
+        return Money(obj.fee_amount, obj.fee_currency).as_json()
 
     @extend_schema_field(LeadContact(allow_null=True))
     def get_contact(self, obj) -> dict | None:

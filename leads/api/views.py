@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 from leads import selectors, services
 from leads.api import serializers as s
@@ -16,6 +17,7 @@ from marketplace.api.csv_export import ProCsvExportView, csv_schema
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
 from marketplace.errors import NotFound
+from pros.api.access import member_pro
 
 ERRORS = {code: OpenApiResponse(s.LeadsError) for code in (400, 402, 404, 409, 503)}
 
@@ -37,7 +39,17 @@ class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     def scope_queryset(self, queryset):
         return selectors.request_queryset_for_homeowner(queryset, homeowner=self.request.user)
 
-    def _read(self, pk: int) -> Response:
+    @extend_schema(
+        description="The homeowner's request with every pro's answer. Reading it marks each accepted "
+        "lead's answer as opened (first read only): an answer never opened within the marketplace's "
+        "window is credited back to the pro automatically."
+    )
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        services.request_answers_opened(request_id=int(kwargs["pk"]))
+        return response
+
+    def _read(self, pk: int) -> ReturnDict:
         request = self.get_queryset().get(pk=pk)
         return s.QuoteRequestOutput(request, context=self.get_serializer_context()).data
 
@@ -88,7 +100,7 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):
-        leads = selectors.lead_queryset_for_pro(queryset, pro=self.request.user.pro)
+        leads = selectors.lead_queryset_for_pro(queryset, pro=member_pro(self.request))
         if self.action != "list":
             return leads
         query = s.LeadListQuery(data=self.request.query_params)
@@ -151,4 +163,4 @@ class NotificationViewSet(mixins.ListModelMixin, TenantGenericViewSet):
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):
-        return selectors.notifications_for_pro(queryset, pro=self.request.user.pro)
+        return selectors.notifications_for_pro(queryset, pro=member_pro(self.request))

@@ -8,6 +8,7 @@ from leads.services.lifecycle import (
     leads_staff_withdraw,
     quote_request_cancel,
     quote_request_hire,
+    request_answers_opened,
 )
 from leads.services.routing import RequestInput, quote_request_create
 
@@ -23,4 +24,5 @@ __all__ = [
     "quote_request_cancel",
     "quote_request_hire",
     "quote_request_create",
+    "request_answers_opened",
 ]

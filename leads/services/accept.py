@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Any
 
 import structlog
 from django.db import transaction
@@ -39,8 +40,10 @@ from billing.recovery import stale_pending_process
 from leads import hooks
 from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services.lifecycle import request_close_if_done
-from leads.state import lead_transition, leads_bulk_transition, transition_check
-from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
+from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead, transition_check
+from marketplace.errors import Conflict, PaymentRequired, Unavailable
+from marketplace.models import User
+from marketplace.selectors import marketplace_policy
 from pros.models import Pro
 
 logger = structlog.get_logger(__name__)
@@ -50,22 +53,9 @@ PROVIDER_RETRY_AFTER_SECONDS = 30
 AUTHENTICATION_WINDOW = dt.timedelta(minutes=30)
 
 
-def _lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteRequest, Lead]:
-    """Lock order everywhere: request, then lead (then pro, then charge)."""
-    lookup = Lead.objects.filter(pk=lead_id)
-    if pro is not None:
-        lookup = lookup.filter(pro=pro, marketplace_id=pro.marketplace_id)
-    request_id = lookup.values_list("request_id", flat=True).first()
-    if request_id is None:
-        raise NotFound()
-    request = (
-        QuoteRequest.objects.select_for_update(of=("self",)).select_related("marketplace__policy").get(pk=request_id)
-    )
-    lead = Lead.objects.select_for_update().get(pk=lead_id)
-    return request, lead
-
-
-def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price: int | None = None) -> None:
+def lead_accept(
+    *, lead_id: int, pro: Pro, actor: User | None = None, message: str = "", price: int | None = None
+) -> None:
     """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead.
     Returns once the lead is accepted; raises PaymentRequired, Conflict or Unavailable otherwise."""
     payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
@@ -74,15 +64,15 @@ def lead_accept(*, lead_id: int, pro: Pro, actor=None, message: str = "", price:
         _accept_pay(charge=charge, actor=actor)
 
 
-def _accept_open(*, lead_id: int, pro: Pro, actor, payload: dict) -> Charge | None:
+def _accept_open(*, lead_id: int, pro: Pro, actor: User | None, payload: dict[str, Any]) -> Charge | None:
     now = timezone.now()
     with transaction.atomic():
-        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
+        request, lead = lock_request_and_lead(lead_id=lead_id, pro=pro)
         in_flight = Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).first()
         if in_flight is not None:
             return in_flight  # a retry or double tap of an accept in progress: resume it
         transition_check(lead, LeadStatus.ACCEPTED, now=now)
-        policy = request.marketplace.policy
+        policy = marketplace_policy(request.marketplace)
         if lead.kind == LeadKind.MATCHED:
             taken = (
                 Lead.objects.filter(request=request, kind=LeadKind.MATCHED)
@@ -117,7 +107,7 @@ def _settle_if_pending(charge_id: int, settle) -> None:
             settle(charge=locked)
 
 
-def _accept_pay(*, charge: Charge, actor=None) -> None:
+def _accept_pay(*, charge: Charge, actor: User | None = None) -> None:
     """Phases 2 and 3 for a committed pending charge; raises 402 / 503 for the API."""
     try:
         result = billing.charge_gateway_call(charge=charge)
@@ -149,12 +139,12 @@ def _accept_pay(*, charge: Charge, actor=None) -> None:
     accept_complete(charge_id=charge.pk, reference=result.reference, actor=actor)
 
 
-def accept_complete(*, charge_id: int, reference: str, actor=None) -> None:
+def accept_complete(*, charge_id: int, reference: str, actor: User | None = None) -> None:
     """Phase 3: charge paid + ledger entry + lead accepted and contact revealed. Idempotent."""
     now = timezone.now()
     lead_id = Charge.objects.filter(pk=charge_id).values_list("lead_id", flat=True).get()
     with transaction.atomic():
-        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=None)
+        request, lead = lock_request_and_lead(lead_id=lead_id, pro=None)
         charge = Charge.objects.select_for_update().get(pk=charge_id)
         if charge.status != ChargeStatus.PENDING:
             return  # already completed by a concurrent tap or the recovery job
@@ -175,7 +165,13 @@ def accept_complete(*, charge_id: int, reference: str, actor=None) -> None:
 
 
 def _accept_finish(
-    *, request: QuoteRequest, lead: Lead, payload: dict, actor, started_at: dt.datetime, actor_id: int | None = None
+    *,
+    request: QuoteRequest,
+    lead: Lead,
+    payload: dict[str, Any],
+    actor: User | None,
+    started_at: dt.datetime,
+    actor_id: int | None = None,
 ) -> None:
     """Accept the locked lead. The deadline is judged when the accept started (phase 1):
     a pro who was in time and has paid is never turned away by a slow gateway."""
@@ -186,8 +182,6 @@ def _accept_finish(
     lead.responded_at = now
     lead.contact_revealed_at = now
     if actor is None and actor_id is not None:
-        from marketplace.models import User
-
         actor = User.objects.filter(pk=actor_id).first()
     lead_transition(
         lead,
@@ -198,7 +192,7 @@ def _accept_finish(
         extra_fields=("quote_message", "quote_price_min", "quote_price_max", "responded_at", "contact_revealed_at"),
     )
     if lead.kind == LeadKind.MATCHED:
-        capacity = request.marketplace.policy.matched_capacity
+        capacity = marketplace_policy(request.marketplace).matched_capacity
         accepted = Lead.objects.filter(request=request, kind=LeadKind.MATCHED, status=LeadStatus.ACCEPTED).count()
         if accepted >= capacity:
             others = list(
@@ -269,6 +263,6 @@ def accept_charges_recover(*, older_than: dt.timedelta = dt.timedelta(minutes=1)
 
 
 def accept_charge_process_on_commit(*, charge_id: int) -> None:
-    from leads import tasks
+    from leads import tasks  # the tasks module imports this one
 
     transaction.on_commit(lambda: tasks.accept_charge_process_task.delay(charge_id), robust=True)

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Charge, ChargeStatus
 from leads import hooks
 from leads.models import Lead, LeadStatus, QuoteRequest, RequestStatus
-from leads.state import lead_transition, leads_bulk_transition
+from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead
 from marketplace.errors import Conflict, Invalid, NotFound
+from marketplace.models import Marketplace, User
 from pros.models import Pro
 
 
@@ -37,18 +38,24 @@ def requests_close_if_done(*, request_ids: Iterable[int], now: dt.datetime | Non
     )
 
 
+def request_answers_opened(*, request_id: int, now: dt.datetime | None = None) -> int:
+    """The homeowner read the request with its answers: each accepted lead's answer counts as
+    opened from now (the first read only). Returns how many answers were opened just now."""
+    return Lead.objects.filter(request_id=request_id, status=LeadStatus.ACCEPTED, answer_opened_at__isnull=True).update(
+        answer_opened_at=now or timezone.now()
+    )
+
+
 def request_close_if_done(*, request: QuoteRequest, now: dt.datetime | None = None) -> None:
     if requests_close_if_done(request_ids=[request.pk], now=now):
         request.status = RequestStatus.CLOSED
 
 
-def lead_reject(*, lead_id: int, pro: Pro, actor=None, reason: str = "") -> Lead:
+def lead_reject(*, lead_id: int, pro: Pro, actor: User | None = None, reason: str = "") -> Lead:
     """Rule 4: free; records the reason and a free exposure connection for the pro."""
-    from leads.services.accept import _lock_request_and_lead
-
     now = timezone.now()
     with transaction.atomic():
-        request, lead = _lock_request_and_lead(lead_id=lead_id, pro=pro)
+        request, lead = lock_request_and_lead(lead_id=lead_id, pro=pro)
         if Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).exists():
             raise Conflict(
                 "accept_in_progress", _("An accept of this lead is being paid; it can no longer be rejected.")
@@ -96,7 +103,7 @@ def _withdraw_pending(*, request: QuoteRequest, note: str) -> int:
     return leads_bulk_transition(ids, LeadStatus.WITHDRAWN, note=note)
 
 
-def _homeowner_request(*, marketplace, homeowner, request_id: int) -> QuoteRequest:
+def _homeowner_request(*, marketplace: Marketplace, homeowner: User, request_id: int) -> QuoteRequest:
     request = (
         QuoteRequest.objects.select_for_update()
         .filter(pk=request_id, marketplace=marketplace, homeowner=homeowner)
@@ -107,7 +114,7 @@ def _homeowner_request(*, marketplace, homeowner, request_id: int) -> QuoteReque
     return request
 
 
-def quote_request_cancel(*, marketplace, homeowner, request_id: int) -> QuoteRequest:
+def quote_request_cancel(*, marketplace: Marketplace, homeowner: User, request_id: int) -> QuoteRequest:
     """The homeowner withdraws the request: pending leads → withdrawn, nobody else pays."""
     with transaction.atomic():
         request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
@@ -119,7 +126,7 @@ def quote_request_cancel(*, marketplace, homeowner, request_id: int) -> QuoteReq
     return request
 
 
-def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) -> QuoteRequest:
+def quote_request_hire(*, marketplace: Marketplace, homeowner: User, request_id: int, pro_id: int) -> QuoteRequest:
     """The homeowner marks whom it hired: a pro that answered this request (accepted or auto-quoted)."""
     with transaction.atomic():
         request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
@@ -139,7 +146,7 @@ def quote_request_hire(*, marketplace, homeowner, request_id: int, pro_id: int) 
     return request
 
 
-def _staff_close(*, lead_ids: list[int], status: str, note: str) -> int:
+def _staff_close(*, lead_ids: list[int], status: str, note: str, actor=None) -> int:
     """Close pending leads for staff (leads being paid for are left alone).
 
     Locks in the accept's order, requests then leads, so the two never deadlock and an
@@ -155,16 +162,16 @@ def _staff_close(*, lead_ids: list[int], status: str, note: str) -> int:
             .select_for_update()
             .values_list("pk", flat=True)
         )
-        count = leads_bulk_transition(ids, status, note=note)
+        count = leads_bulk_transition(ids, status, note=note, actor=actor)
         requests_close_if_done(request_ids=request_ids)
     return count
 
 
-def leads_staff_expire(*, lead_ids: list[int]) -> int:
-    """Admin action: expire pending leads now."""
-    return _staff_close(lead_ids=lead_ids, status=LeadStatus.EXPIRED, note="expired by staff")
+def leads_staff_expire(*, lead_ids: list[int], actor=None) -> int:
+    """Admin action: expire pending leads now (the events name ``actor``)."""
+    return _staff_close(lead_ids=lead_ids, status=LeadStatus.EXPIRED, note="expired by staff", actor=actor)
 
 
-def leads_staff_withdraw(*, lead_ids: list[int]) -> int:
-    """Admin action: withdraw pending leads."""
-    return _staff_close(lead_ids=lead_ids, status=LeadStatus.WITHDRAWN, note="withdrawn by staff")
+def leads_staff_withdraw(*, lead_ids: list[int], actor=None) -> int:
+    """Admin action: withdraw pending leads (the events name ``actor``)."""
+    return _staff_close(lead_ids=lead_ids, status=LeadStatus.WITHDRAWN, note="withdrawn by staff", actor=actor)

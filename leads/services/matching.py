@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -38,6 +39,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -46,10 +48,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 from billing.fees import week_start
 from billing.models import Charge, ChargeStatus, PaymentProfile
 from hours.selectors import pros_on_vacation
 from marketplace.models import Marketplace
+from marketplace.selectors import marketplace_policy
 from pros.models import Category, Service
 
 
@@ -78,15 +84,24 @@ def _room_for(fee: int) -> Q:
     return Q(pro__weekly_spend_cap__isnull=True) | Q(pro__weekly_spend_cap__gte=F("week_spend") + Value(fee))
 
 
+class CandidateAnnotations(TypedDict):
+    promotion_candidate: bool
+    matched_candidate: bool
+    member_rank: int
+
+
+CANDIDATES: TypeAlias = "QuerySet[WithAnnotations[Service, CandidateAnnotations]]"
+
+
 def matching_candidates(
     *, marketplace: Marketplace, category: Category, area: str, fees: MatchingFees, now: dt.datetime
-):
+) -> CANDIDATES:
     """Services (with their pro) that may receive a lead for this request; see module doc.
 
     Each row is annotated with ``promotion_candidate``, ``matched_candidate`` and
     ``member_rank`` (1-based among matched candidates, best rank score first).
     """
-    policy = marketplace.policy
+    policy = marketplace_policy(marketplace)
     nothing = Q(pk__in=[])
     promotion_ok = Q(promotion_enabled=True) & _room_for(fees.promotion)
     if not policy.promotion_service_enabled:
@@ -122,19 +137,22 @@ def matching_candidates(
 
     if not policy.promotion_service_enabled:
         # Matched leads only (maple's rulebook): the best ``fanout`` qualified members.
-        return (
+        return cast(
+            CANDIDATES,
             base.filter(matched_ok)
             .annotate(promotion_candidate=false, matched_candidate=true, member_rank=Value(0))
-            .order_by(*order)[: policy.matched_fanout]
+            .order_by(*order)[: policy.matched_fanout],
         )
     if not policy.matched_leads_enabled:
         # Promotion only (formosa's rulebook): every pro whose service may auto-quote.
-        return (
+        return cast(
+            CANDIDATES,
             base.filter(promotion_ok)
             .annotate(promotion_candidate=true, matched_candidate=false, member_rank=Value(0))
-            .order_by(*order)
+            .order_by(*order),
         )
-    return (
+    return cast(
+        CANDIDATES,
         base.annotate(
             promotion_candidate=Case(When(promotion_ok, then=true), default=false, output_field=BooleanField()),
             matched_candidate=Case(When(matched_ok, then=true), default=false, output_field=BooleanField()),
@@ -151,5 +169,5 @@ def matching_candidates(
             )
         )
         .filter(member_rank__lte=F("rank_cutoff"))
-        .order_by(*order)
+        .order_by(*order),
     )

@@ -17,10 +17,13 @@ from hours.selectors import lead_deadline, pro_on_vacation, schedules_for
 from leads import hooks
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
 from leads.notifications import lead_announcement, pro_notify
+from leads.services.accept import accept_charge_process_on_commit
 from leads.services.matching import MatchingFees, matching_candidates
 from marketplace.errors import Conflict, DomainError, Invalid
 from marketplace.models import Marketplace, User
+from marketplace.money import Money
 from marketplace.postal import InvalidPostalCode, area_code_for
+from marketplace.selectors import marketplace_policy
 from pros.matching import JobSpec, perfect_match
 from pros.models import Category, Pro, ProArea, Service
 from pros.questions import answers_clean
@@ -63,7 +66,7 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
     409 ``duplicate_request`` (with the existing id) when the same homeowner asked for the
     same job (category, area, target) within ``policy.duplicate_window_hours``.
     """
-    policy = marketplace.policy
+    policy = marketplace_policy(marketplace)
     try:
         area = area_code_for(marketplace.postal_scheme, data.postal_code)
     except InvalidPostalCode as exc:
@@ -172,7 +175,7 @@ def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area:
         raise Invalid(
             "pro_paused", _("This pro is not taking requests now."), fields={"pro": [_("This pro is paused.")]}
         )
-    if marketplace.policy.business_hours_enabled and pro_on_vacation(
+    if marketplace_policy(marketplace).business_hours_enabled and pro_on_vacation(
         marketplace=marketplace, pro=pro, day=marketplace_today(marketplace, timezone.now())
     ):
         raise Invalid(
@@ -201,7 +204,7 @@ def _route_profile(
     marketplace = request.marketplace
     pro = service.pro
     free = pro.pk in paid_for
-    if marketplace.policy.promotion_service_enabled and service.promotion_enabled:
+    if marketplace_policy(marketplace).promotion_service_enabled and service.promotion_enabled:
         fee = 0 if free else contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION)
         match = perfect_match(
             service, _job(request), pro_areas=[request.area], today=marketplace_today(marketplace, now)
@@ -218,7 +221,7 @@ def _route_profile(
             marketplace=marketplace,
             schedule=_schedules(marketplace, [pro.pk], now).get(pro.pk),
             now=now,
-            ttl_hours=marketplace.policy.new_lead_ttl_hours,
+            ttl_hours=marketplace_policy(marketplace).new_lead_ttl_hours,
         ),
         note=NO_FEE_NOTE if free else "",
     )
@@ -226,7 +229,7 @@ def _route_profile(
 
 def _schedules(marketplace: Marketplace, pro_ids: list[int], now: dt.datetime) -> dict[int, Schedule]:
     """The pros' working weeks, loaded in two queries — only with the business-hours clock on."""
-    if not marketplace.policy.business_hours_enabled or not pro_ids:
+    if not marketplace_policy(marketplace).business_hours_enabled or not pro_ids:
         return {}
     return schedules_for(marketplace=marketplace, pro_ids=pro_ids, since=marketplace_today(marketplace, now))
 
@@ -248,7 +251,7 @@ def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.da
 def _route_platform(*, request: QuoteRequest, now: dt.datetime, paid_for: frozenset[int] = frozenset()) -> list[Lead]:
     """Rule 2: promotion leads for perfect promotion matches, matched leads to the best members."""
     marketplace = request.marketplace
-    policy = marketplace.policy
+    policy = marketplace_policy(marketplace)
     fees = MatchingFees(
         matched=contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.MATCHED),
         promotion=contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION),
@@ -335,8 +338,6 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
     charge is committed with the lead and a task runs the gateway phase after commit (the
     recovery job finishes it should that task never run).
     """
-    from leads.services.accept import accept_charge_process_on_commit
-
     lead = _lead_create(
         request=request,
         pro=service.pro,
@@ -355,7 +356,7 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
         pro=service.pro,
         amount=fee,
         currency=lead.fee_currency,
-        idempotency_key=f"lead-{lead.pk}-accept",
+        idempotency_key=billing.accept_charge_key(lead_id=lead.pk),
     )
     if charge.status == ChargeStatus.SUCCEEDED:  # a zero fee, or paid from prepaid credits
         lead.contact_revealed_at = now
@@ -382,6 +383,6 @@ def _lead_announce(lead: Lead) -> None:
             "category": request.category.slug,
             "area": request.area,
             "deadline": lead.deadline.isoformat() if lead.deadline else None,
-            "fee": {"amount": lead.fee_amount, "currency": lead.fee_currency},
+            "fee": Money(lead.fee_amount, lead.fee_currency).as_json(),
         },
     )

@@ -6,10 +6,17 @@ marketplace before the subclass narrows it further. Subclasses implement
 ``scope_queryset(queryset)``; they never override ``get_queryset``.
 """
 
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from django.db import InterfaceError, OperationalError
+from django.db.models import Model, QuerySet
 from rest_framework import generics, mixins, viewsets
 from rest_framework.views import APIView
 
 from marketplace.api.idempotency import idempotency_claim, idempotency_complete
+from marketplace.api.request import MarketplaceRequest
+from marketplace.db_routers import replica_failed_mid_request
 from marketplace.i18n import activate_for_request
 from marketplace.tenancy import marketplace_from_request
 
@@ -17,12 +24,16 @@ from marketplace.tenancy import marketplace_from_request
 class MarketplaceAPIView(APIView):
     """An endpoint of one marketplace (named by the X-Marketplace header or host)."""
 
-    idempotent_methods = ("POST",)
+    request: MarketplaceRequest
+    idempotent_methods: tuple[str, ...] = ("POST",)
 
     def initial(self, request, *args, **kwargs):
         activate_for_request(request._request)  # Accept-Language as this product reads it
-        request._request.marketplace = marketplace_from_request(request._request)
+        marketplace = marketplace_from_request(request._request)
+        request._request.marketplace = marketplace  # read as MarketplaceRequest.marketplace
         activate_for_request(request._request)  # Accept-Language, else the marketplace's language
+        # Logs and error reports of this request (and the tasks it queues) name the marketplace.
+        structlog.contextvars.bind_contextvars(marketplace=marketplace.slug)
         super().initial(request, *args, **kwargs)
         self._idempotency_record = None
         if request.method in self.idempotent_methods:
@@ -33,6 +44,13 @@ class MarketplaceAPIView(APIView):
         activate_for_request(request._request, user=request.user)  # the user's saved language first
 
     def handle_exception(self, exc):
+        if isinstance(exc, OperationalError | InterfaceError) and replica_failed_mid_request():
+            # The read replica went away during this GET: run it again on the primary.
+            handler = getattr(self, (self.request.method or "get").lower())
+            try:
+                return handler(self.request, *self.args, **self.kwargs)
+            except Exception as again:  # noqa: BLE001 - answered like any error of the view
+                return self.handle_exception(again)
         try:
             return super().handle_exception(exc)
         except Exception:
@@ -51,17 +69,26 @@ class MarketplaceAPIView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class TenantScopedMixin:
+if TYPE_CHECKING:
+    _ScopedBase = generics.GenericAPIView
+else:
+    _ScopedBase = object
+
+
+class TenantScopedMixin(_ScopedBase):
     """Scopes the model queryset to the request's marketplace before anything else."""
 
-    tenant_model = None  # the model whose rows this endpoint serves
+    request: MarketplaceRequest
+    tenant_model: type[Model] | None = None  # the model whose rows this endpoint serves
 
-    def get_queryset(self):
-        model = self.tenant_model or self.queryset.model
-        base = model.objects.filter(marketplace=self.request.marketplace)
+    def get_queryset(self) -> QuerySet[Any]:
+        model = self.tenant_model or (self.queryset.model if self.queryset is not None else None)
+        if model is None:
+            raise TypeError(f"{type(self).__name__} needs a queryset or a tenant_model")
+        base = model._default_manager.filter(marketplace=self.request.marketplace)
         return self.scope_queryset(base)
 
-    def scope_queryset(self, queryset):
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset
 
 
@@ -74,17 +101,6 @@ class TenantGenericViewSet(TenantScopedMixin, MarketplaceAPIView, viewsets.Gener
 
 
 class TenantReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
-    pass
-
-
-class TenantModelViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    TenantGenericViewSet,
-):
     pass
 
 

@@ -2,10 +2,12 @@
 
 from typing import Any
 
+import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -40,7 +42,7 @@ def domain_error_response(exc: errors.DomainError) -> Response:
     return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=status_for(exc), headers=headers)
 
 
-def error_body(code: str, message: str, fields: dict | None = None, **extra: Any) -> dict:
+def error_body(code: str, message: StrOrPromise, fields: dict | None = None, **extra: Any) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
 
 
@@ -77,10 +79,11 @@ _DEFAULT_CODES = {
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    # rest_framework.views reads EXCEPTION_HANDLER (this module) at import: import it lazily.
     from rest_framework.views import exception_handler as drf_exception_handler
     from rest_framework.views import set_rollback
 
-    from marketplace.api.idempotency import IdempotentReplay
+    from marketplace.api.idempotency import IdempotentReplay  # idempotency imports this module
 
     if isinstance(exc, IdempotentReplay):
         return exc.response()
@@ -97,7 +100,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
 
     response = drf_exception_handler(exc, context)
-    if response is None:
+    if response is None or not isinstance(exc, exceptions.APIException):
         return None  # a real bug: let Django log it and answer 500
 
     if isinstance(exc, exceptions.ValidationError):
@@ -125,8 +128,6 @@ def database_unavailable(exc: Exception) -> Response:
     """The database went away mid-request (connection dropped, failover, restart): the
     transaction was rolled back, so answer a clean, retryable 503 instead of a 500, and drop
     the broken connection so the next query (and the next request) reconnects."""
-    import structlog
-
     structlog.get_logger(__name__).warning("database_unavailable", error=str(exc)[:500])
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:

@@ -50,11 +50,13 @@ class PasswordResetConfirmInput(serializers.Serializer):
 
 
 class UserOutput(serializers.ModelSerializer):
-    marketplace = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    marketplace: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    pro: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     language = serializers.CharField(
         read_only=True, help_text="Saved language (en, fr-ca, zh-hant), or empty: Accept-Language decides."
     )
-    pro = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = User

@@ -24,7 +24,7 @@ class ScopedThrottle(ScopedRateThrottle):
             return True
 
     def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
 
     def get_cache_key(self, request, view):
         key = super().get_cache_key(request, view)

@@ -71,7 +71,7 @@ def token_refresh(*, marketplace: Marketplace, raw_refresh: str) -> dict[str, st
     revoked family, or a spent token (which revokes its family first).
     """
     try:
-        refresh = _PresentedRefreshToken(raw_refresh)
+        refresh = _PresentedRefreshToken(raw_refresh)  # type: ignore[arg-type]  # simplejwt decodes a str
     except TokenError as exc:
         raise token_refused(str(exc)) from None
     if refresh.get(MARKETPLACE_CLAIM) != marketplace.pk:

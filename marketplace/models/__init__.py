@@ -1,6 +1,7 @@
 from .accounts import Role, User
 from .idempotency import IdempotencyRecord
-from .tenancy import Marketplace, MarketplacePolicy, MembershipTier, TenantModel, TenantQuerySet
+from .policy import MarketplacePolicy
+from .tenancy import Marketplace, MembershipTier, TenantModel
 from .tokens import TokenFamily
 
 __all__ = [
@@ -10,7 +11,6 @@ __all__ = [
     "MembershipTier",
     "Role",
     "TenantModel",
-    "TenantQuerySet",
     "TokenFamily",
     "User",
 ]

@@ -1,5 +1,7 @@
 """Accounts: every user belongs to one marketplace, except platform superusers."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -18,10 +20,18 @@ class Role(models.TextChoices):
     PLATFORM = "platform", "Platform superuser"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email, password=None, *, marketplace=None, role=Role.HOMEOWNER, **extra):
+    def create_user(
+        self,
+        email: str,
+        password: str | None = None,
+        *,
+        marketplace: Marketplace | None = None,
+        role: str = Role.HOMEOWNER,
+        **extra: Any,
+    ) -> "User":
         if not email:
             raise ValueError("email is required")
         user = self.model(email=self.normalize_email(email).lower(), marketplace=marketplace, role=role, **extra)
@@ -31,12 +41,14 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email, password=None, **extra):
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.pop("marketplace", None)
         return self.create_user(email, password, marketplace=None, role=Role.PLATFORM, is_superuser=True, **extra)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    _stored_is_active: bool | None  # as loaded from the database (set in from_db)
+
     email = models.EmailField()
     name = models.CharField(max_length=150, blank=True)
     marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
@@ -117,14 +129,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         type(self).objects.filter(pk=self.pk).update(token_version=models.F("token_version") + 1)
         self.token_version = type(self).objects.values_list("token_version", flat=True).get(pk=self.pk)
         self._revoke_tokens_on_save = False
-
-    @property
-    def is_homeowner(self) -> bool:
-        return self.role == Role.HOMEOWNER
-
-    @property
-    def is_pro_member(self) -> bool:
-        return self.role == Role.PRO
 
     def is_staff_of(self, marketplace: Marketplace) -> bool:
         """Marketplace staff of this marketplace, or a platform superuser."""

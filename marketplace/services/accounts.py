@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from marketplace.errors import Invalid
 from marketplace.hooks import pro_business_create
@@ -34,7 +35,7 @@ class AccountEmail:
     PASSWORD_CHANGED = "password_changed"
 
 
-def _invalid(field: str, messages: list[str]) -> Invalid:
+def _invalid(field: str, messages: list[StrOrPromise]) -> Invalid:
     return Invalid("invalid", _("The request has invalid fields."), fields={field: messages})
 
 
@@ -47,7 +48,7 @@ def password_validate(password: str, *, user: User, field: str = "password") -> 
 
 
 def account_email_on_commit(*, user_id: int, kind: str) -> None:
-    from marketplace.tasks import account_email_send
+    from marketplace.tasks import account_email_send  # the tasks module imports this one
 
     transaction.on_commit(lambda: account_email_send.delay(user_id, kind), robust=True)
 

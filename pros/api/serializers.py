@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.api.fields import MAX_AMOUNT, BoundedDictField, StrictIntegerField, amount_field
+from marketplace.api.money import MoneyOutput, money
 from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
+from marketplace.selectors import marketplace_policy
 from pros.i18n import category_questions
 from pros.models import Category, Pro, Review, Service
 from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS
@@ -16,15 +20,6 @@ from pros.selectors import category_resolve, shows_contact
 from pros.services import COMPLETENESS_PARTS, pro_completeness
 
 # --- shared pieces -------------------------------------------------------------------------
-
-
-class MoneyOutput(serializers.Serializer):
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
-
-
-def money(amount: int | None, currency: str) -> dict | None:
-    return None if amount is None else {"amount": int(amount), "currency": currency}
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -58,10 +53,11 @@ class CategoryRefField(serializers.Field):
     """A category of the request's marketplace by id or slug (400 naming the field when unknown)."""
 
     def to_internal_value(self, data):
+        field = self.field_name or "category"
         try:
-            return category_resolve(marketplace=self.context["marketplace"], value=data, field=self.field_name)
+            return category_resolve(marketplace=self.context["marketplace"], value=data, field=field)
         except DomainError as exc:
-            raise serializers.ValidationError(exc.fields[self.field_name]) from None
+            raise serializers.ValidationError(exc.fields[field]) from None
 
     def to_representation(self, value):
         return value.pk
@@ -97,11 +93,11 @@ class PublicProBase(serializers.ModelSerializer):
     website_url = serializers.SerializerMethodField()
 
     def _shows_contact(self, pro: Pro) -> bool:
-        return shows_contact(pro=pro, policy=self.context["marketplace"].policy)
+        return shows_contact(pro=pro, policy=marketplace_policy(self.context["marketplace"]))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_badges(self, pro: Pro) -> list[str]:
-        policy = self.context["marketplace"].policy
+        policy = marketplace_policy(self.context["marketplace"])
         badges = []
         if pro.tier == MembershipTier.BRAND_BUILDER:
             badges.append("brand_builder")
@@ -250,11 +246,11 @@ class PublicProDetailOutput(PublicProBase):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_areas(self, pro: Pro) -> list[str]:
-        return [row.area for row in pro.area_rows]
+        return [row.area for row in getattr(pro, "area_rows", [])]  # prefetched by the selector
 
     @extend_schema_field(ReviewOutput(many=True))
-    def get_reviews(self, pro: Pro) -> list[dict]:
-        return ReviewOutput(self.context.get("recent_reviews", []), many=True).data
+    def get_reviews(self, pro: Pro) -> list[dict[str, Any]]:
+        return list(ReviewOutput(self.context.get("recent_reviews", []), many=True).data)
 
 
 # --- the pro's own profile -----------------------------------------------------------------

@@ -3,26 +3,38 @@ reviews, and the staff pro endpoints. Thin: parse → service or selector → se
 
 from __future__ import annotations
 
-from django.db.models import F
+from typing import TYPE_CHECKING, Any
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from marketplace.api.base import TenantGenericAPIView, TenantGenericViewSet, TenantReadOnlyViewSet
 from marketplace.api.permissions import IsHomeowner, IsMarketplaceStaff, IsProMember
+from marketplace.api.request import MarketplaceRequest
 from marketplace.errors import Invalid
 from marketplace.postal import InvalidPostalCode, area_code_for
 from pros import selectors, services
 from pros.api import serializers as s
 from pros.models import Category, Pro, Review, Service
 
+if TYPE_CHECKING:
+    _ContextBase = GenericAPIView
+else:
+    _ContextBase = object
 
-class MarketplaceContextMixin:
-    def get_serializer_context(self):
+
+class MarketplaceContextMixin(_ContextBase):
+    """Serializers get the request's marketplace in their context."""
+
+    request: MarketplaceRequest
+
+    def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         context["marketplace"] = self.request.marketplace
         return context
@@ -38,7 +50,7 @@ class CategoryViewSet(TenantReadOnlyViewSet):
     permission_classes = [AllowAny]
 
     def scope_queryset(self, queryset):
-        return queryset.filter(is_active=True).order_by(F("parent_id").asc(nulls_first=True), "name", "pk")
+        return selectors.category_list(marketplace=self.request.marketplace, queryset=queryset)
 
 
 @extend_schema_view(
@@ -82,10 +94,8 @@ class PublicProViewSet(MarketplaceContextMixin, TenantReadOnlyViewSet):
         if self.action == "retrieve" and "pk" in self.kwargs:
             pro_id = self.kwargs["pk"]
             if str(pro_id).isdigit():
-                context["recent_reviews"] = list(
-                    Review.objects.filter(marketplace=self.request.marketplace, pro_id=int(pro_id))
-                    .select_related("homeowner")
-                    .order_by("-created_at", "-pk")[:10]
+                context["recent_reviews"] = selectors.review_recent(
+                    marketplace=self.request.marketplace, pro_id=int(pro_id)
                 )
         return context
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('leads', '0004_notification_push'),
+        ('leads', '0005_notification_push'),
         ('marketplace', '0004_marketplace_time_zone_validated'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

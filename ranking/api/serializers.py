@@ -39,7 +39,7 @@ class FactorSerializer(serializers.Serializer):
 class CategoryRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(source="display_name")
 
 
 class PositionSerializer(serializers.Serializer):
@@ -98,7 +98,9 @@ class StatsLeadsSerializer(serializers.Serializer):
 
 
 class ProStatsSerializer(serializers.Serializer):
-    as_of = serializers.DateTimeField()
+    as_of = serializers.DateTimeField(
+        help_text="How fresh the figures are: served by a read replica, the time it had replayed up to; else now."
+    )
     response_rate = ResponseRateSerializer()
     demotion = DemotionSerializer()
     rank = RankSerializer()

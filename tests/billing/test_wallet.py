@@ -20,9 +20,9 @@ from billing.models import (
     WalletEntry,
 )
 from leads.models import Lead
+from tests.billing.payments.conftest import process_provider_events
 from tests.factories import LeadFactory, PaymentProfileFactory, UserFactory
 from tests.leads.test_accept_concurrency import run_at_once
-from tests.payments.conftest import process_provider_events
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,8 @@ def test_a_pro_tops_up_and_accepts_until_the_credit_runs_out(api_client, marketp
     kinds = [e["kind"] for e in client.get("/api/v1/pro/wallet/entries/").json()["results"]]
     assert kinds == ["lead_debit", "lead_debit", "top_up"]
     assert_wallet_is_the_sum_of_its_entries(user.pro)
+    rows = [line.split(",") for line in client.get("/api/v1/pro/billing/statement.csv").content.decode().splitlines()]
+    assert [(row[2], row[8]) for row in rows[1:]] == [("top_up", "60.00"), ("charge", "-25.00"), ("charge", "-25.00")]
 
 
 def test_a_top_up_needing_authentication_is_credited_once_after_confirmation(

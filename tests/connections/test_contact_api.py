@@ -303,3 +303,15 @@ def test_a_counted_click_is_three_queries_with_one_insert(
 
     inserts = [q["sql"] for q in captured.captured_queries if "INSERT" in q["sql"]]
     assert len(inserts) == 1 and "ON CONFLICT" in inserts[0]
+
+
+def test_a_request_without_a_client_address_is_served_not_a_500(api_client, marketplace, member_pro):
+    """A WSGI server may set no REMOTE_ADDR (the in-process schema fuzzer does not): the
+    throttle and the visitor key treat it as one shared client, never as an error."""
+    client = api_client(marketplace)
+
+    phone = client.get(phone_url(member_pro), HTTP_USER_AGENT=BROWSER_UA, REMOTE_ADDR=None)
+    website = client.get(website_url(member_pro), HTTP_USER_AGENT=BROWSER_UA, REMOTE_ADDR=None)
+
+    assert (phone.status_code, website.status_code) == (200, 302)
+    assert ConnectionEvent.objects.count() == 2

@@ -120,6 +120,7 @@ def test_the_visitor_key_is_a_daily_salted_hash_of_the_network_never_the_address
     # One IPv6 host picks any address of its /64: the /64 is the visitor.
     assert visitor_key_for(ip="2001:db8:1:2::1", day=today) == visitor_key_for(ip="2001:db8:1:2:ffff::9", day=today)
     assert visitor_key_for(ip="2001:db8:1:2::1", day=today) != visitor_key_for(ip="2001:db8:1:3::1", day=today)
+    assert visitor_key_for(ip=None, day=today) == visitor_key_for(ip="", day=today)  # no REMOTE_ADDR: no 500
 
 
 @pytest.mark.parametrize(

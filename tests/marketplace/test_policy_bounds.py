@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from connections.models import MAX_RETENTION_DAYS, ConnectionSettings
-from marketplace.models.tenancy import MAX_FANOUT, MAX_FEE, MAX_TTL_HOURS, MAX_WINDOW_DAYS, MarketplacePolicy
+from marketplace.models.policy import MAX_FANOUT, MAX_FEE, MAX_TTL_HOURS, MAX_WINDOW_DAYS, MarketplacePolicy
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,13 @@
 from dataclasses import dataclass, field
 
 import pytest
+from django.utils import timezone
 
 from marketplace.api.tokens import token_pair_issue
+
+# The payment fixtures (a local Stripe-compatible server, a pro with a saved card, its pending
+# lead) serve the fault tests too; importing them here registers them for this folder.
+from tests.billing.payments import conftest as payments_fixtures
 from tests.factories import (
     CategoryFactory,
     DeviceFactory,
@@ -13,16 +18,13 @@ from tests.factories import (
     ProAreaFactory,
     QuoteRequestFactory,
     ServiceFactory,
+    TopUpFactory,
     UserFactory,
     VacationFactory,
 )
 from tests.factories.billing import ChargeFactory
 from tests.factories.marketplace import PASSWORD
 from tests.factories.payments import LeadDisputeFactory
-
-# The payment fixtures (a local Stripe-compatible server, a pro with a saved card, its pending
-# lead) serve the fault tests too; importing them here registers them for this folder.
-from tests.payments import conftest as payments_fixtures
 
 fake_stripe = payments_fixtures.fake_stripe
 pending_lead = payments_fixtures.pending_lead
@@ -86,13 +88,14 @@ def world(marketplace, other_marketplace) -> World:
             pro=pro_user.pro,
             status="accepted",
             fee_amount=2500,
+            contact_revealed_at=timezone.now(),  # paid: the accept completed
             request=QuoteRequestFactory(
                 marketplace=marketplace, homeowner=homeowner, category=category, description=f"Charged job {n}."
             ),
         )
         for n in range(2)
     )
-    ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
+    charge = ChargeFactory(marketplace=marketplace, lead=charged_lead, amount=2500)
     dispute = LeadDisputeFactory(
         marketplace=marketplace,
         charge=ChargeFactory(marketplace=marketplace, lead=disputed_lead, amount=2500),
@@ -125,6 +128,8 @@ def world(marketplace, other_marketplace) -> World:
             "vacation": vacation,
             "charged_lead": charged_lead,
             "dispute": dispute,
+            "charge": charge,
+            "top_up": TopUpFactory(marketplace=marketplace, pro=pro_user.pro),
         },
     )
 

@@ -144,6 +144,28 @@ MATRIX = {
         PROS,
     ),
     ("api/v1/pro/billing/payment-method/", "get"): ("/api/v1/pro/billing/payment-method/", None, PROS),
+    ("api/v1/pro/wallet/", "get"): ("/api/v1/pro/wallet/", None, PROS),
+    ("api/v1/pro/billing/credits/", "get"): ("/api/v1/pro/billing/credits/", None, PROS),
+    ("api/v1/staff/billing/credits/by-reason/", "get"): ("/api/v1/staff/billing/credits/by-reason/", None, STAFF),
+    # Staff credit a paid lead once: the first staff call grants it; another marketplace's staff 404.
+    ("api/v1/staff/billing/charges/<int:pk>/credit/", "post"): (
+        "/api/v1/staff/billing/charges/{charge}/credit/",
+        {"reason": "goodwill", "memo": "Checked with the homeowner."},
+        (401, 403, 403, 403, 403, 201, 404),
+    ),
+    ("api/v1/pro/wallet/entries/", "get"): ("/api/v1/pro/wallet/entries/", None, PROS),
+    ("api/v1/pro/wallet/top-ups/", "get"): ("/api/v1/pro/wallet/top-ups/", None, PROS),
+    ("api/v1/pro/wallet/top-ups/(?P<pk>[^/.]+)/", "get"): (
+        "/api/v1/pro/wallet/top-ups/{top_up}/",
+        None,
+        PRO_OBJECT,
+    ),
+    # The world's marketplace charges a card per lead: buying credits is 409 for its pros.
+    ("api/v1/pro/wallet/top-ups/", "post"): (
+        "/api/v1/pro/wallet/top-ups/",
+        {"amount": 5000},
+        (401, 403, 403, 409, 409, 403, 403),
+    ),
     # The local gateway's test-mode stand-in for the provider's SDK: the client secret is the
     # credential, so no role reaches an intent without it.
     ("api/v1/billing/test-mode/setup-intents/confirm/", "post"): (

@@ -2,7 +2,7 @@
 
 Maple's staff logs in, sees only maple's pros and leads (formosa's are in the same database),
 approves a pro's dispute with the "approve and refund" action, and runs the ranking
-recompute action. Screenshots go to ``test-artifacts/``. Skipped, saying why, where
+recompute action. Screenshots go to ``var/test-artifacts/``. Skipped, saying why, where
 ``/usr/bin/chromium`` is missing (CI installs it: ``apt-get install chromium``).
 """
 
@@ -18,7 +18,7 @@ from tests.factories import ConnectionEventFactory, LeadFactory, ProFactory, Quo
 from tests.proof.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 pytestmark = [
@@ -35,7 +35,7 @@ def browser_page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between page actions are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -117,6 +117,10 @@ def test_staff_see_only_their_marketplace_approve_a_dispute_and_recompute_ranks(
 
     page.goto(f"{live_server.url}/admin/billing/leaddispute/")
     _run_action(page, "approve_and_refund", [dispute.pk])
+    # A money action asks first, showing the fee and what is left to refund (issue #19).
+    assert "C$25.00" in page.inner_text("#confirm-rows")
+    page.click('input[name="confirm"]')
+    page.wait_for_load_state()
     _shot(page, "4-dispute-approved")
     assert "1 dispute(s) decided." in page.content()
     dispute.refresh_from_db()

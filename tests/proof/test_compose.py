@@ -100,3 +100,28 @@ def test_compose_refuses_to_start_without_a_payment_gateway():
     result = compose_config(compose_cli(), COMPOSE, PAYMENT_GATEWAY=None)
     assert result.returncode != 0
     assert "PAYMENT_GATEWAY" in result.stderr
+
+
+def test_a_worker_pool_per_queue_and_every_queue_served(compose):
+    from marketplace.celery_routing import QUEUE_NAMES
+
+    services = compose["services"]
+    served = {}
+    for name, service in services.items():
+        command = service.get("command") or []
+        if "worker" in command:
+            queues = next(arg.split("=", 1)[1] for arg in command if arg.startswith("--queues="))
+            for queue in queues.split(","):
+                served.setdefault(queue, []).append(name)
+            assert str(service["deploy"]["replicas"]).startswith("${"), f"{name}: replicas not settable"
+    assert set(served) == set(QUEUE_NAMES)
+    assert served["money"] == ["worker-money"] and served["notifications"] == ["worker-notifications"]
+
+
+def test_the_app_goes_through_pgbouncer_and_migrations_go_to_the_primary(compose):
+    services = compose["services"]
+    app_env = services["web"]["environment"]
+    assert "@pgbouncer:" in app_env["DATABASE_URL"] and app_env["DATABASE_PGBOUNCER"] == "true"
+    assert "@postgres:" in services["migrate"]["environment"]["DATABASE_URL"]
+    assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
+    assert "pg_basebackup" in " ".join(services["postgres-replica"]["command"])

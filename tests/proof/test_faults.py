@@ -557,7 +557,7 @@ def test_a_provider_event_received_while_the_broker_is_down_is_processed_once_it
     fake_stripe,
 ):
     from billing.models import ProviderEvent
-    from tests.payments.conftest import event, post_webhook
+    from tests.billing.payments.conftest import event, post_webhook
 
     payload = event("customer.created", {"id": "cus_fault", "object": "customer"}, event_id="evt_redis_down")
     client = api_client(marketplace, raise_request_exception=False)

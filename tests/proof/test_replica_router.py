@@ -25,6 +25,8 @@ from leads.models import Lead
 from ranking.models import ProDailySnapshot
 from marketplace import db_routers
 from marketplace.db_routers import replica_reads
+# route as with a healthy replica (its health check is proven on a real one in tests/proof/scale)
+db_routers.replica_health = lambda: db_routers.ReplicaHealth(True, "ok", 0.0, 0.0)
 with replica_reads():
     forced = Lead.objects.all().db
 print(json.dumps({
@@ -69,8 +71,11 @@ def test_with_a_replica_url_stats_tables_read_from_the_replica_and_the_rest_from
 
 @pytest.fixture
 def with_replica(monkeypatch):
-    """The router as it behaves when settings define the ``replica`` alias."""
+    """The router as it behaves when settings define a healthy ``replica`` alias."""
     monkeypatch.setattr(db_routers, "replica_configured", lambda: True)
+    monkeypatch.setattr(
+        db_routers, "replica_health", lambda: db_routers.ReplicaHealth(True, "ok", 0.0, 0.0, as_of=None)
+    )
 
 
 def test_the_router_sends_writes_and_migrations_to_the_primary_only(with_replica):
@@ -186,10 +191,9 @@ def stats_pro(marketplace):
 STATS_READS = {"leads_lead", "pros_service", "pros_proarea", "ranking_prodailysnapshot"}
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_with_a_replica_the_stats_endpoint_reads_its_figures_from_the_replica(stats_pro):
-    probe = _stats_probe(stats_pro.pk, replica=True)
+def assert_stats_reads_split(probe: dict) -> None:
+    """Which tables GET /pro/stats/ read where, with a usable replica (used by the real-replica
+    proof in tests/proof/scale/test_replica.py)."""
     assert probe["status"] == 200
     on_replica, on_primary = set(probe["tables"]["replica"]), set(probe["tables"]["default"])
     # the window's leads (counts and list), main category and area, list position, history
@@ -198,6 +202,18 @@ def test_with_a_replica_the_stats_endpoint_reads_its_figures_from_the_replica(st
     # the marketplace, the signed-in user and the rules stay on the primary
     assert on_primary >= {"marketplace_marketplace", "marketplace_user", "marketplace_marketplacepolicy"}
     assert not on_replica & {"marketplace_user", "marketplace_marketplacepolicy", "ranking_rankingpolicy"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_replica_url_naming_a_server_not_in_recovery_is_never_read(stats_pro):
+    """DATABASE_REPLICA_URL at a server that is not a standby (here the primary itself; in
+    production a promoted replica): the health check refuses it and every read stays on
+    the primary. (The split with a real replica: tests/proof/scale/test_replica.py.)"""
+    probe = _stats_probe(stats_pro.pk, replica=True)
+    assert probe["status"] == 200
+    assert set(probe["tables"]["replica"]) <= {"SELECT"}, "only the health check ran there"
+    assert set(probe["tables"]["default"]) >= STATS_READS | {"pros_pro", "marketplace_user"}
 
 
 @pytest.mark.postgres

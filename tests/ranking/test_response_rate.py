@@ -9,7 +9,8 @@ from django.utils import timezone
 from marketplace.models import MarketplacePolicy
 from ranking import selectors
 from ranking.models import ProStanding
-from ranking.services import pro_stats_rollup, responses_to_lift
+from ranking.selectors import responses_to_lift
+from ranking.services import pro_stats_rollup
 from tests.factories import ProFactory
 from tests.ranking.conftest import history, make_lead
 

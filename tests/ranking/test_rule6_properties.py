@@ -153,7 +153,7 @@ def check(policy: oracle.Policy, specs: list[Spec]) -> None:
     assert below is expected.demoted
     assert selectors.is_at_risk(counts=live, policy=stored_policy) is expected.at_risk
     # What the stats payload reports (ranking/api/views.py composes it this way).
-    lift = services.responses_to_lift(responded=live.responded, due=live.due, threshold=policy.threshold)
+    lift = selectors.responses_to_lift(responded=live.responded, due=live.due, threshold=policy.threshold)
     assert (lift if below else 0) == expected.responses_to_lift
 
     # Stored by the rollup (SQL): the single-pro refresh, then the whole marketplace.
@@ -249,6 +249,6 @@ def test_rule6_figures_match_the_oracle_at_any_threshold_sample_and_window(scena
 def test_responses_to_lift_is_the_least_number_that_reaches_any_threshold(responded, missed, milli):
     threshold = Decimal(milli) / Decimal(1000)
     due = responded + missed
-    assert services.responses_to_lift(
+    assert selectors.responses_to_lift(
         responded=responded, due=due, threshold=threshold
     ) == oracle.least_answers_to_reach(responded, due, threshold)

@@ -138,9 +138,9 @@ def test_switched_off_demotion_is_reported(api_client, demotion_on, pro_user):
 
 
 def test_the_lead_list_is_capped(api_client, demotion_on, pro_user, monkeypatch):
-    from ranking.api import views
+    from ranking import selectors
 
-    monkeypatch.setattr(views, "STATS_LEADS_CAP", 3)
+    monkeypatch.setattr(selectors, "STATS_LEADS_CAP", 3)
     history(pro_user.pro, answered=5)
     leads = api_client(demotion_on, pro_user).get(URL).json()["leads"]
     assert (leads["count"], leads["truncated"], len(leads["results"])) == (5, True, 3)

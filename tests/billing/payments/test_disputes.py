@@ -116,8 +116,15 @@ def test_staff_approve_in_the_admin_only_their_marketplaces_disputes(
     assert LeadDispute.objects.get().status == "open"
 
     client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
+    # A money action asks first, with the amounts (issue #19), then refunds once confirmed.
     response = client.post(
         "/admin/billing/leaddispute/", {"action": "approve_and_refund", "_selected_action": [dispute_id]}
+    )
+    assert response.status_code == 200 and b'name="confirmed"' in response.content
+    assert LeadDispute.objects.get().status == "open"
+    response = client.post(
+        "/admin/billing/leaddispute/",
+        {"action": "approve_and_refund", "_selected_action": [dispute_id], "confirmed": "yes"},
     )
     assert response.status_code == 302
     assert LeadDispute.objects.get().status == "approved"
@@ -169,7 +176,7 @@ def test_staff_see_a_per_pro_balance_from_the_ledger(
     client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
     page = client.get("/admin/billing/probalance/")
     assert page.status_code == 200
-    assert b"2500 CAD" in page.content
+    assert b"C$25.00" in page.content  # major units with the symbol (issue #19), was "2500 CAD"
 
 
 # --- a refund the provider refuses ----------------------------------------------------------
@@ -277,7 +284,7 @@ def test_the_admin_counts_a_refused_refund_as_not_decided_and_says_why(
     client.post("/admin/login/", {"username": staff_user.email, "password": PASSWORD})
     response = client.post(
         "/admin/billing/leaddispute/",
-        {"action": "approve_and_refund", "_selected_action": [dispute_id]},
+        {"action": "approve_and_refund", "_selected_action": [dispute_id], "confirmed": "yes"},
         follow=True,
     )
     shown = [str(message) for message in response.context["messages"]]

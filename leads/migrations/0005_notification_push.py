@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0003_lead_contact_revealed_at_lead_rank_position_and_more'),
+        ('leads', '0004_lead_answer_opened_at'),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ from billing.models import Charge, Chargeback, LedgerEntry, PaymentProfile, Prov
 from billing.stripe_webhooks import provider_event_process
 from leads.models import Lead
 from leads.services.accept import accept_charges_recover
+from tests.billing.payments.conftest import event, post_webhook, signed
 from tests.factories import ChargeFactory
-from tests.payments.conftest import event, post_webhook, signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,7 +129,7 @@ def test_setup_intent_endpoint_creates_one_customer_and_returns_a_client_secret(
 
 def test_setup_intent_on_the_local_gateway_is_201_like_the_providers(api_client, marketplace, settings):
     # Issue #14: every gateway saves cards; 409 payments_not_configured is only for a
-    # marketplace that takes no card payments (tests/payments/test_local_card_saving.py).
+    # marketplace that takes no card payments (tests/billing/payments/test_local_card_saving.py).
     from tests.factories import UserFactory
 
     settings.PAYMENT_GATEWAY = "local"
@@ -207,7 +207,9 @@ def test_a_settlement_that_raises_leaves_the_charge_to_the_recovery_job(
     def charge_raises(self, **kwargs):
         raise DatabaseError("connection lost")
 
+    # Settling reads the payment back (by the reference the event names, or under the key).
     monkeypatch.setattr("billing.stripe_gateway.StripeGateway.charge", charge_raises)
+    monkeypatch.setattr("billing.stripe_gateway.StripeGateway.payment_retrieve", charge_raises)
     post_webhook(client, event("payment_intent.succeeded", intent))
     process_all()  # does not raise: the event is processed, the charge left pending
     assert ProviderEvent.objects.get().processed_at is not None

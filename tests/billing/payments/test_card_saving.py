@@ -8,8 +8,8 @@ endpoint), and the card arrives through the provider-event path.
 import pytest
 
 from billing.models import PaymentMode, PaymentPolicy, PaymentProfile, ProviderEvent
+from tests.billing.payments.conftest import process_provider_events
 from tests.factories import UserFactory
-from tests.payments.conftest import process_provider_events
 
 pytestmark = pytest.mark.django_db
 
