@@ -78,6 +78,7 @@ MATRIX = {
         (200,) * 6 + (401,),
     ),  # a maple token is refused in formosa
     ("api/v1/me/", "get"): ("/api/v1/me/", None, AUTHENTICATED),
+    ("api/v1/me/", "patch"): ("/api/v1/me/", {"language": "fr-CA"}, AUTHENTICATED),
     ("api/v1/pro/profile/", "get"): ("/api/v1/pro/profile/", None, PROS),
     ("api/v1/pro/profile/", "patch"): ("/api/v1/pro/profile/", {"description": "Licensed plumbers."}, PROS),
     ("api/v1/reviews/", "get"): ("/api/v1/reviews/", None, HOMEOWNERS),
