@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := marketplace.settings
 
-.PHONY: install run test bench lint lock worker clean fuzz load schema
+.PHONY: install run test bench lint lock worker clean fuzz load schema messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	DJANGO_ENV=$${DJANGO_ENV:-development} $(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Message catalogs (README "Languages"): refresh locale/*/django.po from the code, then, once
+# every new msgstr is translated, compile the .mo files that are committed with them.
+# Needs Debian's gettext. `make test` fails while a catalog is stale or incomplete.
+MESSAGES_IGNORE := $(foreach d,.venv .git var tests bench loadtest staticfiles node_modules scripts,--ignore=$(d)/*)
+messages: install
+	DJANGO_ENV=$${DJANGO_ENV:-development} $(BIN)/python manage.py makemessages -lfr_CA -lzh_Hant --no-location --no-obsolete $(MESSAGES_IGNORE)
+	for po in locale/*/LC_MESSAGES/django.po; do msgfmt --check -o $${po%.po}.mo $$po; done
 
 # Re-pin the whole dependency tree after changing pyproject.toml.
 lock: | $(BIN)/python

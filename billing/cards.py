@@ -12,6 +12,7 @@ import secrets
 import structlog
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing.gateways import CardSavingGateway, CustomerRequest, SetupIntentRequest, SetupIntentResult, gateway_get
 from billing.models import PaymentMode, PaymentProfile
@@ -57,7 +58,9 @@ def customer_ensure(*, pro: Pro, gateway: CardSavingGateway) -> str:
 def card_payments_check(*, pro: Pro) -> None:
     """409 ``payments_not_configured`` in a marketplace configured to take no card payments."""
     if payment_policy(marketplace_id=pro.marketplace_id).payment_mode == PaymentMode.NO_CARD_PAYMENTS:
-        raise Conflict("payments_not_configured", "This marketplace takes no card payments; there is no card to save.")
+        raise Conflict(
+            "payments_not_configured", _("This marketplace takes no card payments; there is no card to save.")
+        )
 
 
 def setup_intent_start(*, pro: Pro, request_key: str = "") -> SetupIntentResult:
@@ -83,10 +86,10 @@ def payment_method_save(*, pro: Pro, token: str, display: str = "") -> PaymentPr
     if not gateway.payment_method_valid(token=token):
         raise Invalid(
             "invalid_payment_method",
-            "The payment provider does not know this payment method.",
-            fields={"token": ["Unknown payment method."]},
+            _("The payment provider does not know this payment method."),
+            fields={"token": [_("Unknown payment method.")]},
         )
-    profile, _ = PaymentProfile.objects.update_or_create(
+    profile, _created = PaymentProfile.objects.update_or_create(
         pro=pro,
         defaults={
             "marketplace_id": pro.marketplace_id,

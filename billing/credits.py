@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing import disputes, hooks
 from billing.models import (
@@ -56,12 +57,12 @@ def lead_credit_grant(
     with transaction.atomic():
         charge = Charge.objects.select_for_update().get(pk=charge_id)
         if charge.status != ChargeStatus.SUCCEEDED or charge.amount == 0:
-            raise Conflict("lead_not_charged", "Only a lead whose fee was paid can be credited.")
+            raise Conflict("lead_not_charged", _("Only a lead whose fee was paid can be credited."))
         if LeadCredit.objects.filter(lead_id=charge.lead_id).exists():
-            raise Conflict("lead_already_credited", "This lead's fee was already credited.")
+            raise Conflict("lead_already_credited", _("This lead's fee was already credited."))
         left = charge.amount - disputes.refunded_so_far(charge_id=charge.pk)
         if left <= 0:
-            raise Conflict("lead_already_credited", "This lead's fee was already refunded.")
+            raise Conflict("lead_already_credited", _("This lead's fee was already refunded."))
         label = CreditReason(reason).label
         try:
             with transaction.atomic():
@@ -77,7 +78,7 @@ def lead_credit_grant(
                     granted_by=actor,
                 )
         except IntegrityError:
-            raise Conflict("lead_already_credited", "This lead's fee was already credited.") from None
+            raise Conflict("lead_already_credited", _("This lead's fee was already credited.")) from None
         refund = Refund.objects.create(
             marketplace_id=charge.marketplace_id,
             charge=charge,

@@ -16,6 +16,7 @@ import structlog
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing import wallet
 from billing.gateways import PaymentDeclined, ProviderUnavailable, RefundRequest, gateway_get
@@ -52,14 +53,14 @@ def dispute_open(
             .first()
         )
         if charge is None:
-            raise Conflict("lead_not_charged", "Only a lead you paid a contact fee for can be disputed.")
+            raise Conflict("lead_not_charged", _("Only a lead you paid a contact fee for can be disputed."))
         window = dt.timedelta(days=marketplace_policy(pro.marketplace).dispute_window_days)
         if now > (charge.completed_at or charge.created_at) + window:
             raise Conflict("dispute_window_closed", f"Disputes must be opened within {window.days} days of the charge.")
         if LeadCredit.objects.filter(lead_id=charge.lead_id).exists():
-            raise Conflict("lead_already_credited", "This lead's fee was already credited back.")
+            raise Conflict("lead_already_credited", _("This lead's fee was already credited back."))
         if LeadDispute.objects.filter(charge=charge).exists():
-            raise Conflict("dispute_exists", "This lead has already been disputed.")
+            raise Conflict("dispute_exists", _("This lead has already been disputed."))
         return LeadDispute.objects.create(
             marketplace_id=lead.marketplace_id,
             lead_id=lead.pk,
@@ -76,7 +77,7 @@ def dispute_deny(*, dispute_id: int, actor: User, note: str | None = None) -> Le
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
-            raise Conflict("dispute_not_open", "This dispute has already been decided.")
+            raise Conflict("dispute_not_open", _("This dispute has already been decided."))
         dispute.status = DisputeStatus.DENIED
         dispute.decided_by = actor
         dispute.decided_at = timezone.now()
@@ -105,7 +106,7 @@ def dispute_approve(*, dispute_id: int, actor: User, note: str | None = None, am
     with transaction.atomic():
         dispute = LeadDispute.objects.select_for_update().get(pk=dispute_id)
         if dispute.status != DisputeStatus.OPEN:
-            raise Conflict("dispute_not_open", "This dispute has already been decided.")
+            raise Conflict("dispute_not_open", _("This dispute has already been decided."))
         dispute.decided_by = actor
         if note is not None:
             dispute.decision_note = note[:500]
@@ -143,7 +144,7 @@ def dispute_approve(*, dispute_id: int, actor: User, note: str | None = None, am
     if outcome == "retry":
         raise Unavailable(
             "payment_provider_unavailable",
-            "The payment provider is unavailable; the refund will be retried.",
+            _("The payment provider is unavailable; the refund will be retried."),
             retry_after=30,
         )
     dispute.refresh_from_db()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
 
 from billing.gateways import LOCAL_TEST_TOKENS
 from billing.models import LocalGatewayPayment, LocalGatewaySetupIntent
@@ -40,7 +41,7 @@ def setup_intent_confirm(*, client_secret: str, payment_method: str) -> dict:
     with transaction.atomic():
         intent = LocalGatewaySetupIntent.objects.select_for_update().filter(intent_id=_intent_id(client_secret)).first()
         if intent is None or not constant_time_compare(intent.client_secret, client_secret):
-            raise NotFound("resource_missing", "No such setup intent (or a wrong client secret).")
+            raise NotFound("resource_missing", _("No such setup intent (or a wrong client secret)."))
         if intent.status != LocalGatewaySetupIntent.Status.SUCCEEDED:
             _card_usable(payment_method)
             intent.status = LocalGatewaySetupIntent.Status.SUCCEEDED
@@ -73,7 +74,7 @@ def payment_intent_confirm(*, client_secret: str) -> dict:
     with transaction.atomic():
         payment = LocalGatewayPayment.objects.select_for_update().filter(reference=_intent_id(client_secret)).first()
         if payment is None or not constant_time_compare(payment.client_secret, client_secret):
-            raise NotFound("resource_missing", "No such payment intent (or a wrong client secret).")
+            raise NotFound("resource_missing", _("No such payment intent (or a wrong client secret)."))
         if payment.requires_action:
             payment.requires_action = False
             payment.succeeded = True

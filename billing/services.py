@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing import cards, wallet
 from billing.fees import week_start
@@ -55,7 +56,7 @@ def spend_cap_check(*, marketplace: Marketplace, pro: Pro, amount: int, now: dt.
     if spent + amount > pro.weekly_spend_cap:
         raise PaymentRequired(
             "spend_cap_reached",
-            "This fee would take you over your weekly spend cap.",
+            _("This fee would take you over your weekly spend cap."),
             extra={"spent": spent, "cap": pro.weekly_spend_cap, "fee": amount},
         )
 
@@ -108,10 +109,10 @@ def lead_fee_open(
             lead=lead, pro=pro, amount=amount, currency=currency, idempotency_key=idempotency_key
         )
     if mode == PaymentMode.NO_CARD_PAYMENTS:
-        raise Conflict("payments_not_configured", "This marketplace takes no card payments; its leads must be free.")
+        raise Conflict("payments_not_configured", _("This marketplace takes no card payments; its leads must be free."))
     card = cards.payment_method_for(pro=pro)
     if card is None:
-        raise PaymentRequired("payment_method_required", "Save a payment method before accepting leads with a fee.")
+        raise PaymentRequired("payment_method_required", _("Save a payment method before accepting leads with a fee."))
     return charge_open(
         lead=lead,
         pro=pro,

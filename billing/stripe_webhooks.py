@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
 
 from billing import cards, wallet
@@ -56,7 +57,7 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
         event_id, event_type = data["id"], data["type"]
     except (stripe.SignatureVerificationError, ValueError, KeyError, TypeError):
         metrics.WEBHOOK_DELIVERIES.labels(provider="stripe", outcome="invalid").inc()
-        raise Invalid("invalid_signature", "The webhook signature or payload is invalid.") from None
+        raise Invalid("invalid_signature", _("The webhook signature or payload is invalid.")) from None
     seen_before = not _delivery_first_seen(event_id=str(event_id), signature=signature or "")
     try:
         with transaction.atomic():
@@ -67,7 +68,7 @@ def stripe_event_receive(*, payload: bytes, signature: str | None) -> tuple[Prov
     if not created and seen_before:
         logger.warning("stripe_event_replayed", event_id=event_id, type=event_type)
         metrics.WEBHOOK_DELIVERIES.labels(provider="stripe", outcome="replayed").inc()
-        raise Invalid("webhook_replayed", "This webhook delivery was already received.")
+        raise Invalid("webhook_replayed", _("This webhook delivery was already received."))
     if event.processed_at is None:
         # Queued on every delivery until processed: if the broker is down we answer 503 and
         # the provider's retry queues it again (the task itself runs each event once).
@@ -131,7 +132,7 @@ def provider_event_enqueue(*, event_id: int) -> None:
     except Exception as exc:  # kombu/redis raise several types when the broker is away
         logger.warning("stripe_event_enqueue_failed", event_id=event_id, error=str(exc))
         raise Unavailable(
-            "service_unavailable", "Stored, but could not be queued; retry the delivery.", retry_after=30
+            "service_unavailable", _("Stored, but could not be queued; retry the delivery."), retry_after=30
         ) from None
 
 

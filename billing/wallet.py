@@ -28,6 +28,7 @@ import structlog
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing import cards
 from billing.gateways import (
@@ -96,7 +97,7 @@ def _post(
 
 def prepaid_required(*, pro: Pro) -> None:
     if payment_policy(marketplace_id=pro.marketplace_id).payment_mode != PaymentMode.PREPAID_CREDITS:
-        raise Conflict("prepaid_credits_not_enabled", "This marketplace does not sell prepaid credits.")
+        raise Conflict("prepaid_credits_not_enabled", _("This marketplace does not sell prepaid credits."))
 
 
 # --- lead fees ------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def wallet_debit_for_lead(
     if wallet.balance < amount:
         raise PaymentRequired(
             "insufficient_credit",
-            "Your credit balance does not cover this lead's fee; top up first.",
+            _("Your credit balance does not cover this lead's fee; top up first."),
             extra={
                 "balance": Money(wallet.balance, currency).as_json(),
                 "amount_needed": Money(amount, currency).as_json(),
@@ -147,7 +148,7 @@ def wallet_credit_for_charge(*, charge: Charge, amount: int, key: str, memo: str
     """Give (part of) a wallet-paid fee back to the wallet (a credit, an approved dispute)."""
     pro = Pro.objects.get(pk=charge.pro_id)
     wallet = wallet_locked(pro=pro, currency=charge.currency)
-    entry, _ = _post(
+    entry, _created = _post(
         wallet, kind=WalletEntryKind.CREDIT, amount=amount, key=key, memo=memo, lead_id=charge.lead_id, charge=charge
     )
     return entry
@@ -177,11 +178,11 @@ def top_up_open(*, pro: Pro, amount: int, request_key: str = "") -> TopUp:
         )
     card = cards.payment_method_for(pro=pro)
     if card is None:
-        raise PaymentRequired("payment_method_required", "Save a card before buying credits.")
+        raise PaymentRequired("payment_method_required", _("Save a card before buying credits."))
     key = f"topup-{pro.pk}-{request_key or uuid.uuid4().hex}"
     try:
         with transaction.atomic():
-            top_up, _ = TopUp.objects.get_or_create(
+            top_up, _created = TopUp.objects.get_or_create(
                 idempotency_key=key,
                 defaults={
                     "marketplace_id": pro.marketplace_id,
@@ -196,7 +197,7 @@ def top_up_open(*, pro: Pro, amount: int, request_key: str = "") -> TopUp:
     except IntegrityError:
         top_up = TopUp.objects.get(idempotency_key=key)
     if top_up.pro_id != pro.pk or top_up.amount != amount:
-        raise Conflict("idempotency_key_reused", "This key was used for another top-up.")
+        raise Conflict("idempotency_key_reused", _("This key was used for another top-up."))
     return top_up
 
 

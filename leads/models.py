@@ -140,6 +140,7 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (gave up after retries)"
     SKIPPED = "skipped", "Skipped (no address)"
+    HELD = "held", "Held by quiet hours (summed up when they end)"
 
 
 class Notification(TenantModel):
@@ -157,6 +158,9 @@ class Notification(TenantModel):
     webhook_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     webhook_attempts = models.PositiveSmallIntegerField(default=0)
     webhook_last_error = models.CharField(max_length=500, blank=True)
+    push_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    push_attempts = models.PositiveSmallIntegerField(default=0)
+    push_last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["marketplace", "pro", "-created_at"], name="notification_feed_idx")]

@@ -1,4 +1,4 @@
-"""Notify a pro: an in-app notice now; e-mail and a signed webhook once the transaction commits.
+"""Notify a pro: an in-app notice now; e-mail, push and a signed webhook once the transaction commits.
 
 ``pro_notify`` is the one entry point other apps call (ranking calls it for demotion
 warnings). Nothing leaves the process before the caller's transaction commits, so a
@@ -12,13 +12,21 @@ import hashlib
 import hmac
 import json
 import time
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from billing.hooks import LeadCredited
-from leads.models import DeliveryStatus, Lead, Notification
-from marketplace.money import Money
+from leads.models import DeliveryStatus, Lead, LeadKind, Notification
+from marketplace.i18n import language_of_pro
+from marketplace.money import Money, major_units
 from pros.models import Pro
+from push.senders import PushMessage
 
 SIGNATURE_HEADER = "X-Leads-Signature"
 TIMESTAMP_HEADER = "X-Leads-Timestamp"
@@ -53,10 +61,50 @@ def webhook_body(notification: Notification) -> bytes:
     ).encode()
 
 
-def pro_notify(*, pro: Pro, kind: str, subject: str, body: str, payload: dict, lead: Lead | None = None) -> None:
-    """Record an in-app notification for ``pro`` and queue e-mail + webhook delivery on commit."""
+def push_message(notification: Notification) -> PushMessage:
+    """What a phone or browser shows: the subject as title, the body's first line, and ids
+    the app needs to open the lead (FCM data values are strings)."""
+    data = {"notification_id": str(notification.pk), "kind": notification.kind}
+    if notification.lead_id:
+        data["lead_id"] = str(notification.lead_id)
+    first_line = (notification.body or "").strip().splitlines()[:1]
+    return PushMessage(title=notification.subject, body=(first_line[0] if first_line else "")[:240], data=data)
+
+
+def lead_announcement(lead: Lead) -> tuple[StrOrPromise, StrOrPromise]:
+    """Subject and body announcing a lead, as lazy text: ``pro_notify`` renders them in the
+    pro's language (the category name too)."""
+    request = lead.request
+    category = lazy(lambda: request.category.display_name, str)()
+    deadline = ""
+    if lead.deadline:
+        local = lead.deadline.astimezone(ZoneInfo(lead.marketplace.time_zone))
+        deadline = local.strftime("%Y-%m-%d %H:%M")
+    subjects: dict[str, StrOrPromise] = {
+        LeadKind.NEW: _("New lead: {category} in {area}"),
+        LeadKind.MATCHED: _("Matched lead: {category} in {area} (answer by {deadline})"),
+        LeadKind.PROMOTION: _("Your auto-quote was sent: {category} in {area}"),
+    }
+    subject = format_lazy(subjects[lead.kind], category=category, area=request.area, deadline=deadline)
+    fee = major_units(lead.fee_amount, lead.fee_currency)
+    body = format_lazy(
+        "{description}\n\n{fee_line}",
+        description=request.description,
+        fee_line=format_lazy(_("Contact fee: {fee} {currency}."), fee=fee, currency=lead.fee_currency),
+    )
+    return subject, body
+
+
+def pro_notify(
+    *, pro: Pro, kind: str, subject: StrOrPromise, body: StrOrPromise, payload: dict, lead: Lead | None = None
+) -> None:
+    """Record an in-app notification for ``pro`` and queue e-mail, push and webhook delivery
+    on commit. Lazy ``subject``/``body`` are rendered in the pro's language
+    (``marketplace.i18n.language_of_pro``), not the language of the request that caused them."""
     from leads import tasks  # tasks import this module's helpers
 
+    with translation.override(language_of_pro(pro.pk, pro.marketplace)):
+        subject, body = str(subject), str(body)
     notification = Notification.objects.create(
         marketplace_id=pro.marketplace_id,
         pro=pro,
@@ -68,7 +116,10 @@ def pro_notify(*, pro: Pro, kind: str, subject: str, body: str, payload: dict, l
         webhook_status=DeliveryStatus.PENDING if pro.webhook_url else DeliveryStatus.SKIPPED,
     )
     notification_id = notification.pk
+    # Every channel is queued in the same on-commit flush: the pros offered one job (all of
+    # whose leads commit together) get their e-mail, push and webhook at the same moment.
     transaction.on_commit(lambda: tasks.notification_email_send.delay(notification_id), robust=True)
+    transaction.on_commit(lambda: tasks.notification_push_send.delay(notification_id), robust=True)
     if pro.webhook_url:
         transaction.on_commit(lambda: tasks.notification_webhook_send.delay(notification_id), robust=True)
 
@@ -81,7 +132,7 @@ def pro_notify_credit(event: LeadCredited) -> None:
     pro_notify(
         pro=lead.pro,
         kind="lead.credited",
-        subject=f"Fee credited: {amount} for lead {lead.pk}",
+        subject=format_lazy(_("Fee credited: {amount} for lead {lead}"), amount=str(amount), lead=lead.pk),
         body=f"{credit.get_reason_display()}. {credit.memo}".strip(),
         payload={"lead": lead.pk, "reason": credit.reason, "amount": amount.as_json()},
         lead=lead,

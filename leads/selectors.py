@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from hours.clock import Schedule, is_working, working_time_between
+from hours.selectors import schedules_for
+
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest
 from leads.state import effective_status_expression
-from marketplace.models import User
+from marketplace.models import Marketplace, User
 from pros.models import Pro
 
 
@@ -85,3 +88,32 @@ def reviewable_jobs(*, homeowner: User, pro: Pro) -> QuerySet[Lead]:
         request__homeowner=homeowner,
         status=LeadStatus.ACCEPTED,
     ).order_by("created_at", "pk")
+
+
+def lead_schedule(*, lead: Lead) -> Schedule | None:
+    """The pro's working week when the lead's marketplace runs the business-hours clock and
+    the pro set one; else None (the calendar clock)."""
+    marketplace = Marketplace.objects.select_related("policy").get(pk=lead.marketplace_id)
+    if not marketplace.policy.business_hours_enabled:
+        return None
+    schedule = schedules_for(marketplace=marketplace, pro_ids=[lead.pro_id])[lead.pro_id]
+    return schedule if schedule.has_hours else None
+
+
+def lead_clock(*, lead: Lead, schedule: Schedule | None, now: dt.datetime) -> dict:
+    """Calendar and working time left until a pending lead's deadline (None once answered)."""
+    status = getattr(lead, "effective_status", lead.status)
+    basis = "working_hours" if schedule is not None else "calendar"
+    if status != LeadStatus.PENDING or lead.deadline is None:
+        return {"basis": basis, "seconds_left": None, "working_seconds_left": None, "working_now": None}
+    left = max(lead.deadline - now, dt.timedelta())
+    if schedule is None:
+        seconds = int(left.total_seconds())
+        return {"basis": basis, "seconds_left": seconds, "working_seconds_left": seconds, "working_now": None}
+    working = working_time_between(schedule, now, lead.deadline)
+    return {
+        "basis": basis,
+        "seconds_left": int(left.total_seconds()),
+        "working_seconds_left": int(working.total_seconds()),
+        "working_now": is_working(schedule, now),
+    }

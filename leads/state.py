@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from leads.models import Lead, LeadEvent, LeadStatus, QuoteRequest
 from marketplace.errors import Conflict, NotFound
@@ -51,7 +52,7 @@ def effective_status_expression(now: dt.datetime) -> Case:
 def transition_check(lead: Lead, to_status: str, *, now: dt.datetime | None = None) -> None:
     """Raise 409 unless ``lead`` (read under lock) may move to ``to_status`` now."""
     if lead.status == LeadStatus.PENDING and is_past_deadline(lead, now) and to_status != LeadStatus.EXPIRED:
-        raise Conflict("lead_expired", "This lead has passed its deadline.")
+        raise Conflict("lead_expired", _("This lead has passed its deadline."))
     if to_status not in TRANSITIONS[lead.status]:
         raise Conflict(
             "lead_not_pending",

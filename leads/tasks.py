@@ -13,15 +13,19 @@ from django.core.mail import send_mail
 from django.db.models import F
 from django.utils import timezone
 
+from leads.delivery import audience_for
 from leads.models import DeliveryStatus, Notification
-from leads.notifications import webhook_body, webhook_headers
+from leads.notifications import push_message, webhook_body, webhook_headers
 from marketplace import metrics
-from marketplace.models import Role, User
 from marketplace.outbound import OutboundRefused, outbound_post
+from push import services as push_services
+from push.models import Device
+from push.senders import push_send
 
 logger = structlog.get_logger(__name__)
 
 WEBHOOK_MAX_RETRIES = 6
+PUSH_MAX_RETRIES = 5
 
 
 class WebhookDeliveryError(Exception):
@@ -30,23 +34,69 @@ class WebhookDeliveryError(Exception):
 
 @shared_task(name="leads.tasks.notification_email_send", ignore_result=True)
 def notification_email_send(notification_id: int) -> None:
-    notification = Notification.objects.filter(pk=notification_id).select_related("pro").first()
+    notification = Notification.objects.filter(pk=notification_id).select_related("pro", "marketplace").first()
     if notification is None or notification.email_status != DeliveryStatus.PENDING:
         return
-    recipients = list(
-        User.objects.filter(pro_id=notification.pro_id, role=Role.PRO, is_active=True).values_list("email", flat=True)
-    )
-    if not recipients:
-        Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SKIPPED)
-        metrics.NOTIFICATIONS.labels(channel="email", outcome="skipped").inc()
+    audience = audience_for(notification, channel="email")
+    recipients = [user.email for user in audience.now]
+    if recipients:
+        try:
+            send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except Exception:
+            metrics.NOTIFICATIONS.labels(channel="email", outcome="failed").inc()
+            raise
+    status = DeliveryStatus.SENT if recipients else DeliveryStatus.HELD if audience.held else DeliveryStatus.SKIPPED
+    Notification.objects.filter(pk=notification_id).update(email_status=status)
+    outcome = {DeliveryStatus.SENT: "delivered", DeliveryStatus.HELD: "held", DeliveryStatus.SKIPPED: "skipped"}
+    metrics.NOTIFICATIONS.labels(channel="email", outcome=outcome[status]).inc()
+
+
+@shared_task(bind=True, name="leads.tasks.notification_push_send", ignore_result=True, max_retries=PUSH_MAX_RETRIES)
+def notification_push_send(
+    self, notification_id: int, device_ids: list[int] | None = None, delivered: bool = False
+) -> None:
+    """Push a notification to its audience's devices (FCM and Web Push). Invalid tokens are
+    pruned; devices whose provider answered a transient error are retried — only those, with
+    exponential backoff; other failures are recorded on the device, never retried."""
+    notification = Notification.objects.filter(pk=notification_id).select_related("pro", "marketplace").first()
+    if notification is None or notification.push_status != DeliveryStatus.PENDING:
         return
-    try:
-        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except Exception:
-        metrics.NOTIFICATIONS.labels(channel="email", outcome="failed").inc()
-        raise
-    Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SENT)
-    metrics.NOTIFICATIONS.labels(channel="email", outcome="delivered").inc()
+    if device_ids is None:
+        audience = audience_for(notification, channel="push")
+        devices = list(Device.objects.filter(user__in=audience.now).order_by("pk"))
+        if not devices:
+            status = DeliveryStatus.HELD if audience.held else DeliveryStatus.SKIPPED
+            Notification.objects.filter(pk=notification_id).update(push_status=status)
+            metrics.NOTIFICATIONS.labels(channel="push", outcome=str(status)).inc()
+            return
+    else:
+        devices = list(Device.objects.filter(pk__in=device_ids).order_by("pk"))
+    Notification.objects.filter(pk=notification_id).update(push_attempts=F("push_attempts") + 1)
+    results = push_send(devices=devices, message=push_message(notification))
+    push_services.devices_prune(device_ids=[r.device_id for r in results if r.outcome == "invalid"])
+    push_services.devices_mark(
+        sent=[r.device_id for r in results if r.outcome == "sent"],
+        errors={r.device_id: r.error for r in results if r.outcome in ("transient", "failed")},
+    )
+    delivered = delivered or any(r.outcome == "sent" for r in results)
+    transient = [r.device_id for r in results if r.outcome == "transient"]
+    errors = "; ".join(f"device {r.device_id}: {r.error}" for r in results if r.error)[:500]
+    if transient and self.request.retries < PUSH_MAX_RETRIES:
+        Notification.objects.filter(pk=notification_id).update(push_last_error=errors)
+        logger.warning("push_delivery_retry", notification_id=notification_id, devices=len(transient))
+        raise self.retry(
+            args=[notification_id],
+            kwargs={"device_ids": transient, "delivered": delivered},
+            countdown=min(600, 5 * 2**self.request.retries),
+        )
+    if delivered:
+        status = DeliveryStatus.SENT
+    elif transient or any(r.outcome == "failed" for r in results):
+        status = DeliveryStatus.FAILED
+    else:
+        status = DeliveryStatus.SKIPPED  # every device's token was invalid and is pruned
+    Notification.objects.filter(pk=notification_id).update(push_status=status, push_last_error=errors)
+    metrics.NOTIFICATIONS.labels(channel="push", outcome="delivered" if delivered else str(status)).inc()
 
 
 @shared_task(
@@ -155,8 +205,24 @@ def notifications_resend_stale() -> int:
             "pk", flat=True
         )[:1000]
     )
+    pushes = list(
+        Notification.objects.filter(push_status=DeliveryStatus.PENDING, push_attempts=0, **window).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
     for notification_id in emails:
         notification_email_send.delay(notification_id)
     for notification_id in hooks:
         notification_webhook_send.delay(notification_id)
-    return len(emails) + len(hooks)
+    for notification_id in pushes:
+        notification_push_send.delay(notification_id)
+    return len(emails) + len(hooks) + len(pushes)
+
+
+@shared_task(name="leads.tasks.notifications_summaries_send", ignore_result=True)
+def notifications_summaries_send() -> int:
+    """Beat: when a user's quiet hours end (the start of its working hours), one summary push
+    and e-mail of what was held back."""
+    from leads.delivery import summaries_send
+
+    return summaries_send(batch_size=settings.CELERY_BATCH_SIZE)

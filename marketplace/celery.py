@@ -62,6 +62,10 @@ app.conf.beat_schedule = {
         "task": "leads.tasks.notifications_resend_stale",
         "schedule": crontab(minute="*/5"),
     },
+    "leads-notifications-summaries-send": {
+        "task": "leads.tasks.notifications_summaries_send",
+        "schedule": crontab(minute="*/5"),
+    },
     "connections-prune": {
         "task": "connections.tasks.connections_prune",
         "schedule": crontab(minute=41, hour=3),

@@ -22,6 +22,7 @@ DEMO_MARKETPLACES: list[dict[str, Any]] = [
             "currency": "CAD",
             "time_zone": "America/Toronto",
             "postal_scheme": PostalScheme.CA_FSA,
+            "default_language": "en",
         },
         "policy": {
             "matched_leads_enabled": True,
@@ -38,10 +39,12 @@ DEMO_MARKETPLACES: list[dict[str, Any]] = [
             "currency": "TWD",
             "time_zone": "Asia/Taipei",
             "postal_scheme": PostalScheme.TW_DISTRICT,
+            "default_language": "zh-hant",
         },
         "policy": {
             "promotion_service_enabled": True,
             "response_rate_demotion_enabled": True,
+            "business_hours_enabled": True,
             "members_only_contact_display": False,
             "fee_new": 15000,
             "fee_matched": 15000,
@@ -56,6 +59,7 @@ DEMO_SEEDERS: list[str] = [
     "billing.demo.seed",
     "connections.demo.seed",
     "ranking.demo.seed",
+    "hours.demo.seed",
 ]
 
 

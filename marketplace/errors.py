@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
 
 class DomainError(Exception):
     """A business-rule refusal with a machine-readable ``code`` and a human ``message``.
@@ -28,23 +31,24 @@ class DomainError(Exception):
     """
 
     default_code: ClassVar[str] = "invalid"
-    default_message: ClassVar[str] = "The request is invalid."
+    default_message: ClassVar[StrOrPromise] = _("The request is invalid.")
 
     def __init__(
         self,
         code: str | None = None,
-        message: str | None = None,
+        message: StrOrPromise | None = None,
         *,
         fields: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
         retry_after: int | None = None,
     ) -> None:
         self.code: str = code or self.default_code
-        self.message: str = message if message is not None else self.default_message
+        # Lazy (translated when the answer is rendered, in the request's language) or plain.
+        self.message: StrOrPromise = message if message is not None else self.default_message
         self.fields: dict[str, Any] = fields or {}
         self.extra: dict[str, Any] = extra or {}
         self.retry_after = retry_after
-        super().__init__(self.message)
+        super().__init__(str(self.message))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, {self.message!r})"
@@ -54,53 +58,53 @@ class Invalid(DomainError):
     """The input breaks a rule (a field, a combination of fields, an unknown reference)."""
 
     default_code = "invalid"
-    default_message = "The request has invalid fields."
+    default_message = _("The request has invalid fields.")
 
 
 class NotAuthenticated(DomainError):
     """Credentials are wrong, expired or missing."""
 
     default_code = "not_authenticated"
-    default_message = "Authentication credentials were not provided."
+    default_message = _("Authentication credentials were not provided.")
 
 
 class Forbidden(DomainError):
     """The actor is known but may not do this."""
 
     default_code = "permission_denied"
-    default_message = "You do not have permission to perform this action."
+    default_message = _("You do not have permission to perform this action.")
 
 
 class NotFound(DomainError):
     """Missing, or not the caller's: both answer the same (never leak another tenant's rows)."""
 
     default_code = "not_found"
-    default_message = "Not found."
+    default_message = _("Not found.")
 
 
 class Conflict(DomainError):
     """The state of things refuses the change (already accepted, filled, cancelled, taken…)."""
 
     default_code = "conflict"
-    default_message = "The request conflicts with the current state."
+    default_message = _("The request conflicts with the current state.")
 
 
 class PaymentRequired(DomainError):
     """Money is needed first: no saved card, a declined card, an authentication to complete."""
 
     default_code = "payment_required"
-    default_message = "A payment is required."
+    default_message = _("A payment is required.")
 
 
 class Unprocessable(DomainError):
     """Well-formed but refused as a whole (e.g. an idempotency key reused for another request)."""
 
     default_code = "unprocessable"
-    default_message = "The request cannot be processed."
+    default_message = _("The request cannot be processed.")
 
 
 class Unavailable(DomainError):
     """A dependency (payment provider, broker) is briefly away; retry after ``retry_after``."""
 
     default_code = "service_unavailable"
-    default_message = "The service is briefly unavailable; please retry."
+    default_message = _("The service is briefly unavailable; please retry.")

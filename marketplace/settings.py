@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "leads.apps.LeadsConfig",
     "billing.apps.BillingConfig",
     "connections.apps.ConnectionsConfig",
+    "hours.apps.HoursConfig",
+    "push.apps.PushConfig",
     "ranking.apps.RankingConfig",
 ]
 
@@ -91,6 +93,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "marketplace.middleware.ApiCacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Accept-Language for everything; the API's base view refines it (marketplace/i18n.py).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -276,7 +280,12 @@ AXES_CLIENT_IP_CALLABLE = "marketplace.auth_backends.client_address"
 OTP_TOTP_ISSUER = "Lead marketplace admin"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-LANGUAGE_CODE = "en-us"
+
+# Languages the product speaks (README "Languages"): codes as Django writes them; the API
+# accepts fr-CA / zh-Hant / zh-TW in Accept-Language too. Catalogs live in locale/.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr-ca", "Français (Canada)"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -432,6 +441,30 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leads@localhost")
+
+# --- Push notifications (push/senders.py) ------------------------------------------------
+# FCM HTTP v1 (android, ios): a service-account JSON file path, or the JSON itself. Empty:
+# FCM devices can register but their pushes fail (recorded, not retried).
+PUSH_FCM_CREDENTIALS = env.str("PUSH_FCM_CREDENTIALS", default="")
+PUSH_FCM_API_BASE = env.str("PUSH_FCM_API_BASE", default="https://fcm.googleapis.com")  # tests: a local server
+# Web Push (VAPID): the private key (PEM, or base64url raw), and the contact the push
+# services may write to. The public key goes to browsers as applicationServerKey.
+PUSH_VAPID_PRIVATE_KEY = env.str("PUSH_VAPID_PRIVATE_KEY", default="")
+PUSH_VAPID_PUBLIC_KEY = env.str("PUSH_VAPID_PUBLIC_KEY", default="")
+PUSH_VAPID_SUBJECT = env.str("PUSH_VAPID_SUBJECT", default="mailto:push@localhost")
+# We POST to a subscription's endpoint, so only known push services' hosts are accepted.
+PUSH_WEBPUSH_HOSTS = env.list(
+    "PUSH_WEBPUSH_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "push.services.mozilla.com",
+        "push.apple.com",
+        "notify.windows.com",
+    ],
+)
+PUSH_WEBPUSH_ALLOW_HTTP = env.bool("PUSH_WEBPUSH_ALLOW_HTTP", default=False)  # tests' local endpoint only
+if IS_PRODUCTION and PUSH_WEBPUSH_ALLOW_HTTP:
+    raise ImproperlyConfigured("PUSH_WEBPUSH_ALLOW_HTTP is for tests; production endpoints are https.")
 
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="local")
 # The local gateway charges nothing real: production refuses it unless this says the system

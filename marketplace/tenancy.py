@@ -3,6 +3,8 @@
 from typing import Any, cast
 
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import NotFound
 from marketplace.models import Marketplace
@@ -23,7 +25,8 @@ def marketplace_from_request(request: HttpRequest) -> Marketplace:
         marketplace = marketplaces.filter(domain=request.get_host().split(":")[0].lower()).first()
     if marketplace is None:
         raise NotFound(
-            "marketplace_not_found", f"Unknown marketplace. Send the {HEADER} header with a marketplace slug."
+            "marketplace_not_found",
+            format_lazy(_("Unknown marketplace. Send the {header} header with a marketplace slug."), header=HEADER),
         )
     cast(Any, request)._marketplace = marketplace  # resolved once per request
     return marketplace

@@ -18,6 +18,8 @@ api_v1 = [
     path("", include("billing.api.urls")),
     path("", include("connections.api.urls")),
     path("", include("ranking.api.urls")),
+    path("", include("push.api.urls")),
+    path("", include("hours.api.urls")),
 ]
 
 urlpatterns = [

@@ -63,7 +63,7 @@ class ServiceForm(forms.ModelForm):
         try:
             service_validate(service)
         except DomainError as exc:
-            details = " ".join(f"{field}: {' '.join(messages_)}" for field, messages_ in exc.fields.items())
+            details = " ".join(f"{field}: {' '.join(map(str, messages_))}" for field, messages_ in exc.fields.items())
             self.add_error(None, f"{exc.message} {details}".strip())
 
 

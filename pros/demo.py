@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from marketplace.models import Marketplace, MembershipTier, Role, User
+from pros.demo_translations import TRANSLATIONS
 from pros.models import Category, Pro, Service
 from pros.services import category_ensure, pro_areas_set, pro_completeness_refresh, star_scores_recompute
 
@@ -476,6 +477,10 @@ def seed(marketplace: Marketplace) -> None:
             questions=questions,
             fees=fees,
         )
+        translated = TRANSLATIONS.get(marketplace.slug, {}).get(slug)
+        if translated and not categories[slug].translations:
+            categories[slug].translations = translated
+            categories[slug].save(update_fields=["translations"])
     demo_homeowners(marketplace)  # leads.demo gives them the jobs they review
     promotion_on = bool(getattr(getattr(marketplace, "policy", None), "promotion_service_enabled", False))
     touched = []

@@ -20,7 +20,17 @@ class Category(TenantModel):
     fee_promotion = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
     # Job questions a request answers: [{"key": "rooms", "label": "...", "choices": ["1", "2"]}].
     questions = models.JSONField(default=list, blank=True)
+    # Names and questions in the other languages; fallback per string to the base text
+    # (pros/i18n.py): {"zh-hant": {"name": "水電", "questions": {"rooms": {"label": ..., "choices": {...}}}}}.
+    translations = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (base name when not translated)."""
+        from pros.i18n import category_name
+
+        return category_name(self)
 
     class Meta:
         verbose_name_plural = "categories"

@@ -13,6 +13,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from marketplace.errors import Invalid
 from pros.models import Category
 
@@ -26,7 +28,7 @@ def _shown(key: str) -> str:
 
 
 def _invalid(message: str) -> Invalid:
-    return Invalid("invalid", "The request has invalid fields.", fields={"answers": [message]})
+    return Invalid("invalid", _("The request has invalid fields."), fields={"answers": [message]})
 
 
 def category_questions(category: Category) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import Invalid
 from marketplace.models import Marketplace, MarketplacePolicy, MembershipTier
@@ -55,7 +56,7 @@ def category_resolve(*, marketplace: Marketplace, value: object, field: str = "c
         category = queryset.filter(slug=text.lower()).first()
     if category is None:
         raise Invalid(
-            "unknown_category", "No such category in this marketplace.", fields={field: ["Unknown category."]}
+            "unknown_category", _("No such category in this marketplace."), fields={field: [_("Unknown category.")]}
         )
     return category
 

@@ -12,7 +12,9 @@ import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.models import Marketplace, MembershipTier, User
@@ -29,8 +31,8 @@ MAX_AREAS = 200
 MAX_LEAD_TIME_DAYS = 365
 
 
-def _invalid(field: str, message: str, code: str = "invalid") -> Invalid:
-    return Invalid(code, "The request has invalid fields.", fields={field: [message]})
+def _invalid(field: str, message: StrOrPromise, code: str = "invalid") -> Invalid:
+    return Invalid(code, _("The request has invalid fields."), fields={field: [message]})
 
 
 def _unique_slug(*, marketplace: Marketplace, name: str) -> str:
@@ -153,7 +155,7 @@ def pro_profile_update(*, pro: Pro, actor: User, changes: dict[str, Any]) -> Pro
         _check_http_url("photos", photo)
     cap = changes.get("weekly_spend_cap", pro.weekly_spend_cap)
     if cap is not None and cap < 0:
-        raise _invalid("weekly_spend_cap", "Must be zero or more.")
+        raise _invalid("weekly_spend_cap", _("Must be zero or more."))
     # Checked first: the webhook check resolves a host name, never while the row is locked.
     pro = Pro.objects.select_for_update().get(pk=pro.pk)
     changed = [field for field in PROFILE_FIELDS if field in changes]
@@ -188,7 +190,9 @@ def pro_staff_update(
     changed = []
     if tier is not None:
         if tier not in MembershipTier.values:
-            raise _invalid("tier", f"Must be one of {', '.join(MembershipTier.values)}.")
+            raise _invalid(
+                "tier", format_lazy(_("Must be one of {choices}."), choices=", ".join(MembershipTier.values))
+            )
         pro.tier = tier
         changed.append("tier")
     if paused is not None:
@@ -235,37 +239,49 @@ def _check_range(service: Service, low: str, high: str, field: str) -> None:
         raise Invalid(
             "range_not_ordered",
             f"The {field} minimum is above its maximum.",
-            fields={field: ["Minimum above maximum."]},
+            fields={field: [_("Minimum above maximum.")]},
         )
 
 
 def _check_attributes(service: Service) -> None:
     attributes = service.condition_attributes
     if not isinstance(attributes, dict):
-        raise _invalid("conditions.attributes", "Must map a question key to its allowed answers.")
+        raise _invalid("conditions.attributes", _("Must map a question key to its allowed answers."))
     questions = {q.get("key"): q for q in (service.category.questions or []) if isinstance(q, dict)}
     for key, allowed in attributes.items():
         if not isinstance(allowed, list) or not allowed or not all(isinstance(v, str) for v in allowed):
-            raise _invalid("conditions.attributes", f"{key!r}: give a non-empty list of allowed answers.")
+            raise _invalid(
+                "conditions.attributes",
+                format_lazy(_("{key}: give a non-empty list of allowed answers."), key=repr(key)),
+            )
         if questions and key not in questions:
-            raise _invalid("conditions.attributes", f"{key!r} is not a question of this category.")
+            raise _invalid(
+                "conditions.attributes", format_lazy(_("{key} is not a question of this category."), key=repr(key))
+            )
         choices = questions.get(key, {}).get("choices") if questions else None
         if choices:
             unknown = [value for value in allowed if value not in [str(c) for c in choices]]
             if unknown:
-                raise _invalid("conditions.attributes", f"{key!r}: {', '.join(unknown)} not among the choices.")
+                raise _invalid(
+                    "conditions.attributes",
+                    format_lazy(
+                        _("{key}: {answers} not among the choices."), key=repr(key), answers=", ".join(unknown)
+                    ),
+                )
 
 
 def service_validate(service: Service) -> None:
     """The service rules the API and the admin share: ranges, lead time, areas, attributes, promotion."""
     marketplace = service.pro.marketplace
     if service.category.marketplace_id != service.marketplace_id:
-        raise _invalid("category", "Unknown category.", "unknown_category")
+        raise _invalid("category", _("Unknown category."), "unknown_category")
     _check_range(service, "price_min", "price_max", "price")
     _check_range(service, "condition_budget_min", "condition_budget_max", "conditions.budget")
     _check_range(service, "auto_quote_price_min", "auto_quote_price_max", "auto_quote.price")
     if not 0 <= (service.condition_lead_time_days or 0) <= MAX_LEAD_TIME_DAYS:
-        raise _invalid("conditions.lead_time_days", f"Between 0 and {MAX_LEAD_TIME_DAYS} days.")
+        raise _invalid(
+            "conditions.lead_time_days", format_lazy(_("Between 0 and {days} days."), days=MAX_LEAD_TIME_DAYS)
+        )
     service.condition_areas = areas_normalise(
         marketplace=marketplace, areas=service.condition_areas or [], field="conditions.areas"
     )
@@ -275,15 +291,15 @@ def service_validate(service: Service) -> None:
         if policy is not None and not policy.promotion_service_enabled:
             raise Invalid(
                 "promotion_not_available",
-                "This marketplace has no promotion service.",
-                fields={"promotion_enabled": ["Not available in this marketplace."]},
+                _("This marketplace has no promotion service."),
+                fields={"promotion_enabled": [_("Not available in this marketplace.")]},
             )
         has_price = service.auto_quote_price_min is not None or service.auto_quote_price_max is not None
         if not has_price or not service.auto_quote_message.strip():
             raise Invalid(
                 "auto_quote_required",
-                "A promotion service needs an auto-quote: a price or range and a message.",
-                fields={"auto_quote": ["A price (or range) and a message are required with promotion on."]},
+                _("A promotion service needs an auto-quote: a price or range and a message."),
+                fields={"auto_quote": [_("A price (or range) and a message are required with promotion on.")]},
             )
 
 
@@ -295,8 +311,8 @@ def _service_save(service: Service) -> Service:
     except IntegrityError:
         raise Conflict(
             "service_exists",
-            "You already offer a service in this category; edit it instead.",
-            fields={"category": ["Already one service in this category."]},
+            _("You already offer a service in this category; edit it instead."),
+            fields={"category": [_("Already one service in this category.")]},
         ) from None
     return service
 
@@ -362,11 +378,11 @@ def review_submit(*, homeowner: User, pro: Pro, rating: int, comment: str = "") 
     non-zero fee); ``own_business`` for a member of the pro's business.
     """
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise _invalid("rating", "A whole number from 1 to 5.")
+        raise _invalid("rating", _("A whole number from 1 to 5."))
     if homeowner.marketplace_id != pro.marketplace_id or pro.suspended:
-        raise NotFound("not_found", "Not found.")
+        raise NotFound("not_found", _("Not found."))
     if homeowner.pro_id == pro.pk:
-        raise Forbidden("own_business", "Members of a business cannot review it.")
+        raise Forbidden("own_business", _("Members of a business cannot review it."))
     # Reviews of one pro queue on its row: each recount below then sees every review committed
     # before it, and one homeowner's concurrent submissions find each other's review.
     list(Pro.objects.select_for_update().filter(pk=pro.pk).values_list("pk", flat=True))
@@ -381,8 +397,10 @@ def review_submit(*, homeowner: User, pro: Pro, rating: int, comment: str = "") 
     if lead is None:
         raise Forbidden(
             "no_connection",
-            "You can review a pro only after you hired it, it sent you an auto-quote, "
-            "or it paid to answer one of your requests.",
+            _(
+                "You can review a pro only after you hired it, it sent you an auto-quote, "
+                "or it paid to answer one of your requests."
+            ),
         )
     try:
         with transaction.atomic():
@@ -395,7 +413,7 @@ def review_submit(*, homeowner: User, pro: Pro, rating: int, comment: str = "") 
                 comment=comment,
             )
     except IntegrityError:  # only without the pro-row lock above (it serialises submissions)
-        raise Conflict("already_reviewed", "You have already reviewed this pro.") from None
+        raise Conflict("already_reviewed", _("You have already reviewed this pro.")) from None
     star_scores_recompute(pro_ids=[pro.pk])
     return review, True
 

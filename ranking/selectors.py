@@ -14,10 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
+from hours.clock import Schedule, working_time_between
+from hours.selectors import schedule_for_pro
 from leads.models import Lead, LeadKind, LeadStatus
 from marketplace.db_routers import read_alias, read_as_of, replica_reads
 from marketplace.localtime import local_today
@@ -196,6 +202,7 @@ class ProStats:
     rank: RankStats
     history: list[ProDailySnapshot]
     leads: StatsLeads
+    clock: dict
     connections_url: str = CONNECTIONS_URL
 
 
@@ -223,6 +230,11 @@ def pro_stats(*, marketplace: Marketplace, pro_id: int, now: dt.datetime | None 
     category, area = pro_main_category_and_area(marketplace=marketplace, pro=pro)
     position = pro_rank_position(marketplace=marketplace, pro=pro, category=category, area=area)
     below = is_below_threshold(responded=counts.responded, due=counts.due, policy=policy)
+    clock, schedule = pro_clock_explained(marketplace=marketplace, pro=pro, policy=policy, now=now)
+    if schedule is not None:  # pending leads on the business-hours clock: working time left
+        for lead in listed[:STATS_LEADS_CAP]:
+            if lead.counts_as == COUNTS_PENDING and lead.deadline:
+                lead.working_seconds_left = int(working_time_between(schedule, now, lead.deadline).total_seconds())
     return ProStats(
         as_of=read_as_of(now),  # the replica's replayed-up-to time when it served the figures
         response_rate=ResponseRateStats(
@@ -269,6 +281,7 @@ def pro_stats(*, marketplace: Marketplace, pro_id: int, now: dt.datetime | None 
             truncated=len(listed) > STATS_LEADS_CAP,
             results=listed[:STATS_LEADS_CAP],
         ),
+        clock=clock,
     )
 
 
@@ -289,3 +302,49 @@ def _demotion_reason(*, pro: Pro, policy: MarketplacePolicy, counts: ResponseCou
     if pro.demoted:
         return f"{answered}, at or above {threshold}: restored on the next rollup."
     return f"{answered}, at or above {threshold}."
+
+
+def pro_clock_explained(
+    *, marketplace: Marketplace, pro: Pro, policy: MarketplacePolicy, now: dt.datetime
+) -> tuple[dict, Schedule | None]:
+    """How this pro's deadlines are counted (Rule 15), in words; and the schedule when the
+    business-hours clock applies to it."""
+    today = now.astimezone(ZoneInfo(marketplace.time_zone)).date()
+    schedule = schedule_for_pro(pro, since=today)
+    explanation: StrOrPromise
+    away = schedule.on_vacation(today)
+    base = {"time_zone": marketplace.time_zone, "on_vacation_today": away}
+    if not policy.business_hours_enabled:
+        explanation = _("Deadlines run on the calendar clock: every hour counts, day and night.")
+        return {**base, "basis": "calendar", "explanation": explanation, "weekly_hours": None, "cap_hours": None}, None
+    weekly = schedule.weekly_working().total_seconds() / 3600
+    if not schedule.has_hours:
+        explanation = _(
+            "This marketplace counts deadlines in working hours, but you have not set yours "
+            "(PUT /api/v1/pro/working-hours/): every hour counts until you do."
+        )
+        return {**base, "basis": "calendar", "explanation": explanation, "weekly_hours": 0.0, "cap_hours": None}, None
+    explanation = format_lazy(
+        _(
+            "Deadlines count only your working hours ({weekly} h a week, {time_zone}): a lead's time to "
+            "answer is its usual time's share of a week applied to your working week, so nights, weekends "
+            "and vacations never count as a miss; no deadline is later than {cap} h after the offer."
+        ),
+        weekly=f"{weekly:g}",
+        time_zone=marketplace.time_zone,
+        cap=policy.business_hours_cap_hours,
+    )
+    if away:
+        explanation = format_lazy(
+            "{explanation} {away}",
+            explanation=explanation,
+            away=_("You are on vacation today: no new leads are offered to you."),
+        )
+    clock = {
+        **base,
+        "basis": "working_hours",
+        "explanation": explanation,
+        "weekly_hours": weekly,
+        "cap_hours": policy.business_hours_cap_hours,
+    }
+    return clock, schedule

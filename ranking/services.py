@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 import structlog
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from leads.hooks import LeadAnswered
 from leads.notifications import pro_notify
@@ -296,20 +298,34 @@ def _notify_changes(*, result: RollupResult, marketplace: Marketplace, params: d
             "threshold": str(params["threshold"]),
             "demoted": pro.demoted,
         }
+        numbers = {
+            "responded": responded,
+            "due": due,
+            "threshold": f"{threshold_pct}%",
+            "factor": f"{params['demotion_factor']:g}",
+        }
+        # Lazy text: pro_notify renders it in the pro's language.
         if pro.pk in result.newly_demoted:
-            kind, subject = NOTIFY_DEMOTED, "Your ranking has been lowered"
-            body = (
-                f"You answered {responded} of {due} leads due in the last period, below {threshold_pct}%. "
-                f"Your rank score is multiplied by {params['demotion_factor']:g} until you are back at "
-                f"{threshold_pct}% or above."
+            kind, subject = NOTIFY_DEMOTED, _("Your ranking has been lowered")
+            body = format_lazy(
+                _(
+                    "You answered {responded} of {due} leads due in the last period, below {threshold}. "
+                    "Your rank score is multiplied by {factor} until you are back at {threshold} or above."
+                ),
+                **numbers,
             )
         elif pro.pk in result.restored:
-            kind, subject = NOTIFY_RESTORED, "Your ranking is restored"
-            body = f"Your response rate is back at {threshold_pct}% or above; your ranking is restored."
+            kind, subject = NOTIFY_RESTORED, _("Your ranking is restored")
+            body = format_lazy(
+                _("Your response rate is back at {threshold} or above; your ranking is restored."), **numbers
+            )
         else:
-            kind, subject = NOTIFY_WARNING, "One more missed lead would lower your ranking"
-            body = (
-                f"You answered {responded} of {due} leads due. If one more lead passes its deadline "
-                f"unanswered, your response rate falls below {threshold_pct}% and your ranking is lowered."
+            kind, subject = NOTIFY_WARNING, _("One more missed lead would lower your ranking")
+            body = format_lazy(
+                _(
+                    "You answered {responded} of {due} leads due. If one more lead passes its deadline "
+                    "unanswered, your response rate falls below {threshold} and your ranking is lowered."
+                ),
+                **numbers,
             )
         pro_notify(pro=pro, kind=kind, subject=subject, body=body, payload=payload)

@@ -1,5 +1,6 @@
 """Endpoints for saving a card with the provider, disputes, refunds and provider webhooks."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.permissions import AllowAny
@@ -38,7 +39,7 @@ class SetupIntentView(MarketplaceAPIView):
             )
         except ProviderUnavailable:
             raise Unavailable(
-                "payment_provider_unavailable", "The payment provider is unavailable; retry shortly.", retry_after=5
+                "payment_provider_unavailable", _("The payment provider is unavailable; retry shortly."), retry_after=5
             ) from None
         body = {
             "id": intent.id,

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.response import Response
@@ -36,7 +37,7 @@ class PaymentMethodView(MarketplaceAPIView):
     def get(self, request):
         card = cards.payment_method_for(pro=request.user.pro)
         if card is None:
-            raise NotFound("payment_method_missing", "No card is saved yet.")
+            raise NotFound("payment_method_missing", _("No card is saved yet."))
         return Response(s.PaymentMethodOutput(card).data)
 
     @extend_schema(request=s.PaymentMethodInput, responses={200: s.PaymentMethodOutput})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest, RequestSource, RequestStatus
+from leads.selectors import lead_clock, lead_schedule
 from marketplace.api.csv_export import ExportRangeQuery
 from marketplace.api.fields import BoundedDictField, CalendarDateField, amount_field
 from marketplace.api.money import MoneyOutput
@@ -68,13 +71,13 @@ class QuoteRequestInput(serializers.Serializer):
             return None
         pro = Pro.objects.filter(marketplace=self.context["marketplace"], pk=value, suspended=False).first()
         if pro is None:
-            raise Invalid("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+            raise Invalid("unknown_pro", _("No such pro."), fields={"pro": [_("Unknown pro.")]})
         return pro
 
     def validate(self, attrs):
         low, high = attrs.get("budget_min"), attrs.get("budget_max")
         if low is not None and high is not None and low > high:
-            raise serializers.ValidationError({"budget_max": ["Must be at least budget_min."]})
+            raise serializers.ValidationError({"budget_max": [_("Must be at least budget_min.")]})
         return attrs
 
 
@@ -178,7 +181,7 @@ class QuoteRequestOutput(serializers.ModelSerializer):
 
     @extend_schema_field(CategoryRef)
     def get_category(self, obj) -> dict:
-        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
+        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.display_name}
 
     @extend_schema_field(LeadContact)
     def get_contact(self, obj) -> dict:
@@ -211,7 +214,20 @@ class LeadRequestOutput(serializers.Serializer):
 
     @extend_schema_field(CategoryRef)
     def get_category(self, obj) -> dict:
-        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.name}
+        return {"id": obj.category_id, "slug": obj.category.slug, "name": obj.category.display_name}
+
+
+class LeadClock(serializers.Serializer):
+    basis = serializers.ChoiceField(
+        choices=["calendar", "working_hours"],
+        help_text="working_hours: the business-hours clock is on and the pro set its week; the deadline "
+        "counts only working time",
+    )
+    seconds_left = serializers.IntegerField(allow_null=True, help_text="Calendar time until the deadline.")
+    working_seconds_left = serializers.IntegerField(
+        allow_null=True, help_text="Working time until the deadline (equals seconds_left on the calendar clock)."
+    )
+    working_now = serializers.BooleanField(allow_null=True)
 
 
 class LeadOutput(serializers.ModelSerializer):
@@ -228,6 +244,7 @@ class LeadOutput(serializers.ModelSerializer):
     request = LeadRequestOutput()
     contact = serializers.SerializerMethodField()
     quote = serializers.SerializerMethodField()
+    clock = serializers.SerializerMethodField()
 
     class Meta:
         model = Lead
@@ -237,6 +254,7 @@ class LeadOutput(serializers.ModelSerializer):
             "status",
             "fee",
             "deadline",
+            "clock",
             "offered_count",
             "accepted_count",
             "request",
@@ -262,6 +280,14 @@ class LeadOutput(serializers.ModelSerializer):
     @extend_schema_field(LeadQuote(allow_null=True))
     def get_quote(self, obj) -> dict | None:
         return _quote(obj)
+
+    @extend_schema_field(LeadClock)
+    def get_clock(self, obj) -> dict:
+        """Time left on the lead's clock, loaded once per pro for a whole page."""
+        cache = self.root.__dict__.setdefault("_lead_clock_schedules", {})
+        if obj.pro_id not in cache:
+            cache[obj.pro_id] = lead_schedule(lead=obj)
+        return lead_clock(lead=obj, schedule=cache[obj.pro_id], now=timezone.now())
 
 
 NOTIFICATION_KINDS = [

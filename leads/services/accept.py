@@ -30,6 +30,8 @@ import structlog
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from billing import services as billing
 from billing.gateways import AuthenticationRequired, PaymentDeclined, ProviderUnavailable, gateway_get
@@ -79,7 +81,7 @@ def _accept_open(*, lead_id: int, pro: Pro, actor: User | None, payload: dict[st
                 .count()
             )
             if taken >= policy.matched_capacity:
-                raise Conflict("request_filled", "Enough pros have already accepted this job.")
+                raise Conflict("request_filled", _("Enough pros have already accepted this job."))
         locked_pro = Pro.objects.select_for_update().get(pk=pro.pk)
         billing.spend_cap_check(marketplace=request.marketplace, pro=locked_pro, amount=lead.fee_amount, now=now)
         charge = billing.lead_fee_open(
@@ -118,18 +120,20 @@ def _accept_pay(*, charge: Charge, actor: User | None = None) -> None:
         )
         raise PaymentRequired(
             "authentication_required",
-            "Your bank asks you to authenticate this payment; confirm it in the app, then accept again.",
+            _("Your bank asks you to authenticate this payment; confirm it in the app, then accept again."),
             extra={"client_secret": exc.client_secret, "payment_intent": exc.reference},
         ) from None
     except PaymentDeclined as exc:
         _settle_if_pending(charge.pk, partial(billing.charge_fail, code=exc.code, message=exc.message))
         raise PaymentRequired(
-            "payment_declined", f"The payment was declined: {exc.message}", extra={"decline_code": exc.code}
+            "payment_declined",
+            format_lazy(_("The payment was declined: {reason}"), reason=exc.message),
+            extra={"decline_code": exc.code},
         ) from None
     except ProviderUnavailable:
         raise Unavailable(
             "payment_provider_unavailable",
-            "The payment provider is unavailable; retry shortly.",
+            _("The payment provider is unavailable; retry shortly."),
             retry_after=PROVIDER_RETRY_AFTER_SECONDS,
         ) from None
     accept_complete(charge_id=charge.pk, reference=result.reference, actor=actor)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import Charge, ChargeStatus
 from leads import hooks
@@ -56,7 +57,9 @@ def lead_reject(*, lead_id: int, pro: Pro, actor: User | None = None, reason: st
     with transaction.atomic():
         request, lead = lock_request_and_lead(lead_id=lead_id, pro=pro)
         if Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).exists():
-            raise Conflict("accept_in_progress", "An accept of this lead is being paid; it can no longer be rejected.")
+            raise Conflict(
+                "accept_in_progress", _("An accept of this lead is being paid; it can no longer be rejected.")
+            )
         lead.reject_reason = reason[:500]
         lead.responded_at = now
         lead_transition(
@@ -116,7 +119,7 @@ def quote_request_cancel(*, marketplace: Marketplace, homeowner: User, request_i
     with transaction.atomic():
         request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
         if request.status == RequestStatus.CANCELLED:
-            raise Conflict("request_cancelled", "This request is already cancelled.")
+            raise Conflict("request_cancelled", _("This request is already cancelled."))
         _withdraw_pending(request=request, note="request cancelled by the homeowner")
         request.status = RequestStatus.CANCELLED
         request.save(update_fields=["status"])
@@ -128,13 +131,13 @@ def quote_request_hire(*, marketplace: Marketplace, homeowner: User, request_id:
     with transaction.atomic():
         request = _homeowner_request(marketplace=marketplace, homeowner=homeowner, request_id=request_id)
         if request.status == RequestStatus.CANCELLED:
-            raise Conflict("request_cancelled", "This request is cancelled.")
+            raise Conflict("request_cancelled", _("This request is cancelled."))
         connected = Lead.objects.filter(request=request, pro_id=pro_id, status=LeadStatus.ACCEPTED).exists()
         if not connected:
             raise Invalid(
                 "pro_not_connected",
-                "You can only hire a pro that answered this request.",
-                fields={"pro": ["This pro has not answered this request."]},
+                _("You can only hire a pro that answered this request."),
+                fields={"pro": [_("This pro has not answered this request.")]},
             )
         request.hired_pro_id = pro_id
         request.status = RequestStatus.CLOSED

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias, TypedDict, cast
+from zoneinfo import ZoneInfo
 
 from django.db.models import (
     BooleanField,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 
 from billing.fees import week_start
 from billing.models import Charge, ChargeStatus, PaymentProfile
+from hours.selectors import pros_on_vacation
 from marketplace.models import Marketplace
 from marketplace.selectors import marketplace_policy
 from pros.models import Category, Service
@@ -121,6 +123,11 @@ def matching_candidates(
         pro__areas__area=area,
         pro__areas__marketplace=marketplace,
     ).select_related("pro")
+    if policy.business_hours_enabled:
+        # Rule 15: a vacation pauses matching for its dates (the marketplace's today).
+        today = now.astimezone(ZoneInfo(marketplace.time_zone)).date()
+        away = pros_on_vacation(marketplace=marketplace, day=today)
+        base = base.exclude(pro_id__in=away.values("pro_id"))
     if policy.promotion_service_enabled and fees.promotion > 0:
         has_method = PaymentProfile.objects.filter(pro_id=OuterRef("pro_id")).exclude(payment_method_token="")
         base = base.annotate(has_payment_method=Exists(has_method))

@@ -8,12 +8,15 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from billing import services as billing
 from billing.models import Charge, ChargeStatus
+from hours.clock import Schedule
+from hours.selectors import lead_deadline, pro_on_vacation, schedules_for
 from leads import hooks
 from leads.models import Lead, LeadEvent, LeadKind, LeadStatus, QuoteRequest, RequestSource, RequestStatus
-from leads.notifications import pro_notify
+from leads.notifications import lead_announcement, pro_notify
 from leads.services.accept import accept_charge_process_on_commit
 from leads.services.matching import MatchingFees, matching_candidates
 from marketplace.errors import Conflict, DomainError, Invalid
@@ -69,7 +72,7 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
     except InvalidPostalCode as exc:
         raise Invalid("invalid_postal_code", str(exc), fields={"postal_code": [str(exc)]}) from None
     if data.category.marketplace_id != marketplace.pk:
-        raise Invalid("unknown_category", "No such category.", fields={"category": ["Unknown category."]})
+        raise Invalid("unknown_category", _("No such category."), fields={"category": [_("Unknown category.")]})
     answers = answers_clean(category=data.category, answers=data.answers)
     now = timezone.now()
     with transaction.atomic():
@@ -92,7 +95,7 @@ def quote_request_create(*, marketplace: Marketplace, homeowner: User, data: Req
         if duplicate is not None:
             raise Conflict(
                 "duplicate_request",
-                "You already asked for this job recently; here is that request.",
+                _("You already asked for this job recently; here is that request."),
                 extra={"request_id": duplicate.pk},
             )
         # No double charge for one job: pros that already paid for this homeowner's same job
@@ -167,21 +170,29 @@ NO_FEE_NOTE = "no contact fee: this pro already paid for the same job"
 def _profile_target_check(*, marketplace: Marketplace, data: RequestInput, area: str) -> Service:
     pro = data.pro
     if pro is None or pro.marketplace_id != marketplace.pk or pro.suspended:
-        raise Invalid("unknown_pro", "No such pro.", fields={"pro": ["Unknown pro."]})
+        raise Invalid("unknown_pro", _("No such pro."), fields={"pro": [_("Unknown pro.")]})
     if pro.paused:
-        raise Invalid("pro_paused", "This pro is not taking requests now.", fields={"pro": ["This pro is paused."]})
+        raise Invalid(
+            "pro_paused", _("This pro is not taking requests now."), fields={"pro": [_("This pro is paused.")]}
+        )
+    if marketplace_policy(marketplace).business_hours_enabled and pro_on_vacation(
+        marketplace=marketplace, pro=pro, day=marketplace_today(marketplace, timezone.now())
+    ):
+        raise Invalid(
+            "pro_on_vacation", _("This pro is on vacation."), fields={"pro": [_("This pro is on vacation today.")]}
+        )
     service = Service.objects.filter(marketplace=marketplace, pro=pro, category=data.category, is_active=True).first()
     if service is None:
         raise Invalid(
             "pro_not_serving_category",
-            "This pro does not offer this category.",
-            fields={"category": ["Not offered by this pro."]},
+            _("This pro does not offer this category."),
+            fields={"category": [_("Not offered by this pro.")]},
         )
     if not ProArea.objects.filter(marketplace=marketplace, pro=pro, area=area).exists():
         raise Invalid(
             "pro_not_serving_area",
-            "This pro does not serve this area.",
-            fields={"postal_code": ["Outside this pro's service areas."]},
+            _("This pro does not serve this area."),
+            fields={"postal_code": [_("Outside this pro's service areas.")]},
         )
     return service
 
@@ -206,9 +217,21 @@ def _route_profile(
         pro=pro,
         kind=LeadKind.NEW,
         fee=fee,
-        deadline=now + dt.timedelta(hours=marketplace_policy(marketplace).new_lead_ttl_hours),
+        deadline=lead_deadline(
+            marketplace=marketplace,
+            schedule=_schedules(marketplace, [pro.pk], now).get(pro.pk),
+            now=now,
+            ttl_hours=marketplace_policy(marketplace).new_lead_ttl_hours,
+        ),
         note=NO_FEE_NOTE if free else "",
     )
+
+
+def _schedules(marketplace: Marketplace, pro_ids: list[int], now: dt.datetime) -> dict[int, Schedule]:
+    """The pros' working weeks, loaded in two queries — only with the business-hours clock on."""
+    if not marketplace_policy(marketplace).business_hours_enabled or not pro_ids:
+        return {}
+    return schedules_for(marketplace=marketplace, pro_ids=pro_ids, since=marketplace_today(marketplace, now))
 
 
 def _can_auto_charge(*, marketplace: Marketplace, pro: Pro, fee: int, now: dt.datetime) -> bool:
@@ -238,6 +261,7 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime, paid_for: frozen
     )
     job = _job(request)
     today = marketplace_today(marketplace, now)
+    schedules = _schedules(marketplace, [s.pro_id for s in candidates if s.matched_candidate], now)
     leads = []
     position = 0
     for service in candidates:
@@ -259,7 +283,12 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime, paid_for: frozen
                     pro=service.pro,
                     kind=LeadKind.MATCHED,
                     fee=matched_fee,
-                    deadline=now + dt.timedelta(hours=policy.matched_lead_ttl_hours),
+                    deadline=lead_deadline(
+                        marketplace=marketplace,
+                        schedule=schedules.get(service.pro_id),
+                        now=now,
+                        ttl_hours=policy.matched_lead_ttl_hours,
+                    ),
                     rank_position=position,
                     note=NO_FEE_NOTE if free else "",
                 )
@@ -337,26 +366,15 @@ def _promotion_lead(*, request: QuoteRequest, service: Service, fee: int, now: d
     return lead
 
 
-_SUBJECTS: dict[str, str] = {
-    LeadKind.NEW: "New lead: {category} in {area}",
-    LeadKind.MATCHED: "Matched lead: {category} in {area} (answer by {deadline})",
-    LeadKind.PROMOTION: "Your auto-quote was sent: {category} in {area}",
-}
-
-
 def _lead_announce(lead: Lead) -> None:
     request = lead.request
-    subject = _SUBJECTS[lead.kind].format(
-        category=request.category.name,
-        area=request.area,
-        deadline=lead.deadline.isoformat() if lead.deadline else "",
-    )
+    subject, body = lead_announcement(lead)
     pro_notify(
         pro=lead.pro,
         kind=f"lead.{lead.kind}",
         subject=subject,
         lead=lead,
-        body=f"{request.description}\n\nContact fee: {lead.fee_amount} {lead.fee_currency} (minor units).",
+        body=body,
         payload={
             "lead_id": lead.pk,
             "request_id": request.pk,

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
@@ -19,9 +20,9 @@ class MarketplaceJWTAuthentication(JWTAuthentication):
         user, token = result
         marketplace = marketplace_from_request(request._request)
         if not getattr(user, "is_superuser", False) and token.get(MARKETPLACE_CLAIM) != marketplace.pk:
-            raise AuthenticationFailed("This token belongs to another marketplace.", code="token_not_valid")
+            raise AuthenticationFailed(gettext("This token belongs to another marketplace."), code="token_not_valid")
         if token_version_of(token) != getattr(user, "token_version", None):
             raise AuthenticationFailed(
-                "This token was revoked by a password change or deactivation.", code="token_not_valid"
+                gettext("This token was revoked by a password change or deactivation."), code="token_not_valid"
             )
         return user, token

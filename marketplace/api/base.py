@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from marketplace.api.idempotency import idempotency_claim, idempotency_complete
 from marketplace.api.request import MarketplaceRequest
 from marketplace.db_routers import replica_failed_mid_request
+from marketplace.i18n import activate_for_request
 from marketplace.tenancy import marketplace_from_request
 
 
@@ -27,14 +28,20 @@ class MarketplaceAPIView(APIView):
     idempotent_methods: tuple[str, ...] = ("POST",)
 
     def initial(self, request, *args, **kwargs):
+        activate_for_request(request._request)  # Accept-Language as this product reads it
         marketplace = marketplace_from_request(request._request)
         request._request.marketplace = marketplace  # read as MarketplaceRequest.marketplace
+        activate_for_request(request._request)  # Accept-Language, else the marketplace's language
         # Logs and error reports of this request (and the tasks it queues) name the marketplace.
         structlog.contextvars.bind_contextvars(marketplace=marketplace.slug)
         super().initial(request, *args, **kwargs)
         self._idempotency_record = None
         if request.method in self.idempotent_methods:
             self._idempotency_record = idempotency_claim(request)
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        activate_for_request(request._request, user=request.user)  # the user's saved language first
 
     def handle_exception(self, exc):
         if isinstance(exc, OperationalError | InterfaceError) and replica_failed_mid_request():

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from marketplace.api.fields import CalendarDateField
@@ -29,7 +30,7 @@ class LocalDayRangeQuery(serializers.Serializer):
         end = attrs.get("end") or local_today(marketplace=marketplace)
         start = attrs.get("start") or end - dt.timedelta(days=self.default_days - 1)
         if start > end:
-            raise serializers.ValidationError({"end": ["end must not be before start."]})
+            raise serializers.ValidationError({"end": [_("end must not be before start.")]})
         limit = self.max_days(marketplace)
         if (end - start).days + 1 > limit:
             raise serializers.ValidationError({"start": [f"The range may span at most {limit} days."]})

@@ -6,6 +6,8 @@ import structlog
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -40,7 +42,7 @@ def domain_error_response(exc: errors.DomainError) -> Response:
     return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=status_for(exc), headers=headers)
 
 
-def error_body(code: str, message: str, fields: dict | None = None, **extra: Any) -> dict:
+def error_body(code: str, message: StrOrPromise, fields: dict | None = None, **extra: Any) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
 
 
@@ -64,10 +66,10 @@ def _messages(value: Any) -> list:
 
 
 _DEFAULT_CODES = {
-    exceptions.NotAuthenticated: ("not_authenticated", "Authentication credentials were not provided."),
+    exceptions.NotAuthenticated: ("not_authenticated", _("Authentication credentials were not provided.")),
     exceptions.AuthenticationFailed: ("authentication_failed", None),
     exceptions.PermissionDenied: ("permission_denied", None),
-    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.NotFound: ("not_found", _("Not found.")),
     exceptions.MethodNotAllowed: ("method_not_allowed", None),
     exceptions.NotAcceptable: ("not_acceptable", None),
     exceptions.UnsupportedMediaType: ("unsupported_media_type", None),
@@ -91,7 +93,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, OperationalError | InterfaceError):
         return database_unavailable(exc)
     if isinstance(exc, RequestDataTooBig):  # Django's own body bound, met before our parser's
-        exc = exceptions.ParseError("The request body is too large.")
+        exc = exceptions.ParseError(_("The request body is too large."))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -102,7 +104,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return None  # a real bug: let Django log it and answer 500
 
     if isinstance(exc, exceptions.ValidationError):
-        response.data = error_body("invalid", "The request has invalid fields.", _flatten_fields(exc.detail))
+        response.data = error_body("invalid", _("The request has invalid fields."), _flatten_fields(exc.detail))
     else:
         code, message = next(
             ((c, m) for cls, (c, m) in _DEFAULT_CODES.items() if isinstance(exc, cls)),
@@ -131,23 +133,23 @@ def database_unavailable(exc: Exception) -> Response:
         if not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()
     return Response(
-        error_body("service_unavailable", "The service is briefly unavailable; please retry."),
+        error_body("service_unavailable", _("The service is briefly unavailable; please retry.")),
         status=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
     )
 
 
 def json_404(request, exception=None) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
 def json_500(request) -> JsonResponse:
-    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+    return JsonResponse(error_body("server_error", _("Something went wrong on our side.")), status=500)
 
 
 def json_400(request, exception=None) -> JsonResponse:
-    return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return JsonResponse(error_body("bad_request", _("Bad request.")), status=400)
 
 
 def json_403(request, exception=None) -> JsonResponse:
-    return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)
+    return JsonResponse(error_body("permission_denied", _("Permission denied.")), status=403)

@@ -14,6 +14,7 @@ import json
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework.response import Response
 
 from marketplace.errors import Conflict, Invalid, Unprocessable
@@ -51,7 +52,7 @@ def idempotency_claim(request) -> IdempotencyRecord | None:
         raise Invalid(
             "invalid_idempotency_key",
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.",
-            fields={HEADER: ["Invalid length."]},
+            fields={HEADER: [_("Invalid length.")]},
         )
     fingerprint = _fingerprint(request)
     lookup = {"marketplace": request.marketplace, "user": request.user, "key": key}
@@ -73,12 +74,12 @@ def idempotency_claim(request) -> IdempotencyRecord | None:
         if timezone.now() - existing.created_at < settings.IDEMPOTENCY_STALE_AFTER:
             raise Conflict(
                 "idempotency_request_in_progress",
-                "A request with this key is still being processed; retry shortly.",
+                _("A request with this key is still being processed; retry shortly."),
                 retry_after=1,
             )
         # The first attempt died without an answer: take the claim over.
         IdempotencyRecord.objects.filter(pk=existing.pk, status_code__isnull=True).delete()
-    raise Conflict("idempotency_conflict", "Could not claim the idempotency key; retry.")
+    raise Conflict("idempotency_conflict", _("Could not claim the idempotency key; retry."))
 
 
 def idempotency_complete(record: IdempotencyRecord, response: Response) -> None:

@@ -1,19 +1,20 @@
 """Permission classes per role. A view names the roles it serves; everyone else gets 403."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from marketplace.models import Role
 
 
 class IsHomeowner(BasePermission):
-    message = "Only homeowners can do this."
+    message = _("Only homeowners can do this.")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.role == Role.HOMEOWNER)
 
 
 class IsProMember(BasePermission):
-    message = "Only pro accounts can do this."
+    message = _("Only pro accounts can do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -21,7 +22,7 @@ class IsProMember(BasePermission):
 
 
 class IsMarketplaceStaff(BasePermission):
-    message = "Only this marketplace's staff can do this."
+    message = _("Only this marketplace's staff can do this.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

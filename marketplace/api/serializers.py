@@ -54,8 +54,21 @@ class UserOutput(serializers.ModelSerializer):
         slug_field="slug", read_only=True, allow_null=True
     )
     pro: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    language = serializers.CharField(
+        read_only=True, help_text="Saved language (en, fr-ca, zh-hant), or empty: Accept-Language decides."
+    )
 
     class Meta:
         model = User
-        fields = ["id", "email", "name", "role", "marketplace", "pro", "date_joined"]
+        fields = ["id", "email", "name", "role", "marketplace", "pro", "language", "date_joined"]
         read_only_fields = fields
+
+
+class MeUpdateInput(serializers.Serializer):
+    language = serializers.CharField(
+        allow_blank=True,
+        max_length=35,
+        help_text="en, fr-CA or zh-Hant (other tags of those languages are mapped: fr → fr-ca, zh-TW → "
+        "zh-hant); blank or a language the product does not speak clears the preference (Accept-Language, "
+        "then the marketplace's language decide).",
+    )

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from marketplace.api.base import MarketplaceAPIView
 from marketplace.api.serializers import (
+    MeUpdateInput,
     PasswordChangeInput,
     PasswordResetConfirmInput,
     PasswordResetInput,
@@ -20,10 +21,12 @@ from marketplace.api.throttling import ScopedThrottle
 from marketplace.api.tokens import token_pair_issue, token_refresh
 from marketplace.auth_backends import MarketplaceEmailBackend
 from marketplace.errors import NotAuthenticated
+from marketplace.i18n import activate_for_request
 from marketplace.services.accounts import (
     password_change,
     password_reset_confirm,
     password_reset_request,
+    user_language_set,
     user_register,
 )
 
@@ -86,6 +89,14 @@ class MeView(MarketplaceAPIView):
     @extend_schema(responses={200: UserOutput})
     def get(self, request):
         return Response(UserOutput(request.user).data)
+
+    @extend_schema(request=MeUpdateInput, responses={200: UserOutput})
+    def patch(self, request):
+        data = MeUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_language_set(user=request.user, language=data.validated_data["language"])
+        activate_for_request(request._request, user=user)  # answer in the language just chosen
+        return Response(UserOutput(user).data)
 
 
 class PasswordChangeView(MarketplaceAPIView):

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -61,6 +62,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     token_version = models.PositiveIntegerField(
         default=0, editable=False, help_text="Bumped on a password change and on deactivation: revokes every token."
     )
+    # The user's language for API messages, notifications and e-mail; blank: Accept-Language,
+    # else the marketplace's default (marketplace/i18n.py).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 

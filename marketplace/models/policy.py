@@ -70,6 +70,17 @@ class MarketplacePolicy(models.Model):
     click_dedupe_minutes = models.PositiveIntegerField(default=30, validators=_between(0, MAX_DEDUPE_MINUTES))
     dispute_window_days = models.PositiveIntegerField(default=14, validators=_between(0, MAX_WINDOW_DAYS))
 
+    # Business-hours clock (Rule 15): deadlines count the pro's working hours, vacations pause
+    # matching; a deadline is never later than the cap in calendar hours.
+    business_hours_enabled = models.BooleanField(
+        default=False, help_text="Deadlines count only each pro's working hours; vacations pause matching."
+    )
+    business_hours_cap_hours = models.PositiveIntegerField(
+        default=168,
+        validators=_between(1, MAX_TTL_HOURS),
+        help_text="A working-time deadline is never later than this many calendar hours after the offer.",
+    )
+
     class Meta:
         verbose_name_plural = "marketplace policies"
         constraints = [
@@ -84,6 +95,9 @@ class MarketplacePolicy(models.Model):
             models.CheckConstraint(name="policy_star_threshold_le_100", condition=Q(star_score_threshold__lte=100)),
             models.CheckConstraint(
                 name="policy_fees_non_negative", condition=Q(fee_new__gte=0, fee_matched__gte=0, fee_promotion__gte=0)
+            ),
+            models.CheckConstraint(
+                name="policy_business_hours_cap_positive", condition=Q(business_hours_cap_hours__gte=1)
             ),
             models.CheckConstraint(
                 name="policy_ttls_positive", condition=Q(new_lead_ttl_hours__gte=1, matched_lead_ttl_hours__gte=1)
@@ -106,6 +120,7 @@ class MarketplacePolicy(models.Model):
                     response_min_sample__lte=MAX_MIN_SAMPLE,
                     click_dedupe_minutes__lte=MAX_DEDUPE_MINUTES,
                     dispute_window_days__lte=MAX_WINDOW_DAYS,
+                    business_hours_cap_hours__lte=MAX_TTL_HOURS,
                 ),
             ),
         ]

@@ -3,6 +3,7 @@
 
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -26,6 +27,9 @@ class Marketplace(models.Model):
     name = models.CharField(max_length=120)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # The language of a request that names none (no saved user preference, no Accept-Language
+    # the product speaks): one of settings.LANGUAGES.
+    default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     postal_scheme = models.CharField(max_length=20, choices=PostalScheme.choices)
     # Optional host name that selects this marketplace without the X-Marketplace header.
     domain = models.CharField(max_length=253, unique=True, null=True, blank=True)

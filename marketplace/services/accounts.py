@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from marketplace.errors import Invalid
 from marketplace.hooks import pro_business_create
@@ -33,8 +35,8 @@ class AccountEmail:
     PASSWORD_CHANGED = "password_changed"
 
 
-def _invalid(field: str, messages: list[str]) -> Invalid:
-    return Invalid("invalid", "The request has invalid fields.", fields={field: messages})
+def _invalid(field: str, messages: list[StrOrPromise]) -> Invalid:
+    return Invalid("invalid", _("The request has invalid fields."), fields={field: messages})
 
 
 def password_validate(password: str, *, user: User, field: str = "password") -> None:
@@ -62,7 +64,7 @@ def user_register(
     Registration never creates staff or superusers: those are made by the platform.
     """
     if role not in SELF_SERVICE_ROLES:
-        raise _invalid("role", ["Must be homeowner or pro."])
+        raise _invalid("role", [_("Must be homeowner or pro.")])
     email = email.strip().lower()
     candidate = User(email=email, name=name, marketplace=marketplace, role=role)
     password_validate(password, user=candidate)
@@ -94,7 +96,9 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.check_password(current_password):
         raise Invalid(
-            "invalid_credentials", "The current password is wrong.", fields={"current_password": ["Wrong password."]}
+            "invalid_credentials",
+            _("The current password is wrong."),
+            fields={"current_password": [_("Wrong password.")]},
         )
     password_validate(new_password, user=user, field="new_password")
     user.set_password(new_password)
@@ -135,8 +139,8 @@ def password_reset_confirm(*, marketplace: Marketplace, uid: str, token: str, ne
     if user is None or not default_token_generator.check_token(user, token):
         raise Invalid(
             "reset_token_invalid",
-            "This reset link is invalid or has expired; ask for a new one.",
-            fields={"token": ["Invalid or expired."]},
+            _("This reset link is invalid or has expired; ask for a new one."),
+            fields={"token": [_("Invalid or expired.")]},
         )
     password_validate(new_password, user=user, field="new_password")
     user.set_password(new_password)
@@ -150,3 +154,13 @@ def token_families_prune(*, older_than: datetime) -> int:
     lifetime ago): none of their tokens can be refreshed any more."""
     deleted, _ = TokenFamily.objects.filter(rotated_at__lt=older_than).delete()
     return deleted
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Save the user's language; one the product does not speak clears the preference
+    (never an error: the request's Accept-Language, then the marketplace's language apply)."""
+    from marketplace.i18n import supported
+
+    user.language = supported(language) or ""
+    user.save(update_fields=["language"])
+    return user

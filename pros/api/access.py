@@ -1,5 +1,7 @@
 """Who is acting, for endpoints of the pros app and the apps above it."""
 
+from django.utils.translation import gettext_lazy as _
+
 from marketplace.api.request import MarketplaceRequest
 from marketplace.errors import Forbidden
 from pros.models import Pro
@@ -10,5 +12,5 @@ def member_pro(request: MarketplaceRequest) -> Pro:
     this says so to the type checker and refuses loudly should a view forget the permission."""
     pro = request.user.pro
     if pro is None:
-        raise Forbidden("permission_denied", "Only pro members can do this.")
+        raise Forbidden("permission_denied", _("Only pro members can do this."))
     return pro

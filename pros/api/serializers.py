@@ -14,8 +14,9 @@ from marketplace.errors import DomainError
 from marketplace.models import MembershipTier
 from marketplace.selectors import marketplace_policy
 from marketplace.tracked_links import tracked_link_url
+from pros.i18n import category_questions as translated_questions
 from pros.models import Category, Pro, Review, Service
-from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS, category_questions
+from pros.questions import MAX_ANSWER_KEY_LENGTH, MAX_ANSWERS
 from pros.selectors import category_resolve, shows_contact
 from pros.services import COMPLETENESS_PARTS, pro_completeness
 
@@ -74,6 +75,10 @@ class CategoryQuestion(serializers.Serializer):
     )
     choices = serializers.ListField(child=serializers.CharField(), help_text="Allowed answers (type `choice`).")
     max_length = serializers.IntegerField(allow_null=True, help_text="Longest text answer; null: the API's limit.")
+    choice_labels = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Each choice value with its text in the request's language (answers store the value).",
+    )
 
 
 def _question_output(key: str, question: dict) -> dict:
@@ -86,10 +91,15 @@ def _question_output(key: str, question: dict) -> dict:
         "type": kind if kind in ("choice", "text", "number") else "text",
         "choices": choices,
         "max_length": max_length if isinstance(max_length, int) and not isinstance(max_length, bool) else None,
+        "choice_labels": {choice: str((question.get("choice_labels") or {}).get(choice, choice)) for choice in choices},
     }
 
 
 class CategoryOutput(serializers.ModelSerializer):
+    """Name and questions in the request's language (pros/i18n.py: fallback to the base text);
+    each question keeps its choice values and adds ``choice_labels`` to show."""
+
+    name = serializers.CharField(source="display_name", read_only=True)
     questions = serializers.SerializerMethodField()
 
     class Meta:
@@ -99,8 +109,12 @@ class CategoryOutput(serializers.ModelSerializer):
 
     @extend_schema_field(CategoryQuestion(many=True))
     def get_questions(self, category: Category) -> list[dict]:
-        """The questions as staff entered them (JSON in the admin), well-formed ones only."""
-        return [_question_output(key, question) for key, question in category_questions(category).items()]
+        """The well-formed questions, labels in the request's language."""
+        return [
+            _question_output(str(question["key"]), question)
+            for question in translated_questions(category)
+            if isinstance(question.get("key"), str)
+        ]
 
 
 # --- public pro payloads -------------------------------------------------------------------

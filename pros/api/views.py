@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -187,7 +188,7 @@ class ReviewCreateView(MarketplaceContextMixin, TenantGenericAPIView):
             marketplace=request.marketplace, pk=data.validated_data["pro"], suspended=False
         ).first()
         if pro is None:
-            raise Invalid("unknown_pro", "No such pro in this marketplace.", fields={"pro": ["Unknown pro."]})
+            raise Invalid("unknown_pro", _("No such pro in this marketplace."), fields={"pro": [_("Unknown pro.")]})
         review, created = services.review_submit(
             homeowner=request.user,
             pro=pro,

@@ -63,8 +63,12 @@ class FactorSerializer(serializers.Serializer):
     contribution = serializers.FloatField(help_text="Points out of 100 before the demotion multiplier.")
 
 
+class PositionCategory(CategoryRef):
+    name = serializers.CharField(source="display_name", help_text="In the request's language.")
+
+
 class PositionSerializer(serializers.Serializer):
-    category = CategoryRef(allow_null=True)
+    category = PositionCategory(allow_null=True)
     area = serializers.CharField(allow_null=True)
     position = serializers.IntegerField(allow_null=True)
     of = serializers.IntegerField(allow_null=True)
@@ -98,6 +102,18 @@ class StatsLeadSerializer(serializers.Serializer):
     answered_at = serializers.DateTimeField(source="responded_at", allow_null=True)
     deadline = serializers.DateTimeField(allow_null=True)
     counts_as = serializers.ChoiceField(choices=["responded", "missed", "pending_in_time", "not_counted"])
+    working_seconds_left = serializers.IntegerField(
+        allow_null=True, required=False, help_text="Pending leads on the business-hours clock: working time left."
+    )
+
+
+class ClockSerializer(serializers.Serializer):
+    basis = serializers.ChoiceField(choices=["calendar", "working_hours"])
+    explanation = serializers.CharField()
+    time_zone = serializers.CharField()
+    weekly_hours = serializers.FloatField(allow_null=True)
+    cap_hours = serializers.IntegerField(allow_null=True)
+    on_vacation_today = serializers.BooleanField()
 
 
 class StatsLeadsSerializer(serializers.Serializer):
@@ -115,4 +131,5 @@ class ProStatsSerializer(serializers.Serializer):
     rank = RankSerializer()
     history = SnapshotSerializer(many=True)
     leads = StatsLeadsSerializer()
+    clock = ClockSerializer(help_text="How deadlines are counted for this pro (Rule 15), and why.")
     connections_url = serializers.CharField(help_text="Connections over time, by type.")

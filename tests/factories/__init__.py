@@ -7,13 +7,18 @@ automatically makes its endpoints walkable.
 
 from .billing import ChargeFactory, PaymentProfileFactory, TopUpFactory
 from .connections import ClickGateFactory, ConnectionDailyFactory, ConnectionEventFactory
+from .hours import VacationFactory, WorkingHoursFactory
 from .leads import LeadFactory, NotificationFactory, QuoteRequestFactory
 from .marketplace import MarketplaceFactory, UserFactory
 from .payments import LeadDisputeFactory, RefundFactory
 from .pros import CategoryFactory, ProAreaFactory, ProFactory, ReviewFactory, ServiceFactory
+from .push import DeviceFactory
 from .ranking import ProDailySnapshotFactory, ProStandingFactory, RankingPolicyFactory
 
 __all__ = [
+    "DeviceFactory",
+    "VacationFactory",
+    "WorkingHoursFactory",
     "CategoryFactory",
     "ChargeFactory",
     "ClickGateFactory",

@@ -2,6 +2,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -24,11 +25,13 @@ class Receiver:
 
     def __init__(self, status=200, location=None):
         received = self.received = []
+        received_at = self.received_at = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 received.append((dict(self.headers), body))
+                received_at.append(time.time())
                 self.send_response(status)
                 if location:
                     self.send_header("Location", location)
@@ -170,8 +173,9 @@ def test_the_resend_sweep_requeues_deliveries_whose_enqueue_was_lost(make_pro, s
     Notification.objects.filter(pk=lost_id).update(created_at=timezone.now() - dt.timedelta(minutes=10))
     app.conf.task_always_eager = True
     try:
-        assert notifications_resend_stale() == 1
+        assert notifications_resend_stale() == 2  # its e-mail and its push
     finally:
         app.conf.task_always_eager = False
     assert Notification.objects.get(pk=lost_id).email_status == "sent"
+    assert Notification.objects.get(pk=lost_id).push_status == "skipped"  # the pro has no device
     assert [m.subject for m in mail.outbox] == ["Lost"]

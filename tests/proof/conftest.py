@@ -12,6 +12,7 @@ from marketplace.api.tokens import token_pair_issue
 from tests.billing.payments import conftest as payments_fixtures
 from tests.factories import (
     CategoryFactory,
+    DeviceFactory,
     LeadFactory,
     PaymentProfileFactory,
     ProAreaFactory,
@@ -19,6 +20,7 @@ from tests.factories import (
     ServiceFactory,
     TopUpFactory,
     UserFactory,
+    VacationFactory,
 )
 from tests.factories.billing import ChargeFactory
 from tests.factories.marketplace import PASSWORD
@@ -99,6 +101,8 @@ def world(marketplace, other_marketplace) -> World:
         charge=ChargeFactory(marketplace=marketplace, lead=disputed_lead, amount=2500),
         opened_by=pro_user,
     )
+    device = DeviceFactory(marketplace=marketplace, user=pro_user)
+    vacation = VacationFactory(marketplace=marketplace, pro=pro_user.pro)
     return World(
         marketplace=marketplace,
         other_marketplace=other_marketplace,
@@ -120,6 +124,8 @@ def world(marketplace, other_marketplace) -> World:
             "answered_request": answered_request,
             "lead": pending_lead,
             "accepted_lead": accepted_lead,
+            "device": device,
+            "vacation": vacation,
             "charged_lead": charged_lead,
             "dispute": dispute,
             "charge": charge,

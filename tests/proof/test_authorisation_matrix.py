@@ -79,6 +79,7 @@ MATRIX = {
         (200,) * 6 + (401,),
     ),  # a maple token is refused in formosa
     ("api/v1/me/", "get"): ("/api/v1/me/", None, AUTHENTICATED),
+    ("api/v1/me/", "patch"): ("/api/v1/me/", {"language": "fr-CA"}, AUTHENTICATED),
     ("api/v1/pro/profile/", "get"): ("/api/v1/pro/profile/", None, PROS),
     ("api/v1/pro/profile/", "patch"): ("/api/v1/pro/profile/", {"description": "Licensed plumbers."}, PROS),
     ("api/v1/reviews/", "get"): ("/api/v1/reviews/", None, HOMEOWNERS),
@@ -219,6 +220,41 @@ MATRIX = {
         "/api/v1/pro/billing/setup-intent/",
         {},
         (401, 403, 403, 201, 201, 403, 403),
+    ),
+    # Push devices and notification preferences are the signed-in user's own, whatever its role.
+    ("api/v1/me/devices/", "get"): ("/api/v1/me/devices/", None, AUTHENTICATED),
+    ("api/v1/me/devices/", "post"): (
+        "/api/v1/me/devices/",
+        lambda w, r: {"platform": "android", "token": f"matrix-{r}-" + "t" * 40},
+        (401,) + (201,) * 6,
+    ),
+    ("api/v1/me/devices/(?P<pk>[^/.]+)/", "delete"): (
+        "/api/v1/me/devices/{device}/",
+        None,
+        (401, 404, 404, 204, 404, 404, 404),
+    ),
+    ("api/v1/me/notification-preferences/", "get"): ("/api/v1/me/notification-preferences/", None, AUTHENTICATED),
+    ("api/v1/me/notification-preferences/", "patch"): (
+        "/api/v1/me/notification-preferences/",
+        {"every_lead_at_once": True},
+        AUTHENTICATED,
+    ),
+    ("api/v1/pro/working-hours/", "get"): ("/api/v1/pro/working-hours/", None, PROS),
+    ("api/v1/pro/working-hours/", "put"): (
+        "/api/v1/pro/working-hours/",
+        {"hours": [{"weekday": 0, "start": "09:00", "end": "17:00"}]},
+        PROS,
+    ),
+    ("api/v1/pro/vacations/", "get"): ("/api/v1/pro/vacations/", None, PROS),
+    ("api/v1/pro/vacations/", "post"): (
+        "/api/v1/pro/vacations/",
+        {"start_date": "2027-01-04", "end_date": "2027-01-08"},
+        (401, 403, 403, 201, 201, 403, 403),
+    ),
+    ("api/v1/pro/vacations/(?P<pk>[^/.]+)/", "delete"): (
+        "/api/v1/pro/vacations/{vacation}/",
+        None,
+        (401, 403, 403, 204, 404, 403, 403),
     ),
     # The provider's webhook: no user, no marketplace header needed; an unsigned call is refused.
     ("api/v1/billing/stripe/webhook/", "post"): ("/api/v1/billing/stripe/webhook/", {"id": "evt_x"}, (400,) * 7),
