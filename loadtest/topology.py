@@ -253,7 +253,8 @@ class Topology:
 
     def wait_replayed(self, timeout: float = 30) -> None:
         """Until the replica has replayed everything the primary had written when called."""
-        target = self.primary.sql("SELECT pg_current_wal_lsn()::text")[0][0]
+        # The insert position: with synchronous_commit off the last commit may not be written yet.
+        target = self.primary.sql("SELECT pg_current_wal_insert_lsn()::text")[0][0]
         wait_for(
             lambda: self.replica.sql("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", params=[target])[0][0],
             timeout=timeout,
