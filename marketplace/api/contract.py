@@ -24,6 +24,7 @@ TAGS: dict[str, str] = {
     "provider's webhook.",
     "connections": "Tracked phone and website links, and the connection counts pros and staff read.",
     "ranking": "A pro's response rate, demotion and rank breakdown.",
+    "notifications": "Push devices and notification preferences: which channels each event uses, quiet hours.",
     "staff": "This marketplace's staff: every pro, its tier, pause and suspension, and connection figures.",
 }
 
@@ -117,6 +118,48 @@ OPERATIONS: dict[str, Operation] = {
         "The signed-in account",
         "Any signed-in user. The account's role, its marketplace and, for pros, the pro's id.",
     ),
+    "PATCH /api/v1/me/": Operation(
+        "me_update",
+        "auth",
+        "Set the account's language",
+        "Any signed-in user. `language` (`en`, `fr-CA`, `zh-Hant`) is the language of the user's API messages, "
+        "notifications and e-mails; unset, `Accept-Language` and then the marketplace's default decide.",
+    ),
+    "GET /api/v1/me/devices/": Operation(
+        "me_devices_list",
+        "notifications",
+        "The account's push devices",
+        "Any signed-in user: the devices it registered for push (FCM tokens, Web Push subscriptions).",
+    ),
+    "POST /api/v1/me/devices/": Operation(
+        "me_devices_create",
+        "notifications",
+        "Register a push device",
+        "Any signed-in user. `platform` `android` or `ios` with an FCM registration token, or `web` with a Web "
+        "Push subscription (https endpoint on a known push service, `keys.p256dh` and `keys.auth`). A token "
+        "registered before moves to this user. Malformed tokens answer 400 naming `token`. "
+        f"{_IDEMPOTENT}",
+    ),
+    "DELETE /api/v1/me/devices/{id}/": Operation(
+        "me_devices_delete",
+        "notifications",
+        "Remove a push device",
+        "Any signed-in user, its own devices only: another user's device answers 404.",
+    ),
+    "GET /api/v1/me/notification-preferences/": Operation(
+        "me_notification_preferences_read",
+        "notifications",
+        "Notification channels and quiet hours",
+        "Any signed-in user: the channels (push, e-mail) per event, quiet hours for push and e-mail (the in-app "
+        "feed and webhooks are never held), and whether every lead is sent at once.",
+    ),
+    "PATCH /api/v1/me/notification-preferences/": Operation(
+        "me_notification_preferences_update",
+        "notifications",
+        "Choose notification channels and quiet hours",
+        "Any signed-in user. Changes only the keys sent; an unknown event or channel, or quiet hours that are "
+        "not times, answer 400 naming the field.",
+    ),
     # --- pros -------------------------------------------------------------------------------
     "GET /api/v1/categories/": Operation(
         "categories_list",
@@ -144,6 +187,39 @@ OPERATIONS: dict[str, Operation] = {
         f"{_PUBLIC} The profile, its areas, its active services with their public conditions (areas, budget "
         "range, earliest start) and its ten newest reviews. Tracked contact links only for pros allowed to "
         "show contact details.",
+    ),
+    "GET /api/v1/pro/working-hours/": Operation(
+        "pro_working_hours_read",
+        "pros",
+        "The pro's working week",
+        f"{_PRO_ONLY} Intervals per weekday in the marketplace's time zone. With the marketplace's business-hours "
+        "clock on, lead deadlines count only this working time.",
+    ),
+    "PUT /api/v1/pro/working-hours/": Operation(
+        "pro_working_hours_replace",
+        "pros",
+        "Replace the pro's working week",
+        f"{_PRO_ONLY} Replaces every interval. An interval that ends before it starts or overlaps another on the "
+        "same weekday answers 400 naming `hours[i]`. Leads already offered keep their deadlines.",
+    ),
+    "GET /api/v1/pro/vacations/": Operation(
+        "pro_vacations_list",
+        "pros",
+        "The pro's vacations",
+        f"{_PRO_ONLY} Date ranges (inclusive) on which no leads are offered and profile requests are refused.",
+    ),
+    "POST /api/v1/pro/vacations/": Operation(
+        "pro_vacations_create",
+        "pros",
+        "Add a vacation",
+        f"{_PRO_ONLY} `start_date` and `end_date`, inclusive; ending before it starts answers 400 naming "
+        f"`end_date`. {_IDEMPOTENT}",
+    ),
+    "DELETE /api/v1/pro/vacations/{id}/": Operation(
+        "pro_vacations_delete",
+        "pros",
+        "Remove a vacation",
+        f"{_PRO_ONLY} The pro's own vacations only; another's answers 404.",
     ),
     "GET /api/v1/pro/profile/": Operation(
         "pro_profile_read",
@@ -613,6 +689,7 @@ EXAMPLES: dict[str, dict] = {
         "reject_reason": "",
         "created_at": "2026-12-01T14:30:00Z",
         "responded_at": "2026-12-01T15:02:11Z",
+        "clock": {"basis": "calendar", "seconds_left": None, "working_seconds_left": None, "working_now": None},
     },
     "CategoryQuestion": {
         "key": "property_type",
@@ -620,5 +697,6 @@ EXAMPLES: dict[str, dict] = {
         "type": "choice",
         "choices": ["house", "condo", "apartment"],
         "max_length": None,
+        "choice_labels": {"house": "House", "condo": "Condo", "apartment": "Apartment"},
     },
 }

@@ -1,5 +1,6 @@
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hours.api.fields import WallClockField
@@ -9,9 +10,33 @@ from push.selectors import channels_effective
 from push.validation import TokenInvalid, fcm_token_clean, webpush_subscription_clean
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": 4096, "description": "An FCM registration token (android, ios)."},
+            {
+                "type": "object",
+                "description": "A Web Push subscription (web), as the browser's PushSubscription.toJSON().",
+                "properties": {
+                    "endpoint": {"type": "string", "format": "uri", "maxLength": 2000},
+                    "keys": {
+                        "type": "object",
+                        "properties": {"p256dh": {"type": "string"}, "auth": {"type": "string"}},
+                        "required": ["p256dh", "auth"],
+                    },
+                },
+                "required": ["endpoint", "keys"],
+            },
+        ]
+    }
+)
+class PushTokenField(serializers.JSONField):
+    """An FCM token (a string) or a Web Push subscription (an object); validated by platform below."""
+
+
 class DeviceInput(serializers.Serializer):
     platform = serializers.ChoiceField(choices=Platform.choices)
-    token = serializers.JSONField(
+    token = PushTokenField(
         help_text="android/ios: the FCM registration token (string); web: the PushSubscription "
         "object {endpoint, keys: {p256dh, auth}}."
     )
