@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 CONFIRMED = "confirmed"
 
@@ -20,7 +21,8 @@ class NoteForm(forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Kept with the decision and in the audit trail.",
+        label=_("Note"),
+        help_text=_("Kept with the decision and in the audit trail."),
     )
 
 

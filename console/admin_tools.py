@@ -17,6 +17,7 @@ from django.http import HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from console.audit import changed_values, staff_action_record
 from console.formatting import money_html
@@ -143,7 +144,7 @@ class CsvExportMixin(_AdminBase):
         try:
             changelist = self.get_changelist_instance(request)
         except admin.options.IncorrectLookupParameters:
-            return HttpResponseBadRequest("Unknown filter in the query string.")
+            return HttpResponseBadRequest(_("Unknown filter in the query string."))
         queryset = changelist.get_queryset(request)
         if self.csv_select_related:
             queryset = queryset.select_related(*self.csv_select_related)
