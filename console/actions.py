@@ -8,10 +8,13 @@ form with errors shows the page again with the messages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 CONFIRMED = "confirmed"
 
@@ -31,9 +34,9 @@ def confirmation(
     request,
     queryset,
     *,
-    title: str,
+    title: StrOrPromise,
     rows: list[dict],
-    columns: list[str],
+    columns: Sequence[StrOrPromise],
     form_class: type[forms.Form] = NoteForm,
     initial: dict | None = None,
     warning: str = "",

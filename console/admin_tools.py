@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from console.audit import changed_values, staff_action_record
 from console.formatting import money_html
@@ -90,7 +91,7 @@ class PhoneSearchMixin(_AdminBase):
         return results, may_have_duplicates
 
 
-def money_column(amount_field: str, currency_field: str, description: str) -> Callable:
+def money_column(amount_field: str, currency_field: str, description: StrOrPromise) -> Callable:
     """A list/detail column showing ``amount_field`` minor units as NT$150.00 (sortable)."""
 
     @admin.display(description=description, ordering=amount_field)
@@ -199,7 +200,7 @@ def admin_link(obj, label: str | None = None):
     return format_html('<a href="{}">{}</a>', url, label or str(obj))
 
 
-def admin_list_link(model_label: str, label: str, **params):
+def admin_list_link(model_label: str, label: StrOrPromise, **params):
     from console.dashboard import admin_list_url
 
     return format_html('<a href="{}">{}</a>', admin_list_url(model_label, **params), label)
