@@ -97,7 +97,7 @@ def test_an_operator_runs_a_week_from_the_console(slug, marketplace, other_marke
         assert page.locator("html").get_attribute("lang") == "zh-hant"
     # The console's own strings in the staff member's language too (#19 item 5).
     assert ("營運主控台" if slug == "formosa" else "Operator console") in page.content()
-    assert ("未結申訴" if slug == "formosa" else "Open disputes") in page.inner_text("#console-dashboard")
+    assert ("未結申訴" if slug == "formosa" else "Open disputes") in page.locator("#console-dashboard").text_content()
     assert other.marker not in page.content()
     _shot(page, slug, "1-dashboard")
 
