@@ -57,6 +57,19 @@ def _fresh_replay_then_pause(topology) -> None:
     topology.pause_replay()
 
 
+def _wait_received(topology) -> None:
+    """Until the replica has received (not replayed) every WAL record the primary has written."""
+    [(lsn,)] = topology.primary.sql("SELECT pg_current_wal_lsn()::text", dbname=topology.dbname)
+    wait_for(
+        lambda: topology.replica.sql(
+            "SELECT pg_last_wal_receive_lsn() >= %s::pg_lsn", dbname=topology.dbname, params=[lsn]
+        )[0][0],
+        timeout=15,
+        interval=0.1,
+    )
+    time.sleep(REPLICA_RECHECK_SECONDS + 0.1)  # and the web process's cached health check has expired
+
+
 def _phone_clicks(topology, world, pro) -> int:
     rows = topology.primary.sql(
         "SELECT count FROM connections_connectiondaily WHERE pro_id = %s AND kind = 'phone_click' AND day = %s",
@@ -91,6 +104,7 @@ def test_dashboards_read_the_replica_correct_once_it_catches_up_and_dated_while_
 
     _fresh_replay_then_pause(topology)
     written_at = _add_clicks(topology, world, pro, 7)
+    _wait_received(topology)  # a replica can only date what it has heard of: until then it looks current
     clicks, as_of, source = _dashboard(web, world, pro)
     assert (clicks, source) == (before, "replica"), "the paused replica served the dashboard (stale, as allowed)"
     assert as_of < written_at, "and its as_of says the figures predate the write"
