@@ -14,6 +14,8 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from billing import disputes
 from billing.models import (
@@ -78,7 +80,7 @@ class ChargeAdmin(CsvExportMixin, TotalsMixin, ReadOnlyTenantAdmin):
     list_select_related = ["pro", "lead__request__category"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
-    amount_money = money_column("amount", "currency", "amount")
+    amount_money = money_column("amount", "currency", _("amount"))
     csv_columns = [
         ("charge_id", "pk"),
         ("created_at", "created_at"),
@@ -97,15 +99,15 @@ class ChargeAdmin(CsvExportMixin, TotalsMixin, ReadOnlyTenantAdmin):
         queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset.distinct(), False
 
-    @admin.display(description="lead", ordering="lead")
+    @admin.display(description=_("lead"), ordering="lead")
     def lead_link(self, charge):
         return admin_link(charge.lead, f"#{charge.lead_id}")
 
-    @admin.display(description="category", ordering="lead__request__category__name")
+    @admin.display(description=_("category"), ordering="lead__request__category__name")
     def category(self, charge):
         return charge.lead.request.category.name
 
-    @admin.display(description="lead kind", ordering="lead__kind")
+    @admin.display(description=_("lead kind"), ordering="lead__kind")
     def lead_kind(self, charge):
         return charge.lead.get_kind_display()
 
@@ -126,11 +128,11 @@ class ChargeAdmin(CsvExportMixin, TotalsMixin, ReadOnlyTenantAdmin):
         )
         return [
             [
-                ("Charged (succeeded)", money_html(sums["succeeded"], currency)),
-                ("Refunded on these charges", money_html(refunded, currency)),
-                ("Net", money_html(sums["succeeded"] - refunded, currency)),
-                ("Pending", money_html(sums["pending"], currency)),
-                ("Failed", money_html(sums["failed"], currency)),
+                (_("Charged (succeeded)"), money_html(sums["succeeded"], currency)),
+                (_("Refunded on these charges"), money_html(refunded, currency)),
+                (_("Net"), money_html(sums["succeeded"] - refunded, currency)),
+                (_("Pending"), money_html(sums["pending"], currency)),
+                (_("Failed"), money_html(sums["failed"], currency)),
             ]
         ]
 
@@ -143,7 +145,7 @@ class LedgerEntryAdmin(CsvExportMixin, TotalsMixin, ReadOnlyTenantAdmin):
     list_select_related = ["pro", "lead__request__category"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
-    amount_money = money_column("amount", "currency", "amount")
+    amount_money = money_column("amount", "currency", _("amount"))
     csv_columns = [
         ("entry_id", "pk"),
         ("created_at", "created_at"),
@@ -177,10 +179,10 @@ class LedgerEntryAdmin(CsvExportMixin, TotalsMixin, ReadOnlyTenantAdmin):
         net = sums["charged"] - sums["refunded"] - sums["credited"]
         return [
             [
-                ("Fees charged", money_html(sums["charged"], currency)),
-                ("Refunded", money_html(sums["refunded"], currency)),
-                ("Credited", money_html(sums["credited"], currency)),
-                ("Net", money_html(net, currency)),
+                (_("Fees charged"), money_html(sums["charged"], currency)),
+                (_("Refunded"), money_html(sums["refunded"], currency)),
+                (_("Credited"), money_html(sums["credited"], currency)),
+                (_("Net"), money_html(net, currency)),
             ]
         ]
 
@@ -326,7 +328,9 @@ def _major_to_minor(value: Decimal, currency: str) -> int:
     exponent = CURRENCY_EXPONENTS[currency]
     minor = value * (10**exponent)
     if minor != minor.to_integral_value():
-        raise forms.ValidationError(f"At most {exponent} decimal places in {currency}.")
+        raise forms.ValidationError(
+            _("At most %(places)s decimal places in %(currency)s.") % {"places": exponent, "currency": currency}
+        )
     return int(minor)
 
 
@@ -338,8 +342,8 @@ class ApproveForm(NoteForm):
         min_value=Decimal("0"),
         max_digits=20,
         decimal_places=3,
-        label="Refund (major units)",
-        help_text="Leave empty to refund everything that is left of the fee.",
+        label=_("Refund (major units)"),
+        help_text=_("Leave empty to refund everything that is left of the fee."),
     )
 
     def __init__(self, *args, currency: str, left: int | None, **kwargs):
@@ -355,15 +359,26 @@ class ApproveForm(NoteForm):
         try:
             minor = _major_to_minor(Decimal(str(value)), self.currency)
         except InvalidOperation as exc:
-            raise forms.ValidationError("Not an amount.") from exc
+            raise forms.ValidationError(_("Not an amount.")) from exc
         if minor < 1:
-            raise forms.ValidationError("A refund is at least one minor unit.")
+            raise forms.ValidationError(_("A refund is at least one minor unit."))
         if self.left is not None and minor > self.left:
             raise forms.ValidationError(
-                f"A refund of {money_text(minor, self.currency)} is more than the "
-                f"{money_text(self.left, self.currency)} left of this fee."
+                _("A refund of %(amount)s is more than the %(left)s left of this fee.")
+                % {"amount": money_text(minor, self.currency), "left": money_text(self.left, self.currency)}
             )
         return minor
+
+
+DISPUTE_COLUMNS = [
+    _("Dispute"),
+    _("Pro"),
+    _("Reason"),
+    _("Fee"),
+    _("Refunded so far"),
+    _("Left to refund"),
+    _("Saved note"),
+]
 
 
 @admin.register(LeadDispute)
@@ -417,22 +432,22 @@ class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
     ]
     csv_select_related = ("pro", "charge")
 
-    @admin.display(description="fee")
+    @admin.display(description=_("fee"))
     def fee(self, dispute):
         return money_html(dispute.charge.amount, dispute.charge.currency)
 
-    @admin.display(description="lead", ordering="lead")
+    @admin.display(description=_("lead"), ordering="lead")
     def lead_link(self, dispute):
         return admin_link(dispute.lead, f"Lead #{dispute.lead_id}")
 
-    @admin.display(description="age")
+    @admin.display(description=_("age"))
     def age(self, dispute):
         if dispute.status != DisputeStatus.OPEN:
             return "—"
         days = (timezone.now() - dispute.created_at).days
         return f"{days} d" if days else f"{int((timezone.now() - dispute.created_at).total_seconds() // 3600)} h"
 
-    @admin.display(description="refund", ordering="refund__status")
+    @admin.display(description=_("refund"), ordering="refund__status")
     def refund_state(self, dispute):
         """The latest refund's outcome; a refused one shows the provider's message."""
         refund = dispute.refund
@@ -467,11 +482,11 @@ class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
             )
         return rows
 
-    @admin.action(description="Approve and refund the fee")
+    @admin.action(description=_("Approve and refund the fee"))
     def approve_and_refund(self, request, queryset):
         open_disputes = list(queryset.filter(status=DisputeStatus.OPEN))
         if not open_disputes:
-            self.message_user(request, "No open dispute selected.", messages.WARNING)
+            self.message_user(request, _("No open dispute selected."), messages.WARNING)
             return None
         rows = self._rows(open_disputes)
         single = len(open_disputes) == 1
@@ -479,8 +494,8 @@ class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
             self,
             request,
             queryset,
-            title="Approve and refund",
-            columns=["Dispute", "Pro", "Reason", "Fee", "Refunded so far", "Left to refund", "Saved note"],
+            title=_("Approve and refund"),
+            columns=DISPUTE_COLUMNS,
             rows=[{k: v for k, v in row.items() if not k.startswith("_")} for row in rows],
             form_class=ApproveForm,
             initial={"note": open_disputes[0].decision_note if single else ""},
@@ -498,19 +513,19 @@ class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
         )
         return None
 
-    @admin.action(description="Deny")
+    @admin.action(description=_("Deny"))
     def deny(self, request, queryset):
         open_disputes = list(queryset.filter(status=DisputeStatus.OPEN))
         if not open_disputes:
-            self.message_user(request, "No open dispute selected.", messages.WARNING)
+            self.message_user(request, _("No open dispute selected."), messages.WARNING)
             return None
         rows = self._rows(open_disputes)
         response, form = confirmation(
             self,
             request,
             queryset,
-            title="Deny",
-            columns=["Dispute", "Pro", "Reason", "Fee", "Refunded so far", "Left to refund", "Saved note"],
+            title=_("Deny"),
+            columns=DISPUTE_COLUMNS,
             rows=[{k: v for k, v in row.items() if not k.startswith("_")} for row in rows],
             initial={"note": open_disputes[0].decision_note if len(open_disputes) == 1 else ""},
         )
@@ -534,7 +549,11 @@ class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
             try:
                 decided = decide(dispute)
             except DomainError as exc:
-                self.message_user(request, f"Dispute #{dispute.pk}: {exc.message}", messages.WARNING)
+                self.message_user(
+                    request,
+                    _("Dispute #%(id)s: %(message)s") % {"id": dispute.pk, "message": exc.message},
+                    messages.WARNING,
+                )
                 continue
             decided.refresh_from_db()
             after = {"status": decided.status, "decision_note": decided.decision_note}
@@ -545,7 +564,11 @@ class LeadDisputeAdmin(CsvExportMixin, TenantAdmin):
             staff_action_record(actor=request.user, obj=decided, kind=kind, before=before, after=after)
             if decided.status != DisputeStatus.OPEN:
                 done += 1
-        self.message_user(request, f"{done} dispute(s) decided.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d dispute decided.", "%(count)d disputes decided.", done) % {"count": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Refund)
@@ -555,7 +578,7 @@ class RefundAdmin(ReadOnlyTenantAdmin):
     search_fields = ["idempotency_key", "gateway_reference", "pro__name"]
     list_select_related = ["pro", "lead"]
     date_hierarchy = "created_at"
-    amount_money = money_column("amount", "currency", "amount")
+    amount_money = money_column("amount", "currency", _("amount"))
 
 
 @admin.register(ProviderEvent)
@@ -575,7 +598,7 @@ class ProviderEventAdmin(PlatformOnlyAdmin):
 class ChargebackAdmin(ReadOnlyTenantAdmin):
     tenant_field = "charge__marketplace"
     list_display = ["provider_reference", "charge", "amount_money", "reason", "status", "created_at"]
-    amount_money = money_column("amount", "currency", "amount")
+    amount_money = money_column("amount", "currency", _("amount"))
 
 
 class ProBalance(Pro):
@@ -588,12 +611,17 @@ class ProBalance(Pro):
 class BalancePeriodFilter(admin.SimpleListFilter):
     """The period the balances add up (local days): this month by default, or all time."""
 
-    title = "period"
+    title = _("period")
     parameter_name = "period"
-    CHOICES = {"month": "This month", "last_month": "Last month", "30d": "Last 30 days", "year": "This year"}
+    CHOICES = {
+        "month": _("This month"),
+        "last_month": _("Last month"),
+        "30d": _("Last 30 days"),
+        "year": _("This year"),
+    }
 
     def lookups(self, request, model_admin):
-        return [*self.CHOICES.items(), ("all", "All time")]
+        return [*self.CHOICES.items(), ("all", _("All time"))]
 
     def choices(self, changelist):
         # "This month" is what the list shows with no choice made, so it is the first entry.
@@ -655,7 +683,7 @@ class ProBalanceAdmin(ReadOnlyTenantAdmin):
     def charged(self, pro):
         return money_html(getattr(pro, "charged_total", 0), pro.marketplace.currency)
 
-    @admin.display(ordering="refunded_total", description="refunded and credited")
+    @admin.display(ordering="refunded_total", description=_("refunded and credited"))
     def refunded(self, pro):
         return money_html(getattr(pro, "refunded_total", 0), pro.marketplace.currency)
 
@@ -665,8 +693,8 @@ class ProBalanceAdmin(ReadOnlyTenantAdmin):
             getattr(pro, "charged_total", 0) - getattr(pro, "refunded_total", 0), pro.marketplace.currency
         )
 
-    @admin.display(description="ledger")
+    @admin.display(description=_("ledger"))
     def ledger(self, pro):
         from console.admin_tools import admin_list_link
 
-        return admin_list_link("billing_ledgerentry", "entries", pro__id__exact=pro.pk)
+        return admin_list_link("billing_ledgerentry", _("entries"), pro__id__exact=pro.pk)

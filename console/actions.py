@@ -8,9 +8,13 @@ form with errors shows the page again with the messages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 CONFIRMED = "confirmed"
 
@@ -20,7 +24,8 @@ class NoteForm(forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Kept with the decision and in the audit trail.",
+        label=_("Note"),
+        help_text=_("Kept with the decision and in the audit trail."),
     )
 
 
@@ -29,9 +34,9 @@ def confirmation(
     request,
     queryset,
     *,
-    title: str,
+    title: StrOrPromise,
     rows: list[dict],
-    columns: list[str],
+    columns: Sequence[StrOrPromise],
     form_class: type[forms.Form] = NoteForm,
     initial: dict | None = None,
     warning: str = "",

@@ -17,6 +17,8 @@ from django.http import HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from console.audit import changed_values, staff_action_record
 from console.formatting import money_html
@@ -89,7 +91,7 @@ class PhoneSearchMixin(_AdminBase):
         return results, may_have_duplicates
 
 
-def money_column(amount_field: str, currency_field: str, description: str) -> Callable:
+def money_column(amount_field: str, currency_field: str, description: StrOrPromise) -> Callable:
     """A list/detail column showing ``amount_field`` minor units as NT$150.00 (sortable)."""
 
     @admin.display(description=description, ordering=amount_field)
@@ -143,7 +145,7 @@ class CsvExportMixin(_AdminBase):
         try:
             changelist = self.get_changelist_instance(request)
         except admin.options.IncorrectLookupParameters:
-            return HttpResponseBadRequest("Unknown filter in the query string.")
+            return HttpResponseBadRequest(_("Unknown filter in the query string."))
         queryset = changelist.get_queryset(request)
         if self.csv_select_related:
             queryset = queryset.select_related(*self.csv_select_related)
@@ -198,7 +200,7 @@ def admin_link(obj, label: str | None = None):
     return format_html('<a href="{}">{}</a>', url, label or str(obj))
 
 
-def admin_list_link(model_label: str, label: str, **params):
+def admin_list_link(model_label: str, label: StrOrPromise, **params):
     from console.dashboard import admin_list_url
 
     return format_html('<a href="{}">{}</a>', admin_list_url(model_label, **params), label)

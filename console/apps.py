@@ -1,12 +1,13 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsoleConfig(AppConfig):
     """The operator console: the admin site, its dashboard, audit trail and admin helpers."""
 
     name = "console"
-    verbose_name = "Operator console"
+    verbose_name = _("Operator console")
     default_auto_field = "django.db.models.BigAutoField"
 
 

@@ -2,10 +2,16 @@
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django_stubs_ext import StrOrPromise
 
 
 def bar_chart_svg(
-    points: list[tuple[str, int, str]], *, label: str, colour: str = "#417690", width: int = 560, height: int = 200
+    points: list[tuple[str, int, str]],
+    *,
+    label: StrOrPromise,
+    colour: str = "#417690",
+    width: int = 560,
+    height: int = 200,
 ) -> SafeString:
     """``points``: (x label, value, value as text) per bar; negative values draw as zero."""
     left, bottom, top = 8, 24, 8

@@ -15,6 +15,8 @@ from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from billing.models import DisputeStatus, LeadDispute, LedgerEntry, LedgerKind
 from console.charts import bar_chart_svg
@@ -28,7 +30,7 @@ CHART_DAYS = 14
 
 @dataclass(frozen=True)
 class Period:
-    label: str
+    label: StrOrPromise
     since: dt.datetime
     until: dt.datetime
 
@@ -47,16 +49,16 @@ def periods(*, marketplace, now: dt.datetime) -> dict[str, tuple[Period, Period]
     tomorrow = _midnight(today + dt.timedelta(days=1), tz)
     return {
         "today": (
-            Period("today", _midnight(today, tz), tomorrow),
-            Period("yesterday", _midnight(today - dt.timedelta(days=1), tz), _midnight(today, tz)),
+            Period(_("today"), _midnight(today, tz), tomorrow),
+            Period(_("yesterday"), _midnight(today - dt.timedelta(days=1), tz), _midnight(today, tz)),
         ),
         "week": (
-            Period("this week", _midnight(week_start, tz), tomorrow),
-            Period("last week", _midnight(week_start - dt.timedelta(days=7), tz), _midnight(week_start, tz)),
+            Period(_("this week"), _midnight(week_start, tz), tomorrow),
+            Period(_("last week"), _midnight(week_start - dt.timedelta(days=7), tz), _midnight(week_start, tz)),
         ),
         "month": (
-            Period("this month", _midnight(month_start, tz), tomorrow),
-            Period("last month", _midnight(previous_month_start, tz), _midnight(month_start, tz)),
+            Period(_("this month"), _midnight(month_start, tz), tomorrow),
+            Period(_("last month"), _midnight(previous_month_start, tz), _midnight(month_start, tz)),
         ),
     }
 
@@ -87,7 +89,7 @@ def _revenue(marketplace, period: Period) -> dict[str, int]:
 
 def _change(current: int, previous: int) -> str:
     if not previous:
-        return "—" if not current else "new"
+        return "—" if not current else str(_("new"))
     percent = (current - previous) * 100 / previous
     return f"{percent:+.0f}%"
 
@@ -225,14 +227,14 @@ def _charts(*, marketplace, now: dt.datetime) -> dict:
     return {
         "requests": bar_chart_svg(
             [(f"{day:%m-%d}", per_day_requests.get(day, 0), str(per_day_requests.get(day, 0))) for day in days],
-            label="Requests per day",
+            label=_("Requests per day"),
         ),
         "revenue": bar_chart_svg(
             [
                 (f"{day:%m-%d}", per_day_net.get(day, 0), money_text(per_day_net.get(day, 0), marketplace.currency))
                 for day in days
             ],
-            label="Net fees per day",
+            label=_("Net fees per day"),
             colour="#2ca02c",
         ),
     }

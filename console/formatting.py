@@ -7,6 +7,7 @@ amount and the ISO code in the tooltip.
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from marketplace.money import CURRENCY_EXPONENTS, major_units
 
@@ -40,5 +41,7 @@ def money_html(amount: int | None, currency: str) -> SafeString:
     if amount is None:
         return format_html("{}", "—")
     return format_html(
-        '<span class="money" title="{} minor units ({})">{}</span>', amount, currency, money_text(amount, currency)
+        '<span class="money" title="{}">{}</span>',
+        _("%(amount)s minor units (%(currency)s)") % {"amount": amount, "currency": currency},
+        money_text(amount, currency),
     )

@@ -8,6 +8,7 @@ which time zone its times are shown.
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from console.dashboard import dashboard_for
 from marketplace.admin_base import admin_marketplace_id, is_marketplace_staff
@@ -18,9 +19,9 @@ from marketplace.models import Marketplace
 class OperatorAdminSite(StaffAdminSite):
     """The staff admin site (password, lockout, optional TOTP) with the console's pages."""
 
-    site_header = "Lead marketplace administration"
-    site_title = "Lead marketplace admin"
-    index_title = "Operator console"
+    site_header = _("Lead marketplace administration")
+    site_title = _("Lead marketplace admin")
+    index_title = _("Operator console")
     site_url = None  # no public site behind the admin: no "View site" link to a 404
     index_template = "admin/console/index.html"
 

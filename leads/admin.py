@@ -10,6 +10,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from console.admin_tools import CsvExportMixin, PhoneSearchMixin, admin_link, money_column
 from console.audit import staff_action_record
@@ -31,7 +33,7 @@ class LeadInline(ReadOnlyInline):
     model = Lead
     fields = ("pro", "kind", "status", "deadline", "fee", "responded_at")
 
-    @admin.display(description="fee")
+    @admin.display(description=_("fee"))
     def fee(self, lead):
         from console.formatting import money_html
 
@@ -41,12 +43,12 @@ class LeadInline(ReadOnlyInline):
 class ExpiringSoonFilter(admin.SimpleListFilter):
     """Pending leads whose deadline falls in the next hours."""
 
-    title = "expiring soon"
+    title = _("expiring soon")
     parameter_name = "expiring"
     HOURS = (1, 6, 24)
 
     def lookups(self, request, model_admin):
-        return [(str(hours), f"in the next {hours} h") for hours in self.HOURS]
+        return [(str(hours), _("in the next %(hours)s h") % {"hours": hours}) for hours in self.HOURS]
 
     def queryset(self, request, queryset):
         if self.value() not in {str(hours) for hours in self.HOURS}:
@@ -60,14 +62,14 @@ class ExpiringSoonFilter(admin.SimpleListFilter):
 class AnsweredFilter(admin.SimpleListFilter):
     """Answered (accepted or rejected), waiting for an answer, or missed (expired unanswered)."""
 
-    title = "answered"
+    title = _("answered")
     parameter_name = "answered"
 
     def lookups(self, request, model_admin):
         return [
-            ("yes", "Answered"),
-            ("waiting", "Unanswered, still open"),
-            ("missed", "Unanswered, expired"),
+            ("yes", _("Answered")),
+            ("waiting", _("Unanswered, still open")),
+            ("missed", _("Unanswered, expired")),
         ]
 
     def queryset(self, request, queryset):
@@ -156,7 +158,7 @@ class QuoteRequestAdmin(PhoneSearchMixin, CsvExportMixin, TenantAdmin):
     ]
     csv_select_related = ("category", "homeowner", "hired_pro")
 
-    @admin.display(description="homeowner")
+    @admin.display(description=_("homeowner"))
     def homeowner_link(self, request):
         return admin_link(request.homeowner, request.homeowner.email)
 
@@ -241,33 +243,33 @@ class LeadAdmin(PhoneSearchMixin, CsvExportMixin, TenantAdmin):
         ("rank_position", "rank_position"),
     ]
     csv_select_related = ("request__category", "pro")
-    fee = money_column("fee_amount", "fee_currency", "fee")
+    fee = money_column("fee_amount", "fee_currency", _("fee"))
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset.distinct(), False
 
-    @admin.display(description="request", ordering="request")
+    @admin.display(description=_("request"), ordering="request")
     def request_link(self, lead):
         return admin_link(lead.request, f"Request #{lead.request_id}")
 
-    @admin.display(description="pro", ordering="pro__name")
+    @admin.display(description=_("pro"), ordering="pro__name")
     def pro_link(self, lead):
         return admin_link(lead.pro, lead.pro.name)
 
-    @admin.display(description="category", ordering="request__category__name")
+    @admin.display(description=_("category"), ordering="request__category__name")
     def category(self, lead):
         return lead.request.category.name
 
-    @admin.display(description="area", ordering="request__area")
+    @admin.display(description=_("area"), ordering="request__area")
     def area(self, lead):
         return lead.request.area
 
-    @admin.display(description="homeowner", ordering="request__contact_name")
+    @admin.display(description=_("homeowner"), ordering="request__contact_name")
     def homeowner(self, lead):
         return lead.request.contact_name
 
-    @admin.display(description="charges")
+    @admin.display(description=_("charges"))
     def charges(self, lead):
         from django.utils.html import format_html_join
 
@@ -285,13 +287,15 @@ class LeadAdmin(PhoneSearchMixin, CsvExportMixin, TenantAdmin):
             return "—"
         return format_html_join(", ", '<a href="{}">{} ({})</a>', rows)
 
-    @admin.action(description="Expire the selected pending leads now")
+    @admin.action(description=_("Expire the selected pending leads now"))
     def expire_now(self, request, queryset):
-        self._close(request, queryset, leads_staff_expire, "expired", StaffActionKind.LEADS_EXPIRED)
+        done = ngettext_lazy("%(count)d lead expired.", "%(count)d leads expired.", "count")
+        self._close(request, queryset, leads_staff_expire, done, StaffActionKind.LEADS_EXPIRED)
 
-    @admin.action(description="Withdraw the selected pending leads")
+    @admin.action(description=_("Withdraw the selected pending leads"))
     def withdraw(self, request, queryset):
-        self._close(request, queryset, leads_staff_withdraw, "withdrawn", StaffActionKind.LEADS_WITHDRAWN)
+        done = ngettext_lazy("%(count)d lead withdrawn.", "%(count)d leads withdrawn.", "count")
+        self._close(request, queryset, leads_staff_withdraw, done, StaffActionKind.LEADS_WITHDRAWN)
 
     def _close(self, request, queryset, close, done, kind):
         """Close the pending ones; the lead events name the staff member, and each lead moved
@@ -309,7 +313,7 @@ class LeadAdmin(PhoneSearchMixin, CsvExportMixin, TenantAdmin):
                         before={"status": lead.status},
                         after={"status": after[lead.pk]},
                     )
-        self.message_user(request, f"{count} lead(s) {done}.", messages.SUCCESS)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Notification)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
 
 from console.admin_tools import admin_list_link
 from console.audit import changed_values, staff_action_record
@@ -30,7 +31,7 @@ class PolicyInline(admin.StackedInline):
 
     fieldsets = [
         (
-            "Rule families",
+            _("Rule families"),
             {
                 "fields": [
                     "matched_leads_enabled",
@@ -41,7 +42,7 @@ class PolicyInline(admin.StackedInline):
             },
         ),
         (
-            "Leads",
+            _("Leads"),
             {
                 "fields": [
                     "new_lead_ttl_hours",
@@ -54,9 +55,9 @@ class PolicyInline(admin.StackedInline):
                 ]
             },
         ),
-        ("Contact fees (minor units)", {"fields": ["fee_new", "fee_matched", "fee_promotion"]}),
+        (_("Contact fees (minor units)"), {"fields": ["fee_new", "fee_matched", "fee_promotion"]}),
         (
-            "Response rate",
+            _("Response rate"),
             {
                 "fields": [
                     "response_rate_threshold",
@@ -66,7 +67,7 @@ class PolicyInline(admin.StackedInline):
                 ]
             },
         ),
-        ("Connections and disputes", {"fields": ["click_dedupe_minutes", "dispute_window_days"]}),
+        (_("Connections and disputes"), {"fields": ["click_dedupe_minutes", "dispute_window_days"]}),
     ]
 
 
@@ -140,20 +141,20 @@ class UserAdmin(TenantAdmin, DjangoUserAdmin):
     readonly_fields = ["last_login", "date_joined", "pro", "related_records"]
     fieldsets = [
         (None, {"fields": ["email", "password", "name", "marketplace", "role", "pro", "related_records"]}),
-        ("Access", {"fields": ["is_active", "is_staff"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "marketplace", "role", "password1", "password2"]})
     ]
 
-    @admin.display(description="related records")
+    @admin.display(description=_("related records"))
     def related_records(self, user):
         if user.pk is None:
             return "—"
         if user.role == Role.PRO and user.pro_id:
-            return admin_list_link("pros_pro", f"Pro: {user.pro}", id__exact=user.pro_id)
-        return admin_list_link("leads_quoterequest", "Quote requests", homeowner__id__exact=user.pk)
+            return admin_list_link("pros_pro", _("Pro: %(pro)s") % {"pro": user.pro}, id__exact=user.pro_id)
+        return admin_list_link("leads_quoterequest", _("Quote requests"), homeowner__id__exact=user.pk)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from console.admin_tools import AuditedSaveMixin, CsvExportMixin, PhoneSearchMixin, admin_list_link
 from console.audit import staff_action_record
@@ -182,37 +184,37 @@ class ProAdmin(PhoneSearchMixin, CsvExportMixin, AuditedSaveMixin, InlineMarketp
         queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset.distinct(), False
 
-    @admin.display(description="members")
+    @admin.display(description=_("members"))
     def member_emails(self, pro):
         return ", ".join(member.email for member in pro.members.all())
 
-    @admin.display(description="related records")
+    @admin.display(description=_("related records"))
     def related_records(self, pro):
         if pro.pk is None:
             return "—"
         from django.utils.html import format_html_join
 
         links = [
-            admin_list_link("leads_lead", "Leads", pro__id__exact=pro.pk),
-            admin_list_link("billing_charge", "Charges", pro__id__exact=pro.pk),
-            admin_list_link("billing_ledgerentry", "Ledger", pro__id__exact=pro.pk),
-            admin_list_link("billing_leaddispute", "Disputes", pro__id__exact=pro.pk),
-            admin_list_link("pros_review", "Reviews", pro__id__exact=pro.pk),
-            admin_list_link("marketplace_user", "Members", pro__id__exact=pro.pk),
-            admin_list_link("ranking_prodailysnapshot", "Standing history", pro__id__exact=pro.pk),
+            admin_list_link("leads_lead", _("Leads"), pro__id__exact=pro.pk),
+            admin_list_link("billing_charge", _("Charges"), pro__id__exact=pro.pk),
+            admin_list_link("billing_ledgerentry", _("Ledger"), pro__id__exact=pro.pk),
+            admin_list_link("billing_leaddispute", _("Disputes"), pro__id__exact=pro.pk),
+            admin_list_link("pros_review", _("Reviews"), pro__id__exact=pro.pk),
+            admin_list_link("marketplace_user", _("Members"), pro__id__exact=pro.pk),
+            admin_list_link("ranking_prodailysnapshot", _("Standing history"), pro__id__exact=pro.pk),
         ]
         from django.urls import reverse
 
         standing = format_html(
-            '<a href="{}">Standing and why</a>', reverse("admin:ranking_proranking_change", args=[pro.pk])
+            '<a href="{}">{}</a>', reverse("admin:ranking_proranking_change", args=[pro.pk]), _("Standing and why")
         )
         return format_html_join(" · ", "{}", [(link,) for link in [*links, standing]])
 
-    @admin.action(description="Set tier: Brand Builder")
+    @admin.action(description=_("Set tier: Brand Builder"))
     def make_brand_builder(self, request, queryset):
         self._set_tier(request, queryset, MembershipTier.BRAND_BUILDER)
 
-    @admin.action(description="Set tier: Basic")
+    @admin.action(description=_("Set tier: Basic"))
     def make_basic(self, request, queryset):
         self._set_tier(request, queryset, MembershipTier.BASIC)
 
@@ -233,15 +235,17 @@ class ProAdmin(PhoneSearchMixin, CsvExportMixin, AuditedSaveMixin, InlineMarketp
                     after={"tier": tier},
                 )
                 changed += 1
-        self.message_user(request, f"{changed} pro(s) set to {MembershipTier(tier).label}.", messages.SUCCESS)
+        message = ngettext("%(count)d pro set to %(tier)s.", "%(count)d pros set to %(tier)s.", changed)
+        self.message_user(request, message % {"count": changed, "tier": MembershipTier(tier).label}, messages.SUCCESS)
 
-    @admin.action(description="Recompute Star Score and completeness")
+    @admin.action(description=_("Recompute Star Score and completeness"))
     def recompute_scores(self, request, queryset):
         pros = list(queryset)
         star_scores_recompute(pro_ids=[pro.pk for pro in pros])
         for pro in pros:
             pro_completeness_refresh(pro=pro)
-        self.message_user(request, f"Recomputed {len(pros)} pros.", messages.SUCCESS)
+        message = ngettext("Recomputed %(count)d pro.", "Recomputed %(count)d pros.", len(pros))
+        self.message_user(request, message % {"count": len(pros)}, messages.SUCCESS)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

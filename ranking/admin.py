@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import DecimalField, ExpressionWrapper, F
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from console.admin_tools import AuditedSaveMixin, CsvExportMixin, admin_list_link
 from console.audit import staff_action_record
@@ -53,16 +54,16 @@ class RankingPolicyAdmin(AuditedSaveMixin, TenantAdmin):
     fieldsets = [
         (None, {"fields": ["marketplace"]}),
         (
-            "Weights (relative; the score is their weighted mean, 0-100)",
+            _("Weights (relative; the score is their weighted mean, 0-100)"),
             {"fields": list(RankingPolicy.WEIGHT_FIELDS)},
         ),
-        ("Scales", {"fields": list(SCALE_FIELDS)}),
+        (_("Scales"), {"fields": list(SCALE_FIELDS)}),
     ]
     actions = ["recompute_now"]
     one_per_marketplace = True
     audited_fields = {StaffActionKind.RANKING_WEIGHTS_CHANGED: (*RankingPolicy.WEIGHT_FIELDS, *SCALE_FIELDS)}
 
-    @admin.action(description="Recompute response rates and ranks of these marketplaces now")
+    @admin.action(description=_("Recompute response rates and ranks of these marketplaces now"))
     def recompute_now(self, request, queryset):
         _recompute(self, request, queryset.values_list("marketplace_id", flat=True))
 
@@ -72,15 +73,15 @@ class ResponseRateFilter(admin.SimpleListFilter):
     exact counts of the last rollup (``ProStanding``) — the same test as demotion, so a pro at
     2 of 3 under a 0.667 threshold is below it even though its rounded rate reads 0.667."""
 
-    title = "response rate"
+    title = _("response rate")
     parameter_name = "rate"
     BELOW, AT_OR_ABOVE, NONE = "below", "at_or_above", "none"
 
     def lookups(self, request, model_admin):
         return [
-            (self.NONE, "No figure (below minimum sample)"),
-            (self.BELOW, "Below the marketplace's threshold"),
-            (self.AT_OR_ABOVE, "At or above the marketplace's threshold"),
+            (self.NONE, _("No figure (below minimum sample)")),
+            (self.BELOW, _("Below the marketplace's threshold")),
+            (self.AT_OR_ABOVE, _("At or above the marketplace's threshold")),
         ]
 
     def queryset(self, request, queryset):
@@ -158,56 +159,61 @@ class ProRankingAdmin(CsvExportMixin, ReadOnlyTenantAdmin):
         queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset.distinct(), False
 
-    @admin.display(description="answered / due")
+    @admin.display(description=_("answered / due"))
     def responded_due(self, obj):
         standing = getattr(obj, "standing", None)
         return f"{standing.responded_count} / {standing.due_count}" if standing else "-"
 
-    @admin.display(description="at risk", boolean=True)
+    @admin.display(description=_("at risk"), boolean=True)
     def at_risk(self, obj):
         standing = getattr(obj, "standing", None)
         return bool(standing and standing.at_risk)
 
-    @admin.display(description="leads behind the rate")
+    @admin.display(description=_("leads behind the rate"))
     def leads_behind_rate(self, obj):
         return admin_list_link(
             "leads_lead",
-            "leads",
+            _("leads"),
             pro__id__exact=obj.pk,
             kind__in="new,matched",
             created_at__gte=timezone.localtime(rate_window_start(obj)).isoformat(timespec="seconds"),
         )
 
-    @admin.display(description="why")
+    @admin.display(description=_("why"))
     def why(self, obj):
         """The demotion test in words, on the counts of the last rollup."""
         policy = obj.marketplace.policy
         standing = getattr(obj, "standing", None)
         if standing is None:
-            return "Not computed yet: run “Recompute the marketplace of the selected pros now”."
+            return _("Not computed yet: run “Recompute the marketplace of the selected pros now”.")
         threshold = policy.response_rate_threshold
-        base = (
-            f"Answered {standing.responded_count} of {standing.due_count} new/matched leads due in the last "
-            f"{policy.response_window_days} days (threshold {threshold:.0%}, minimum sample "
-            f"{policy.response_min_sample}). "
-        )
+        base = _(
+            "Answered %(responded)s of %(due)s new/matched leads due in the last %(days)s days "
+            "(threshold %(threshold)s, minimum sample %(sample)s). "
+        ) % {
+            "responded": standing.responded_count,
+            "due": standing.due_count,
+            "days": policy.response_window_days,
+            "threshold": f"{threshold:.0%}",
+            "sample": policy.response_min_sample,
+        }
         if not policy.response_rate_demotion_enabled:
-            return base + "Demotion is off in this marketplace."
+            return base + _("Demotion is off in this marketplace.")
         if standing.due_count < policy.response_min_sample:
-            return base + "Too few leads to judge: not demoted."
+            return base + _("Too few leads to judge: not demoted.")
         if obj.demoted:
-            return base + f"Below the threshold: demoted (rank × {policy.demotion_factor})."
+            return base + _("Below the threshold: demoted (rank × %(factor)s).") % {"factor": policy.demotion_factor}
         if standing.at_risk:
-            return base + "One more missed lead would demote this pro."
-        return base + "At or above the threshold."
+            return base + _("One more missed lead would demote this pro.")
+        return base + _("At or above the threshold.")
 
-    @admin.display(description="pro")
+    @admin.display(description=_("pro"))
     def pro_link(self, obj):
         from django.urls import reverse
 
         return format_html('<a href="{}">{}</a>', reverse("admin:pros_pro_change", args=[obj.pk]), obj.name)
 
-    @admin.action(description="Recompute the marketplace of the selected pros now")
+    @admin.action(description=_("Recompute the marketplace of the selected pros now"))
     def recompute_now(self, request, queryset):
         _recompute(self, request, queryset.values_list("marketplace_id", flat=True))
 

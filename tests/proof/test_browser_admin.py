@@ -122,7 +122,7 @@ def test_staff_see_only_their_marketplace_approve_a_dispute_and_recompute_ranks(
     page.click('input[name="confirm"]')
     page.wait_for_load_state()
     _shot(page, "4-dispute-approved")
-    assert "1 dispute(s) decided." in page.content()
+    assert "1 dispute decided." in page.content()
     dispute.refresh_from_db()
     assert dispute.status == "approved"
     refund = Refund.objects.get(charge=dispute.charge)

@@ -95,6 +95,9 @@ def test_an_operator_runs_a_week_from_the_console(slug, marketplace, other_marke
     assert market.marketplace.time_zone in page.inner_text("#console-context")
     if slug == "formosa":
         assert page.locator("html").get_attribute("lang") == "zh-hant"
+    # The console's own strings in the staff member's language too (#19 item 5).
+    assert ("營運主控台" if slug == "formosa" else "Operator console") in page.content()
+    assert ("未結申訴" if slug == "formosa" else "Open disputes") in page.locator("#console-dashboard").text_content()
     assert other.marker not in page.content()
     _shot(page, slug, "1-dashboard")
 
@@ -124,9 +127,12 @@ def test_an_operator_runs_a_week_from_the_console(slug, marketplace, other_marke
     page.click(f'a[href*="/admin/ranking/proranking/{pro.pk}/change/"]')
     page.wait_for_load_state()
     why = page.content()
-    assert "Answered 1 of 4" in why and "demoted" in why
+    if slug == "formosa":
+        assert "已回覆 1 件" in why and "應回覆的新案件／媒合案件共 4 件" in why and "已降級" in why
+    else:
+        assert "Answered 1 of 4" in why and "demoted" in why
     _shot(page, slug, "5-why-demoted")
-    page.click('a:text-is("leads")')
+    page.click('a:text-is("案件")' if slug == "formosa" else 'a:text-is("leads")')
     page.wait_for_load_state()
     assert f"pro__id__exact={pro.pk}" in page.url
     assert page.locator(f'a[href*="/admin/leads/lead/{market.objects["expired"].pk}/change/"]').count() >= 1

@@ -289,7 +289,7 @@ def test_the_admin_counts_a_refused_refund_as_not_decided_and_says_why(
     )
     shown = [str(message) for message in response.context["messages"]]
     assert f"Dispute #{dispute_id}: The payment provider refused the refund" in shown[0]
-    assert shown[-1] == "0 dispute(s) decided."
+    assert shown[-1] == "0 disputes decided."
     listing = client.get("/admin/billing/leaddispute/").content.decode()
     assert "Refund failed" in listing
     assert LeadDispute.objects.get().status == "open"

@@ -1,0 +1,58 @@
+"""The console's own strings follow the staff member's marketplace language (#19 item 5):
+formosa staff read the dashboard, list labels, filters, actions and confirmation pages in
+Traditional Chinese, maple staff in English (catalogs in ``locale/``, README "Languages")."""
+
+import pytest
+from django.utils import translation
+
+from console.dashboard import dashboard_for
+from tests.console.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_formosa_staff_read_the_dashboard_in_chinese_and_maple_staff_in_english(client, maple, formosa):
+    login(client, formosa.staff)
+    page = client.get("/admin/").content.decode()
+    assert 'lang="zh-hant"' in page
+    assert "營運主控台" in page  # the dashboard's heading ("Operator console")
+    assert "案件媒合平台管理後台" in page  # the site header
+    for label in ("未結申訴", "已派發案件", "本月退款及退點（依原因）", "每日需求數", "今天", "本週", "上週"):
+        assert label in page, label
+    assert "Operator console" not in page and "Open disputes" not in page and "Leads offered" not in page
+
+    login(client, maple.staff)
+    page = client.get("/admin/").content.decode()
+    assert "Operator console" in page and "Lead marketplace administration" in page
+    assert "Open disputes" in page and "Leads offered" in page and "this week" in page
+    assert "營運主控台" not in page and "未結申訴" not in page
+
+
+def test_formosa_lists_filters_actions_and_confirmations_are_in_chinese(client, maple, formosa):
+    login(client, formosa.staff)
+    leads = client.get("/admin/leads/lead/").content.decode()
+    assert "即將到期" in leads and "未回覆，已逾期" in leads  # list filters and their choices
+    assert "立即讓選取的待回覆案件到期" in leads  # an action's description
+    assert "類別" in leads and "屋主" in leads  # columns the console added
+    ledger = client.get("/admin/billing/ledgerentry/").content.decode()
+    assert "篩選後" in ledger and "依類別及依週" in ledger  # the totals over the filtered rows
+    assert "已收費用" in ledger and "已退點" in ledger
+    ranking = client.get("/admin/ranking/proranking/").content.decode()
+    assert "有降級風險" in ranking and "回覆率" in ranking
+    dispute = formosa.objects["dispute"]
+    confirm = client.post(
+        "/admin/billing/leaddispute/", {"action": "approve_and_refund", "_selected_action": [dispute.pk], "index": 0}
+    ).content.decode()
+    assert "核准並退款" in confirm and "尚可退款" in confirm and "留空即退還此費用剩餘的全部金額。" in confirm
+
+    login(client, maple.staff)
+    leads = client.get("/admin/leads/lead/").content.decode()
+    assert "expiring soon" in leads and "Expire the selected pending leads now" in leads
+    assert "即將到期" not in leads
+
+
+def test_the_console_strings_have_canadian_french_too(maple):
+    with translation.override("fr-ca"):
+        dashboard = dashboard_for(marketplace=maple.marketplace)
+        assert str(dashboard["activity"][1]["label"]) == "cette semaine"
+        assert str(translation.gettext("Open disputes")) == "Litiges ouverts"
