@@ -201,7 +201,9 @@ def test_rabbitmq_dropping_every_connection_mid_task_loses_nothing(topology, wor
         pytest.skip("needs rabbitmqctl (as root) to close the broker's connections")
     vhost = urlsplit(AMQP_URL).path.lstrip("/") or "/"
     _purge(AMQP_URL)
-    made = _overdue(topology)
+    # Enough work that the job outlasts rabbitmqctl's own start-up (an Erlang VM, a second or
+    # two): on a quiet machine 100 requests were expired before the connections closed.
+    made = _overdue(topology, requests=600)
     _, expired_before, _ = _lead_counts(topology)
     worker = _worker(topology, AMQP_URL, "reconnect-amqp", "default", CELERY_BATCH_SIZE="5")
     with running(worker.start()):
