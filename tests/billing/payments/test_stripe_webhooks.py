@@ -9,7 +9,7 @@ from billing.models import Charge, Chargeback, LedgerEntry, PaymentProfile, Prov
 from billing.stripe_webhooks import provider_event_process
 from leads.models import Lead
 from leads.services.accept import accept_charges_recover
-from tests.billing.payments.conftest import event, post_webhook, signed
+from tests.billing.payments.conftest import delivery_timestamp, event, post_webhook, signed
 from tests.factories import ChargeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -169,7 +169,9 @@ def test_payment_intent_succeeded_completes_the_crashed_accept_exactly_once(
     assert lead.status == "accepted" and lead.contact_revealed_at is not None
 
     # A redelivery, a second event for the same payment and the recovery job change nothing.
-    assert post_webhook(client, succeeded, timestamp=int(time.time()) + 1).json()["duplicate"] is True
+    # a redelivery is signed anew: a later timestamp than any delivery so far (the helper keeps
+    # them unique, so it may already be ahead of the clock)
+    assert post_webhook(client, succeeded, timestamp=delivery_timestamp()).json()["duplicate"] is True
     post_webhook(client, event("payment_intent.succeeded", intent, event_id="evt_pi_ok_again"))
     process_all()
     Charge.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
