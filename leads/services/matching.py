@@ -203,7 +203,7 @@ def matching_candidates(
     if sql is None:
         return []
     ops = connection.ops
-    params = {
+    params: dict[str, Any] = {
         "mid": marketplace.pk,
         "category": category.pk,
         "area": area,
