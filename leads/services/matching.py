@@ -119,7 +119,8 @@ _ROOM = f"CASE WHEN p.weekly_spend_cap IS NOT NULL THEN p.weekly_spend_cap - {_S
 _HAS_CARD = (
     "EXISTS (SELECT 1 FROM billing_paymentprofile pp WHERE pp.pro_id = s.pro_id AND pp.payment_method_token <> '')"
 )
-_ORDER = "ORDER BY rank_score DESC, pro_id"
+_ORDER = "ORDER BY rank_score DESC, pro_id"  # best rank first, then the older pro
+_ORDER_JOINED = "ORDER BY p.rank_score DESC, s.pro_id"  # the same, spelled for the joined tables
 
 
 def _room_for(fee: str, *, room: str | None = None) -> str:
@@ -149,13 +150,13 @@ def _sql(branch: _Branch, vendor: str) -> str | None:
         return f"""SELECT {_COLUMNS}, FALSE AS promotion_candidate, TRUE AS matched_candidate, 0 AS member_rank
 {where}
   AND {_qualified("p")} AND {_room_for("%(fee_matched)s")}
-{_ORDER} LIMIT %(fanout)s"""  # noqa: S608 - constant fragments; every value is a parameter
+{_ORDER_JOINED} LIMIT %(fanout)s"""  # noqa: S608 - constant fragments; every value is a parameter
     if branch.promotion and not branch.matched:
         # Promotion only (formosa's rulebook): every pro whose service may auto-quote.
         return f"""SELECT {_COLUMNS}, TRUE AS promotion_candidate, FALSE AS matched_candidate, 0 AS member_rank
 {where}
   AND {_promotion_ok(branch, service="s", room=None, card=_HAS_CARD)}
-{_ORDER}"""  # noqa: S608
+{_ORDER_JOINED}"""  # noqa: S608
     if not branch.matched:
         return None
     # Both families: the room is computed once per row (a materialised CTE: PostgreSQL would

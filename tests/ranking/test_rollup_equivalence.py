@@ -119,6 +119,7 @@ def _answer_some(rng: random.Random, marketplace, now) -> None:
             Lead.objects.filter(pk=lead.pk).update(status="expired", responded_at=None)
 
 
+@pytest.mark.postgres  # seeded set-based (tests/ranking/bulk.py)
 def test_the_one_statement_rollup_leaves_what_the_five_statement_rollup_left(demotion_on):
     marketplace = demotion_on
     rng = random.Random(16)
