@@ -37,10 +37,9 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import results  # noqa: E402
 from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentProfile  # noqa: E402
 from leads.models import Lead, LeadStatus, QuoteRequest  # noqa: E402
-
-from bench import results  # noqa: E402
 
 CLIENTS = 16
 SCALE = results.scale()

@@ -20,7 +20,6 @@ BENCH_SCALE shrinks/grows request counts and the number of other pros.
 
 import http.client
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -37,13 +36,12 @@ import datetime as dt  # noqa: E402
 
 from django.db import connection  # noqa: E402
 
+from bench import results  # noqa: E402
 from connections.models import ClickGate, ConnectionDaily, ConnectionEvent  # noqa: E402
 from connections.selectors import Bucket, DateRange, connection_dashboard  # noqa: E402
 from marketplace.localtime import local_today  # noqa: E402
 from marketplace.models import Marketplace, MarketplacePolicy  # noqa: E402
 from pros.models import Pro  # noqa: E402
-
-from bench import results  # noqa: E402
 
 SCALE = results.scale()
 CLIENTS = 16
@@ -360,7 +358,9 @@ def bench_dashboard(marketplace: Marketplace, pro: Pro) -> None:
     rows_pro = ConnectionDaily.objects.filter(pro=pro).count()
     rows_all = ConnectionDaily.objects.filter(marketplace=marketplace).count()
 
-    def timed(fn, runs=max(15, int(60 * SCALE))) -> list[float]:
+    runs = max(15, int(60 * SCALE))
+
+    def timed(fn) -> list[float]:
         fn()
         samples = []
         for _ in range(runs):

@@ -172,7 +172,8 @@ def seed() -> tuple[Marketplace, User]:
             {
                 "marketplace_id": str(m),
                 "request_id": "r.id",
-                "pro_id": f"CASE WHEN k = 0 THEN {pro_base} ELSE {pro_base} + 1 + (r.id * 7 + k * 131) % {N_PROS - 1} END",
+                "pro_id": f"CASE WHEN k = 0 THEN {pro_base} "
+                f"ELSE {pro_base} + 1 + (r.id * 7 + k * 131) % {N_PROS - 1} END",
                 "kind": "CASE WHEN k = 0 THEN 'new' ELSE 'matched' END",
                 "status": "CASE WHEN random() < 0.3 THEN 'pending' WHEN random() < 0.6 THEN 'accepted' "
                 "ELSE 'rejected' END",

@@ -25,12 +25,11 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Field, Model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import results  # noqa: E402
 from billing.fees import week_start  # noqa: E402
 from leads.services.matching import MatchingFees, matching_candidates  # noqa: E402
 from marketplace.models import Marketplace, MarketplacePolicy  # noqa: E402
 from pros.models import Category, Pro, ProArea, Service  # noqa: E402
-
-from bench import results  # noqa: E402
 
 SCALE = results.scale()
 SLUG = "bench-matching"
