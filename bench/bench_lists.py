@@ -390,6 +390,9 @@ def bench_pro_list(marketplace: Marketplace) -> None:
 def main() -> None:
     results.start_module("bench_lists")
     marketplace, user = seed()
+    results.record_settings(
+        "bench_lists", {"pros": N_PROS, "focus_pro_leads": FOCUS_LEADS, "samples": SAMPLES, "page": PAGE}
+    )
     print(f"lists: {N_PROS:,} pros, {SAMPLES} requests per path, in-process (Django test client, pool on)")
     bench_pro_leads(marketplace, user)
     bench_pro_list(marketplace)

@@ -149,12 +149,20 @@ def record(module: str, name: str, entry: dict[str, Any], *, settings: dict[str,
         "ratio": round(ratio, 3) if ratio is not None else None,
         "meets_target": ratio is not None and (ratio >= target if entry["target_is"] == "min" else ratio <= target),
     }
+    _fragment_update(module, paths={name: entry}, settings=settings or {})
+
+
+def record_settings(module: str, settings: dict[str, Any]) -> None:
+    """Add a module's run settings (data sizes, samples) to its fragment."""
+    _fragment_update(module, paths={}, settings=settings)
+
+
+def _fragment_update(module: str, *, paths: dict[str, Any], settings: dict[str, Any]) -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     fragment_path = OUT_DIR / f"{module}.json"
     fragment = json.loads(fragment_path.read_text()) if fragment_path.exists() else {"paths": {}, "settings": {}}
-    fragment["paths"][name] = entry
-    if settings:
-        fragment["settings"].update(settings)
+    fragment["paths"].update(paths)
+    fragment["settings"].update(settings)
     fragment_path.write_text(json.dumps(fragment, indent=2, sort_keys=True, default=str))
 
 
