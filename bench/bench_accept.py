@@ -37,7 +37,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench import results  # noqa: E402
+from bench import callgrind, results  # noqa: E402
 from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentProfile  # noqa: E402
 from leads.models import Lead, LeadStatus, QuoteRequest  # noqa: E402
 
@@ -305,6 +305,36 @@ def main() -> None:
     product_counts = count_product(token, api_ids[:COUNTED])
     bare_counts = count_bare(pro_id, bare_ids[:COUNTED])
     print(f"  statements per accept (in-process, {COUNTED} requests): product {product_counts}, bare {bare_counts}")
+    instructions = None
+    if callgrind.available():
+        (token, api_ids), (pro_id, bare_ids) = api[0], bare[0]
+        api[0], bare[0] = (token, api_ids[callgrind.NEEDED :]), (pro_id, bare_ids[callgrind.NEEDED :])
+        product_ir = callgrind.measure(
+            [
+                {
+                    "method": "POST",
+                    "path": f"/api/v1/pro/leads/{lead_id}/accept/",
+                    "headers": {"Authorization": f"Bearer {token}", "X-Marketplace": SLUG},
+                    "body": "{}",
+                    "expect": 200,
+                }
+                for lead_id in api_ids[: callgrind.NEEDED]
+            ]
+        )
+        bare_ir = callgrind.measure(
+            [
+                {
+                    "wsgi": "bench.bench_accept:bare_app",
+                    "method": "POST",
+                    "path": f"/accept/{lead_id}",
+                    "headers": {"X-Pro": str(pro_id)},
+                    "expect": 200,
+                }
+                for lead_id in bare_ids[: callgrind.NEEDED]
+            ]
+        )
+        instructions = {"product_ir": product_ir, "lower_bound_ir": bare_ir, "ratio": round(bare_ir / product_ir, 3)}
+        print(f"  instructions per accept (callgrind): product {product_ir:,}, bare {bare_ir:,}")
     rates = {}
     for name, app, jobs in [
         (
@@ -361,6 +391,7 @@ def main() -> None:
             "target_is": "min",
             "statements_per_request": product_counts[-1],
             "statements_in_process": product_counts,
+            "instructions_per_request": instructions,
         },
         settings={"gunicorn_workers": WORKERS, "clients": CLIENTS, "worker_class": "sync"},
     )

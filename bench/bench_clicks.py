@@ -36,7 +36,7 @@ import datetime as dt  # noqa: E402
 
 from django.db import connection  # noqa: E402
 
-from bench import results  # noqa: E402
+from bench import callgrind, results  # noqa: E402
 from connections.models import ClickGate, ConnectionDaily, ConnectionEvent  # noqa: E402
 from connections.selectors import Bucket, DateRange, connection_dashboard  # noqa: E402
 from marketplace.localtime import local_today  # noqa: E402
@@ -166,6 +166,25 @@ def bench_redirects(marketplace: Marketplace, pro: Pro) -> None:
     product_counts = count_click_statements(tracked)
     bare_counts = count_click_statements(bare_click)
     settings.ROOT_URLCONF = "marketplace.urls"
+    instructions = None
+    if callgrind.available():
+
+        def clicks(path: str, net: int, urlconf: str) -> list[dict]:
+            return [
+                {
+                    "method": "GET",
+                    "path": path,
+                    "urlconf": urlconf,
+                    "headers": {"X-Marketplace": marketplace.slug, "User-Agent": BROWSER, **_visitor(251, n, net=net)},
+                    "expect": 302,
+                }
+                for n in range(callgrind.NEEDED)
+            ]
+
+        product_ir = callgrind.measure(clicks(tracked.split("?")[0], 13, "marketplace.urls"))
+        bare_ir = callgrind.measure(clicks(bare_click.split("?")[0], 14, "bench.clicks_urls"))
+        instructions = {"product_ir": product_ir, "lower_bound_ir": bare_ir, "ratio": round(bare_ir / product_ir, 3)}
+        print(f"    instructions per click (callgrind): product {product_ir:,}, bare INSERT view {bare_ir:,}")
     proc = start_gunicorn()
     try:
         base = {"X-Marketplace": marketplace.slug, "Connection": "keep-alive"}
@@ -235,6 +254,7 @@ def bench_redirects(marketplace: Marketplace, pro: Pro) -> None:
             "target_is": "min",
             "statements_per_request": product_counts[-1],
             "statements_in_process": product_counts,
+            "instructions_per_request": instructions,
         },
         settings={
             "gunicorn_workers": WORKERS,
