@@ -83,7 +83,7 @@ def _payment_mode(pro: Pro) -> str:
 
 def _saved_card(pro: Pro) -> PaymentProfile | None:
     """The pro's saved card: the one read with its lock (``pro_lock_for_fee``), or read now."""
-    if not Pro.payment_profile.is_cached(pro):  # type: ignore[attr-defined]  # the reverse one-to-one descriptor
+    if not Pro.payment_profile.is_cached(pro):  # read along with the pro's lock?
         return cards.payment_method_for(pro=pro)
     try:
         profile = pro.payment_profile

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import structlog
 from django.db import transaction
@@ -45,6 +45,9 @@ from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
 from marketplace.models import Marketplace, User
 from marketplace.selectors import marketplace_policy
 from pros.models import Pro
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 logger = structlog.get_logger(__name__)
 
@@ -93,6 +96,23 @@ def lead_accept(
     return _accept_pay(charge=charge, actor=actor, marketplace=marketplace)
 
 
+class _LockedLeadFigures(TypedDict):
+    """What the lead's locking statement reads along (``_lock_request_and_lead``); the
+    ``opening`` ones only in phase 1. ``effective_status`` is set for the response."""
+
+    offered_count: int
+    accepted_count: int
+    matched_accepted: int
+    pending_charge_id: int | None
+    failed_charges: int
+    matched_taken: int
+    effective_status: str
+
+
+if TYPE_CHECKING:
+    LockedLead = WithAnnotations[Lead, _LockedLeadFigures]
+
+
 class _Count(Subquery):
     """``(SELECT COUNT(*) …)`` of a queryset correlated with the outer row (0 when none)."""
 
@@ -107,7 +127,7 @@ def _lock_request_and_lead(
     marketplace_id: int | None = None,
     marketplace: Marketplace | None = None,
     opening: bool = False,
-) -> tuple[QuoteRequest, Lead]:
+) -> tuple[QuoteRequest, LockedLead]:
     """``leads.state.lock_request_and_lead`` for the accept, in two statements. Lock order as
     everywhere: request, then lead (then pro, then charge).
 
@@ -120,7 +140,9 @@ def _lock_request_and_lead(
     what the transaction decides on, exactly as separate reads after the locks were."""
     lead_ref = Lead.objects.filter(pk=lead_id)
     if pro_id is not None:
-        lead_ref = lead_ref.filter(pro_id=pro_id, marketplace_id=marketplace_id)
+        lead_ref = lead_ref.filter(pro_id=pro_id)
+    if marketplace_id is not None:
+        lead_ref = lead_ref.filter(marketplace_id=marketplace_id)
     requests = (
         QuoteRequest.objects.select_for_update(of=("self",))
         .select_related("category")
@@ -152,7 +174,7 @@ def _lock_request_and_lead(
                 offers.filter(kind=LeadKind.MATCHED).filter(Q(status=LeadStatus.ACCEPTED) | paying).values("pk")
             ),
         }
-    lead = Lead.objects.select_for_update(of=("self",)).annotate(**counts).get(pk=lead_id)
+    lead = cast("LockedLead", Lead.objects.select_for_update(of=("self",)).annotate(**counts).get(pk=lead_id))
     lead.request = request
     return request, lead
 
@@ -162,10 +184,10 @@ def _accept_open(
     lead_id: int,
     pro_id: int,
     marketplace_id: int,
-    marketplace: Marketplace | None,
     actor: User | None,
     payload: dict[str, Any],
-) -> tuple[Charge | None, Lead]:
+    marketplace: Marketplace | None = None,
+) -> tuple[Charge | None, LockedLead]:
     """Phase 1. Returns (the pending charge to pay, the locked lead), or (None, the lead) when
     it was paid and accepted in this transaction."""
     now = timezone.now()
@@ -283,7 +305,7 @@ def accept_complete(
 def _accept_finish(
     *,
     request: QuoteRequest,
-    lead: Lead,
+    lead: LockedLead,
     payload: dict[str, Any],
     actor: User | None,
     started_at: dt.datetime,
