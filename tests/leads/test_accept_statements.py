@@ -205,6 +205,9 @@ def test_an_accept_publishes_no_ranking_task_and_marks_the_pro_dirty_until_the_p
         before_task_publish.disconnect(record)
     assert not [name for name in published if name.startswith("ranking.")], published
     assert list(DirtyPro.objects.values_list("pro_id", flat=True)) == [pro.pk]
+    # Before the pass: /pro/stats/ computes from the leads, so it already counts the answer.
+    stats = api_client(marketplace, pro_user).get("/api/v1/pro/stats/").json()["response_rate"]
+    assert (stats["rate"], stats["responded"], stats["due"]) == ("0.333", 2, 6)
 
     assert dirty_pros_refresh() == 1
     assert not DirtyPro.objects.exists()
