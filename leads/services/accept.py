@@ -39,6 +39,7 @@ from billing.models import Charge, ChargeStatus
 from billing.recovery import stale_pending_process
 from leads import hooks
 from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
+from leads.services import interest
 from leads.services.lifecycle import request_close_if_done
 from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead, transition_check
 from marketplace.errors import Conflict, PaymentRequired, Unavailable
@@ -57,7 +58,11 @@ def lead_accept(
     *, lead_id: int, pro: Pro, actor: User | None = None, message: str = "", price: int | None = None
 ) -> None:
     """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead.
-    Returns once the lead is accepted; raises PaymentRequired, Conflict or Unavailable otherwise."""
+    Returns once the lead is accepted; raises PaymentRequired, Conflict or Unavailable otherwise.
+    Pay on mutual interest (Rule 14): a matched lead's accept is free interest instead."""
+    if interest.interest_applies(lead_id=lead_id, pro=pro):
+        interest.lead_express_interest(lead_id=lead_id, pro=pro, actor=actor, message=message, price=price)
+        return
     payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
     charge = _accept_open(lead_id=lead_id, pro=pro, actor=actor, payload=payload)
     if charge is not None:
@@ -176,10 +181,12 @@ def _accept_finish(
     """Accept the locked lead. The deadline is judged when the accept started (phase 1):
     a pro who was in time and has paid is never turned away by a slow gateway."""
     now = timezone.now()
-    lead.quote_message = payload.get("message") or ""
+    # A connect after interest (Rule 14) keeps the interest's quote and response time.
+    lead.quote_message = payload.get("message") or lead.quote_message
     price = payload.get("price")
-    lead.quote_price_min = lead.quote_price_max = price
-    lead.responded_at = now
+    if price is not None:
+        lead.quote_price_min = lead.quote_price_max = price
+    lead.responded_at = lead.responded_at or now
     lead.contact_revealed_at = now
     if actor is None and actor_id is not None:
         actor = User.objects.filter(pk=actor_id).first()
@@ -214,7 +221,7 @@ def accept_charge_process(*, charge_id: int) -> str:
     charge = Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).select_related("lead").first()
     if charge is None:
         return "done"
-    if charge.lead.status not in (LeadStatus.PENDING, LeadStatus.ACCEPTED):
+    if charge.lead.status not in (LeadStatus.PENDING, LeadStatus.INTERESTED, LeadStatus.ACCEPTED):
         # The lead closed meanwhile (staff action): charge only if the provider already did.
         if charge.gateway_reference:  # waiting for an authentication that no longer matters
             found = billing.charge_cancel_unauthenticated(charge=charge, reference=charge.gateway_reference)
