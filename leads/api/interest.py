@@ -73,20 +73,20 @@ class _HomeownerRequestView(TenantGenericAPIView):
     def scope_queryset(self, queryset):
         return request_queryset_for_homeowner(queryset, homeowner=self.request.user)
 
-    def _interests(self, request_id: int) -> list:
-        leads = interest.request_interests(
+    def _interests(self, request_id: int):
+        return interest.request_interests(
             marketplace=self.request.marketplace, homeowner=self.request.user, request_id=request_id
         )
-        return InterestOutput(leads, many=True).data
 
 
 class RequestInterestsView(_HomeownerRequestView):
-    """``GET /quote-requests/{id}/interests/``: the pros that expressed interest."""
+    """``GET /quote-requests/{id}/interests/``: the pros that expressed interest (paginated)."""
 
     @extend_schema(responses={200: InterestOutput(many=True)})
     def get(self, request, pk):
         quote_request = self.get_object()
-        return Response(self._interests(quote_request.pk))
+        page = self.paginate_queryset(self._interests(quote_request.pk))
+        return self.get_paginated_response(InterestOutput(page, many=True).data)
 
 
 class RequestConnectView(_HomeownerRequestView):
@@ -103,5 +103,4 @@ class RequestConnectView(_HomeownerRequestView):
             request_id=quote_request.pk,
             pro_id=data.validated_data["pro"],
         )
-        connected = next(row for row in self._interests(quote_request.pk) if row["lead"] == lead.pk)
-        return Response(connected)
+        return Response(InterestOutput(self._interests(quote_request.pk).get(pk=lead.pk)).data)

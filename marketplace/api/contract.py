@@ -713,6 +713,7 @@ EXAMPLES: dict[str, dict] = {
     "AcceptInputRequest": {"message": "I can come Tuesday at 9 to replace the valve and the trap.", "price": 28000},
     "RejectInputRequest": {"reason": "Fully booked until January."},
     "HireInputRequest": {"pro": 17},
+    "ConnectInputRequest": {"pro": 17},
     "ReviewInputRequest": {"pro": 17, "rating": 5, "comment": "On time, tidy, and the leak is gone."},
     "PaymentMethodInputRequest": {"token": "pm_card_visa", "display": "Visa ending 4242"},
     "DisputeInputRequest": {"reason": "fake_contact", "details": "The number is not in service."},
@@ -730,6 +731,7 @@ EXAMPLES: dict[str, dict] = {
         "reject_reason": "",
         "created_at": "2026-12-01T14:30:00Z",
         "responded_at": "2026-12-01T15:02:11Z",
+        "interest_expires_at": None,
         "clock": {"basis": "calendar", "seconds_left": None, "working_seconds_left": None, "working_now": None},
     },
     "CategoryQuestion": {

@@ -83,7 +83,7 @@ def test_the_homeowner_sees_interested_pros_profiles_and_quotes_but_no_contact(a
     response = api_client(homeowner.marketplace, homeowner).get(f"/api/v1/quote-requests/{request.pk}/interests/")
 
     assert response.status_code == 200
-    rows = response.json()
+    rows = response.json()["results"]
     assert [row["pro"]["id"] for row in rows] == [users[0].pro.pk, users[1].pro.pk]
     first = rows[0]
     assert first["status"] == "interested" and first["contact"] is None and first["connected_at"] is None
