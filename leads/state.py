@@ -32,9 +32,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
             LeadStatus.INTERESTED,
         }
     ),
-    LeadStatus.INTERESTED: frozenset(
-        {LeadStatus.ACCEPTED, LeadStatus.LAPSED, LeadStatus.FILLED, LeadStatus.WITHDRAWN}
-    ),
+    LeadStatus.INTERESTED: frozenset({LeadStatus.ACCEPTED, LeadStatus.LAPSED, LeadStatus.FILLED, LeadStatus.WITHDRAWN}),
     LeadStatus.LAPSED: frozenset(),
     LeadStatus.ACCEPTED: frozenset(),
     LeadStatus.REJECTED: frozenset(),
@@ -148,6 +146,7 @@ def leads_bulk_transition(
     for pk, marketplace_id, from_status, deadline, interest_expires_at in rows:
         if to_status not in TRANSITIONS[from_status]:
             continue  # interested → expired / rejected: not a move an interest can make
+        status: str
         if from_status == LeadStatus.PENDING and deadline is not None and deadline <= now:
             status = LeadStatus.EXPIRED
         elif from_status == LeadStatus.INTERESTED and interest_expires_at is not None and interest_expires_at <= now:
@@ -155,15 +154,15 @@ def leads_bulk_transition(
         else:
             status = to_status
         moves.setdefault((from_status, status), []).append((pk, marketplace_id))
-    for (from_status, status), group in moves.items():
-        Lead.objects.filter(pk__in=[pk for pk, _ in group]).update(status=status)
-        why = note if status == to_status else _OVERDUE_NOTES[status]
+    for (from_status, moved_to), group in moves.items():
+        Lead.objects.filter(pk__in=[pk for pk, _ in group]).update(status=moved_to)
+        why = note if moved_to == to_status else _OVERDUE_NOTES[moved_to]
         LeadEvent.objects.bulk_create(
             LeadEvent(
                 marketplace_id=mid,
                 lead_id=pk,
                 from_status=from_status,
-                to_status=status,
+                to_status=moved_to,
                 note=why,
                 actor=actor,
             )
@@ -172,7 +171,10 @@ def leads_bulk_transition(
     return sum(len(group) for group in moves.values())
 
 
-_OVERDUE_NOTES = {LeadStatus.EXPIRED: "deadline passed", LeadStatus.LAPSED: "interest not taken up in time"}
+_OVERDUE_NOTES: dict[str, str] = {
+    LeadStatus.EXPIRED: "deadline passed",
+    LeadStatus.LAPSED: "interest not taken up in time",
+}
 
 
 def lock_request_and_lead(*, lead_id: int, pro: Pro | None) -> tuple[QuoteRequest, Lead]:

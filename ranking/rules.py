@@ -149,9 +149,7 @@ COUNTS_NOT_COUNTED = "not_counted"
 
 
 def responded_q() -> Q:
-    return Q(
-        status__in=[LeadStatus.ACCEPTED, LeadStatus.REJECTED, LeadStatus.INTERESTED, LeadStatus.LAPSED]
-    ) | Q(
+    return Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.REJECTED, LeadStatus.INTERESTED, LeadStatus.LAPSED]) | Q(
         status__in=[LeadStatus.FILLED, LeadStatus.WITHDRAWN], responded_at__isnull=False
     )
 

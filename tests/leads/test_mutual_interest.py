@@ -179,9 +179,7 @@ def test_concurrent_connects_never_exceed_the_matched_capacity(api_client, marke
     assert LocalGatewayPayment.objects.count() == 2
 
 
-def test_interest_lapses_after_its_ttl_at_no_cost_and_still_counts_as_a_response(
-    api_client, job, homeowner, mutual
-):
+def test_interest_lapses_after_its_ttl_at_no_cost_and_still_counts_as_a_response(api_client, job, homeowner, mutual):
     request, users, leads = job
     interest(api_client, users[0], leads[0])
     later = timezone.now() + dt.timedelta(hours=72, minutes=1)
