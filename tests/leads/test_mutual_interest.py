@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Charge, LedgerEntry, LocalGatewayPayment, PaymentMode, PaymentPolicy, PaymentProfile
-from leads.models import Lead, LeadEvent, Notification, RequestStatus
+from leads.models import Lead, LeadEvent, Notification, QuoteRequest, RequestStatus
 from leads.services.interest import interests_lapse_due
 from ranking.rules import missed_q, responded_q
 from ranking.selectors import pro_response_counts, pro_window_leads
+from tests.billing.payments.conftest import ProviderSide
 from tests.factories import LeadFactory, QuoteRequestFactory, UserFactory
 from tests.leads.test_accept_concurrency import run_at_once
 
@@ -209,11 +210,11 @@ def test_the_lapse_sweep_closes_a_request_with_nothing_left_open(api_client, mar
     user = make_pro()
     lead = LeadFactory(marketplace=marketplace, request=request, pro=user.pro, kind="matched")
     interest(api_client, user, lead)
-    assert QuoteRequestFactory._meta.model.objects.get(pk=request.pk).status == RequestStatus.OPEN
+    assert QuoteRequest.objects.get(pk=request.pk).status == RequestStatus.OPEN
 
     interests_lapse_due(now=timezone.now() + dt.timedelta(hours=73))
 
-    assert QuoteRequestFactory._meta.model.objects.get(pk=request.pk).status == RequestStatus.CLOSED
+    assert QuoteRequest.objects.get(pk=request.pk).status == RequestStatus.CLOSED
 
 
 def test_connecting_a_pro_that_showed_no_interest_is_409(api_client, job, homeowner, make_pro):
@@ -306,3 +307,39 @@ def test_cancelling_the_request_withdraws_interest_for_free(api_client, job, hom
     assert response.status_code == 200
     assert Lead.objects.get(pk=leads[0].pk).status == "withdrawn"
     assert Charge.objects.count() == 0
+
+
+@pytest.fixture
+def local_provider(settings, client):
+    settings.PAYMENT_GATEWAY = "local"
+    return ProviderSide("local", client)
+
+
+def test_a_connect_needing_the_pros_authentication_completes_once_by_the_providers_event(
+    api_client, job, homeowner, make_pro, local_provider, django_capture_on_commit_callbacks
+):
+    request, users, leads = job
+    pro_user = make_pro(card="pm_card_authenticationRequired")
+    lead = LeadFactory(marketplace=request.marketplace, request=request, pro=pro_user.pro, kind="matched")
+    interest(api_client, pro_user, lead, message="Monday")
+
+    response = connect(api_client, homeowner, request, pro_user.pro)
+    assert response.status_code == 409 and response.json()["error"]["code"] == "pro_payment_failed"
+    assert "authentication_required" in str(response.json())
+    assert "client_secret" not in str(response.json())  # the pro's payment is not the homeowner's business
+    assert Charge.objects.get().status == "pending"  # held for this pro while it authenticates
+
+    # The pro's app: accept again → 402 with the client secret → confirm → the event completes it.
+    pro_client = api_client(pro_user.marketplace, pro_user)
+    error = pro_client.post(f"/api/v1/pro/leads/{lead.pk}/accept/", {}, format="json").json()["error"]
+    assert error["code"] == "authentication_required"
+    assert local_provider.confirm("payment", error["client_secret"]).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        local_provider.deliver()
+
+    lead.refresh_from_db()
+    assert lead.status == "accepted" and lead.quote_message == "Monday"
+    assert Notification.objects.filter(pro=pro_user.pro, kind="lead.connected").count() == 1
+    assert connect(api_client, homeowner, request, pro_user.pro).json()["status"] == "accepted"
+    assert list(LedgerEntry.objects.values_list("pro_id", "amount")) == [(pro_user.pro.pk, 2500)]
+    assert LocalGatewayPayment.objects.filter(succeeded=True).count() == 1
