@@ -82,6 +82,8 @@ class _HomeownerRequestView(TenantGenericAPIView):
 class RequestInterestsView(_HomeownerRequestView):
     """``GET /quote-requests/{id}/interests/``: the pros that expressed interest (paginated)."""
 
+    serializer_class = InterestOutput
+
     @extend_schema(responses={200: InterestOutput(many=True)})
     def get(self, request, pk):
         quote_request = self.get_object()
@@ -91,6 +93,8 @@ class RequestInterestsView(_HomeownerRequestView):
 
 class RequestConnectView(_HomeownerRequestView):
     """``POST /quote-requests/{id}/connect/``: connect with an interested pro (it is charged now)."""
+
+    serializer_class = ConnectInput
 
     @extend_schema(request=ConnectInput, responses={200: InterestOutput})
     def post(self, request, pk):
