@@ -141,7 +141,7 @@ def lead_connect(*, marketplace: Marketplace, homeowner: User, request_id: int, 
             raise Conflict(
                 "pro_not_interested",
                 _("This pro has not expressed interest in this request."),
-                extra={"status": lead.status if lead is not None else None},
+                extra={"status": lead.status} if lead is not None else None,
             )
         if (lead.status == LeadStatus.LAPSED or is_interest_lapsed(lead, now)) and not lead.paying:
             raise Conflict("interest_lapsed", _("This pro's interest has lapsed; it can no longer be connected."))
