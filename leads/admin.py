@@ -218,6 +218,8 @@ class LeadAdmin(PhoneSearchMixin, CsvExportMixin, TenantAdmin):
         "quote_price_max",
         "reject_reason",
         "responded_at",
+        "interest_expires_at",
+        "connect_requested_at",
         "contact_revealed_at",
         "rank_position",
         "created_at",

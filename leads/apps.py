@@ -10,6 +10,7 @@ class LeadsConfig(AppConfig):
         from leads.notifications import pro_notify_credit
         from leads.selectors import reviewable_jobs
         from leads.services.accept import accept_charge_process
+        from leads.services.interest import lead_connected_notify
         from pros.hooks import reviewable_jobs as pros_reviewable_jobs
 
         pending_charge_finish.register(accept_charge_process)
@@ -17,3 +18,4 @@ class LeadsConfig(AppConfig):
         pros_reviewable_jobs.register(reviewable_jobs)
         hooks.lead_offered.connect(receivers.lead_offered_count)
         hooks.lead_answered.connect(receivers.lead_answered_count)
+        hooks.lead_answered.connect(lead_connected_notify)

@@ -26,11 +26,12 @@ class LeadOffered:
 
 @dataclass(frozen=True, slots=True)
 class LeadAnswered:
-    """The pro answered a lead: accepted (paid, contact revealed) or rejected."""
+    """The pro answered a lead: accepted (paid, contact revealed), rejected, or interested (pay
+    on mutual interest: a free answer; ``accepted`` follows when the homeowner connects)."""
 
     lead: Lead
     request: QuoteRequest
-    outcome: Literal["accepted", "rejected"]
+    outcome: Literal["accepted", "rejected", "interested"]
     occurred_at: dt.datetime
 
 

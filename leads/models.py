@@ -75,6 +75,10 @@ class LeadStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
     FILLED = "filled", "Filled (capacity reached)"
     WITHDRAWN = "withdrawn", "Withdrawn (request cancelled)"
+    # Pay on mutual interest (Rule 14): a matched lead the pro answered for free; the homeowner
+    # may connect (→ accepted, charged, contact revealed) until ``interest_expires_at``.
+    INTERESTED = "interested", "Interested (waiting for the homeowner)"
+    LAPSED = "lapsed", "Lapsed (the homeowner did not connect; free)"
 
 
 class Lead(TenantModel):
@@ -97,6 +101,11 @@ class Lead(TenantModel):
     # When the homeowner's client first read the request with this pro's answer (the accept's
     # message/quote, or an auto-quote): GET /quote-requests/{id}/. Unread answers are credited.
     answer_opened_at = models.DateTimeField(null=True, blank=True)
+    # Pay on mutual interest: until when the homeowner may connect with an interested pro,
+    # and when it chose to (a connect whose payment failed keeps the interest: the pro's own
+    # accept then completes it).
+    interest_expires_at = models.DateTimeField(null=True, blank=True)
+    connect_requested_at = models.DateTimeField(null=True, blank=True)
     # 1-based position in the matching ranking, for matched leads.
     rank_position = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -109,6 +118,9 @@ class Lead(TenantModel):
             models.Index(fields=["status", "deadline"], name="lead_expiry_idx", condition=Q(status="pending")),
             models.Index(fields=["marketplace", "pro", "-created_at"], name="lead_pro_recent_idx"),
             models.Index(fields=["request", "status"], name="lead_request_status_idx"),
+            models.Index(
+                fields=["interest_expires_at"], name="lead_interest_expiry_idx", condition=Q(status="interested")
+            ),
         ]
 
     def __str__(self) -> str:

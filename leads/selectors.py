@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest
-from leads.state import effective_status_expression
+from leads.state import effective_status_expression, open_leads_q
 from marketplace.models import Marketplace, User
 from pros.models import Pro
 
@@ -54,9 +54,7 @@ def request_queryset_for_homeowner(
 ) -> QuerySet[QuoteRequest]:
     """The homeowner's requests with their leads (effective status) in two queries."""
     now = now or timezone.now()
-    in_time = Lead.objects.filter(request_id=OuterRef("pk"), status=LeadStatus.PENDING).filter(
-        Q(deadline__isnull=True) | Q(deadline__gt=now)
-    )
+    in_time = Lead.objects.filter(open_leads_q(now), request_id=OuterRef("pk"))
     leads = (
         Lead.objects.select_related("pro")
         .annotate(effective_status=effective_status_expression(now))

@@ -186,6 +186,14 @@ def leads_expire_due() -> int:
     return expire()
 
 
+@shared_task(name="leads.tasks.interests_lapse_due", ignore_result=True)
+def interests_lapse_due() -> int:
+    """Beat: interest the homeowner did not take up in time → lapsed (free; pay on mutual interest)."""
+    from leads.services.interest import interests_lapse_due as lapse  # tasks load their services lazily
+
+    return lapse()
+
+
 RESEND_AFTER = dt.timedelta(minutes=5)
 RESEND_WITHIN = dt.timedelta(days=1)
 

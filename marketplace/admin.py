@@ -52,6 +52,8 @@ class PolicyInline(admin.StackedInline):
                     "star_score_threshold",
                     "matched_required_tier",
                     "duplicate_window_hours",
+                    "pay_on_mutual_interest",
+                    "interest_ttl_hours",
                 ]
             },
         ),

@@ -43,6 +43,10 @@ app.conf.beat_schedule = {
         "task": "leads.tasks.leads_expire_due",
         "schedule": crontab(minute="*"),
     },
+    "leads-interests-lapse-due": {
+        "task": "leads.tasks.interests_lapse_due",
+        "schedule": crontab(minute="*"),
+    },
     "billing-provider-events-redrive": {
         "task": "billing.tasks.provider_events_redrive",
         "schedule": 300.0,

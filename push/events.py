@@ -5,6 +5,8 @@ EVENTS: dict[str, str] = {
     "lead.new": "A new lead (a homeowner asked you for a quote)",
     "lead.matched": "A matched lead (the platform picked you for a job)",
     "lead.promotion": "Your auto-quote was sent",
+    "lead.connected": "A homeowner connected with you (pay on mutual interest): the contact",
+    "lead.connect_payment_failed": "A homeowner chose you but your payment failed",
     "lead.summary": "Summary of leads that arrived during your quiet hours",
     "response_rate_warning": "One more missed lead would lower your ranking",
     "response_rate_demoted": "Your ranking was lowered",

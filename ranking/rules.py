@@ -2,8 +2,10 @@
 
 Rule 6 (response rate), per pro, over its ``new``/``matched`` leads received in the window:
 
-- responded: ``accepted`` or ``rejected``; a ``filled``/``withdrawn`` lead the pro had answered
-  before it closed (``responded_at`` set) also counts;
+- responded: ``accepted`` or ``rejected``, or ``interested``/``lapsed`` (pay on mutual interest:
+  the pro's free answer is a response, whether or not the homeowner takes it up); a
+  ``filled``/``withdrawn`` lead the pro had answered before it closed (``responded_at`` set)
+  also counts;
 - missed: ``expired``, or ``pending`` with its deadline passed;
 - due = responded + missed; no rate below the minimum sample; demoted when switched on, at
   least the minimum sample, and responded/due < threshold (compared exactly in integers).
@@ -48,7 +50,7 @@ def stats_sql(*, single_pro: bool) -> str:
     # Only constant SQL fragments are interpolated below; every value travels as a parameter.
     window_leads = f"""
         SELECT l.pro_id, l.created_at, l.responded_at,
-               CASE WHEN l.status IN ('accepted', 'rejected')
+               CASE WHEN l.status IN ('accepted', 'rejected', 'interested', 'lapsed')
                       OR (l.status IN ('filled', 'withdrawn') AND l.responded_at IS NOT NULL)
                     THEN 1 ELSE 0 END AS responded,
                CASE WHEN l.status = 'expired' OR (l.status = 'pending' AND l.deadline <= %(now)s)
@@ -165,7 +167,7 @@ COUNTS_NOT_COUNTED = "not_counted"
 
 
 def responded_q() -> Q:
-    return Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.REJECTED]) | Q(
+    return Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.REJECTED, LeadStatus.INTERESTED, LeadStatus.LAPSED]) | Q(
         status__in=[LeadStatus.FILLED, LeadStatus.WITHDRAWN], responded_at__isnull=False
     )
 

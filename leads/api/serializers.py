@@ -113,7 +113,8 @@ class LeadQuote(serializers.Serializer):
 
 
 def _quote(lead: Lead) -> dict | None:
-    if lead.status != LeadStatus.ACCEPTED:
+    """The pro's answer: once accepted, or as free interest (pay on mutual interest, Rule 14)."""
+    if lead.status not in (LeadStatus.ACCEPTED, LeadStatus.INTERESTED, LeadStatus.LAPSED):
         return None
     return {"message": lead.quote_message, "price_min": lead.quote_price_min, "price_max": lead.quote_price_max}
 
@@ -236,7 +237,9 @@ class LeadOutput(serializers.ModelSerializer):
     status = serializers.ChoiceField(
         source="effective_status",
         choices=LeadStatus.choices,
-        help_text="As read now: a pending lead past its deadline is `expired` even before the expiry job ran.",
+        help_text="As read now: a pending lead past its deadline is `expired` even before the expiry job ran. "
+        "Pay on mutual interest: `interested` — the pro answered for free and waits for the homeowner to "
+        "connect (then `accepted`: charged, contact shown) until `interest_expires_at`, else `lapsed` (free).",
     )
     fee = serializers.SerializerMethodField()
     offered_count = serializers.IntegerField()
@@ -263,8 +266,14 @@ class LeadOutput(serializers.ModelSerializer):
             "reject_reason",
             "created_at",
             "responded_at",
+            "interest_expires_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "interest_expires_at": {
+                "help_text": "Pay on mutual interest: until when the homeowner may connect (null otherwise)."
+            }
+        }
 
     @extend_schema_field(MoneyOutput)
     def get_fee(self, obj) -> dict:
@@ -292,6 +301,8 @@ class LeadOutput(serializers.ModelSerializer):
 
 NOTIFICATION_KINDS = [
     *(f"lead.{kind}" for kind in LeadKind.values),
+    "lead.connected",
+    "lead.connect_payment_failed",
     "response_rate_warning",
     "response_rate_demoted",
     "response_rate_restored",
@@ -317,12 +328,21 @@ class NotificationPayload(serializers.Serializer):
     response_rate = serializers.CharField(required=False, allow_null=True, help_text="Decimal 0-1 as a string.")
     threshold = serializers.CharField(required=False, help_text="Decimal 0-1 as a string.")
     demoted = serializers.BooleanField(required=False)
+    contact = LeadContact(
+        required=False, help_text="`lead.connected`: the homeowner's contact, now that it connected with the pro."
+    )
+    reason = serializers.CharField(
+        required=False, help_text="`lead.connect_payment_failed`: the payment's error code (what to fix)."
+    )
 
 
 class NotificationOutput(serializers.ModelSerializer):
     kind = serializers.ChoiceField(
         choices=NOTIFICATION_KINDS,
-        help_text="`lead.<kind>`: a lead was offered; `response_rate_*`: the response rate warns, demotes or restores.",
+        help_text="`lead.<kind>`: a lead was offered; `lead.connected`: the homeowner connected with the pro "
+        "(pay on mutual interest; charged, contact in the payload); `lead.connect_payment_failed`: it chose the "
+        "pro but the pro's payment failed (fix it, then accept the lead again); `response_rate_*`: the response "
+        "rate warns, demotes or restores.",
     )
     payload = serializers.SerializerMethodField()
 

@@ -39,6 +39,7 @@ from billing.models import Charge, ChargeStatus
 from billing.recovery import stale_pending_process
 from leads import hooks
 from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
+from leads.services import interest
 from leads.services.lifecycle import request_close_if_done
 from leads.state import lead_transition, leads_bulk_transition, transition_check
 from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
@@ -82,6 +83,13 @@ def lead_accept(
         marketplace_id = marketplace.pk
     else:
         raise TypeError("lead_accept needs the pro, or pro_id with the marketplace")
+    if interest.interest_applies(lead_id=lead_id, pro_id=pro_id, marketplace=marketplace or pro.marketplace):  # type: ignore[union-attr]
+        # Pay on mutual interest (Rule 14): a matched lead's accept is free interest instead
+        # (None: the caller reads the lead, as after a concurrent completion).
+        interest.lead_express_interest(
+            lead_id=lead_id, pro=pro or Pro.objects.get(pk=pro_id), actor=actor, message=message, price=price
+        )
+        return None
     payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
     charge, lead = _accept_open(
         lead_id=lead_id,
@@ -315,10 +323,12 @@ def _accept_finish(
     accept started (phase 1): a pro who was in time and has paid is never turned away by a
     slow gateway. Brings the lead's counts up to date with its own accept (for the response)."""
     now = timezone.now()
-    lead.quote_message = payload.get("message") or ""
+    # A connect after interest (Rule 14) keeps the interest's quote and response time.
+    lead.quote_message = payload.get("message") or lead.quote_message
     price = payload.get("price")
-    lead.quote_price_min = lead.quote_price_max = price
-    lead.responded_at = now
+    if price is not None:
+        lead.quote_price_min = lead.quote_price_max = price
+    lead.responded_at = lead.responded_at or now
     lead.contact_revealed_at = now
     if actor is None and actor_id is not None:
         actor = User.objects.filter(pk=actor_id).first()
@@ -355,7 +365,7 @@ def accept_charge_process(*, charge_id: int) -> str:
     charge = Charge.objects.filter(pk=charge_id, status=ChargeStatus.PENDING).select_related("lead").first()
     if charge is None:
         return "done"
-    if charge.lead.status not in (LeadStatus.PENDING, LeadStatus.ACCEPTED):
+    if charge.lead.status not in (LeadStatus.PENDING, LeadStatus.INTERESTED, LeadStatus.ACCEPTED):
         # The lead closed meanwhile (staff action): charge only if the provider already did.
         if charge.gateway_reference:  # waiting for an authentication that no longer matters
             found = billing.charge_cancel_unauthenticated(charge=charge, reference=charge.gateway_reference)

@@ -7,14 +7,14 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Charge, ChargeStatus
 from leads import hooks
 from leads.models import Lead, LeadStatus, QuoteRequest, RequestStatus
-from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead
+from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead, open_leads_q
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.models import Marketplace, User
 from pros.models import Pro
@@ -26,11 +26,10 @@ def _in_flight() -> Exists:
 
 
 def requests_close_if_done(*, request_ids: Iterable[int], now: dt.datetime | None = None) -> int:
-    """Open requests with no lead still pending in time → closed (set-based)."""
+    """Open requests with no lead still pending in time (nor interest the homeowner may still
+    take up) → closed (set-based)."""
     now = now or timezone.now()
-    still_open = Lead.objects.filter(request_id=OuterRef("pk"), status=LeadStatus.PENDING).filter(
-        Q(deadline__isnull=True) | Q(deadline__gt=now)
-    )
+    still_open = Lead.objects.filter(open_leads_q(now), request_id=OuterRef("pk"))
     return (
         QuoteRequest.objects.filter(pk__in=list(request_ids), status=RequestStatus.OPEN)
         .exclude(Exists(still_open))
@@ -94,8 +93,9 @@ def leads_expire_due(*, now: dt.datetime | None = None, batch_size: int | None =
 
 
 def _withdraw_pending(*, request: QuoteRequest, note: str) -> int:
+    """Pending leads, and interest not yet connected (Rule 14), → withdrawn."""
     ids = list(
-        Lead.objects.filter(request=request, status=LeadStatus.PENDING)
+        Lead.objects.filter(request=request, status__in=[LeadStatus.PENDING, LeadStatus.INTERESTED])
         .exclude(_in_flight())
         .select_for_update()
         .values_list("pk", flat=True)

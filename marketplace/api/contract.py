@@ -329,6 +329,42 @@ OPERATIONS: dict[str, Operation] = {
         f"{_HOMEOWNER_ONLY} Pending leads are withdrawn; pros that already paid keep the contact. {_IDEMPOTENT}",
         {409: ["request_cancelled"]},
     ),
+    "GET /api/v1/quote-requests/{id}/interests/": Operation(
+        "quote_requests_interests",
+        "quote requests",
+        "The pros interested in a request (pay on mutual interest)",
+        f"{_HOMEOWNER_ONLY} In a marketplace that pays on mutual interest, a matched pro's accept is a free "
+        "expression of interest: each pro's public profile (rating, reviews), its quote and until when it may be "
+        "connected. No contact details either way until the homeowner connects; a connected pro's `contact` "
+        "(phone, website) is shown. Another homeowner's request answers 404.",
+    ),
+    "POST /api/v1/quote-requests/{id}/connect/": Operation(
+        "quote_requests_connect",
+        "quote requests",
+        "Connect with an interested pro",
+        f"{_HOMEOWNER_ONLY} `{{pro}}`: charges that pro's contact fee now (card per lead or prepaid credit, with "
+        "the weekly spend cap) and reveals the contacts both ways; the pro is notified (`lead.connected`). Only "
+        "the pros the homeowner connects with are charged; the matched capacity counts connections (409 "
+        "`request_filled`). 409 `pro_not_interested` when the pro did not express interest in this request, "
+        "`interest_lapsed` when it is too late. When the pro's payment fails (declined, authentication needed, "
+        "too little credit, spend cap, no card) the homeowner cannot fix it: 409 `pro_payment_failed` with the "
+        "payment's code in `reason`, the interest is kept, the pro is notified (`lead.connect_payment_failed`) and "
+        "completes the connection by accepting the lead again; the homeowner may connect again or choose "
+        "another pro. Connecting again with a connected pro charges nothing and answers the same. "
+        f"{_IDEMPOTENT}",
+        {
+            409: [
+                "request_cancelled",
+                "pro_not_interested",
+                "interest_lapsed",
+                "request_filled",
+                "pro_payment_failed",
+                "payments_not_configured",
+                "lead_not_pending",
+            ],
+            503: ["payment_provider_unavailable"],
+        },
+    ),
     # --- leads ------------------------------------------------------------------------------
     "GET /api/v1/pro/leads/": Operation(
         "pro_leads_list",
@@ -350,7 +386,11 @@ OPERATIONS: dict[str, Operation] = {
         "(`decline_code` says why) and the lead stays pending; a card that needs the cardholder is 402 "
         "`authentication_required` with the `client_secret` to confirm on-session, then accept again; too little "
         "credit is 402 `insufficient_credit` with `balance` and `amount_needed`. Never charges twice: accepting "
-        f"again, concurrently or after a crash is safe. {_IDEMPOTENT}",
+        "again, concurrently or after a crash is safe. Pay on mutual interest (a marketplace switch): accepting a "
+        "matched lead is a free expression of interest instead — the lead reads `interested` (no charge, no "
+        "contact) until the homeowner connects (then it is charged and `accepted`) or `interest_expires_at` "
+        "passes (`lapsed`, free); when the homeowner chose the pro but its payment failed, accepting again pays "
+        f"and connects. {_IDEMPOTENT}",
         {
             402: [
                 "payment_method_required",
@@ -365,6 +405,7 @@ OPERATIONS: dict[str, Operation] = {
                 "request_filled",
                 "accept_in_progress",
                 "payments_not_configured",
+                "interest_lapsed",
             ],
             503: ["payment_provider_unavailable"],
         },
@@ -672,6 +713,7 @@ EXAMPLES: dict[str, dict] = {
     "AcceptInputRequest": {"message": "I can come Tuesday at 9 to replace the valve and the trap.", "price": 28000},
     "RejectInputRequest": {"reason": "Fully booked until January."},
     "HireInputRequest": {"pro": 17},
+    "ConnectInputRequest": {"pro": 17},
     "ReviewInputRequest": {"pro": 17, "rating": 5, "comment": "On time, tidy, and the leak is gone."},
     "PaymentMethodInputRequest": {"token": "pm_card_visa", "display": "Visa ending 4242"},
     "DisputeInputRequest": {"reason": "fake_contact", "details": "The number is not in service."},
@@ -689,6 +731,7 @@ EXAMPLES: dict[str, dict] = {
         "reject_reason": "",
         "created_at": "2026-12-01T14:30:00Z",
         "responded_at": "2026-12-01T15:02:11Z",
+        "interest_expires_at": None,
         "clock": {"basis": "calendar", "seconds_left": None, "working_seconds_left": None, "working_now": None},
     },
     "CategoryQuestion": {

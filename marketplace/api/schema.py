@@ -243,7 +243,13 @@ ERROR_SCHEMAS = {
             "payment_intent": {"type": "string", "description": "`authentication_required`: the payment's id."},
             "status": {
                 "$ref": "#/components/schemas/LeadStatus",
-                "description": "`lead_not_pending`: the lead's status now.",
+                "description": "`lead_not_pending`, `pro_not_interested`: the lead's status now.",
+            },
+            "reason": {
+                "type": "string",
+                "description": "`pro_payment_failed`: why the pro's payment failed (`payment_declined`, "
+                "`authentication_required`, `insufficient_credit`, `spend_cap_reached`, "
+                "`payment_method_required`); the pro must fix it.",
             },
             "balance": {"$ref": "#/components/schemas/Money", "description": "`insufficient_credit`: the balance."},
             "amount_needed": {

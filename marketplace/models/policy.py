@@ -70,6 +70,18 @@ class MarketplacePolicy(models.Model):
     click_dedupe_minutes = models.PositiveIntegerField(default=30, validators=_between(0, MAX_DEDUPE_MINUTES))
     dispute_window_days = models.PositiveIntegerField(default=14, validators=_between(0, MAX_WINDOW_DAYS))
 
+    # Pay on mutual interest (Rule 14): a pro's accept of a matched lead is a free expression of
+    # interest; only the pros the homeowner connects with are charged and see the contact.
+    pay_on_mutual_interest = models.BooleanField(
+        default=False,
+        help_text="Matched leads: the pro's accept is free interest; the pro pays when the homeowner connects.",
+    )
+    interest_ttl_hours = models.PositiveIntegerField(
+        default=72,
+        validators=_between(1, MAX_TTL_HOURS),
+        help_text="Interest the homeowner has not taken up after this many hours lapses, free of charge.",
+    )
+
     # Business-hours clock (Rule 15): deadlines count the pro's working hours, vacations pause
     # matching; a deadline is never later than the cap in calendar hours.
     business_hours_enabled = models.BooleanField(
@@ -98,6 +110,10 @@ class MarketplacePolicy(models.Model):
             ),
             models.CheckConstraint(
                 name="policy_business_hours_cap_positive", condition=Q(business_hours_cap_hours__gte=1)
+            ),
+            models.CheckConstraint(
+                name="policy_interest_ttl_bounds",
+                condition=Q(interest_ttl_hours__gte=1, interest_ttl_hours__lte=MAX_TTL_HOURS),
             ),
             models.CheckConstraint(
                 name="policy_ttls_positive", condition=Q(new_lead_ttl_hours__gte=1, matched_lead_ttl_hours__gte=1)

@@ -12,10 +12,22 @@ from tests.factories import LeadFactory, UserFactory
 STATUSES = st.sampled_from(LeadStatus.values)
 
 
+# Only open leads move: pending ones anywhere but back to pending or to lapsed; interest (pay on
+# mutual interest) to a connection, a lapse, or closed with its request.
+LEGAL_MOVES = {
+    LeadStatus.PENDING: set(LeadStatus.values) - {LeadStatus.PENDING, LeadStatus.LAPSED},
+    LeadStatus.INTERESTED: {LeadStatus.ACCEPTED, LeadStatus.LAPSED, LeadStatus.FILLED, LeadStatus.WITHDRAWN},
+}
+
+
 @given(from_status=STATUSES, to_status=STATUSES)
-def test_only_pending_leads_move_and_only_to_the_listed_statuses(from_status, to_status):
-    lead = Lead(status=from_status, deadline=timezone.now() + timezone.timedelta(hours=1))
-    legal = from_status == LeadStatus.PENDING and to_status != LeadStatus.PENDING
+def test_only_open_leads_move_and_only_to_the_listed_statuses(from_status, to_status):
+    lead = Lead(
+        status=from_status,
+        deadline=timezone.now() + timezone.timedelta(hours=1),
+        interest_expires_at=timezone.now() + timezone.timedelta(hours=1),
+    )
+    legal = to_status in LEGAL_MOVES.get(from_status, set())
     assert (to_status in TRANSITIONS[from_status]) is legal
     if legal:
         transition_check(lead, to_status)

@@ -16,6 +16,7 @@ TOO_LARGE = {
     "matched_lead_ttl_hours": MAX_TTL_HOURS + 1,
     "duplicate_window_hours": MAX_TTL_HOURS + 1,
     "matched_fanout": MAX_FANOUT + 1,
+    "interest_ttl_hours": MAX_TTL_HOURS + 1,
     "fee_matched": MAX_FEE + 1,
 }
 

@@ -130,6 +130,17 @@ MATRIX = {
         lambda w, r: {"pro": w.objects["pro"].pk},
         HOMEOWNER_OBJECT,
     ),
+    ("api/v1/quote-requests/<int:pk>/interests/", "get"): (
+        "/api/v1/quote-requests/{request}/interests/",
+        None,
+        HOMEOWNER_OBJECT,
+    ),
+    # The world's pro accepted its lead outright (no mutual interest): nobody to connect with.
+    ("api/v1/quote-requests/<int:pk>/connect/", "post"): (
+        "/api/v1/quote-requests/{answered_request}/connect/",
+        lambda w, r: {"pro": w.objects["pro"].pk},
+        (401, 409, 404, 403, 403, 403, 403),
+    ),
     ("api/v1/pro/leads/", "get"): ("/api/v1/pro/leads/", None, PROS),
     ("api/v1/pro/leads/(?P<pk>[^/.]+)/", "get"): ("/api/v1/pro/leads/{lead}/", None, PRO_OBJECT),
     ("api/v1/pro/leads/(?P<pk>[^/.]+)/accept/", "post"): (
