@@ -98,16 +98,16 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     permission_classes = [IsProMember]
 
     def scope_queryset(self, queryset):
-        leads = selectors.lead_queryset_for_pro(queryset, pro=member_pro(self.request))
         if self.action != "list":
-            return leads
+            return selectors.lead_queryset_for_pro(queryset, pro=member_pro(self.request))
         query = s.LeadListQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        if "status" in query.validated_data:
-            leads = leads.filter(effective_status=query.validated_data["status"])
-        if "kind" in query.validated_data:
-            leads = leads.filter(kind=query.validated_data["kind"])
-        return leads
+        return selectors.lead_list_for_pro(queryset, pro=member_pro(self.request), **query.validated_data)
+
+    def paginate_queryset(self, queryset):
+        """The page's plain rows first, then the offer counts of those rows only."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.lead_offer_counts_attach(page)
 
     @extend_schema(parameters=[s.LeadListQuery])
     def list(self, request, *args, **kwargs):
