@@ -14,6 +14,7 @@ from leads.exports import LEAD_EXPORT_HEADER, lead_export_rows
 from leads.models import Lead, Notification, QuoteRequest
 from marketplace.api.base import TenantGenericViewSet
 from marketplace.api.csv_export import ProCsvExportView, csv_schema
+from marketplace.api.pagination import KeysFirstPagination
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
 from marketplace.errors import NotFound
@@ -96,6 +97,7 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     queryset = Lead.objects.all()
     serializer_class = s.LeadOutput
     permission_classes = [IsProMember]
+    pagination_class = KeysFirstPagination
 
     def scope_queryset(self, queryset):
         if self.action != "list":

@@ -29,8 +29,8 @@ class PagePagination(PageNumberPagination):
 
 
 class CappedCountPaginator(Paginator):
-    """Counts at most ``cap`` rows: ``SELECT count(*) FROM (<the list, in its order> LIMIT
-    cap + 1)``, which reads the same index the page does and stops after cap + 1 rows."""
+    """Counts at most ``cap`` rows: ``SELECT count(*) FROM (<the list's keys, in its order>
+    LIMIT cap + 1)``, which reads the same index the page does and stops after cap + 1 rows."""
 
     def __init__(self, object_list: Any, per_page: int, *, cap: int, **kwargs: Any) -> None:
         super().__init__(object_list, per_page, **kwargs)
@@ -39,7 +39,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        rows = self.object_list[: self.cap + 1].count()
+        rows = self.object_list.values("pk")[: self.cap + 1].count()
         self.count_is_exact = rows <= self.cap
         return min(rows, self.cap)
 
@@ -85,3 +85,24 @@ class CappedCountPagination(PagePagination):
             "the cap; narrow the list (its filters) to reach the rest.",
         }
         return shape
+
+
+class KeysFirstPaginator(Paginator):
+    """Picks the page's primary keys first (``ORDER BY … LIMIT … OFFSET`` over the base table
+    alone, along its index), then reads those rows with their joins: the joined tables are
+    probed for the page's rows only, never hash-joined whole for a deep page."""
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+
+
+class KeysFirstPagination(PagePagination):
+    """``PagePagination`` (same response) whose page reads its keys before its rows."""
+
+    django_paginator_class = KeysFirstPaginator
