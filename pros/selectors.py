@@ -70,12 +70,15 @@ def pro_areas(*, pro: Pro) -> list[str]:
     )
 
 
-def _in_category_family(category: Category) -> Q:
-    """Services in the category or one of its active subcategories (two levels). The family's
-    ids are read first (a handful): a constant list lets each probe of a pro's services use
-    an index, where a subquery invites a hash join over every service of the marketplace."""
+def _in_category_family(category: Category, *, as_constants: bool = False) -> Q:
+    """Services in the category or one of its active subcategories (two levels): as a subquery
+    of the same statement, so the category index on services still drives the scan; or, when
+    each pro's services are probed one pro at a time, as the family's ids read first (a
+    handful), since a subquery there invites a hash join over every service of the marketplace."""
     family = Category.objects.filter(Q(pk=category.pk) | Q(parent_id=category.pk, is_active=True))
-    return Q(category_id__in=list(family.values_list("pk", flat=True)))
+    if as_constants:
+        return Q(category_id__in=list(family.values_list("pk", flat=True)))
+    return Q(category_id__in=family.values("pk"))
 
 
 # Up to this many serving pros are selected first and the list read by primary key; past it
@@ -118,13 +121,16 @@ def pro_public_list(
     base = Pro.objects.all() if queryset is None else queryset
     pros = base.filter(marketplace=marketplace, suspended=False, paused=False)
     in_family = _in_category_family(category) if category is not None else None
-    services = _serving_services(marketplace=marketplace, in_family=in_family, area=area)
     serving = None
     if category is not None or area is not None:
+        services = _serving_services(marketplace=marketplace, in_family=in_family, area=area)
         serving = list(services.order_by().values_list("pro_id", flat=True).distinct()[: SERVING_IDS_LIMIT + 1])
     if serving is not None and len(serving) <= SERVING_IDS_LIMIT:
         pros = pros.filter(pk__in=serving)
     else:
+        if category is not None:
+            in_family = _in_category_family(category, as_constants=True)
+        services = _serving_services(marketplace=marketplace, in_family=in_family, area=area)
         pros = pros.filter(Exists(services.filter(pro=OuterRef("pk"))))
     instant_quote = Service.objects.filter(
         marketplace=marketplace, pro=OuterRef("pk"), is_active=True, promotion_enabled=True

@@ -193,7 +193,18 @@ def _seed() -> World:
         },
     )
     pro_rows = _rows_after(Pro, max(pro.pk, other.pk, w.staff.pro_id or 0))
-    _clone(Service, service.pk, pro_rows, {"pro_id": "s.id", "promotion_enabled": "s.g %% 10 = 0"})
+    # Twenty categories share the pros' services evenly (plumbing holds 600 of 12,000).
+    trades = [w.category.pk] + [CategoryFactory(marketplace=m).pk for _ in range(19)]
+    _clone(
+        Service,
+        service.pk,
+        pro_rows,
+        {
+            "pro_id": "s.id",
+            "category_id": f"(ARRAY{trades})[1 + s.g %% 20]",
+            "promotion_enabled": "s.g %% 7 = 0",
+        },
+    )
     area = ProArea.objects.get(pro=pro)
     _clone(
         ProArea,
@@ -263,8 +274,8 @@ ENDPOINTS = [
     ("pro", "/api/v1/me/devices/", 4),
     ("anonymous", "/api/v1/pros/", 3),
     ("anonymous", "/api/v1/pros/?page=50", 3),
-    ("anonymous", "/api/v1/pros/?category=plumbing", 6),
-    ("anonymous", "/api/v1/pros/?category=plumbing&postal_code=M5V", 6),
+    ("anonymous", "/api/v1/pros/?category=plumbing", 5),
+    ("anonymous", "/api/v1/pros/?category=plumbing&postal_code=M5V", 5),
     ("anonymous", "/api/v1/categories/", 3),
     ("homeowner", "/api/v1/quote-requests/", 5),
     ("homeowner", "/api/v1/reviews/", 4),
