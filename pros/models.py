@@ -124,7 +124,9 @@ class Pro(TenantModel):
                 fields=["marketplace", "-created_at", "-id"], name="pro_staff_paused_idx", condition=Q(paused=True)
             ),
             models.Index(
-                fields=["marketplace", "-created_at", "-id"], name="pro_staff_suspended_idx", condition=Q(suspended=True)
+                fields=["marketplace", "-created_at", "-id"],
+                name="pro_staff_suspended_idx",
+                condition=Q(suspended=True),
             ),
         ]
 

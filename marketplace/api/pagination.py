@@ -2,9 +2,10 @@
 otherwise count a whole marketplace per request (the public and staff pro lists)."""
 
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -39,7 +40,8 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        rows = self.object_list.values("pk")[: self.cap + 1].count()
+        queryset = cast("QuerySet[Any]", self.object_list)
+        rows = queryset.values("pk")[: self.cap + 1].count()
         self.count_is_exact = rows <= self.cap
         return min(rows, self.cap)
 
@@ -57,7 +59,7 @@ class CappedCountPagination(PagePagination):
         return partial(CappedCountPaginator, cap=self.count_cap)
 
     def get_paginated_response(self, data: Any) -> Response:
-        paginator = self.page.paginator
+        paginator = cast("CappedCountPaginator", self.page.paginator)  # type: ignore[union-attr]
         return Response(
             {
                 "count": paginator.count,
@@ -98,8 +100,9 @@ class KeysFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        keys = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+        queryset = cast("QuerySet[Any]", self.object_list)
+        keys = queryset.values("pk")[bottom:top]
+        return self._get_page(queryset.filter(pk__in=keys), number, self)  # type: ignore[attr-defined]
 
 
 class KeysFirstPagination(PagePagination):
