@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -34,18 +35,59 @@ def _offer_counts() -> dict:
     }
 
 
-def lead_queryset_for_pro(
-    queryset: QuerySet[Lead], *, pro: Pro, now: dt.datetime | None = None
-) -> QuerySet[WithAnnotations[Lead, LeadAnnotations]]:
+def lead_list_for_pro(
+    queryset: QuerySet[Lead],
+    *,
+    pro: Pro,
+    status: str | None = None,
+    kind: str | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Lead]:
     """The pro's leads, newest first, each with ``effective_status`` (an overdue pending lead
-    reads expired) and the offer counts."""
+    reads expired), filtered by that status and by kind: plain rows, no grouping, so a page
+    reads its rows along ``lead_pro_recent_idx`` and the count counts index entries. The offer
+    counts are added to the page's rows only, by ``lead_offer_counts_attach``."""
     now = now or timezone.now()
     leads = (
         queryset.filter(pro=pro)
         .select_related("request", "request__category")
-        .annotate(effective_status=effective_status_expression(now), **_offer_counts())
+        .annotate(effective_status=effective_status_expression(now))
         .order_by("-created_at", "-pk")
     )
+    if status:
+        leads = leads.filter(effective_status=status)
+    if kind:
+        leads = leads.filter(kind=kind)
+    return leads
+
+
+def lead_offer_counts_attach(leads: Sequence[Lead]) -> Sequence[Lead]:
+    """Set ``offered_count`` and ``accepted_count`` (as ``lead_queryset_for_pro`` annotates
+    them) on these leads with one grouped statement over their requests only."""
+    request_ids = {lead.request_id for lead in leads}
+    counts: dict[int, tuple[int, int]] = {}
+    if request_ids:
+        rows = (
+            Lead.objects.filter(request_id__in=request_ids)
+            .order_by()
+            .values("request_id")
+            .annotate(offered=Count("pk"), accepted=Count("pk", filter=Q(status=LeadStatus.ACCEPTED)))
+            .values_list("request_id", "offered", "accepted")
+        )
+        counts = {request_id: (offered, accepted) for request_id, offered, accepted in rows}
+    for lead in leads:
+        offered, accepted = counts.get(lead.request_id, (0, 0))
+        lead.offered_count, lead.accepted_count = offered, accepted  # type: ignore[attr-defined]
+    return leads
+
+
+def lead_queryset_for_pro(
+    queryset: QuerySet[Lead], *, pro: Pro, now: dt.datetime | None = None
+) -> QuerySet[WithAnnotations[Lead, LeadAnnotations]]:
+    """The pro's leads, newest first, each with ``effective_status`` (an overdue pending lead
+    reads expired) and the offer counts, grouped in the same statement: for one lead (a read
+    after an answer) or an export; a page of the inbox uses ``lead_list_for_pro``."""
+    leads = lead_list_for_pro(queryset, pro=pro, now=now).annotate(**_offer_counts())
     return cast("QuerySet[WithAnnotations[Lead, LeadAnnotations]]", leads)
 
 

@@ -105,7 +105,30 @@ class Pro(TenantModel):
                 condition=Q(weekly_spend_cap__isnull=True) | Q(weekly_spend_cap__gte=0),
             ),
         ]
-        indexes = [models.Index(fields=["marketplace", "-rank_score"], name="pro_rank_idx")]
+        indexes = [
+            models.Index(fields=["marketplace", "-rank_score"], name="pro_rank_idx"),
+            # The public list's whole order, listed pros only: a page (and the capped count)
+            # walks it and stops, instead of sorting every pro of the marketplace.
+            models.Index(
+                "marketplace",
+                F("rank_score").desc(),
+                F("star_score").desc(),
+                F("review_count").desc(),
+                "id",
+                name="pro_public_list_idx",
+                condition=Q(suspended=False, paused=False),
+            ),
+            # The staff list's order (newest first), and its filters on the rare flags.
+            models.Index(fields=["marketplace", "-created_at", "-id"], name="pro_staff_recent_idx"),
+            models.Index(
+                fields=["marketplace", "-created_at", "-id"], name="pro_staff_paused_idx", condition=Q(paused=True)
+            ),
+            models.Index(
+                fields=["marketplace", "-created_at", "-id"],
+                name="pro_staff_suspended_idx",
+                condition=Q(suspended=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

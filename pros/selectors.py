@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.errors import Invalid
@@ -69,28 +70,34 @@ def pro_areas(*, pro: Pro) -> list[str]:
     )
 
 
-def _in_category_family(category: Category) -> Q:
-    """Services in the category or one of its active subcategories (two levels), as a subquery
-    of the same statement, so the category index on services still drives the scan."""
+def _in_category_family(category: Category, *, as_constants: bool = False) -> Q:
+    """Services in the category or one of its active subcategories (two levels): as a subquery
+    of the same statement, so the category index on services still drives the scan; or, when
+    each pro's services are probed one pro at a time, as the family's ids read first (a
+    handful), since a subquery there invites a hash join over every service of the marketplace."""
     family = Category.objects.filter(Q(pk=category.pk) | Q(parent_id=category.pk, is_active=True))
+    if as_constants:
+        return Q(category_id__in=list(family.values_list("pk", flat=True)))
     return Q(category_id__in=family.values("pk"))
 
 
-def serving_pro_ids(*, marketplace: Marketplace, category: Category | None, area: str | None) -> list[int]:
-    """Ids of pros with an active service in these categories that serves ``area``.
+# Up to this many serving pros are selected first and the list read by primary key; past it
+# the list walks the rank index and probes each pro's services (matches are then common, so a
+# page meets its rows early) instead of carrying tens of thousands of ids through Python.
+SERVING_IDS_LIMIT = 2000
 
-    A service's own areas replace the pro's; area codes are alphanumeric, so the quoted code
-    matches one whole element of the JSON list (portable across databases).
-    """
+
+def _serving_services(*, marketplace: Marketplace, in_family: Q | None, area: str | None) -> QuerySet[Service]:
+    """Active services in the category family (when given) serving ``area`` (when given)."""
     services = Service.objects.filter(marketplace=marketplace, is_active=True)
-    if category is not None:
-        services = services.filter(_in_category_family(category))
+    if in_family is not None:
+        services = services.filter(in_family)
     if area is not None:
         pro_serves_area = ProArea.objects.filter(marketplace=marketplace, pro=OuterRef("pro_id"), area=area)
         services = services.filter(
             Q(condition_areas__icontains=f'"{area}"') | (Q(condition_areas=[]) & Exists(pro_serves_area))
         )
-    return list(services.order_by().values_list("pro_id", flat=True).distinct())
+    return services
 
 
 def pro_public_list(
@@ -107,20 +114,35 @@ def pro_public_list(
     With a category or an area, the serving pros are selected first in their own query (one
     index scan of the category's services, one of the area's rows), and the page is then
     read by primary key. A single query with a semi-join lets PostgreSQL walk every pro in
-    rank order hoping to meet matches early, which is slow exactly when matches are few.
+    rank order hoping to meet matches early, which is slow exactly when matches are few; so
+    only when they are many (more than ``SERVING_IDS_LIMIT``, or no filter at all) does the
+    list walk ``pro_public_list_idx`` in rank order, probing each pro's services.
     """
     base = Pro.objects.all() if queryset is None else queryset
     pros = base.filter(marketplace=marketplace, suspended=False, paused=False)
+    in_family = _in_category_family(category) if category is not None else None
+    serving = None
     if category is not None or area is not None:
-        pros = pros.filter(pk__in=serving_pro_ids(marketplace=marketplace, category=category, area=area))
+        services = _serving_services(marketplace=marketplace, in_family=in_family, area=area)
+        serving = list(services.order_by().values_list("pro_id", flat=True).distinct()[: SERVING_IDS_LIMIT + 1])
+    if serving is not None and len(serving) <= SERVING_IDS_LIMIT:
+        pros = pros.filter(pk__in=serving)
     else:
-        pros = pros.filter(Exists(Service.objects.filter(marketplace=marketplace, pro=OuterRef("pk"), is_active=True)))
+        if category is not None:
+            in_family = _in_category_family(category, as_constants=True)
+        services = _serving_services(marketplace=marketplace, in_family=in_family, area=area)
+        pros = pros.filter(Exists(services.filter(pro=OuterRef("pk"))))
     instant_quote = Service.objects.filter(
         marketplace=marketplace, pro=OuterRef("pk"), is_active=True, promotion_enabled=True
     )
-    if category is not None:
-        instant_quote = instant_quote.filter(_in_category_family(category))
-    return pros.annotate(has_instant_quote=Exists(instant_quote)).order_by(
+    if in_family is not None:
+        instant_quote = instant_quote.filter(in_family)
+    # A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS in the select list into a
+    # hashed subplan that reads every promoted service of the marketplace; this one probes
+    # the services of each row the page returns, and only those.
+    flag = instant_quote.annotate(flag=Value(True)).values("flag")[:1]
+    has_instant_quote = Coalesce(Subquery(flag, output_field=BooleanField()), Value(False))
+    return pros.annotate(has_instant_quote=has_instant_quote).order_by(
         "-rank_score", "-star_score", "-review_count", "pk"
     )
 

@@ -14,6 +14,7 @@ from leads.exports import LEAD_EXPORT_HEADER, lead_export_rows
 from leads.models import Lead, Notification, QuoteRequest
 from marketplace.api.base import TenantGenericViewSet
 from marketplace.api.csv_export import ProCsvExportView, csv_schema
+from marketplace.api.pagination import KeysFirstPagination
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
 from marketplace.errors import NotFound
@@ -96,18 +97,19 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     queryset = Lead.objects.all()
     serializer_class = s.LeadOutput
     permission_classes = [IsProMember]
+    pagination_class = KeysFirstPagination
 
     def scope_queryset(self, queryset):
-        leads = selectors.lead_queryset_for_pro(queryset, pro=member_pro(self.request))
         if self.action != "list":
-            return leads
+            return selectors.lead_queryset_for_pro(queryset, pro=member_pro(self.request))
         query = s.LeadListQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        if "status" in query.validated_data:
-            leads = leads.filter(effective_status=query.validated_data["status"])
-        if "kind" in query.validated_data:
-            leads = leads.filter(kind=query.validated_data["kind"])
-        return leads
+        return selectors.lead_list_for_pro(queryset, pro=member_pro(self.request), **query.validated_data)
+
+    def paginate_queryset(self, queryset):
+        """The page's plain rows first, then the offer counts of those rows only."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.lead_offer_counts_attach(page)
 
     @extend_schema(parameters=[s.LeadListQuery])
     def list(self, request, *args, **kwargs):

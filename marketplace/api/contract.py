@@ -177,7 +177,10 @@ OPERATIONS: dict[str, Operation] = {
         "Find pros, best rank first",
         f"{_PUBLIC} Pros that are not suspended, sorted by rank score (demoted pros sink). Filter by "
         "`category` (id or slug, subcategories included) and `postal_code` (normalised to an area). "
-        "`website_url` and `phone_url` are tracked links that work with no header.",
+        "`website_url` and `phone_url` are tracked links that work with no header. Pages cover the first "
+        "1,000 pros in rank order: `count` is exact up to 1,000, past that it reads 1,000 with `count_is_exact` "
+        "false, and a page beyond is 404 — narrow by category and postal code to reach the rest (no request "
+        "counts or skips a whole marketplace).",
         {400: ["unknown_category", "invalid_postal_code"]},
     ),
     "GET /api/v1/pros/{id}/": Operation(
@@ -635,7 +638,8 @@ OPERATIONS: dict[str, Operation] = {
         "staff_pros_list",
         "staff",
         "Every pro of the marketplace",
-        f"{_STAFF_ONLY} Paused and suspended pros included; filter by `tier`, `paused`, `suspended`.",
+        f"{_STAFF_ONLY} Paused and suspended pros included, newest first; filter by `tier`, `paused`, "
+        "`suspended`. As the public list, pages cover the first 1,000 matches (`count_is_exact` false past them).",
     ),
     "GET /api/v1/staff/pros/{id}/": Operation(
         "staff_pros_read",

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from marketplace.api.base import TenantGenericAPIView, TenantGenericViewSet, TenantReadOnlyViewSet
+from marketplace.api.pagination import CappedCountPagination
 from marketplace.api.permissions import IsHomeowner, IsMarketplaceStaff, IsProMember
 from marketplace.api.request import MarketplaceRequest
 from marketplace.errors import Invalid
@@ -64,9 +65,15 @@ class CategoryViewSet(TenantReadOnlyViewSet):
     retrieve=extend_schema(auth=[]),
 )
 class PublicProViewSet(MarketplaceContextMixin, TenantReadOnlyViewSet):
-    """Pros a homeowner can find, best rank first; a pro's public profile with its services."""
+    """Pros a homeowner can find, best rank first; a pro's public profile with its services.
+
+    The list pages through the first 1,000 pros in rank order and counts no further
+    (``count_is_exact`` says whether more exist): a homeowner narrows a big marketplace by
+    category and postal code rather than paging past the thousandth pro, and no request
+    counts or skips tens of thousands of rows."""
 
     queryset = Pro.objects.all()
+    pagination_class = CappedCountPagination
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -212,6 +219,7 @@ class StaffProViewSet(MarketplaceContextMixin, TenantReadOnlyViewSet):
     queryset = Pro.objects.all()
     permission_classes = [IsMarketplaceStaff]
     serializer_class = s.StaffProOutput
+    pagination_class = CappedCountPagination
     http_method_names = ["get", "patch", "head", "options"]
 
     def scope_queryset(self, queryset):

@@ -74,3 +74,27 @@ def test_the_filtered_inbox_reads_in_a_fixed_number_of_queries(api_client, inbox
         response = client.get("/api/v1/pro/leads/?status=pending")
     assert response.json()["count"] == 12
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_each_lead_of_a_page_counts_the_pros_offered_and_accepted_on_its_own_request(api_client, inbox, make_pro):
+    pro_user, leads = inbox
+    marketplace = pro_user.marketplace
+    shared = leads["in_time"].request
+    for status in ("accepted", "accepted", "rejected"):
+        LeadFactory(marketplace=marketplace, request=shared, pro=make_pro(market=marketplace).pro, status=status)
+    body = api_client(marketplace, pro_user).get("/api/v1/pro/leads/?page_size=2").json()
+    rows = {row["id"]: (row["offered_count"], row["accepted_count"]) for row in body["results"]}
+    assert rows == {leads["accepted"].pk: (1, 1), leads["new"].pk: (1, 0)}
+    page_two = api_client(marketplace, pro_user).get("/api/v1/pro/leads/?page_size=2&page=2").json()
+    rows = {row["id"]: (row["offered_count"], row["accepted_count"]) for row in page_two["results"]}
+    assert rows == {leads["overdue"].pk: (1, 0), leads["in_time"].pk: (4, 2)}
+
+
+def test_the_inbox_page_never_groups_the_pros_leads(api_client, inbox):
+    pro_user, _ = inbox
+    with CaptureQueriesContext(connection) as queries:
+        api_client(pro_user.marketplace, pro_user).get("/api/v1/pro/leads/")
+    grouped = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    assert len(grouped) == 1, grouped  # the offer counts, over the page's requests only
+    assert '"leads_lead"."request_id" IN (' in grouped[0]
+    assert "LIMIT" not in grouped[0]
