@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
@@ -132,7 +133,7 @@ def connection_series(
     *, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None
 ) -> list[dict]:
     """Counts per bucket (local days; weeks start on Monday) and kind, empty buckets included."""
-    return _series(_series_rows(marketplace=marketplace, period=period, bucket=bucket, pro=pro), period, bucket)
+    return _rollup_figures(marketplace=marketplace, period=period, bucket=bucket, pro=pro, previous=None).series
 
 
 def connection_totals(*, marketplace: Marketplace, period: DateRange, pro: Pro | None = None) -> dict[str, int]:
@@ -247,9 +248,8 @@ def connection_dashboard(*, marketplace: Marketplace, period: DateRange, bucket:
 
 def _dashboard(*, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None = None) -> dict:
     previous = period.previous()
-    source_rows = _source_rows(marketplace=marketplace, period=period, pro=pro)
-    totals = _totals(source_rows)
-    previous_totals = connection_totals(marketplace=marketplace, period=previous, pro=pro)
+    figures = _rollup_figures(marketplace=marketplace, period=period, bucket=bucket, pro=pro, previous=previous)
+    totals, previous_totals = figures.totals, figures.previous_totals
     change = {kind: _change(totals[kind], previous_totals[kind]) for kind in KINDS}
     change["all"] = _change(sum(totals.values()), sum(previous_totals.values()))
     return {
@@ -260,12 +260,112 @@ def _dashboard(*, marketplace: Marketplace, period: DateRange, bucket: str, pro:
         "bucket": bucket,
         "previous_start": previous.start,
         "previous_end": previous.end,
-        "series": connection_series(marketplace=marketplace, period=period, bucket=bucket, pro=pro),
+        "series": figures.series,
         "totals": {**totals, "all": sum(totals.values())},
         "change": change,
-        "sources": _sources(source_rows),
+        "sources": figures.sources,
         "closed_loop": connection_closed_loop(marketplace=marketplace, period=period, pro=pro, totals=totals),
     }
+
+
+@dataclass(frozen=True)
+class RollupFigures:
+    series: list[dict]
+    totals: dict[str, int]
+    previous_totals: dict[str, int]
+    sources: list[dict]
+
+
+_BUCKET_SQL = {
+    Bucket.DAY: "d.day",
+    Bucket.WEEK: "date_trunc('week', d.day::timestamp)::date",  # ISO weeks: Monday
+    Bucket.MONTH: "date_trunc('month', d.day::timestamp)::date",
+}
+_KIND_SUMS = ", ".join(f"COALESCE(SUM(r.count) FILTER (WHERE r.kind = %(kind_{n})s), 0)" for n in range(len(KINDS)))
+
+# One scan of the pro's (or the marketplace's) rollup rows over both periods, through the
+# (marketplace, pro, day) index that carries kind, source and count (an index-only scan):
+# per bucket of the period, per source of the period, and the previous period as one row
+# (its bucket is NULL), each pivoted to one count per kind.
+_DASHBOARD_SQL = f"""
+SELECT GROUPING(r.bucket) = 1 AS by_source, r.current, r.bucket, r.source, {_KIND_SUMS}
+FROM (
+    SELECT d.day >= %(start)s AS current, CASE WHEN d.day >= %(start)s THEN {{bucket}} END AS bucket,
+           d.source, d.kind, d.count
+    FROM connections_connectiondaily d
+    WHERE d.marketplace_id = %(marketplace_id)s {{pro}} AND d.day >= %(since)s AND d.day <= %(end)s
+) r
+GROUP BY GROUPING SETS ((r.current, r.bucket), (r.current, r.source))
+"""
+
+
+def _rollup_figures(
+    *, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None, previous: DateRange | None
+) -> RollupFigures:
+    """Series, totals, sources and the previous period's totals from the daily rollups: on
+    PostgreSQL one statement, assembled without a per-row Python loop over the rollups."""
+    alias = router.db_for_read(ConnectionDaily) or DEFAULT_DB_ALIAS
+    if connections[alias].vendor != "postgresql":
+        return _rollup_figures_portable(marketplace=marketplace, period=period, bucket=bucket, pro=pro, previous=previous)
+    sql = _DASHBOARD_SQL.format(bucket=_BUCKET_SQL[bucket], pro="AND d.pro_id = %(pro_id)s" if pro is not None else "")
+    params = {
+        "marketplace_id": marketplace.pk,
+        "pro_id": pro.pk if pro is not None else None,
+        "start": period.start,
+        "end": period.end,
+        "since": previous.start if previous is not None else period.start,
+        **{f"kind_{n}": kind for n, kind in enumerate(KINDS)},
+    }
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_bucket: dict[dt.date, tuple[int, ...]] = {}
+    previous_counts: tuple[int, ...] = (0,) * len(KINDS)
+    source_counts: list[tuple[str, tuple[int, ...]]] = []
+    for by_source, current, key, source, *counts in rows:
+        if by_source:
+            if current:
+                source_counts.append((source, tuple(counts)))
+        elif current:
+            by_bucket[key] = tuple(counts)
+        else:
+            previous_counts = tuple(counts)
+    zero = (0,) * len(KINDS)
+    series = []
+    for start in _bucket_starts(period, bucket):
+        counts = by_bucket.get(start, zero)
+        series.append({"bucket": start, "counts": dict(zip(KINDS, counts, strict=True)), "total": sum(counts)})
+    columns = zip(*(counts for _, counts in source_counts), strict=True) if source_counts else zip(zero)
+    totals = dict(zip(KINDS, (sum(column) for column in columns), strict=True))
+    sources = sorted(
+        (
+            {"source": source, "counts": dict(zip(KINDS, counts, strict=True)), "total": sum(counts)}
+            for source, counts in source_counts
+        ),
+        key=lambda item: (-item["total"], item["source"]),
+    )
+    return RollupFigures(
+        series=series,
+        totals=totals,
+        previous_totals=dict(zip(KINDS, previous_counts, strict=True)),
+        sources=sources,
+    )
+
+
+def _rollup_figures_portable(
+    *, marketplace: Marketplace, period: DateRange, bucket: str, pro: Pro | None, previous: DateRange | None
+) -> RollupFigures:
+    """The same figures with the ORM, for databases other than PostgreSQL (`make run`'s SQLite)."""
+    source_rows = _source_rows(marketplace=marketplace, period=period, pro=pro)
+    rows = _series_rows(marketplace=marketplace, period=period, bucket=bucket, pro=pro)
+    return RollupFigures(
+        series=_series(rows, period, bucket),
+        totals=_totals(source_rows),
+        previous_totals=connection_totals(marketplace=marketplace, period=previous, pro=pro)
+        if previous is not None
+        else _zero(),
+        sources=_sources(source_rows),
+    )
 
 
 def connection_pro_totals(*, marketplace: Marketplace, start: dt.date, end: dt.date) -> QuerySet:
