@@ -10,21 +10,20 @@ from django.db import connection
 from connections.models import ConnectionDaily
 from connections.selectors import (
     KINDS,
-    _BUCKET_SQL,
-    _DASHBOARD_SQL,
     Bucket,
     DateRange,
     _rollup_figures,
     _rollup_figures_portable,
+    _rollup_statement,
     connection_dashboard,
 )
 from tests.factories import ProFactory
 
 pytestmark = pytest.mark.django_db
 
-# 1. the rollups (series, totals, sources, previous totals); 2. the leads of the closed loop;
-# 3. what the ledger says was paid for them (billing.selectors.net_paid_by_lead_kind).
-DASHBOARD_STATEMENTS = 3
+# One statement, one round trip: the rollups (series, totals, sources, previous totals), the
+# closed loop's leads per kind and what the ledger says was paid for them (UNION ALL).
+DASHBOARD_STATEMENTS = 1
 
 
 def _seed(marketplace, pros, start: dt.date, days: int, seed: int) -> None:
@@ -73,7 +72,7 @@ def test_an_empty_range_has_zero_figures_and_every_bucket(marketplace):
     assert figures.totals == dict.fromkeys(KINDS, 0) and figures.sources == []
 
 
-def test_the_dashboard_is_three_statements(marketplace, django_assert_num_queries):
+def test_the_dashboard_is_one_statement(marketplace, django_assert_num_queries):
     pro = ProFactory(marketplace=marketplace)
     _seed(marketplace, [pro], dt.date(2026, 1, 1), 30, seed=1)
 
@@ -88,17 +87,15 @@ def test_the_pro_dashboard_reads_only_the_covering_index(marketplace):
     _seed(marketplace, pros, dt.date(2026, 1, 1), 60, seed=2)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a test-sized table: judge the index, not the size
-        cursor.execute(
-            "EXPLAIN " + _DASHBOARD_SQL.format(bucket=_BUCKET_SQL["day"], pro="AND d.pro_id = %(pro_id)s"),
-            {
-                "marketplace_id": marketplace.pk,
-                "pro_id": pros[0].pk,
-                "start": dt.date(2026, 2, 1),
-                "end": dt.date(2026, 2, 28),
-                "since": dt.date(2026, 1, 4),
-                **{f"kind_{n}": kind for n, kind in enumerate(KINDS)},
-            },
+        sql, params = _rollup_statement(
+            marketplace=marketplace,
+            period=DateRange(dt.date(2026, 2, 1), dt.date(2026, 2, 28)),
+            bucket=Bucket.DAY,
+            pro=pros[0],
+            previous=DateRange(dt.date(2026, 1, 4), dt.date(2026, 1, 31)),
         )
+        cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "connection_daily_pro_idx" in plan, plan  # an index-only scan once the pages are all-visible
+
