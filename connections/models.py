@@ -95,7 +95,9 @@ class ConnectionDaily(TenantModel):
         indexes = [
             # The pro dashboard reads one pro's days with kind, source and count: index-only.
             models.Index(
-                fields=["marketplace", "pro", "day"], name="connection_daily_pro_idx", include=["kind", "source", "count"]
+                fields=["marketplace", "pro", "day"],
+                name="connection_daily_pro_idx",
+                include=["kind", "source", "count"],
             ),
             models.Index(fields=["marketplace", "day"], name="connection_daily_mkt_idx"),
         ]

@@ -166,7 +166,9 @@ class LeadFigures:
     paid: dict[str, int]
 
 
-def _closed_loop_querysets(*, marketplace: Marketplace, period: DateRange, pro: Pro | None) -> tuple[QuerySet, QuerySet]:
+def _closed_loop_querysets(
+    *, marketplace: Marketplace, period: DateRange, pro: Pro | None
+) -> tuple[QuerySet, QuerySet]:
     """The leads created in the period (local days) counted per kind, and what the ledger says
     was paid for them (``billing.selectors.net_paid_rows``), both unevaluated."""
     since, until = local_day_bounds(marketplace=marketplace, start_day=period.start, end_day=period.end)
@@ -206,7 +208,9 @@ def connection_closed_loop(
         rows_queryset, paid_queryset = _closed_loop_querysets(marketplace=marketplace, period=period, pro=pro)
         lead_figures = LeadFigures(
             rows=list(rows_queryset),
-            paid={row["lead_kind"]: net_paid(charged=row["charged"], refunded=row["refunded"]) for row in paid_queryset},
+            paid={
+                row["lead_kind"]: net_paid(charged=row["charged"], refunded=row["refunded"]) for row in paid_queryset
+            },
         )
     rows, paid = lead_figures.rows, lead_figures.paid
     by_source = {source: {"leads": 0, "accepted": 0, "spend": 0, "hires": 0} for source in LOOP_SOURCES[:3]}
@@ -321,7 +325,7 @@ UNION ALL
 SELECT 1, NULL, NULL, NULL, l.kind, l.leads, l.accepted, l.hires, 0, 0, 0 FROM ({lead_sql}) l
 UNION ALL
 SELECT 2, NULL, NULL, NULL, p.lead_kind, p.charged::bigint, p.refunded::bigint, 0, 0, 0, 0 FROM ({paid_sql}) p
-"""
+"""  # noqa: S608 - fixed fragments and compiled querysets; every value is a parameter
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, [*rollup_params, *lead_params, *paid_params])
         rows = cursor.fetchall()
@@ -370,7 +374,7 @@ FROM (
     WHERE d.marketplace_id = %s {{pro}} AND d.day >= %s AND d.day <= %s
 ) r
 GROUP BY GROUPING SETS ((r.current, r.bucket), (r.current, r.source))
-"""
+"""  # noqa: S608 - fixed fragments; every value is a parameter
 
 
 def _rollup_statement(
@@ -389,7 +393,9 @@ def _rollup_figures(
     PostgreSQL one statement (``_rollup_statement``)."""
     alias = router.db_for_read(ConnectionDaily) or DEFAULT_DB_ALIAS
     if connections[alias].vendor != "postgresql":
-        return _rollup_figures_portable(marketplace=marketplace, period=period, bucket=bucket, pro=pro, previous=previous)
+        return _rollup_figures_portable(
+            marketplace=marketplace, period=period, bucket=bucket, pro=pro, previous=previous
+        )
     sql, params = _rollup_statement(marketplace=marketplace, period=period, bucket=bucket, pro=pro, previous=previous)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
@@ -417,13 +423,10 @@ def _figures_from_rows(rows: list, *, period: DateRange, bucket: str) -> RollupF
         series.append({"bucket": start, "counts": dict(zip(KINDS, counts, strict=True)), "total": sum(counts)})
     columns = zip(*(counts for _, counts in source_counts), strict=True) if source_counts else zip(zero)
     totals = dict(zip(KINDS, (sum(column) for column in columns), strict=True))
-    sources = sorted(
-        (
-            {"source": source, "counts": dict(zip(KINDS, counts, strict=True)), "total": sum(counts)}
-            for source, counts in source_counts
-        ),
-        key=lambda item: (-item["total"], item["source"]),
-    )
+    sources = [
+        {"source": source, "counts": dict(zip(KINDS, counts, strict=True)), "total": sum(counts)}
+        for source, counts in sorted(source_counts, key=lambda pair: (-sum(pair[1]), pair[0]))
+    ]
     return RollupFigures(
         series=series,
         totals=totals,

@@ -197,9 +197,7 @@ def visitor_key_for(*, ip: str | None = "", day: dt.date | None = None) -> str:
     return f"a:{digest[:40]}"
 
 
-def click_counts(
-    *, marketplace: Marketplace, pro_id: int, user: User | AnonymousUser | None, user_agent: str
-) -> bool:
+def click_counts(*, marketplace: Marketplace, pro_id: int, user: User | AnonymousUser | None, user_agent: str) -> bool:
     """Whether a click may count at all (before the dedupe window): never a bot's (or an empty
     User-Agent's), nor the marketplace's staff's, nor one of the pro's own users'."""
     if is_bot(user_agent):
@@ -287,7 +285,7 @@ def click_sql(*, reveal: str, members_only: bool, count: bool, gated: bool, asyn
         pro_where += " AND p.tier = %(tier)s"
     pro_where += f" AND {_HAS_CONTACT[reveal]}"
     if not count:
-        return f"SELECT p.phone, p.website, FALSE, NULL FROM pros_pro p WHERE {pro_where}"
+        return f"SELECT p.phone, p.website, FALSE, NULL FROM pros_pro p WHERE {pro_where}"  # noqa: S608 - fixed fragments
     source = "pros_pro p"
     if async_commit:  # see _gated_insert: this transaction only, no WAL flush wait
         source += " CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
@@ -308,16 +306,16 @@ gate AS (
     WHERE connections_clickgate.counted_at <= EXCLUDED.counted_at - (%(window)s * INTERVAL '1 minute')
     RETURNING pro_id
 ),
-event AS ({event_insert} SELECT {event_values.format(pro="gate.pro_id")} FROM gate RETURNING id)"""
+event AS ({event_insert} SELECT {event_values.format(pro="gate.pro_id")} FROM gate RETURNING id)"""  # noqa: S608 - fixed fragments
     else:
         writes = f"""
 event AS (
     {event_insert} SELECT {event_values.format(pro="pro.id")} FROM pro WHERE pro.countable RETURNING id
-)"""
+)"""  # noqa: S608 - fixed fragments
     return f"""WITH pro AS (
     SELECT p.id, p.phone, p.website, {_COUNTABLE[reveal]} AS countable FROM {source} WHERE {pro_where}
 ),{writes}
-SELECT pro.phone, pro.website, pro.countable, (SELECT id FROM event) FROM pro"""
+SELECT pro.phone, pro.website, pro.countable, (SELECT id FROM event) FROM pro"""  # noqa: S608 - fixed fragments
 
 
 def connection_click(

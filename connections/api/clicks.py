@@ -14,7 +14,7 @@ them as before, and methods other than GET and HEAD (OPTIONS, the 405s) are stil
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from django.contrib.auth.models import AnonymousUser
@@ -34,7 +34,6 @@ from connections.models import CAMPAIGN_MAX_LENGTH, SOURCE_MAX_LENGTH, Connectio
 from connections.services import DIAL, PHONE, WEBSITE, ClickTarget, connection_click, dial_number
 from marketplace.api.authentication import MarketplaceJWTAuthentication
 from marketplace.api.errors import exception_handler
-from marketplace.api.throttling import ClientNetworkThrottle
 from marketplace.errors import NotFound
 from marketplace.i18n import activate_for_request
 from marketplace.models import Marketplace
@@ -100,7 +99,7 @@ def _throttle(request: HttpRequest, documented: type[APIView]) -> None:
     """The documented view's throttles (per client network), as DRF's ``check_throttles``."""
     for throttle_class in documented.throttle_classes:
         throttle = throttle_class()
-        if not throttle.allow_request(request, documented):
+        if not throttle.allow_request(cast(Any, request), cast(Any, documented)):  # what they read: META, user
             raise Throttled(throttle.wait())
 
 
@@ -137,7 +136,7 @@ def _error_response(exc: Exception) -> HttpResponse:
         raise exc
     response.accepted_renderer = _RENDERER
     response.accepted_media_type = "application/json"
-    response.renderer_context = {}
+    cast(Any, response).renderer_context = {}
     return response.render()
 
 
@@ -173,13 +172,13 @@ def _click(
     request.user = user  # as DRF sets it: the cache-header middleware reads it
     activate_for_request(request, user=user)
     _throttle(request, documented)
-    target_of = {
+    target_of: dict[str, Any] = {
         "marketplace": marketplace,
         "pro_id": pro_id,
         "kind": kind,
         "reveal": reveal,
         "user": user,
-        "ip": BaseThrottle().get_ident(request),  # honours REST_FRAMEWORK["NUM_PROXIES"]
+        "ip": BaseThrottle().get_ident(cast(Any, request)),  # honours REST_FRAMEWORK["NUM_PROXIES"]
         "user_agent": request.headers.get("User-Agent", ""),  # bots only: not part of the visitor
     }
     attribution = _attribution(request)
@@ -194,7 +193,13 @@ def _click(
         attribution = query.attribution()
     # HEAD probes and speculative prefetches are not a visitor's click.
     count = request.method == "GET" and not _is_prefetch(request)
-    target = connection_click(**target_of, count=count, **attribution)
+    target = connection_click(
+        **target_of,
+        count=count,
+        source=attribution["source"],
+        medium=attribution["medium"],
+        campaign=attribution["campaign"],
+    )
     if target is None:
         raise NotFound()
     return answer(target)

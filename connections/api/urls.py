@@ -12,7 +12,9 @@ urlpatterns = [
         lean_view(clicks.website_link, views.SignedWebsiteLinkView),
         name="tracked-link-website",
     ),
-    path("links/phone/<str:token>/", lean_view(clicks.phone_link, views.SignedPhoneLinkView), name="tracked-link-phone"),
+    path(
+        "links/phone/<str:token>/", lean_view(clicks.phone_link, views.SignedPhoneLinkView), name="tracked-link-phone"
+    ),
     path("pro/connections/", views.OwnConnectionsView.as_view(), name="pro-connections"),
     path("pro/connections/export.csv", views.OwnConnectionsExportView.as_view(), name="pro-connections-export"),
     path("staff/connections/", views.StaffConnectionsView.as_view(), name="staff-connections"),

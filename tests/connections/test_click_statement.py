@@ -23,7 +23,7 @@ from marketplace.network import public_web_url
 from marketplace.tracked_links import tracked_link_token
 from tests.connections.conftest import BROWSER_UA
 from tests.connections.test_contact_api import OPEN_REDIRECTS
-from tests.factories import ProFactory, UserFactory
+from tests.factories import ProFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,9 @@ def test_a_click_that_does_not_count_writes_nothing(
     client = api_client(marketplace)
 
     with django_assert_num_queries(BOT_CLICK_STATEMENTS) as captured:
-        assert client.get(f"/api/v1/pros/{member_pro.pk}/website/", REMOTE_ADDR="203.0.113.10", **visit).status_code == 302
+        assert (
+            client.get(f"/api/v1/pros/{member_pro.pk}/website/", REMOTE_ADDR="203.0.113.10", **visit).status_code == 302
+        )
 
     assert _writes(_statements(captured)) == []
     assert not ConnectionEvent.objects.exists() and not ClickGate.objects.exists()
@@ -223,7 +225,11 @@ _LABEL = st.from_regex(r"[a-zA-Z0-9-]{0,12}", fullmatch=True)
 _URLISH = st.builds(
     lambda scheme, labels, tail: f"{scheme}://{'.'.join(labels)}{tail}",
     st.sampled_from(["http", "https", "HTTP", "ftp", "javascript"]),
-    st.lists(st.one_of(_LABEL, st.sampled_from(["local", "localhost", "internal", "home", "arpa", "0x7f", "1"])), min_size=1, max_size=5),
+    st.lists(
+        st.one_of(_LABEL, st.sampled_from(["local", "localhost", "internal", "home", "arpa", "0x7f", "1"])),
+        min_size=1,
+        max_size=5,
+    ),
     st.one_of(st.just(""), st.text(max_size=12), st.from_regex(r"[/?#:@\\][ -~]{0,10}", fullmatch=True)),
 )
 

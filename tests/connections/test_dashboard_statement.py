@@ -98,4 +98,3 @@ def test_the_pro_dashboard_reads_only_the_covering_index(marketplace):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "connection_daily_pro_idx" in plan, plan  # an index-only scan once the pages are all-visible
-
