@@ -98,3 +98,31 @@ def test_the_pro_dashboard_reads_only_the_covering_index(marketplace):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "connection_daily_pro_idx" in plan, plan  # an index-only scan once the pages are all-visible
+
+
+def test_the_closed_loop_compiled_once_is_bound_to_each_requests_pro_marketplace_and_range(
+    marketplace, other_marketplace
+):
+    from marketplace.localtime import local_today
+    from tests.factories import LeadFactory
+
+    first, second = ProFactory(marketplace=marketplace), ProFactory(marketplace=marketplace)
+    stranger = ProFactory(marketplace=other_marketplace)
+    for pro, n in ((first, 2), (second, 1), (stranger, 4)):
+        for _ in range(n):
+            LeadFactory(marketplace=pro.marketplace, pro=pro, kind="new")
+    today = local_today(marketplace=marketplace)
+    this_month = DateRange(today - dt.timedelta(days=29), today)
+    last_year = DateRange(today - dt.timedelta(days=400), today - dt.timedelta(days=40))
+
+    def profile_leads(pro, period, in_marketplace=marketplace):
+        loop = connection_dashboard(marketplace=in_marketplace, period=period, bucket="week", pro=pro)["closed_loop"]
+        return next(row["leads"] for row in loop if row["source"] == "profile")
+
+    assert [profile_leads(first, this_month), profile_leads(second, this_month), profile_leads(None, this_month)] == [
+        2,
+        1,
+        3,
+    ]
+    assert profile_leads(None, this_month, in_marketplace=other_marketplace) == 4
+    assert profile_leads(first, last_year) == 0
