@@ -9,9 +9,10 @@ def charges_queryset_for_pro(queryset: QuerySet[Charge], *, pro: Pro) -> QuerySe
     return queryset.filter(pro=pro).order_by("-created_at", "-pk")
 
 
-def net_paid_by_lead_kind(*, leads: QuerySet) -> dict[str, int]:
-    """What the ledger says was paid for these leads (charges less refunds), by lead kind."""
-    rows = (
+def net_paid_rows(*, leads: QuerySet) -> QuerySet:
+    """Per lead kind of these leads: ``lead_kind``, ``charged`` and ``refunded`` (ledger sums),
+    unevaluated, so a caller can fold it into a larger statement; ``net_paid`` reads a row."""
+    return (
         LedgerEntry.objects.filter(lead__in=leads)
         .values(lead_kind=F("lead__kind"))
         .annotate(
@@ -20,7 +21,19 @@ def net_paid_by_lead_kind(*, leads: QuerySet) -> dict[str, int]:
         )
         .order_by()
     )
-    return {row["lead_kind"]: (row["charged"] or 0) - (row["refunded"] or 0) for row in rows}
+
+
+def net_paid(*, charged: int | None, refunded: int | None) -> int:
+    """What was paid: charges less refunds."""
+    return (charged or 0) - (refunded or 0)
+
+
+def net_paid_by_lead_kind(*, leads: QuerySet) -> dict[str, int]:
+    """What the ledger says was paid for these leads (charges less refunds), by lead kind."""
+    return {
+        row["lead_kind"]: net_paid(charged=row["charged"], refunded=row["refunded"])
+        for row in net_paid_rows(leads=leads)
+    }
 
 
 def payment_policy(*, marketplace_id: int) -> PaymentPolicy:

@@ -93,7 +93,12 @@ class ConnectionDaily(TenantModel):
             models.CheckConstraint(name="connection_daily_count_non_negative", condition=Q(count__gte=0)),
         ]
         indexes = [
-            models.Index(fields=["marketplace", "pro", "day"], name="connection_daily_pro_idx"),
+            # The pro dashboard reads one pro's days with kind, source and count: index-only.
+            models.Index(
+                fields=["marketplace", "pro", "day"],
+                name="connection_daily_pro_idx",
+                include=["kind", "source", "count"],
+            ),
             models.Index(fields=["marketplace", "day"], name="connection_daily_mkt_idx"),
         ]
 

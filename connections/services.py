@@ -7,8 +7,11 @@ users, the per-visitor dedupe window) before calling it.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
+import re
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,8 +36,8 @@ from connections.models import (
 from leads.models import Lead
 from marketplace import metrics
 from marketplace.localtime import local_day_bounds
-from marketplace.models import Marketplace, User
-from marketplace.network import client_network
+from marketplace.models import Marketplace, MembershipTier, User
+from marketplace.network import client_network, public_web_url
 from marketplace.selectors import marketplace_policy
 from pros.models import Pro
 
@@ -194,6 +197,14 @@ def visitor_key_for(*, ip: str | None = "", day: dt.date | None = None) -> str:
     return f"a:{digest[:40]}"
 
 
+def click_counts(*, marketplace: Marketplace, pro_id: int, user: User | AnonymousUser | None, user_agent: str) -> bool:
+    """Whether a click may count at all (before the dedupe window): never a bot's (or an empty
+    User-Agent's), nor the marketplace's staff's, nor one of the pro's own users'."""
+    if is_bot(user_agent):
+        return False
+    return not (isinstance(user, User) and (user.is_staff_of(marketplace) or user.pro_id == pro_id))
+
+
 def connection_click_record(
     *,
     marketplace: Marketplace,
@@ -209,9 +220,7 @@ def connection_click_record(
     """Record a phone or website click unless it must not count (bot, staff, the pro's own user)."""
     if kind not in CLICK_KINDS:
         raise ValueError(f"{kind!r} is not a click kind")
-    if is_bot(user_agent):
-        return None
-    if isinstance(user, User) and (user.is_staff_of(marketplace) or user.pro_id == pro.pk):
+    if not click_counts(marketplace=marketplace, pro_id=pro.pk, user=user, user_agent=user_agent):
         return None
     return connection_record(
         marketplace=marketplace,
@@ -222,6 +231,198 @@ def connection_click_record(
         campaign=campaign,
         visitor_key=visitor_key_for(ip=ip),
     )
+
+
+# --- The tracked contact endpoints: the pro check and the count in one statement ---------
+
+PHONE, DIAL, WEBSITE = "phone", "dial", "website"  # what a click endpoint reveals
+REVEALS = (PHONE, DIAL, WEBSITE)
+
+# Websites the counting statement may count outright: http(s), a dotted host name whose last
+# label is letters (so never an IP literal, legacy spellings included), no port, no
+# credentials, printable ASCII without a backslash after it, and none of the local suffixes.
+# Every URL they match passes ``public_web_url`` (tests/connections/test_click_statement.py
+# proves the subset); any other stored website is read first and judged in Python.
+PLAIN_WEBSITE_RE = (
+    r"^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,63}\.?([/?#][!-\[\]-~]*)?$"
+)
+LOCAL_WEBSITE_RE = r"^https?://([^/?#]*\.)?(localhost|local|internal|home\.arpa)\.?([/?#]|$)"
+
+_HAS_CONTACT = {
+    PHONE: "p.phone <> ''",
+    DIAL: "regexp_replace(p.phone, '[^0-9+]', '', 'g') <> ''",
+    WEBSITE: "p.website <> ''",
+}
+_COUNTABLE = {
+    PHONE: "TRUE",
+    DIAL: "TRUE",
+    WEBSITE: "(p.website ~* %(plain_re)s AND p.website !~* %(local_re)s)",
+}
+
+
+@dataclass(frozen=True)
+class ClickTarget:
+    """What a tracked contact endpoint answers with, and whether this click counted."""
+
+    phone: str
+    website: str
+    counted: bool
+
+
+def dial_number(phone: str | None) -> str:
+    """The number a ``tel:`` link dials: digits and ``+`` only."""
+    return re.sub(r"[^0-9+]", "", phone or "")
+
+
+@functools.cache
+def click_sql(*, reveal: str, members_only: bool, count: bool, gated: bool, async_commit: bool) -> str:
+    """One statement: the pro that may show this contact (this marketplace, not suspended, a
+    member when the policy says so, with the phone or website at all) → the dedupe gate upsert
+    → the event insert, returning the pro's phone and website (no row: 404) and the event id
+    (NULL: not counted). Without ``count`` it is the pro check alone."""
+    pro_where = "p.id = %(pro_id)s AND p.marketplace_id = %(marketplace_id)s AND NOT p.suspended"
+    if members_only:
+        pro_where += " AND p.tier = %(tier)s"
+    pro_where += f" AND {_HAS_CONTACT[reveal]}"
+    if not count:
+        return f"SELECT p.phone, p.website, FALSE, NULL FROM pros_pro p WHERE {pro_where}"  # noqa: S608 - fixed fragments
+    source = "pros_pro p"
+    if async_commit:  # see _gated_insert: this transaction only, no WAL flush wait
+        source += " CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+    event_values = (
+        "%(marketplace_id)s, {pro}, %(kind)s, NULL, %(occurred_at)s, %(source)s, %(medium)s, %(campaign)s,"
+        " %(visitor_key)s"
+    )
+    event_insert = (
+        "INSERT INTO connections_connectionevent"
+        " (marketplace_id, pro_id, kind, lead_id, occurred_at, source, medium, campaign, visitor_key)"
+    )
+    if gated:
+        writes = f"""
+gate AS (
+    INSERT INTO connections_clickgate (marketplace_id, pro_id, kind, visitor_key, counted_at)
+    SELECT %(marketplace_id)s, pro.id, %(kind)s, %(visitor_key)s, %(occurred_at)s FROM pro WHERE pro.countable
+    ON CONFLICT (pro_id, kind, visitor_key) DO UPDATE SET counted_at = EXCLUDED.counted_at
+    WHERE connections_clickgate.counted_at <= EXCLUDED.counted_at - (%(window)s * INTERVAL '1 minute')
+    RETURNING pro_id
+),
+event AS ({event_insert} SELECT {event_values.format(pro="gate.pro_id")} FROM gate RETURNING id)"""  # noqa: S608 - fixed fragments
+    else:
+        writes = f"""
+event AS (
+    {event_insert} SELECT {event_values.format(pro="pro.id")} FROM pro WHERE pro.countable RETURNING id
+)"""  # noqa: S608 - fixed fragments
+    return f"""WITH pro AS (
+    SELECT p.id, p.phone, p.website, {_COUNTABLE[reveal]} AS countable FROM {source} WHERE {pro_where}
+),{writes}
+SELECT pro.phone, pro.website, pro.countable, (SELECT id FROM event) FROM pro"""  # noqa: S608 - fixed fragments
+
+
+def connection_click(
+    *,
+    marketplace: Marketplace,
+    pro_id: int,
+    kind: str,
+    reveal: str,
+    count: bool = True,
+    user: User | AnonymousUser | None = None,
+    ip: str | None = "",
+    user_agent: str = "",
+    source: str = "",
+    medium: str = "",
+    campaign: str = "",
+) -> ClickTarget | None:
+    """The tracked contact endpoints' read and write: None when the pro may not show this
+    contact here (unknown, another marketplace's, suspended, not a member under
+    ``members_only_contact_display``, or without the phone or website); else its phone and
+    website, the click recorded unless ``count`` is False or ``click_counts`` says no, within
+    the dedupe window. On PostgreSQL that is one statement (``click_sql``), in one round trip.
+    The caller still refuses a website ``public_web_url`` refuses: such a click never counts.
+    """
+    if kind not in CLICK_KINDS:
+        raise ValueError(f"{kind!r} is not a click kind")
+    if reveal not in REVEALS:
+        raise ValueError(f"{reveal!r} is not a contact a click reveals")
+    policy = marketplace_policy(marketplace)
+    count = count and click_counts(marketplace=marketplace, pro_id=pro_id, user=user, user_agent=user_agent)
+    if connection.vendor != "postgresql":
+        return _connection_click_portable(
+            marketplace=marketplace,
+            pro_id=pro_id,
+            kind=kind,
+            reveal=reveal,
+            count=count,
+            members_only=policy.members_only_contact_display,
+            event=dict(source=source, medium=medium, campaign=campaign, visitor_key=visitor_key_for(ip=ip)),
+        )
+    window = policy.click_dedupe_minutes
+    sql = click_sql(
+        reveal=reveal,
+        members_only=policy.members_only_contact_display,
+        count=count,
+        gated=window > 0,
+        async_commit=count
+        and not connection.in_atomic_block
+        and getattr(settings, "CONNECTIONS_CLICK_ASYNC_COMMIT", True),
+    )
+    params: dict[str, Any] = {
+        "pro_id": pro_id,
+        "marketplace_id": marketplace.pk,
+        "tier": MembershipTier.BRAND_BUILDER,
+    }
+    if count:
+        params.update(
+            kind=kind,
+            occurred_at=timezone.now(),
+            window=window,
+            visitor_key=visitor_key_for(ip=ip),
+            source=_clean(source, SOURCE_MAX_LENGTH),
+            medium=_clean(medium, SOURCE_MAX_LENGTH),
+            campaign=_clean(campaign, CAMPAIGN_MAX_LENGTH),
+            plain_re=PLAIN_WEBSITE_RE,
+            local_re=LOCAL_WEBSITE_RE,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    phone, website, countable, event_id = row
+    counted = event_id is not None
+    if count and not countable and public_web_url(website):
+        # A website the statement could not judge (an IP literal, a port…) but Python allows:
+        # counted now, by the same gated insert, in a second statement (rare: such sites are
+        # what the pros app lets through, not what most pros have).
+        counted = (
+            connection_record(
+                marketplace=marketplace,
+                pro=Pro(pk=pro_id, marketplace_id=marketplace.pk),
+                kind=kind,
+                source=source,
+                medium=medium,
+                campaign=campaign,
+                visitor_key=params["visitor_key"],
+            )
+            is not None
+        )
+    return ClickTarget(phone=phone, website=website, counted=counted)
+
+
+def _connection_click_portable(
+    *, marketplace: Marketplace, pro_id: int, kind: str, reveal: str, count: bool, members_only: bool, event: dict
+) -> ClickTarget | None:
+    """The same rules with the ORM, for databases other than PostgreSQL (`make run`'s SQLite)."""
+    pros = Pro.objects.filter(pk=pro_id, marketplace=marketplace, suspended=False)
+    if members_only:
+        pros = pros.filter(tier=MembershipTier.BRAND_BUILDER)
+    pro = pros.first()
+    has_contact = {PHONE: pro and pro.phone, DIAL: pro and dial_number(pro.phone), WEBSITE: pro and pro.website}
+    if pro is None or not has_contact[reveal]:
+        return None
+    counted = False
+    if count and (reveal != WEBSITE or public_web_url(pro.website)):
+        counted = connection_record(marketplace=marketplace, pro=pro, kind=kind, **event) is not None
+    return ClickTarget(phone=pro.phone, website=pro.website, counted=counted)
 
 
 # --- Rollups and retention ---------------------------------------------------------------

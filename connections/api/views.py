@@ -1,65 +1,34 @@
 """Tracked contact endpoints (phone, website) and the connection dashboards."""
 
-import re
-
-from django.http import HttpResponse, HttpResponseRedirect
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
+from connections.api.clicks import OptionalJWTAuthentication, link_marketplace, safe_http_url
 from connections.api.serializers import (
     AttributionQuerySerializer,
     DashboardQuerySerializer,
     DashboardSerializer,
     PhoneSerializer,
 )
-from connections.models import ConnectionKind
 from connections.selectors import KINDS, connection_dashboard, connection_series
-from connections.services import connection_click_record
-from marketplace.api.authentication import MarketplaceJWTAuthentication
 from marketplace.api.base import MarketplaceAPIView, TenantGenericAPIView
 from marketplace.api.csv_export import csv_response, csv_schema
 from marketplace.api.permissions import IsMarketplaceStaff, IsProMember
 from marketplace.api.throttling import ClientNetworkThrottle
-from marketplace.errors import NotFound
-from marketplace.models import Marketplace, MembershipTier
-from marketplace.network import public_web_url
-from marketplace.selectors import marketplace_policy
-from marketplace.tracked_links import tracked_link_read
 from pros.models import Pro
 
-
-class OptionalJWTAuthentication(MarketplaceJWTAuthentication):
-    """Public links: a valid token identifies the visitor (so staff and the pro's own users are
-    not counted); a missing, stale or foreign token simply means an anonymous visitor."""
-
-    optional = True  # never answers 401 (the schema says so)
-
-    def authenticate(self, request):
-        try:
-            return super().authenticate(request)
-        except AuthenticationFailed:
-            return None
-
-
-class OptionalJWTScheme(OpenApiAuthenticationExtension):
-    target_class = OptionalJWTAuthentication
-    name = "jwtAuthOptional"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-
-
-def safe_http_url(url: str) -> str | None:
-    """The URL itself when the website click may redirect there (``public_web_url``: http(s),
-    a host name or a public IP literal, nothing a browser would read differently), else None."""
-    return url if public_web_url(url) else None
+__all__ = ["safe_http_url"]  # the website click's rule, tested through this module
 
 
 class _TrackedContactView(TenantGenericAPIView):
+    """Documentation of a tracked contact endpoint: the schema, the route walker and the
+    authorisation matrix read these classes; ``connections.api.clicks`` serves GET and HEAD
+    (``lean_view`` in urls.py) with exactly these throttles, this authentication and this
+    tenant model, and these classes answer the other methods (OPTIONS, 405)."""
+
     tenant_model = Pro
     permission_classes = [AllowAny]
     authentication_classes = [OptionalJWTAuthentication]
@@ -67,74 +36,28 @@ class _TrackedContactView(TenantGenericAPIView):
     # one machine cannot click its way up the connection counts (or harvest every number).
     throttle_classes = [ClientNetworkThrottle]
     throttle_scope = "clicks"
-    kind: str = ""
 
-    def scope_queryset(self, queryset):
-        queryset = queryset.filter(suspended=False)
-        if marketplace_policy(self.request.marketplace).members_only_contact_display:
-            queryset = queryset.filter(tier=MembershipTier.BRAND_BUILDER)
-        return queryset
-
-    def record_click(self, pro: Pro) -> None:
-        query = AttributionQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        if self.request.method != "GET" or self._is_prefetch():
-            return  # HEAD probes and speculative prefetches are not a visitor's click
-        connection_click_record(
-            marketplace=self.request.marketplace,
-            pro=pro,
-            kind=self.kind,
-            user=self.request.user,
-            # The client address as the throttles see it (honours REST_FRAMEWORK["NUM_PROXIES"]).
-            ip=BaseThrottle().get_ident(self.request),
-            user_agent=self.request.META.get("HTTP_USER_AGENT", ""),  # bots only: not part of the visitor
-            **query.attribution(),
-        )
-
-    def _is_prefetch(self) -> bool:
-        headers = self.request.headers
-        purpose = f"{headers.get('Sec-Purpose', '')} {headers.get('Purpose', '')} {headers.get('X-Moz', '')}"
-        return "prefetch" in purpose.lower()
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = "no-store"  # every request must reach us to be counted
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+    def served_by_lean_view(self) -> HttpResponse:
+        raise ImproperlyConfigured(f"{type(self).__name__}.get is served by connections.api.clicks (lean_view)")
 
 
 class ProPhoneView(_TrackedContactView):
     """A member pro's phone number; each call records a phone click."""
 
-    kind = ConnectionKind.PHONE_CLICK
-
     @extend_schema(parameters=[AttributionQuerySerializer], responses={200: PhoneSerializer})
     def get(self, request, pk: int):
-        pro = self.get_object()
-        if not pro.phone:
-            raise NotFound()
-        self.record_click(pro)
-        return Response(PhoneSerializer({"phone": pro.phone}).data)
+        return self.served_by_lean_view()
 
 
 class ProWebsiteView(_TrackedContactView):
     """302 to a member pro's website (or social page); each call records a website click."""
-
-    kind = ConnectionKind.WEBSITE_CLICK
 
     @extend_schema(
         parameters=[AttributionQuerySerializer],
         responses={302: OpenApiResponse(description="Redirect to the pro's own website (Location header).")},
     )
     def get(self, request, pk: int):
-        pro = self.get_object()
-        url = safe_http_url(pro.website)
-        if url is None:
-            raise NotFound()
-        self.record_click(pro)
-        response = HttpResponseRedirect(url)
-        response["Referrer-Policy"] = "origin"
-        return response
+        return self.served_by_lean_view()
 
 
 # --- Dashboards --------------------------------------------------------------------------
@@ -231,31 +154,21 @@ class StaffConnectionsExportView(MarketplaceAPIView):
 # --- Signed tracked links (no header: the token names the marketplace and the pro) ----------
 
 
-class TelRedirect(HttpResponseRedirect):
-    allowed_schemes = ["tel"]
-
-
-class _SignedLinkMixin(TenantGenericAPIView):
+class _SignedLinkView(_TrackedContactView):
     """Resolves the marketplace and the pro from the signed token in the path, never from a
     header or the host; the click is then recorded exactly as on the header-based endpoint."""
 
     marketplace_from_link = True  # the schema gives it no marketplace security
     link_kind = ""
 
-    def initial(self, request, *args, **kwargs):
-        link = tracked_link_read(kwargs.get("token", ""), kind=self.link_kind)
-        if link is None:
-            raise NotFound()
-        active = Marketplace.objects.filter(is_active=True).select_related("policy")
-        marketplace = active.filter(pk=link.marketplace_id).first()
-        if marketplace is None:
-            raise NotFound()
+    def initial(self, request, *args, **kwargs):  # OPTIONS and the 405s, as for GET
+        marketplace, pro_id = link_marketplace(kwargs.get("token", ""), self.link_kind)
         request._request._marketplace = marketplace  # what marketplace_from_request answers
-        self.kwargs["pk"] = link.pro_id  # the same dict dispatch hands to the handler
+        self.kwargs["pk"] = pro_id
         super().initial(request, *args, **kwargs)
 
 
-class SignedWebsiteLinkView(_SignedLinkMixin, ProWebsiteView):
+class SignedWebsiteLinkView(_SignedLinkView):
     """302 to the pro's website, counting a website click for the marketplace and pro the link signs."""
 
     link_kind = "website"
@@ -269,11 +182,11 @@ class SignedWebsiteLinkView(_SignedLinkMixin, ProWebsiteView):
             )
         },
     )
-    def get(self, request, pk: int, token: str = ""):  # pk: the pro the token signs (set in initial)
-        return super().get(request, pk=pk)
+    def get(self, request, token: str):
+        return self.served_by_lean_view()
 
 
-class SignedPhoneLinkView(_SignedLinkMixin, ProPhoneView):
+class SignedPhoneLinkView(_SignedLinkView):
     """302 to ``tel:<number>`` (the dialler), counting a phone click for the marketplace and pro the link signs."""
 
     link_kind = "phone"
@@ -282,10 +195,5 @@ class SignedPhoneLinkView(_SignedLinkMixin, ProPhoneView):
         parameters=[AttributionQuerySerializer],
         responses={302: OpenApiResponse(description="Redirect to `tel:` with the pro's number.")},
     )
-    def get(self, request, pk: int, token: str = ""):
-        pro = self.get_object()
-        number = re.sub(r"[^0-9+]", "", pro.phone or "")
-        if not number:
-            raise NotFound()
-        self.record_click(pro)
-        return TelRedirect(f"tel:{number}")
+    def get(self, request, token: str):
+        return self.served_by_lean_view()

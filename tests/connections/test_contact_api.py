@@ -292,19 +292,6 @@ def test_head_probes_and_prefetches_answer_but_are_not_counted(api_client, marke
     assert ConnectionEvent.objects.count() == 1
 
 
-def test_a_counted_click_is_three_queries_with_one_insert(
-    api_client, marketplace, member_pro, django_assert_num_queries
-):
-    client = api_client(marketplace)
-
-    # The marketplace, the pro, and the single gate-and-insert statement.
-    with django_assert_num_queries(3) as captured:
-        assert client.get(website_url(member_pro), **browser(client)).status_code == 302
-
-    inserts = [q["sql"] for q in captured.captured_queries if "INSERT" in q["sql"]]
-    assert len(inserts) == 1 and "ON CONFLICT" in inserts[0]
-
-
 def test_a_request_without_a_client_address_is_served_not_a_500(api_client, marketplace, member_pro):
     """A WSGI server may set no REMOTE_ADDR (the in-process schema fuzzer does not): the
     throttle and the visitor key treat it as one shared client, never as an error."""
