@@ -48,6 +48,7 @@ from billing.models import (
     ChargeStatus,
     PaymentMode,
     TopUp,
+    TopUpOrigin,
     TopUpStatus,
     Wallet,
     WalletEntry,
@@ -141,6 +142,9 @@ def wallet_debit_for_lead(
         lead_id=lead.pk,
         charge=charge,
     )
+    from billing.auto_top_up import auto_top_up_after_debit  # it builds on this module
+
+    auto_top_up_after_debit(pro_id=pro.pk, balance=wallet.balance)  # queued on commit, if below the threshold
     return charge
 
 
@@ -210,7 +214,8 @@ def _top_up_request(top_up: TopUp) -> ChargeRequest:
         idempotency_key=top_up.idempotency_key,
         description=f"Lead credits top-up #{top_up.pk}",
         metadata={"top_up_id": str(top_up.pk), "pro": str(top_up.pro_id), "kind": "top_up"},
-        off_session=False,
+        # An automatic top-up runs in a worker with the pro away (``billing.auto_top_up``).
+        off_session=top_up.origin == TopUpOrigin.AUTO,
     )
 
 
@@ -263,6 +268,10 @@ def _top_up_update(
         if status == TopUpStatus.FAILED:
             top_up.completed_at = timezone.now()
         top_up.save()
+        if top_up.origin == TopUpOrigin.AUTO:
+            from billing.auto_top_up import auto_top_up_settled_badly  # it builds on this module
+
+            auto_top_up_settled_badly(top_up)
 
 
 def top_up_succeed(*, top_up_id: int, reference: str) -> bool:

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from leads.api import disputes, views
+from leads.api import confirm, disputes, views
 
 router = SimpleRouter()
 router.register("quote-requests", views.QuoteRequestViewSet, basename="quote-request")
@@ -11,5 +11,6 @@ router.register("pro/notifications", views.NotificationViewSet, basename="pro-no
 urlpatterns = [
     path("pro/leads/export.csv", views.LeadExportView.as_view(), name="pro-leads-export"),
     path("pro/leads/<int:pk>/dispute/", disputes.LeadDisputeView.as_view(), name="pro-lead-dispute"),
+    path("quote-requests/<int:pk>/confirm/", confirm.QuoteRequestConfirmView.as_view(), name="quote-request-confirm"),
     *router.urls,
 ]
