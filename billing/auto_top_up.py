@@ -161,7 +161,7 @@ def auto_top_up_open(*, pro_id: int, now: dt.datetime | None = None) -> TopUp | 
     now = now or timezone.now()
     with transaction.atomic():
         consent = (
-            AutoTopUp.objects.select_for_update()
+            AutoTopUp.objects.select_for_update(of=("self",))
             .select_related("pro__marketplace")
             .filter(pro_id=pro_id, status=AutoTopUpStatus.ACTIVE)
             .first()

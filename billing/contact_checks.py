@@ -105,7 +105,7 @@ def confirmation_email(check: ContactCheck) -> tuple[str, str]:
 def _credit(check_id: int, *, signal: str, now: dt.datetime) -> bool:
     """Credit the reported lead (policy permitting), once. True when this call credited it."""
     with transaction.atomic():
-        check = ContactCheck.objects.select_for_update().select_related("dispute").get(pk=check_id)
+        check = ContactCheck.objects.select_for_update(of=("self",)).select_related("dispute").get(pk=check_id)
         if check.status != ContactCheckStatus.AWAITING:
             return False
         check.resolved_at = now
@@ -162,7 +162,7 @@ def contact_confirm(*, request_id: int, homeowner: User, now: dt.datetime | None
     now = now or timezone.now()
     with transaction.atomic():
         checks = list(
-            ContactCheck.objects.select_for_update()
+            ContactCheck.objects.select_for_update(of=("self",))
             .filter(request_id=request_id, request__homeowner=homeowner)
             .order_by("pk")
         )
