@@ -74,7 +74,9 @@ def contact_check_open(*, dispute: LeadDispute, now: dt.datetime) -> ContactChec
         asked_at=now,
         confirm_by=now + dt.timedelta(hours=policy.unreachable_confirm_hours),
     )
-    if EmailBounce.objects.filter(email=email, kind=EmailBounce.Kind.HARD, occurred_at__gte=request.created_at).exists():
+    if EmailBounce.objects.filter(
+        email=email, kind=EmailBounce.Kind.HARD, occurred_at__gte=request.created_at
+    ).exists():
         _credit(check.pk, signal=EMAIL_BOUNCED, now=now)
         return check
     check_id = check.pk

@@ -1,7 +1,17 @@
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from billing.models import AutoTopUp, AutoTopUpStatus, Charge, LedgerEntry, LedgerKind, PaymentPolicy, TopUp, TopUpStatus, Wallet
+from billing.models import (
+    AutoTopUp,
+    AutoTopUpStatus,
+    Charge,
+    LedgerEntry,
+    LedgerKind,
+    PaymentPolicy,
+    TopUp,
+    TopUpStatus,
+    Wallet,
+)
 from marketplace.money import Money
 from pros.models import Pro
 

@@ -464,8 +464,9 @@ OPERATIONS: dict[str, Operation] = {
         "pro_wallet_read",
         "billing",
         "The pro's prepaid credit wallet",
-        f"{_PRO_ONLY} Balance (the sum of the wallet's append-only entries), top-ups still open, and the "
-        "marketplace's payment mode and top-up bounds.",
+        f"{_PRO_ONLY} Balance (the sum of the wallet's append-only entries), top-ups still open, the "
+        "marketplace's payment mode and top-up bounds, and the pro's consent to automatic top-ups (`auto_top_up`, "
+        "null without one; `status: needs_attention` when one needed authentication or failed).",
     ),
     "GET /api/v1/pro/wallet/entries/": Operation(
         "pro_wallet_entries_list",
@@ -534,7 +535,7 @@ OPERATIONS: dict[str, Operation] = {
         "billing",
         "Receive a bounce from the e-mail provider",
         "The e-mail provider only: header `X-Email-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
-        "\"<t>.<body>\" with EMAIL_WEBHOOK_SECRET>`, within five minutes. Not scoped to a marketplace. Stored "
+        '"<t>.<body>" with EMAIL_WEBHOOK_SECRET>`, within five minutes. Not scoped to a marketplace. Stored '
         "once by event `id` (a redelivery answers `duplicate: true`); a hard bounce credits the leads reported "
         "unreachable whose homeowner's address it is.",
         {400: ["invalid_signature"]},

@@ -107,7 +107,9 @@ def test_a_top_up_needing_authentication_notifies_the_pro_once_and_accepts_still
     user = pro_with(marketplace, card="pm_card_authenticationRequired", balance=6000)
     pro_client = api_client(marketplace, user)
     assert consent(pro_client).status_code == 200
-    first, second, third = (LeadFactory(marketplace=marketplace, pro=user.pro, fee_amount=2500, kind="new") for _ in "123")
+    first, second, third = (
+        LeadFactory(marketplace=marketplace, pro=user.pro, fee_amount=2500, kind="new") for _ in "123"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert accept(pro_client, first).status_code == 200
 
@@ -151,9 +153,9 @@ def test_a_declined_automatic_top_up_pauses_and_notifies(api_client, marketplace
     assert AutoTopUp.objects.get(pro=user.pro).status == "needs_attention"
     notice = Notification.objects.get(pro=user.pro, kind="wallet.auto_top_up_attention")
     assert "failed" in notice.subject
-    assert auto_top_up.auto_top_ups_this_month(
-        pro_id=user.pro.pk, time_zone="America/Toronto", now=timezone.now()
-    ) == 0  # a failed top-up costs nothing against the limit
+    assert (
+        auto_top_up.auto_top_ups_this_month(pro_id=user.pro.pk, time_zone="America/Toronto", now=timezone.now()) == 0
+    )  # a failed top-up costs nothing against the limit
 
 
 @pytest.mark.postgres
@@ -270,7 +272,9 @@ def test_bad_input_is_a_400_and_the_wrong_mode_or_no_card_is_refused(api_client,
     prepaid.save()
     refused = consent(client)
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "prepaid_credits_not_enabled")
-    assert api_client(marketplace, UserFactory(marketplace=marketplace, role="homeowner")).put(URL, {}).status_code == 403
+    assert (
+        api_client(marketplace, UserFactory(marketplace=marketplace, role="homeowner")).put(URL, {}).status_code == 403
+    )
 
 
 # --- a crash between the worker's steps (the proof suite's crash-injection style) ----------

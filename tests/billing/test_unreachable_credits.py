@@ -113,7 +113,9 @@ def test_a_bounced_homeowner_email_credits_the_reported_lead_to_the_wallet_once(
     assert contact_checks_sweep(now=timezone.now() + dt.timedelta(days=5)) == 0
     assert LeadCredit.objects.count() == 1
     staff = api_client(marketplace, UserFactory(marketplace=marketplace, role="staff"))
-    again = staff.post(f"/api/v1/staff/billing/charges/{credit.charge_id}/credit/", {"reason": "goodwill", "memo": "x"}, format="json")
+    again = staff.post(
+        f"/api/v1/staff/billing/charges/{credit.charge_id}/credit/", {"reason": "goodwill", "memo": "x"}, format="json"
+    )
     assert (again.status_code, again.json()["error"]["code"]) == (409, "lead_already_credited")
 
 

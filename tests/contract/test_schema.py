@@ -103,7 +103,9 @@ def test_the_marketplace_is_set_once_per_client_not_per_call(committed):
     for path, method, operation in operations(committed):
         assert all(p["name"] != "X-Marketplace" for p in operation.get("parameters", []))
         requirements = operation["security"]
-        if path.startswith(("/api/v1/links/", "/api/v1/billing/test-mode/")) or path.endswith(("/stripe/webhook/", "/email/bounce/")):
+        if path.startswith(("/api/v1/links/", "/api/v1/billing/test-mode/")) or path.endswith(
+            ("/stripe/webhook/", "/email/bounce/")
+        ):
             # the link signs its marketplace; the providers sign their events; a client secret names its intent
             assert requirements == [], path
         else:
