@@ -60,6 +60,9 @@ load: install
 schema: install
 	DJANGO_ENV=development $(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
+# Product paths beside same-work lower bounds (bench/README.md), against BENCH_DATABASE_URL: prints
+# a table and writes var/bench/results.json. BENCH_SCALE=0.05 for a quick run, BENCH_ONLY=accept,clicks
+# for a subset, BENCH_CALLGRIND=1 for instructions per request.
 bench: install
 	@bash scripts/bench.sh
 

@@ -1,6 +1,11 @@
 """Accept benchmark: requests/s of ``POST /api/v1/pro/leads/{id}/accept/`` with 16 concurrent
 clients against gunicorn, beside a bare Django WSGI view doing the same transaction.
 
+Both gunicorns run the same workers with the product's production connection handling
+(Django's psycopg pool, lifetime 0): the bare view fires Django's request_started and
+request_finished like any Django request, so it too takes a pooled connection per request and
+gives it back. Statements per request are counted for one in-process request of each.
+
 Both servers run the same phases on the same kind of data (a 25.00 fee paid with the local
 gateway's ``pm_card_visa``): lock the lead and pro and commit a pending charge, call the
 gateway with the charge's key, then mark it paid, write the ledger entry and accept the lead.
@@ -24,16 +29,21 @@ import time
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+# As in the gunicorns: the ranking refresh an accept queues is published, not run inline, when
+# the in-process request is counted.
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import callgrind, results  # noqa: E402
 from billing.models import Charge, ChargeStatus, LedgerEntry, LedgerKind, PaymentProfile  # noqa: E402
 from leads.models import Lead, LeadStatus, QuoteRequest  # noqa: E402
 
 CLIENTS = 16
-SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
+SCALE = results.scale()
+COUNTED = 3  # leads accepted in-process to count statements (the last one is reported)
 LEADS_PER_CLIENT = max(10, int(200 * SCALE))
 SLUG = "bench-accept"
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", str(min(8, 2 * (os.cpu_count() or 1) + 1))))
@@ -123,7 +133,23 @@ def seed() -> tuple[list[tuple[str, list[int]]], list[tuple[int, list[int]]]]:
     return api, bare
 
 
-def bare_app(environ, start_response):
+def with_request_lifecycle(app):
+    """Django's request signals around a bare WSGI callable: request_started and
+    request_finished close (with the pool: give back) the request's connection exactly as
+    Django's own WSGI handler does for the product."""
+    from django.core import signals
+
+    def wrapped(environ, start_response):
+        signals.request_started.send(sender=None, environ=environ)
+        try:
+            return app(environ, start_response)
+        finally:
+            signals.request_finished.send(sender=None)
+
+    return wrapped
+
+
+def _bare_accept(environ, start_response):
     """The bare view: the same three phases with plain Django, no DRF, no auth, no middleware."""
     from billing.gateways import ChargeRequest, gateway_get
 
@@ -176,6 +202,9 @@ def bare_app(environ, start_response):
     return [json.dumps({"id": lead.pk, "status": "accepted"}).encode()]
 
 
+bare_app = with_request_lifecycle(_bare_accept)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -184,7 +213,7 @@ def free_port() -> int:
 
 def serve(app: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false", "DATABASE_POOL": "false", "LOG_LEVEL": "WARNING"}
+    env = results.server_env()
     process = subprocess.Popen(
         [
             os.path.join(os.path.dirname(sys.executable), "gunicorn"),
@@ -239,9 +268,74 @@ def hammer(port: int, jobs: list[tuple[dict, list[str]]]) -> tuple[float, int, i
     return time.perf_counter() - started, ok[0], failed[0]
 
 
+def count_product(token: str, lead_ids: list[int]) -> list[int]:
+    """Statements of in-process accepts through Django's test client (the whole stack)."""
+    from django.test import Client
+
+    client = Client()
+    headers = {"Authorization": f"Bearer {token}", "X-Marketplace": SLUG}
+    counts = []
+    for lead_id in lead_ids:
+        n, response = results.count_statements(
+            lambda lead_id=lead_id: client.post(
+                f"/api/v1/pro/leads/{lead_id}/accept/", data=b"{}", content_type="application/json", headers=headers
+            )
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"in-process accept answered {response.status_code}: {response.content[:300]!r}")
+        counts.append(n)
+    return counts
+
+
+def count_bare(pro_id: int, lead_ids: list[int]) -> list[int]:
+    counts = []
+    for lead_id in lead_ids:
+        environ = {"PATH_INFO": f"/accept/{lead_id}", "HTTP_X_PRO": str(pro_id), "REQUEST_METHOD": "POST"}
+        n, _ = results.count_statements(lambda environ=environ: b"".join(bare_app(environ, lambda *a: None)))
+        counts.append(n)
+    return counts
+
+
 def main() -> None:
+    results.start_module("bench_accept")
     api, bare = seed()
-    results = {}
+    # The first leads of the first client are accepted in-process to count statements.
+    (token, api_ids), (pro_id, bare_ids) = api[0], bare[0]
+    api[0], bare[0] = (token, api_ids[COUNTED:]), (pro_id, bare_ids[COUNTED:])
+    product_counts = count_product(token, api_ids[:COUNTED])
+    bare_counts = count_bare(pro_id, bare_ids[:COUNTED])
+    print(f"  statements per accept (in-process, {COUNTED} requests): product {product_counts}, bare {bare_counts}")
+    instructions = None
+    if callgrind.available():
+        (token, api_ids), (pro_id, bare_ids) = api[0], bare[0]
+        api[0], bare[0] = (token, api_ids[callgrind.NEEDED :]), (pro_id, bare_ids[callgrind.NEEDED :])
+        product_ir = callgrind.measure(
+            [
+                {
+                    "method": "POST",
+                    "path": f"/api/v1/pro/leads/{lead_id}/accept/",
+                    "headers": {"Authorization": f"Bearer {token}", "X-Marketplace": SLUG},
+                    "body": "{}",
+                    "expect": 200,
+                }
+                for lead_id in api_ids[: callgrind.NEEDED]
+            ]
+        )
+        bare_ir = callgrind.measure(
+            [
+                {
+                    "wsgi": "bench.bench_accept:bare_app",
+                    "method": "POST",
+                    "path": f"/accept/{lead_id}",
+                    "headers": {"X-Pro": str(pro_id)},
+                    "expect": 200,
+                }
+                for lead_id in bare_ids[: callgrind.NEEDED]
+            ]
+        )
+        instructions = {"product_ir": product_ir, "lower_bound_ir": bare_ir, "ratio": round(bare_ir / product_ir, 3)}
+        print(f"  instructions per accept (callgrind): product {product_ir:,}, bare {bare_ir:,}")
+    rates = {}
     for name, app, jobs in [
         (
             "product API (DRF view, JWT)",
@@ -270,12 +364,36 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        results[name] = ok / elapsed
+        rates[name] = (ok / elapsed, ok, failed)
         print(f"  {name}: {ok} accepts ({failed} failed) in {elapsed:.2f}s = {ok / elapsed:.0f} req/s")
-    product, bare_rate = results.values()
+    (product, ok, failed), (bare_rate, bare_ok, bare_failed) = rates.values()
+    ratio = product / bare_rate
     print(
-        f"accept with {CLIENTS} concurrent clients, {WORKERS} gunicorn workers: product / bare = "
-        f"{product / bare_rate:.2f}"
+        f"accept with {CLIENTS} concurrent clients, {WORKERS} gunicorn workers (pool on both): product / bare = "
+        f"{ratio:.2f}  (target >= 0.5)"
+    )
+    results.record(
+        "bench_accept",
+        "accept",
+        {
+            "product": {"req_s": round(product, 1), "ok": ok, "failed": failed, "unit": "req/s"},
+            "lower_bound": {
+                "req_s": round(bare_rate, 1),
+                "ok": bare_ok,
+                "failed": bare_failed,
+                "unit": "req/s",
+                "what": "bare Django WSGI view, same transaction and gateway call",
+                "statements_per_request": bare_counts[-1],
+            },
+            "ratio": ratio,
+            "ratio_of": "req_s",
+            "target": 0.5,
+            "target_is": "min",
+            "statements_per_request": product_counts[-1],
+            "statements_in_process": product_counts,
+            "instructions_per_request": instructions,
+        },
+        settings={"gunicorn_workers": WORKERS, "clients": CLIENTS, "worker_class": "sync"},
     )
 
 

@@ -1,21 +1,25 @@
-"""Website-click redirect throughput beside a bare redirect, and the pro dashboard over a year.
+"""Website-click throughput beside a bare view doing the same INSERT, and the pro dashboard
+over a year beside hand-written SQL producing the same figures.
 
-1. gunicorn serves the product and a bare Django redirect view (bench/clicks_urls.py) in one
-   run; 16 client threads hammer each path with keep-alive connections:
-   - bare redirect (lower bound),
+1. One gunicorn (the pool on, as production) serves the product and the bare views of
+   bench/clicks_urls.py; 16 client threads hammer each path with keep-alive connections:
+   - bare click view: visitor key + the same gated INSERT + redirect (the lower bound),
+     for a new visitor every request and for a repeat visitor (deduplicated),
    - tracked website click, a new visitor every request (the counted INSERT path),
    - tracked website click, the same visitor again (the deduplicated path),
-   - tracked website click by a crawler (same view and lookups, no write).
-2. One pro's dashboard (daily buckets, totals, previous period, sources, closed loop) over
-   a year of daily rollups, in a marketplace holding many pros' rollups; beside a hand-written
-   GROUP BY over the same rows (lower bound).
+   - tracked website click by a crawler (same view and lookups, no write),
+   - bare redirect that never touches the database (the old reference line).
+   Statements per click are counted for in-process requests through Django's test client.
+2. One pro's dashboard (buckets, totals, previous period, sources, closed loop) over a year
+   of daily rollups, in a marketplace holding many pros' rollups, per bucket (day, week,
+   month); beside hand-written SQL (one grouping-sets scan of the rollups, one GROUP BY of the
+   leads with their ledger) whose figures are checked equal to the product's.
 
 BENCH_SCALE shrinks/grows request counts and the number of other pros.
 """
 
 import http.client
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -24,20 +28,24 @@ import time
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+# The same as the gunicorn below, for the in-process requests that count statements.
+os.environ.update(NUM_PROXIES="1", THROTTLE_CLICKS="100000000/min", CELERY_TASK_ALWAYS_EAGER="false")
 django.setup()
 
 import datetime as dt  # noqa: E402
 
 from django.db import connection  # noqa: E402
 
+from bench import callgrind, results  # noqa: E402
 from connections.models import ClickGate, ConnectionDaily, ConnectionEvent  # noqa: E402
 from connections.selectors import Bucket, DateRange, connection_dashboard  # noqa: E402
 from marketplace.localtime import local_today  # noqa: E402
 from marketplace.models import Marketplace, MarketplacePolicy  # noqa: E402
 from pros.models import Pro  # noqa: E402
 
-SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
+SCALE = results.scale()
 CLIENTS = 16
+WORKERS, THREADS = 2, 8
 PORT = int(os.environ.get("BENCH_PORT", "8791"))
 REQUESTS = max(int(3000 * SCALE), CLIENTS * 10)
 OTHER_PROS = max(int(300 * SCALE), 5)
@@ -65,10 +73,9 @@ def start_gunicorn() -> subprocess.Popen:
     # A visitor is its address: the bench names one per request through X-Forwarded-For (one
     # trusted proxy hop) and lifts the per-address click throttle, which it is not measuring.
     env = {
-        **os.environ,
+        **results.server_env(),
         "DJANGO_ENV": "development",
         "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
         "NUM_PROXIES": "1",
         "THROTTLE_CLICKS": "100000000/min",
     }
@@ -77,7 +84,7 @@ def start_gunicorn() -> subprocess.Popen:
             os.path.join(os.path.dirname(sys.executable), "gunicorn"),
             "bench.clicks_wsgi:application",
             "--bind", f"127.0.0.1:{PORT}",
-            "--workers", "2", "--worker-class", "gthread", "--threads", "8",
+            "--workers", str(WORKERS), "--worker-class", "gthread", "--threads", str(THREADS),
             "--log-level", "warning",
         ],
         env=env,
@@ -128,38 +135,135 @@ def hammer(path: str, headers_for) -> tuple[float, int]:
     return per_client * CLIENTS / elapsed, errors[0]
 
 
-def _visitor(i: int, n: int) -> dict[str, str]:
-    return {"X-Forwarded-For": f"10.{i % 256}.{n // 256 % 256}.{n % 256}"}
+def _visitor(i: int, n: int, net: int = 10) -> dict[str, str]:
+    return {"X-Forwarded-For": f"{net}.{i % 256}.{n // 256 % 256}.{n % 256}"}
+
+
+def count_click_statements(path: str) -> list[int]:
+    """Statements of three in-process clicks (new visitors) through Django's test client."""
+    from django.conf import settings
+    from django.test import Client
+
+    settings.ROOT_URLCONF = "bench.clicks_urls"
+    client = Client()
+    counts = []
+    for n in range(3):
+        headers = {"X-Marketplace": "bench-clicks", "User-Agent": BROWSER, **_visitor(250, n, net=12)}
+        count, response = results.count_statements(lambda h=headers: client.get(path, headers=h))
+        if response.status_code != 302:
+            raise RuntimeError(f"in-process click {path} answered {response.status_code}")
+        counts.append(count)
+    return counts
 
 
 def bench_redirects(marketplace: Marketplace, pro: Pro) -> None:
+    from django.conf import settings
+
+    window = MarketplacePolicy.objects.get(marketplace=marketplace).click_dedupe_minutes
+    os.environ.update(BENCH_CLICK_MARKETPLACE=str(marketplace.pk), BENCH_CLICK_WINDOW=str(window))
+    tracked = f"/api/v1/pros/{pro.pk}/website/?source=bench"
+    bare_click = f"/bench/click/{pro.pk}/?source=bench"
+    product_counts = count_click_statements(tracked)
+    bare_counts = count_click_statements(bare_click)
+    settings.ROOT_URLCONF = "marketplace.urls"
+    instructions = None
+    if callgrind.available():
+
+        def clicks(path: str, net: int, urlconf: str) -> list[dict]:
+            return [
+                {
+                    "method": "GET",
+                    "path": path,
+                    "urlconf": urlconf,
+                    "headers": {"X-Marketplace": marketplace.slug, "User-Agent": BROWSER, **_visitor(251, n, net=net)},
+                    "expect": 302,
+                }
+                for n in range(callgrind.NEEDED)
+            ]
+
+        product_ir = callgrind.measure(clicks(tracked.split("?")[0], 13, "marketplace.urls"))
+        bare_ir = callgrind.measure(clicks(bare_click.split("?")[0], 14, "bench.clicks_urls"))
+        instructions = {"product_ir": product_ir, "lower_bound_ir": bare_ir, "ratio": round(bare_ir / product_ir, 3)}
+        print(f"    instructions per click (callgrind): product {product_ir:,}, bare INSERT view {bare_ir:,}")
     proc = start_gunicorn()
     try:
         base = {"X-Marketplace": marketplace.slug, "Connection": "keep-alive"}
-        tracked = f"/api/v1/pros/{pro.pk}/website/?source=bench"
-        hammer("/bench/redirect/", lambda i, n: {**base, "User-Agent": BROWSER})  # warm-up
-        bare, bare_err = hammer("/bench/redirect/", lambda i, n: {**base, "User-Agent": BROWSER})
-        fresh, fresh_err = hammer(tracked, lambda i, n: {**base, "User-Agent": BROWSER, **_visitor(i, n)})
-        counted = ConnectionEvent.objects.filter(marketplace=marketplace).count()
-        repeat, repeat_err = hammer(tracked, lambda i, n: {**base, "User-Agent": BROWSER, **_visitor(i, 0)})
-        counted_after = ConnectionEvent.objects.filter(marketplace=marketplace).count()
+        browser = {**base, "User-Agent": BROWSER}
+        hammer("/bench/redirect/", lambda i, n: browser)  # warm-up
+        baseline = ConnectionEvent.objects.filter(marketplace=marketplace).count()
+        redirect, redirect_err = hammer("/bench/redirect/", lambda i, n: browser)
+        # Bare and product clicks come from disjoint visitor networks (10.* and 11.*): each
+        # side's first click of a visitor is a counted INSERT, its second one is deduplicated.
+        bare, bare_err = hammer(bare_click, lambda i, n: {**browser, **_visitor(i, n, net=11)})
+        bare_counted = ConnectionEvent.objects.filter(marketplace=marketplace).count() - baseline
+        fresh, fresh_err = hammer(tracked, lambda i, n: {**browser, **_visitor(i, n)})
+        counted = ConnectionEvent.objects.filter(marketplace=marketplace).count() - baseline - bare_counted
+        bare_repeat, bare_repeat_err = hammer(bare_click, lambda i, n: {**browser, **_visitor(i, 0, net=11)})
+        repeat, repeat_err = hammer(tracked, lambda i, n: {**browser, **_visitor(i, 0)})
+        repeat_new = ConnectionEvent.objects.filter(marketplace=marketplace).count() - baseline - bare_counted - counted
         # Same view, same lookups, but a crawler: no write. Separates the API machinery's cost
         # (marketplace and pro lookups, DRF) from the click write's.
         bot, bot_err = hammer(tracked, lambda i, n: {**base, "User-Agent": "curl/8.5.0"})
     finally:
         proc.terminate()
         proc.wait(10)
-    print(f"  website click, {CLIENTS} clients, {REQUESTS} requests per path (gunicorn 2 workers x 8 threads)")
-    print(f"    bare redirect view          {bare:8.0f} req/s   (errors {bare_err})")
     print(
-        f"    tracked, new visitor        {fresh:8.0f} req/s   ratio {fresh / bare:.2f}"
+        f"  website click, {CLIENTS} clients, {REQUESTS} requests per path "
+        f"(gunicorn {WORKERS} workers x {THREADS} threads, pool on)"
+    )
+    print(f"    bare click view, new visitor    {bare:8.0f} req/s   (errors {bare_err}, events {bare_counted})")
+    print(f"    bare click view, repeat visitor {bare_repeat:8.0f} req/s   (errors {bare_repeat_err})")
+    print(
+        f"    tracked, new visitor            {fresh:8.0f} req/s   ratio {fresh / bare:.2f} (target >= 0.7)"
         f"  (errors {fresh_err}, events {counted})"
     )
     print(
-        f"    tracked, repeat visitor     {repeat:8.0f} req/s   ratio {repeat / bare:.2f}"
-        f"  (errors {repeat_err}, new events {counted_after - counted})"
+        f"    tracked, repeat visitor         {repeat:8.0f} req/s   ratio {repeat / bare_repeat:.2f}"
+        f"  (errors {repeat_err}, new events {repeat_new})"
     )
-    print(f"    tracked, bot (not counted)  {bot:8.0f} req/s   ratio {bot / bare:.2f}  (errors {bot_err})")
+    print(f"    tracked, bot (not counted)      {bot:8.0f} req/s   (errors {bot_err})")
+    print(
+        f"    bare redirect, no database      {redirect:8.0f} req/s   (reference: tracked / redirect "
+        f"{fresh / redirect:.2f})  (errors {redirect_err})"
+    )
+    print(f"    statements per click (in-process): product {product_counts}, bare {bare_counts}")
+    results.record(
+        "bench_clicks",
+        "click",
+        {
+            "product": {
+                "req_s": round(fresh, 1),
+                "repeat_visitor_req_s": round(repeat, 1),
+                "bot_req_s": round(bot, 1),
+                "errors": fresh_err + repeat_err + bot_err,
+                "counted_events": counted,
+                "unit": "req/s",
+            },
+            "lower_bound": {
+                "req_s": round(bare, 1),
+                "repeat_visitor_req_s": round(bare_repeat, 1),
+                "errors": bare_err + bare_repeat_err,
+                "what": "bare Django view: visitor key, the same gated INSERT, redirect",
+                "statements_per_request": bare_counts[-1],
+                "unit": "req/s",
+            },
+            "reference": {"bare_redirect_req_s": round(redirect, 1), "ratio": round(fresh / redirect, 3)},
+            "ratio": fresh / bare,
+            "ratio_of": "req_s",
+            "target": 0.7,
+            "target_is": "min",
+            "statements_per_request": product_counts[-1],
+            "statements_in_process": product_counts,
+            "instructions_per_request": instructions,
+        },
+        settings={
+            "gunicorn_workers": WORKERS,
+            "threads": THREADS,
+            "worker_class": "gthread",
+            "clients": CLIENTS,
+            "requests_per_path": REQUESTS,
+        },
+    )
 
 
 ROLLUP_SEED_SQL = """
@@ -174,6 +278,89 @@ ON CONFLICT (pro_id, day, kind, source) DO NOTHING
 """
 
 
+HAND_ROLLUP_SQL = """
+SELECT GROUPING(x.b, x.source) AS g, x.b, x.source, x.kind,
+       SUM(x.count) FILTER (WHERE x.day >= %(start)s) AS cur,
+       SUM(x.count) FILTER (WHERE x.day < %(start)s) AS prev
+FROM (
+    SELECT day, kind, source, count, CASE WHEN day >= %(start)s THEN {bucket} END AS b
+    FROM connections_connectiondaily
+    WHERE marketplace_id = %(m)s AND pro_id = %(p)s AND day BETWEEN %(prev_start)s AND %(end)s
+) x
+GROUP BY GROUPING SETS ((x.b, x.kind), (x.source, x.kind))
+"""
+HAND_BUCKETS = {"day": "day", "week": "date_trunc('week', day)::date", "month": "date_trunc('month', day)::date"}
+HAND_LOOP_SQL = """
+SELECT l.kind, COUNT(*), COUNT(*) FILTER (WHERE l.status = 'accepted'),
+       COUNT(*) FILTER (WHERE l.status = 'accepted' AND r.hired_pro_id = l.pro_id),
+       COALESCE(SUM(e.net), 0)
+FROM leads_lead l
+JOIN leads_quoterequest r ON r.id = l.request_id
+LEFT JOIN LATERAL (
+    SELECT COALESCE(SUM(amount) FILTER (WHERE kind = 'charge'), 0)
+         - COALESCE(SUM(amount) FILTER (WHERE kind = 'refund'), 0) AS net
+    FROM billing_ledgerentry WHERE lead_id = l.id
+) e ON true
+WHERE l.marketplace_id = %(m)s AND l.pro_id = %(p)s AND l.created_at >= %(since)s AND l.created_at < %(until)s
+GROUP BY l.kind
+"""
+
+
+def hand_dashboard(marketplace: Marketplace, pro: Pro, period: DateRange, bucket: str) -> dict:
+    """The dashboard's figures from two hand-written statements and a few dict updates."""
+    from connections.selectors import KINDS, _bucket_starts
+    from marketplace.localtime import local_day_bounds
+
+    previous = period.previous()
+    series: dict = {}
+    sources: dict = {}
+    totals = dict.fromkeys(KINDS, 0)
+    previous_totals = dict.fromkeys(KINDS, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            HAND_ROLLUP_SQL.format(bucket=HAND_BUCKETS[bucket]),
+            {"m": marketplace.pk, "p": pro.pk, "start": period.start, "end": period.end, "prev_start": previous.start},
+        )
+        for grouping, key, source, kind, cur, prev in cursor.fetchall():
+            if grouping == 1:  # (bucket, kind)
+                if key is not None:
+                    series.setdefault(key, dict.fromkeys(KINDS, 0))[kind] = cur
+            else:  # (source, kind)
+                if cur is not None:
+                    sources.setdefault(source, dict.fromkeys(KINDS, 0))[kind] = cur
+                    totals[kind] += cur
+                previous_totals[kind] += prev or 0
+        since, until = local_day_bounds(marketplace=marketplace, start_day=period.start, end_day=period.end)
+        cursor.execute(HAND_LOOP_SQL, {"m": marketplace.pk, "p": pro.pk, "since": since, "until": until})
+        loop = {kind: (leads, accepted, hires, spend) for kind, leads, accepted, hires, spend in cursor.fetchall()}
+    zero = dict.fromkeys(KINDS, 0)
+    return {
+        "series": [(start, series.get(start, zero)) for start in _bucket_starts(period, bucket)],
+        "totals": totals,
+        "previous_totals": previous_totals,
+        "sources": sorted(((s, c) for s, c in sources.items()), key=lambda sc: (-sum(sc[1].values()), sc[0])),
+        "closed_loop": {
+            source: loop.get(kind, (0, 0, 0, 0))
+            for source, kind in (("profile", "new"), ("matched", "matched"), ("promotion", "promotion"))
+        },
+    }
+
+
+def comparable(data: dict) -> dict:
+    """The product's dashboard reduced to what hand_dashboard computes."""
+    return {
+        "series": [(row["bucket"], row["counts"]) for row in data["series"]],
+        "totals": {k: v for k, v in data["totals"].items() if k != "all"},
+        "previous_totals": {k: v["previous"] for k, v in data["change"].items() if k != "all"},
+        "sources": [(row["source"], row["counts"]) for row in data["sources"]],
+        "closed_loop": {
+            row["source"]: (row["leads"], row["accepted"], row["hires"], row["spend"]["amount"])
+            for row in data["closed_loop"]
+            if row["source"] in ("profile", "matched", "promotion")
+        },
+    }
+
+
 def bench_dashboard(marketplace: Marketplace, pro: Pro) -> None:
     existing = Pro.objects.filter(marketplace=marketplace).count() - 1
     Pro.objects.bulk_create(
@@ -181,46 +368,68 @@ def bench_dashboard(marketplace: Marketplace, pro: Pro) -> None:
     )
     end = local_today(marketplace=marketplace)
     start = end - dt.timedelta(days=364)
-    seeded = ConnectionDaily.objects.filter(marketplace=marketplace, day__in=[start, end]).count()
+    period = DateRange(start, end)
+    seed_start = period.previous().start  # the previous period too: the change figures read it
+    seeded = ConnectionDaily.objects.filter(marketplace=marketplace, day__in=[seed_start, end]).count()
     if seeded < 2 * 15 * (OTHER_PROS + 1):  # 5 kinds x 3 sources per pro and day
         with connection.cursor() as cursor:
-            cursor.execute(ROLLUP_SEED_SQL, {"mid": marketplace.pk, "start": start, "end": end})
+            cursor.execute(ROLLUP_SEED_SQL, {"mid": marketplace.pk, "start": seed_start, "end": end})
             cursor.execute("ANALYZE connections_connectiondaily")
     rows_pro = ConnectionDaily.objects.filter(pro=pro).count()
     rows_all = ConnectionDaily.objects.filter(marketplace=marketplace).count()
-    period = DateRange(start, end)
 
-    def timed(fn, runs=15) -> float:
+    runs = max(15, int(60 * SCALE))
+
+    def timed(fn) -> list[float]:
         fn()
         samples = []
         for _ in range(runs):
             t0 = time.perf_counter()
             fn()
             samples.append((time.perf_counter() - t0) * 1000)
-        return statistics.median(samples)
+        return samples
 
-    results = {
-        bucket: timed(lambda b=bucket: connection_dashboard(marketplace=marketplace, period=period, bucket=b, pro=pro))
-        for bucket in (Bucket.DAY, Bucket.WEEK, Bucket.MONTH)
-    }
-
-    def raw():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT day, kind, SUM(count) FROM connections_connectiondaily"
-                " WHERE marketplace_id = %s AND pro_id = %s AND day BETWEEN %s AND %s GROUP BY day, kind",
-                [marketplace.pk, pro.pk, start, end],
-            )
-            cursor.fetchall()
-
-    lower = timed(raw)
     print(f"  dashboard, one pro over 365 days ({rows_pro} rollup rows of {rows_all} in the marketplace)")
-    for bucket, ms in results.items():
-        print(f"    connection_dashboard bucket={bucket:<5} {ms:7.1f} ms (median)   ratio {ms / lower:.1f}x")
-    print(f"    hand-written GROUP BY (lower)  {lower:7.1f} ms (median)")
+    for bucket in (Bucket.DAY, Bucket.WEEK, Bucket.MONTH):
+
+        def product(b=bucket):
+            return connection_dashboard(marketplace=marketplace, period=period, bucket=b, pro=pro)
+
+        def lower(b=bucket):
+            return hand_dashboard(marketplace, pro, period, b)
+
+        statements, data = results.count_statements(product)
+        lower_statements, hand = results.count_statements(lower)
+        differs = comparable(data) != hand
+        product_ms, lower_ms = results.latency(timed(product)), results.latency(timed(lower))
+        ratio = product_ms["p50"] / lower_ms["p50"]
+        print(
+            f"    bucket={bucket:<5} connection_dashboard p50 {product_ms['p50']:6.2f} ms  hand SQL p50 "
+            f"{lower_ms['p50']:6.2f} ms  ratio {ratio:.2f}x (target <= 1.5)  statements {statements} vs "
+            f"{lower_statements}{'  FIGURES DIFFER' if differs else ''}"
+        )
+        results.record(
+            "bench_clicks",
+            f"connections_dashboard_{bucket}",
+            {
+                "product": {**product_ms, "what": "connections.selectors.connection_dashboard (in-process)"},
+                "lower_bound": {
+                    **lower_ms,
+                    "what": "one grouping-sets scan of the rollups + one GROUP BY of the leads and ledger",
+                    "statements_per_request": lower_statements,
+                },
+                "ratio": ratio,
+                "ratio_of": "p50",
+                "target": 1.5,
+                "target_is": "max",
+                "statements_per_request": statements,
+                "figures_differ": differs,
+            },
+        )
 
 
 if __name__ == "__main__":
+    results.start_module("bench_clicks")
     marketplace, pro = seed()
     bench_redirects(marketplace, pro)
     bench_dashboard(marketplace, pro)

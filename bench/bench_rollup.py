@@ -1,13 +1,16 @@
-"""Benchmark of the ranking rollup (issue 6) and the ranked pro list.
+"""Benchmark of the ranking rollup (issue 6) beside hand-written SQL producing the same outputs.
 
 Seeds (set-based SQL, ``generate_series``) 100,000 pros and 5,000,000 leads received over
-90 days into a marketplace of its own, then in the same run times:
+90 days into a marketplace of its own, then in the same run times, a day after a priming run
+(every pro's figures move: the nightly worst case), on the same committed state each time
+(each run is rolled back after its outputs are read):
 
-- the product's rollup (``ranking.services.pro_stats_rollup``): rates, medians, demotion,
-  rank score, one bulk UPDATE, the daily snapshot and standing upserts;
-- the lower bound: one plain SQL ``GROUP BY`` computing the same responded/due counts;
-- the pro-list query (``pros.selectors.pro_public_list``, first page) for (category, area)
-  pairs: p50/p95.
+- the product's rollup (``ranking.services.pro_stats_rollup``, without notifications): rates,
+  medians, demotion, rank score, the bulk UPDATE of pros, the daily snapshot and standing
+  upserts, the list of pros to notify;
+- the lower bound: one hand-written statement (writable CTEs) computing the same figures and
+  writing the same rows. The pros' figures, today's snapshots, the standings, the summary and
+  the pros to notify must be equal on both sides (digests of the rows; printed and recorded).
 
 ``BENCH_SCALE`` (default 1.0) scales pros and leads. Seeding is skipped when the marketplace
 of this scale already holds the data (the run is repeatable).
@@ -20,6 +23,7 @@ import logging
 import os
 import statistics
 import time
+from decimal import Decimal
 
 import django
 
@@ -32,19 +36,18 @@ logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import results  # noqa: E402
 from marketplace.models import Marketplace, MarketplacePolicy  # noqa: E402
-from pros.models import Category, Pro  # noqa: E402
-from pros.selectors import pro_public_list  # noqa: E402
+from pros.models import Pro  # noqa: E402
 from ranking.services import pro_stats_rollup  # noqa: E402
 
-SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
+SCALE = results.scale()
 N_PROS = max(int(100_000 * SCALE), 50)
 N_LEADS = max(int(5_000_000 * SCALE), 1_000)
 LEADS_PER_REQUEST = 5
 N_CATEGORIES = 20
 N_AREAS = 200
 DAYS = 90
-LIST_SAMPLES = 200
 
 _FILLERS = {
     "character varying": "''",
@@ -237,45 +240,224 @@ def _seed(marketplace: Marketplace) -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
-def _lower_bound(marketplace: Marketplace, now) -> tuple[float, int, int]:
-    policy = marketplace.policy
-    since = now - timezone.timedelta(days=policy.response_window_days)
-    sql = """
-        SELECT COALESCE(SUM(responded), 0), COALESCE(SUM(due), 0) FROM (
-            SELECT pro_id,
-                   COUNT(*) FILTER (WHERE status IN ('accepted', 'rejected')
-                                       OR (status IN ('filled', 'withdrawn') AND responded_at IS NOT NULL))
-                       AS responded,
-                   COUNT(*) FILTER (WHERE status IN ('accepted', 'rejected', 'expired')
-                                       OR (status IN ('filled', 'withdrawn') AND responded_at IS NOT NULL)
-                                       OR (status = 'pending' AND deadline <= %(now)s)) AS due
-            FROM leads_lead
-            WHERE marketplace_id = %(m)s AND kind IN ('new', 'matched') AND created_at >= %(since)s
-            GROUP BY pro_id
-        ) s
-    """
+# The rollup's outputs written by hand: one statement (writable CTEs) computing every pro's
+# counts, rate, median, demotion, at-risk flag and rank score, updating pros_pro, upserting
+# today's snapshots and the standings, and returning the changes and the summary.
+HAND_ROLLUP_SQL = """
+WITH stats AS (
+    SELECT w.pro_id, COUNT(*) AS lead_count,
+           COUNT(*) FILTER (WHERE w.responded) AS responded,
+           COUNT(*) FILTER (WHERE w.responded OR w.missed) AS due,
+           MAX(w.responded_at) FILTER (WHERE w.responded) AS last_response_at,
+           percentile_cont(0.5) WITHIN GROUP (
+               ORDER BY CAST(EXTRACT(EPOCH FROM (w.responded_at - w.created_at)) AS double precision))
+               FILTER (WHERE w.responded AND w.responded_at IS NOT NULL) AS median_seconds
+    FROM (
+        SELECT pro_id, created_at, responded_at,
+               status IN ('accepted', 'rejected')
+                   OR (status IN ('filled', 'withdrawn') AND responded_at IS NOT NULL) AS responded,
+               status = 'expired' OR (status = 'pending' AND deadline <= %(now)s) AS missed
+        FROM leads_lead
+        WHERE marketplace_id = %(m)s AND kind IN ('new', 'matched') AND created_at >= %(since)s
+    ) w
+    GROUP BY w.pro_id
+), base AS (
+    SELECT p.id AS pro_id, p.star_score, p.review_count, p.completeness, p.tier,
+           p.demoted AS demoted_old, p.demoted_since, COALESCE(st.at_risk, false) AS at_risk_old,
+           p.response_rate AS old_rate, p.median_response_seconds AS old_median,
+           p.last_active_at AS old_active, p.rank_score AS old_rank,
+           COALESCE(s.lead_count, 0) AS lead_count, COALESCE(s.responded, 0) AS responded,
+           COALESCE(s.due, 0) AS due,
+           CASE WHEN COALESCE(s.due, 0) >= %(min_sample)s THEN ROUND(s.responded * 1.0 / s.due, 3) END
+               AS response_rate,
+           CAST(ROUND(s.median_seconds) AS INTEGER) AS median_seconds,
+           GREATEST(p.last_active_at, s.last_response_at) AS last_active_at
+    FROM pros_pro p
+    LEFT JOIN stats s ON s.pro_id = p.id
+    LEFT JOIN ranking_prostanding st ON st.pro_id = p.id
+    WHERE p.marketplace_id = %(m)s
+), flags AS (
+    SELECT b.*,
+           %(enabled)s AND b.due >= %(min_sample)s AND b.responded * 1000 < %(threshold_milli)s * b.due
+               AS demoted_new,
+           CAST(EXTRACT(EPOCH FROM (%(now)s - b.last_active_at)) AS double precision) AS idle_seconds
+    FROM base b
+), calc AS (
+    SELECT f.*,
+           NOT f.demoted_new AND %(enabled)s AND f.due + 1 >= %(min_sample)s
+               AND f.responded * 1000 < %(threshold_milli)s * (f.due + 1) AS at_risk,
+           (  %(w_star)s * (f.star_score / 100.0)
+            + %(w_reviews)s * (f.review_count * 1.0 / (f.review_count + %(review_half)s))
+            + %(w_completeness)s * (f.completeness / 100.0)
+            + %(w_rate)s * (CASE WHEN f.due >= %(min_sample)s THEN f.responded * 1.0 / f.due ELSE %(threshold)s END)
+            + %(w_time)s * (CASE WHEN f.median_seconds IS NULL THEN 0.5
+                                 ELSE %(time_half)s / (%(time_half)s + f.median_seconds) END)
+            + %(w_member)s * (CASE WHEN f.tier = %(member_tier)s THEN 1.0 ELSE 0.0 END)
+            + %(w_activity)s * (CASE WHEN f.last_active_at IS NULL THEN 0.0
+                                     WHEN f.idle_seconds < 86400 THEN 1.0
+                                     ELSE POWER(0.5, FLOOR(f.idle_seconds / 86400.0) / %(activity_half)s) END)
+           ) * 100.0 / %(w_total)s * CASE WHEN f.demoted_new THEN %(demotion_factor)s ELSE 1.0 END AS rank_score
+    FROM flags f
+), pros_written AS (
+    UPDATE pros_pro p SET
+        response_rate = c.response_rate, median_response_seconds = c.median_seconds,
+        last_active_at = c.last_active_at, demoted = c.demoted_new,
+        demoted_since = CASE WHEN c.demoted_new AND c.demoted_old THEN COALESCE(c.demoted_since, %(now)s)
+                             WHEN c.demoted_new THEN %(now)s END,
+        rank_score = c.rank_score
+    FROM calc c
+    WHERE p.id = c.pro_id
+      AND (c.old_rate IS DISTINCT FROM c.response_rate OR c.old_median IS DISTINCT FROM c.median_seconds
+           OR c.old_active IS DISTINCT FROM c.last_active_at OR c.demoted_old <> c.demoted_new
+           OR (c.demoted_new AND c.demoted_since IS NULL) OR (NOT c.demoted_new AND c.demoted_since IS NOT NULL)
+           OR c.old_rank IS DISTINCT FROM c.rank_score)
+    RETURNING 1
+), snapshots_written AS (
+    INSERT INTO ranking_prodailysnapshot
+        (marketplace_id, pro_id, day, responded_count, due_count, response_rate, median_response_seconds,
+         demoted, at_risk, rank_score, star_score, review_count, computed_at)
+    SELECT %(m)s, c.pro_id, %(day)s, c.responded, c.due, c.response_rate, c.median_seconds, c.demoted_new,
+           c.at_risk, c.rank_score, c.star_score, c.review_count, %(now)s
+    FROM calc c
+    ON CONFLICT (pro_id, day) DO UPDATE SET
+        responded_count = excluded.responded_count, due_count = excluded.due_count,
+        response_rate = excluded.response_rate, median_response_seconds = excluded.median_response_seconds,
+        demoted = excluded.demoted, at_risk = excluded.at_risk, rank_score = excluded.rank_score,
+        star_score = excluded.star_score, review_count = excluded.review_count, computed_at = excluded.computed_at
+    WHERE ranking_prodailysnapshot.rank_score IS DISTINCT FROM excluded.rank_score
+       OR ranking_prodailysnapshot.due_count <> excluded.due_count
+       OR ranking_prodailysnapshot.responded_count <> excluded.responded_count
+       OR ranking_prodailysnapshot.median_response_seconds IS DISTINCT FROM excluded.median_response_seconds
+       OR ranking_prodailysnapshot.demoted <> excluded.demoted
+       OR ranking_prodailysnapshot.at_risk <> excluded.at_risk
+       OR ranking_prodailysnapshot.star_score <> excluded.star_score
+       OR ranking_prodailysnapshot.review_count <> excluded.review_count
+    RETURNING 1
+), standings_written AS (
+    INSERT INTO ranking_prostanding (marketplace_id, pro_id, responded_count, due_count, at_risk, computed_at)
+    SELECT %(m)s, c.pro_id, c.responded, c.due, c.at_risk, %(now)s FROM calc c
+    ON CONFLICT (pro_id) DO UPDATE SET
+        responded_count = excluded.responded_count, due_count = excluded.due_count,
+        at_risk = excluded.at_risk, computed_at = excluded.computed_at
+    RETURNING 1
+)
+SELECT (SELECT COUNT(*) FROM pros_written), (SELECT COUNT(*) FROM snapshots_written),
+       (SELECT COUNT(*) FROM standings_written),
+       COUNT(*), COALESCE(SUM(c.lead_count), 0), COUNT(*) FILTER (WHERE c.demoted_new),
+       COUNT(*) FILTER (WHERE c.at_risk),
+       array_agg(c.pro_id ORDER BY c.pro_id) FILTER (WHERE c.demoted_new AND NOT c.demoted_old),
+       array_agg(c.pro_id ORDER BY c.pro_id) FILTER (WHERE c.demoted_old AND NOT c.demoted_new),
+       array_agg(c.pro_id ORDER BY c.pro_id) FILTER (WHERE c.demoted_old = c.demoted_new AND c.at_risk
+                                                      AND NOT c.at_risk_old)
+FROM calc c
+"""
+
+# What the rollup leaves behind, as one comparable digest per table (rank scores to 9 places).
+OUTPUT_DIGEST_SQL = """
+SELECT
+  (SELECT md5(string_agg(concat_ws(',', id, response_rate, median_response_seconds, last_active_at, demoted,
+                                   demoted_since, round(rank_score::numeric, 9)), '|' ORDER BY id))
+   FROM pros_pro WHERE marketplace_id = %(m)s),
+  (SELECT md5(string_agg(concat_ws(',', pro_id, responded_count, due_count, response_rate, median_response_seconds,
+                                   demoted, at_risk, round(rank_score::numeric, 9), star_score, review_count,
+                                   computed_at), '|' ORDER BY pro_id))
+   FROM ranking_prodailysnapshot WHERE marketplace_id = %(m)s AND day = %(day)s),
+  (SELECT md5(string_agg(concat_ws(',', pro_id, responded_count, due_count, at_risk, computed_at), '|'
+                         ORDER BY pro_id))
+   FROM ranking_prostanding WHERE marketplace_id = %(m)s)
+"""
+
+
+def _hand_params(marketplace: Marketplace, now) -> dict:
+    """The policy's and weights' numbers, read from their rows as the job reads them."""
+    from zoneinfo import ZoneInfo
+
+    from ranking.models import RankingPolicy
+
+    policy = MarketplacePolicy.objects.get(marketplace=marketplace)
+    weights, _ = RankingPolicy.objects.get_or_create(marketplace=marketplace)
+    return {
+        "m": marketplace.pk,
+        "now": now,
+        "since": now - timezone.timedelta(days=policy.response_window_days),
+        "day": timezone.localdate(now, ZoneInfo(marketplace.time_zone or "UTC")),
+        "enabled": bool(policy.response_rate_demotion_enabled),
+        "min_sample": int(policy.response_min_sample),
+        "threshold_milli": int(Decimal(policy.response_rate_threshold) * 1000),
+        "threshold": float(policy.response_rate_threshold),
+        "demotion_factor": float(policy.demotion_factor),
+        "w_star": float(weights.weight_star_score),
+        "w_reviews": float(weights.weight_review_volume),
+        "w_completeness": float(weights.weight_completeness),
+        "w_rate": float(weights.weight_response_rate),
+        "w_time": float(weights.weight_response_time),
+        "w_member": float(weights.weight_membership),
+        "w_activity": float(weights.weight_activity),
+        "w_total": float(max(weights.weight_total, 1)),
+        "review_half": float(weights.review_volume_half),
+        "time_half": float(weights.response_time_half_hours * 3600),
+        "activity_half": float(weights.activity_half_life_days),
+        "member_tier": "brand_builder",
+    }
+
+
+def _digest(marketplace: Marketplace, day) -> tuple:
     with connection.cursor() as cursor:
-        start = time.perf_counter()
-        cursor.execute(sql, {"m": marketplace.pk, "now": now, "since": since})
-        responded, due = cursor.fetchone()
-        return time.perf_counter() - start, int(responded), int(due)
+        cursor.execute(OUTPUT_DIGEST_SQL, {"m": marketplace.pk, "day": day})
+        return cursor.fetchone()
 
 
-def _pro_list_p95(marketplace: Marketplace) -> tuple[float, float]:
-    categories = list(Category.objects.filter(marketplace=marketplace).order_by("pk"))
-    timings = []
-    for i in range(LIST_SAMPLES):
-        category = categories[(i * 7) % len(categories)]
-        area = f"A{(i * 37) % N_AREAS:03d}"
-        start = time.perf_counter()
-        page = list(pro_public_list(marketplace=marketplace, category=category, area=area)[:20])
-        timings.append(time.perf_counter() - start)
-        assert len(page) <= 20
-    timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+def _product_run(marketplace: Marketplace, now) -> tuple[float, int, tuple, dict]:
+    """The job on the committed state, rolled back after its outputs are read."""
+    day = _hand_params(marketplace, now)["day"]
+    with transaction.atomic():
+        counter = results.StatementCounter()
+        with counter.active():
+            start = time.perf_counter()
+            result = pro_stats_rollup(marketplace=marketplace, now=now, notify=False)
+            seconds = time.perf_counter() - start
+        outputs = {
+            "summary": (result.pro_count, result.lead_count, result.demoted_count, result.at_risk_count),
+            "newly_demoted": sorted(result.newly_demoted),
+            "restored": sorted(result.restored),
+            "warned": sorted(result.warned),
+        }
+        digest = _digest(marketplace, day)
+        transaction.set_rollback(True)
+    return seconds, counter.count, digest, outputs
+
+
+def _hand_run(marketplace: Marketplace, now) -> tuple[float, int, tuple, dict]:
+    """The hand-written statement on the same committed state (the job's session settings too:
+    no JIT, a large sort memory, no parallel plan, no nested loops), rolled back likewise."""
+    params = _hand_params(marketplace, now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        counter = results.StatementCounter()
+        with counter.active():
+            start = time.perf_counter()
+            cursor.execute(
+                "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'; SET LOCAL max_parallel_workers_per_gather = 0; "
+                "SET LOCAL enable_nestloop = off"
+            )
+            cursor.execute(HAND_ROLLUP_SQL, params)
+            row = cursor.fetchone()
+            seconds = time.perf_counter() - start
+        outputs = {
+            "summary": tuple(int(v) for v in row[3:7]),
+            "newly_demoted": list(row[7] or []),
+            "restored": list(row[8] or []),
+            "warned": list(row[9] or []),
+        }
+        digest = _digest(marketplace, params["day"])
+        transaction.set_rollback(True)
+    return seconds, counter.count, digest, outputs
+
+
+REPEATS = int(os.environ.get("BENCH_ROLLUP_REPEATS", "3"))
 
 
 def main() -> None:
+    results.start_module("bench_rollup")
     slug = f"bench-rank-{N_PROS}"
     marketplace, _ = Marketplace.objects.get_or_create(
         slug=slug, defaults={"name": f"Bench ranking {N_PROS}", "currency": "CAD", "postal_scheme": "ca_fsa"}
@@ -307,37 +489,58 @@ def main() -> None:
     pro_stats_rollup(marketplace=marketplace, now=now)
     rerun = time.perf_counter() - start
     # A day later: the window, the deadlines and every active pro's activity factor move, so
-    # (almost) every pro, snapshot and standing row is written: the nightly worst case.
-    now = now + timezone.timedelta(days=1)
-    start = time.perf_counter()
-    result = pro_stats_rollup(marketplace=marketplace, now=now)
-    nightly = time.perf_counter() - start
-    bound, responded, due = _lower_bound(marketplace, now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COALESCE(SUM(responded_count), 0), COALESCE(SUM(due_count), 0) FROM ranking_prostanding "
-            "WHERE marketplace_id = %s",
-            [marketplace.pk],
-        )
-        rolled_responded, rolled_due = (int(v) for v in cursor.fetchone())
-    assert (rolled_responded, rolled_due) == (responded, due), "rollup and GROUP BY disagree"
-    core = nightly - result.notify_seconds
+    # (almost) every pro, snapshot and standing row is written: the nightly worst case. The job
+    # and the hand-written statement each run on the same committed state and are rolled back,
+    # alternately, REPEATS times; their outputs must be the same.
+    later = now + timezone.timedelta(days=1)
+    product_s, hand_s, differ = [], [], 0
+    for _ in range(REPEATS):
+        seconds, statements, product_digest, product_out = _product_run(marketplace, later)
+        product_s.append(seconds)
+        seconds, hand_statements, hand_digest, hand_out = _hand_run(marketplace, later)
+        hand_s.append(seconds)
+        differ += product_digest != hand_digest or product_out != hand_out
+    product_median, hand_median = statistics.median(product_s), statistics.median(hand_s)
+    ratio = product_median / hand_median
+    pros, leads, demoted, at_risk = product_out["summary"]
+    changed = sum(len(product_out[k]) for k in ("newly_demoted", "restored", "warned"))
     print(
-        f"rollup next day: {nightly:.2f}s, of which {result.notify_seconds:.2f}s notifying "
-        f"{len(result.newly_demoted) + len(result.restored) + len(result.warned):,} pros (Celery eager in the "
-        f"bench: their e-mail tasks run inline) -> {core:.2f}s computing and writing every row"
+        f"rollup next day (no notifications), median of {REPEATS}: {product_median:.3f}s, {statements} statements; "
+        f"{pros:,} pros, {leads:,} leads in window, {demoted:,} demoted, {at_risk:,} at risk, {changed:,} to notify"
     )
+    print(f"hand-written SQL, same outputs (one statement): {hand_median:.3f}s; outputs differing in {differ} runs")
     print(
-        f"rerun with no change: {rerun:.2f}s; priming (fresh seed, no notifications): {priming:.2f}s; "
-        f"{result.pro_count:,} pros, {result.lead_count:,} leads in window, {result.demoted_count:,} demoted, "
-        f"{result.at_risk_count:,} at risk"
+        f"ratio rollup / hand SQL: {ratio:.2f}x (target <= 2); rerun, no change: {rerun:.2f}s; priming {priming:.2f}s"
     )
-    print(f"plain SQL GROUP BY (same rates): {bound:.2f}s; responded {responded:,} / due {due:,}")
-    print(f"ratio rollup / GROUP BY: {core / bound:.1f}x next day (without notifying), {rerun / bound:.1f}x rerun")
-    p50, p95 = _pro_list_p95(marketplace)
-    print(
-        f"pro list (category, area) first page over {LIST_SAMPLES} pairs: p50 {p50 * 1000:.1f} ms, "
-        f"p95 {p95 * 1000:.1f} ms"
+    results.record(
+        "bench_rollup",
+        "rollup",
+        {
+            "product": {
+                "seconds": round(product_median, 4),
+                "runs": [round(v, 4) for v in product_s],
+                "rerun_no_change_seconds": round(rerun, 4),
+                "priming_seconds": round(priming, 4),
+                "unit": "s",
+                "what": "ranking.services.pro_stats_rollup, a day later, without notifications",
+            },
+            "lower_bound": {
+                "seconds": round(hand_median, 4),
+                "runs": [round(v, 4) for v in hand_s],
+                "unit": "s",
+                "what": "one hand-written statement (writable CTEs): the same pros, snapshots, standings, changes",
+                "statements_per_request": hand_statements,
+            },
+            "ratio": ratio,
+            "ratio_of": "seconds",
+            "target": 2.0,
+            "target_is": "max",
+            "statements_per_request": statements,
+            "outputs_differing_runs": differ,
+            "pros": pros,
+            "leads_in_window": leads,
+        },
+        settings={"pros": N_PROS, "leads": N_LEADS, "repeats": REPEATS},
     )
 
 

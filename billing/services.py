@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +24,7 @@ from billing.gateways import (
     gateway_get,
 )
 from billing.ledger import ledger_charge_record
-from billing.models import Charge, ChargeStatus, PaymentMode, PaymentProfile, Wallet
+from billing.models import Charge, ChargeStatus, PaymentMode, PaymentPolicy, PaymentProfile, Wallet
 from billing.selectors import payment_policy
 from billing.types import ChargeableLead
 from marketplace import metrics
@@ -59,6 +59,37 @@ def spend_cap_check(*, marketplace: Marketplace, pro: Pro, amount: int, now: dt.
             _("This fee would take you over your weekly spend cap."),
             extra={"spent": spent, "cap": pro.weekly_spend_cap, "fee": amount},
         )
+
+
+def pro_lock_for_fee(*, pro_id: int) -> Pro:
+    """Lock the pro FOR UPDATE (the caller's transaction) and read, in the same statement, what
+    ``lead_fee_open`` needs: its saved card and the marketplace's payment mode (read under the
+    pro's lock, so a card saved meanwhile is seen by the next accept, never half of one)."""
+    mode = PaymentPolicy.objects.filter(marketplace_id=OuterRef("marketplace_id")).values("payment_mode")[:1]
+    return (
+        Pro.objects.select_for_update(of=("self",))
+        .select_related("payment_profile")
+        .annotate(fee_payment_mode=Subquery(mode))
+        .get(pk=pro_id)
+    )
+
+
+def _payment_mode(pro: Pro) -> str:
+    """The marketplace's payment mode: read with the pro's lock (``pro_lock_for_fee``) or now."""
+    if not hasattr(pro, "fee_payment_mode"):
+        return payment_policy(marketplace_id=pro.marketplace_id).payment_mode
+    return pro.fee_payment_mode or PaymentPolicy._meta.get_field("payment_mode").default
+
+
+def _saved_card(pro: Pro) -> PaymentProfile | None:
+    """The pro's saved card: the one read with its lock (``pro_lock_for_fee``), or read now."""
+    if not Pro.payment_profile.is_cached(pro):  # read along with the pro's lock?
+        return cards.payment_method_for(pro=pro)
+    try:
+        profile = pro.payment_profile
+    except PaymentProfile.DoesNotExist:
+        return None
+    return profile if profile.payment_method_token else None
 
 
 def charge_open(
@@ -100,17 +131,18 @@ def lead_fee_open(
     pro locked), by the marketplace's payment mode. Returns the charge: ``succeeded`` when it is
     paid already (a zero fee; prepaid credits, debited from the wallet here), ``pending`` when
     the card must be charged after commit (phase 2). Raises 402 ``insufficient_credit`` /
-    ``payment_method_required`` and 409 ``payments_not_configured`` with nothing written."""
+    ``payment_method_required`` and 409 ``payments_not_configured`` with nothing written.
+    A pro locked with ``pro_lock_for_fee`` brings its card and the payment mode along (no reads)."""
     if amount == 0:
         return charge_zero_record(lead=lead, pro=pro, currency=currency, idempotency_key=idempotency_key)
-    mode = payment_policy(marketplace_id=pro.marketplace_id).payment_mode
+    mode = _payment_mode(pro)
     if mode == PaymentMode.PREPAID_CREDITS:
         return wallet.wallet_debit_for_lead(
             lead=lead, pro=pro, amount=amount, currency=currency, idempotency_key=idempotency_key
         )
     if mode == PaymentMode.NO_CARD_PAYMENTS:
         raise Conflict("payments_not_configured", _("This marketplace takes no card payments; its leads must be free."))
-    card = cards.payment_method_for(pro=pro)
+    card = _saved_card(pro)
     if card is None:
         raise PaymentRequired("payment_method_required", _("Save a payment method before accepting leads with a fee."))
     return charge_open(
@@ -153,15 +185,16 @@ def charge_zero_record(*, lead: ChargeableLead, pro: Pro, currency: str, idempot
     return charge
 
 
-def charge_gateway_call(*, charge: Charge) -> ChargeResult:
+def charge_gateway_call(*, charge: Charge, marketplace: Marketplace | None = None) -> ChargeResult:
     """Phase 2: call the gateway with the charge's own key. Never inside a transaction.
 
     A charge waiting for the cardholder's authentication (it has the provider's reference) is
     read back by that reference instead: a re-sent request would only replay the first answer.
     Raises AuthenticationRequired while it still waits, PaymentDeclined once it failed.
-    Counts the outcome (``leadmarket_charges_total``)."""
+    Counts the outcome (``leadmarket_charges_total``). ``marketplace``: the charge's, when the
+    caller has it loaded (its slug goes into the request's metadata; otherwise it is read)."""
     try:
-        result = _charge_gateway_call(charge)
+        result = _charge_gateway_call(charge, marketplace)
     except AuthenticationRequired:
         metrics.CHARGES.labels(outcome="authentication_required").inc()
         raise
@@ -175,10 +208,10 @@ def charge_gateway_call(*, charge: Charge) -> ChargeResult:
     return result
 
 
-def _charge_gateway_call(charge: Charge) -> ChargeResult:
+def _charge_gateway_call(charge: Charge, marketplace: Marketplace | None) -> ChargeResult:
     gateway = gateway_get(charge.gateway)
     if not charge.gateway_reference:
-        return gateway.charge(charge_request(charge))
+        return gateway.charge(charge_request(charge, marketplace=marketplace))
     return _result_of(gateway.payment_retrieve(reference=charge.gateway_reference))
 
 
@@ -208,8 +241,13 @@ def charge_cancel_unauthenticated(*, charge: Charge, reference: str) -> ChargeRe
     return ChargeResult(reference=state.reference) if state.status == "succeeded" else None
 
 
-def charge_request(charge: Charge) -> ChargeRequest:
-    """The provider request for a charge, built from the row alone (so it never changes)."""
+def charge_request(charge: Charge, *, marketplace: Marketplace | None = None) -> ChargeRequest:
+    """The provider request for a charge, built from the row alone (so it never changes); the
+    marketplace's slug in its metadata is read unless the caller passes the marketplace."""
+    if marketplace is not None and marketplace.pk == charge.marketplace_id:
+        slug = marketplace.slug
+    else:
+        slug = Marketplace.objects.values_list("slug", flat=True).get(pk=charge.marketplace_id)
     return ChargeRequest(
         amount=charge.amount,
         currency=charge.currency,
@@ -219,7 +257,7 @@ def charge_request(charge: Charge) -> ChargeRequest:
         description=f"Contact fee, lead {charge.lead_id}",
         metadata={
             "charge_id": str(charge.pk),
-            "marketplace": Marketplace.objects.values_list("slug", flat=True).get(pk=charge.marketplace_id),
+            "marketplace": slug,
             "pro": str(charge.pro_id),
             "lead": str(charge.lead_id),
         },
@@ -258,8 +296,14 @@ def accept_charge_key(*, lead_id: int, attempt: int = 1) -> str:
     return f"lead-{lead_id}-accept" if attempt == 1 else f"lead-{lead_id}-accept-{attempt}"
 
 
-def charge_next_key(*, lead_id: int) -> str:
+FINISHED_UNPAID = (ChargeStatus.FAILED, ChargeStatus.VOIDED)
+
+
+def charge_next_key(*, lead_id: int, failed: int | None = None) -> str:
     """``lead-<id>-accept`` for the first attempt; a declined attempt is final at the
-    provider, so a retry after a decline (new card) needs a fresh key: ``-2``, ``-3``…"""
-    failed = Charge.objects.filter(lead_id=lead_id, status__in=[ChargeStatus.FAILED, ChargeStatus.VOIDED]).count()
+    provider, so a retry after a decline (new card) needs a fresh key: ``-2``, ``-3``…
+    ``failed``: the lead's failed or voided charges when the caller counted them already
+    (under the lead's lock); otherwise they are counted here."""
+    if failed is None:
+        failed = Charge.objects.filter(lead_id=lead_id, status__in=FINISHED_UNPAID).count()
     return accept_charge_key(lead_id=lead_id, attempt=failed + 1)

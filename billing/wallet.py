@@ -66,21 +66,29 @@ logger = structlog.get_logger(__name__)
 
 
 def wallet_locked(*, pro: Pro, currency: str) -> Wallet:
-    """The pro's wallet, created on first use, locked FOR UPDATE (the caller's transaction)."""
+    """The pro's wallet, created on first use, locked FOR UPDATE (the caller's transaction).
+    One statement when it exists (every time but the first)."""
+    wallet = Wallet.objects.select_for_update().filter(pro=pro).first()
+    if wallet is not None:
+        return wallet
     Wallet.objects.get_or_create(pro=pro, defaults={"marketplace_id": pro.marketplace_id, "currency": currency})
     return Wallet.objects.select_for_update().get(pro=pro)
 
 
 def _post(
-    wallet: Wallet, *, kind: str, amount: int, key: str, memo: str = "", **links: object
+    wallet: Wallet, *, kind: str, amount: int, key: str, memo: str = "", new_key: bool = False, **links: object
 ) -> tuple[WalletEntry, bool]:
     """Move ``wallet`` (locked) by ``amount`` and record it. Returns (entry, created): an entry
-    already written under ``key`` is returned as it is, and nothing moves."""
-    existing = WalletEntry.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing, False
+    already written under ``key`` is returned as it is, and nothing moves. ``new_key``: the
+    caller knows no entry can have ``key`` yet (it derives from a row it just inserted under a
+    UNIQUE key), so the look-up is skipped; the entry's own UNIQUE key still guards it."""
+    if not new_key:
+        existing = WalletEntry.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
     Wallet.objects.filter(pk=wallet.pk).update(balance=F("balance") + amount, updated_at=timezone.now())
-    wallet.refresh_from_db(fields=["balance"])
+    # The row is locked and its balance was read under the lock: the new balance is known.
+    wallet.balance += amount
     entry = WalletEntry.objects.create(
         marketplace_id=wallet.marketplace_id,
         wallet=wallet,
@@ -139,6 +147,7 @@ def wallet_debit_for_lead(
         amount=-amount,
         key=f"{idempotency_key}:wallet",
         memo=f"Contact fee, lead {lead.pk}",
+        new_key=True,  # the charge was just inserted under the UNIQUE key this one derives from
         lead_id=lead.pk,
         charge=charge,
     )

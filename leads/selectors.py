@@ -90,10 +90,12 @@ def reviewable_jobs(*, homeowner: User, pro: Pro) -> QuerySet[Lead]:
     ).order_by("created_at", "pk")
 
 
-def lead_schedule(*, lead: Lead) -> Schedule | None:
+def lead_schedule(*, lead: Lead, marketplace: Marketplace | None = None) -> Schedule | None:
     """The pro's working week when the lead's marketplace runs the business-hours clock and
-    the pro set one; else None (the calendar clock)."""
-    marketplace = Marketplace.objects.select_related("policy").get(pk=lead.marketplace_id)
+    the pro set one; else None (the calendar clock). ``marketplace``: the lead's, when the
+    caller has it loaded with its policy (the request's); otherwise it is read."""
+    if marketplace is None or marketplace.pk != lead.marketplace_id:
+        marketplace = Marketplace.objects.select_related("policy").get(pk=lead.marketplace_id)
     if not marketplace.policy.business_hours_enabled:
         return None
     schedule = schedules_for(marketplace=marketplace, pro_ids=[lead.pro_id])[lead.pro_id]

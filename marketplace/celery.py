@@ -30,6 +30,11 @@ app.conf.beat_schedule = {
         "task": "ranking.tasks.pro_stats_rollup_all",
         "schedule": crontab(minute=23),
     },
+    "ranking-dirty-pros-refresh": {
+        "task": "ranking.tasks.dirty_pros_refresh",
+        "schedule": 20.0,
+        "options": {"expires": 20},  # a backlogged worker runs the next one, not a pile of them
+    },
     "connections-rollup": {
         "task": "connections.tasks.connections_rollup",
         "schedule": crontab(minute="*/10"),

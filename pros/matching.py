@@ -3,7 +3,8 @@
 Rule 1 of DESIGN.md: a request *perfectly matches* a service when every condition the service
 sets holds. ``perfect_match`` is pure — it reads the service's fields, the job's fields and the
 ``pro_areas`` / ``today`` it is given, and runs no query — so lead routing can call it for many
-candidate services in a loop after loading them in one set-based query.
+candidate services in a loop after loading them in one set-based query (it reads only the
+conditions, so a matching candidate row serves as well as a ``pros.Service``).
 
 Conditions, each named in ``MatchResult.failures`` when it does not hold:
 
@@ -36,12 +37,26 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from pros.models import Service
+__all__ = ["JobSpec", "MatchResult", "ServiceConditions", "perfect_match"]
 
-__all__ = ["JobSpec", "MatchResult", "perfect_match"]
+
+class ServiceConditions(Protocol):
+    """What perfect match reads of a service: a ``pros.Service`` or a matching candidate row."""
+
+    @property
+    def category_id(self) -> int: ...
+    @property
+    def condition_areas(self) -> Any: ...
+    @property
+    def condition_budget_min(self) -> int | None: ...
+    @property
+    def condition_budget_max(self) -> int | None: ...
+    @property
+    def condition_lead_time_days(self) -> int: ...
+    @property
+    def condition_attributes(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,7 @@ class MatchResult:
         return self.matched
 
 
-def _budget_holds(service: Service, job: JobSpec) -> bool:
+def _budget_holds(service: ServiceConditions, job: JobSpec) -> bool:
     low, high = service.condition_budget_min, service.condition_budget_max
     if low is None and high is None:
         return True
@@ -79,14 +94,16 @@ def _budget_holds(service: Service, job: JobSpec) -> bool:
     return above_min and below_max
 
 
-def _start_date_holds(service: Service, job: JobSpec, today: datetime.date) -> bool:
+def _start_date_holds(service: ServiceConditions, job: JobSpec, today: datetime.date) -> bool:
     lead_days = service.condition_lead_time_days or 0
     if lead_days <= 0 or job.start_date is None:
         return True
     return job.start_date >= today + datetime.timedelta(days=lead_days)
 
 
-def perfect_match(service: Service, job: JobSpec, *, pro_areas: Collection[str], today: datetime.date) -> MatchResult:
+def perfect_match(
+    service: ServiceConditions, job: JobSpec, *, pro_areas: Collection[str], today: datetime.date
+) -> MatchResult:
     """Check every working condition of ``service`` against ``job``; see the module docstring."""
     failures: list[str] = []
     if service.category_id != job.category_id:

@@ -6,6 +6,8 @@ class RankingConfig(AppConfig):
 
     def ready(self) -> None:
         from leads import hooks
-        from ranking import services
+        from ranking import dirty
 
-        hooks.lead_answered.connect(services.lead_answered_refresh)
+        # An answer marks its pro dirty (in the answer's transaction); the pass every 20 seconds
+        # recomputes the marked pros (ranking/dirty.py): no task per answer.
+        hooks.lead_answered.connect(dirty.lead_answered_mark)

@@ -141,3 +141,15 @@ class ProRanking(Pro):
         proxy = True
         verbose_name = "pro ranking"
         verbose_name_plural = "pro rankings"
+
+
+class DirtyPro(TenantModel):
+    """A pro whose leads were answered since its figures were last computed. The answer's own
+    transaction writes the row (so it commits or rolls back with the answer); the scheduled
+    pass (``ranking/dirty.py``, every 20 seconds) takes the rows and recomputes those pros."""
+
+    pro = models.OneToOneField(Pro, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Pro {self.pro_id} to refresh"

@@ -87,11 +87,23 @@ def stats_sql(*, single_pro: bool) -> str:
 
 
 def calc_sql(*, single_pro: bool) -> str:
-    """Every pro of the marketplace with its new figures, factors and old state."""
+    """Every pro of the marketplace with its new figures, factors and old state (a SELECT).
+
+    ``pro_changed`` is 1 when the pro's row must be written (a figure, the demotion or its
+    start differs from what is stored), ``standing_changed`` when its standing must."""
     pro_filter = "AND p.id = %(pro_id)s" if single_pro else ""
     activity_age = epoch_seconds_sql("b.last_active_at", "%(now)s")
     return f"""
-        CREATE TEMP TABLE ranking_calc AS
+        SELECT e.*,
+               CASE WHEN e.response_rate_old IS DISTINCT FROM e.response_rate
+                         OR e.median_seconds_old IS DISTINCT FROM e.median_seconds
+                         OR e.last_active_at_old IS DISTINCT FROM e.last_active_at
+                         OR e.demoted_old <> e.demoted_new
+                         OR (e.demoted_new = 1 AND e.demoted_since IS NULL)
+                         OR (e.demoted_new = 0 AND e.demoted_since IS NOT NULL)
+                         OR e.rank_score_old IS DISTINCT FROM e.rank_score
+                    THEN 1 ELSE 0 END AS pro_changed
+        FROM (
         SELECT d.*,
                CASE WHEN d.demoted_new = 0 AND %(enabled)s = 1 AND d.due + 1 >= %(min_sample)s
                          AND d.responded * 1000 < %(threshold_milli)s * (d.due + 1)
@@ -121,6 +133,11 @@ def calc_sql(*, single_pro: bool) -> str:
                 SELECT p.id AS pro_id, p.star_score, p.review_count, p.completeness, p.tier,
                        CASE WHEN p.demoted THEN 1 ELSE 0 END AS demoted_old, p.demoted_since,
                        CASE WHEN st.at_risk THEN 1 ELSE 0 END AS at_risk_old,
+                       CASE WHEN st.pro_id IS NULL OR st.responded_count <> COALESCE(s.responded, 0)
+                                 OR st.due_count <> COALESCE(s.due, 0)
+                            THEN 1 ELSE 0 END AS standing_counts_changed,
+                       p.response_rate AS response_rate_old, p.median_response_seconds AS median_seconds_old,
+                       p.last_active_at AS last_active_at_old, p.rank_score AS rank_score_old,
                        COALESCE(s.lead_count, 0) AS lead_count,
                        COALESCE(s.responded, 0) AS responded, COALESCE(s.due, 0) AS due,
                        CASE WHEN COALESCE(s.due, 0) >= %(min_sample)s
@@ -135,6 +152,7 @@ def calc_sql(*, single_pro: bool) -> str:
                 WHERE p.marketplace_id = %(marketplace_id)s {pro_filter}
             ) b
         ) d
+        ) e
     """  # noqa: S608
 
 

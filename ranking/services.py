@@ -27,6 +27,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -72,6 +73,8 @@ def ranking_policy_ensure(*, marketplace: Marketplace) -> RankingPolicy:
     return policy
 
 
+# The writes read ``ranking_calc``: a materialised CTE of the one statement on PostgreSQL, a
+# temporary table on SQLite. Only rows whose content changes are written.
 _UPDATE_PROS = """
     UPDATE pros_pro AS p SET
         response_rate = c.response_rate,
@@ -82,58 +85,108 @@ _UPDATE_PROS = """
                              WHEN c.demoted_new = 1 THEN %(now)s END,
         rank_score = c.rank_score
     FROM ranking_calc c
-    WHERE p.id = c.pro_id
-      AND (p.response_rate IS DISTINCT FROM c.response_rate
-           OR p.median_response_seconds IS DISTINCT FROM c.median_seconds
-           OR p.last_active_at IS DISTINCT FROM c.last_active_at
-           OR c.demoted_old <> c.demoted_new
-           OR (c.demoted_new = 1 AND c.demoted_since IS NULL)
-           OR (c.demoted_new = 0 AND c.demoted_since IS NOT NULL)
-           OR p.rank_score IS DISTINCT FROM c.rank_score)
+    WHERE p.id = c.pro_id AND c.pro_changed = 1
 """
 
+# Today's snapshot, for the pros whose snapshot is missing or differs (compared before the
+# insert: a conflicting row that ON CONFLICT merely skipped would still be locked, i.e. written).
 _UPSERT_SNAPSHOTS = """
     INSERT INTO ranking_prodailysnapshot
         (marketplace_id, pro_id, day, responded_count, due_count, response_rate, median_response_seconds,
          demoted, at_risk, rank_score, star_score, review_count, computed_at)
     SELECT %(marketplace_id)s, c.pro_id, %(day)s, c.responded, c.due, c.response_rate, c.median_seconds,
            (c.demoted_new = 1), (c.at_risk = 1), c.rank_score, c.star_score, c.review_count, %(now)s
-    FROM ranking_calc c WHERE 1 = 1
+    FROM ranking_calc c
+    LEFT JOIN ranking_prodailysnapshot s
+           ON s.marketplace_id = %(marketplace_id)s AND s.day = %(day)s AND s.pro_id = c.pro_id
+    WHERE s.pro_id IS NULL
+       OR s.rank_score IS DISTINCT FROM c.rank_score
+       OR s.due_count <> c.due
+       OR s.responded_count <> c.responded
+       OR s.median_response_seconds IS DISTINCT FROM c.median_seconds
+       OR s.demoted <> (c.demoted_new = 1)
+       OR s.at_risk <> (c.at_risk = 1)
+       OR s.star_score <> c.star_score
+       OR s.review_count <> c.review_count
     ON CONFLICT (pro_id, day) DO UPDATE SET
         responded_count = excluded.responded_count, due_count = excluded.due_count,
         response_rate = excluded.response_rate, median_response_seconds = excluded.median_response_seconds,
         demoted = excluded.demoted, at_risk = excluded.at_risk, rank_score = excluded.rank_score,
         star_score = excluded.star_score, review_count = excluded.review_count, computed_at = excluded.computed_at
-    WHERE ranking_prodailysnapshot.rank_score IS DISTINCT FROM excluded.rank_score
-       OR ranking_prodailysnapshot.due_count <> excluded.due_count
-       OR ranking_prodailysnapshot.responded_count <> excluded.responded_count
-       OR ranking_prodailysnapshot.median_response_seconds IS DISTINCT FROM excluded.median_response_seconds
-       OR ranking_prodailysnapshot.demoted <> excluded.demoted
-       OR ranking_prodailysnapshot.at_risk <> excluded.at_risk
-       OR ranking_prodailysnapshot.star_score <> excluded.star_score
-       OR ranking_prodailysnapshot.review_count <> excluded.review_count
 """
 
+# A standing is rewritten when its counts or warning state change, and whenever the pro's row is
+# (its ``computed_at`` is the instant the stats page explains the stored rank score as of).
 _UPSERT_STANDINGS = """
     INSERT INTO ranking_prostanding (marketplace_id, pro_id, responded_count, due_count, at_risk, computed_at)
     SELECT %(marketplace_id)s, c.pro_id, c.responded, c.due, (c.at_risk = 1), %(now)s
-    FROM ranking_calc c WHERE 1 = 1
+    FROM ranking_calc c
+    WHERE c.standing_counts_changed = 1 OR c.at_risk <> c.at_risk_old OR c.pro_changed = 1
     ON CONFLICT (pro_id) DO UPDATE SET
         responded_count = excluded.responded_count, due_count = excluded.due_count,
         at_risk = excluded.at_risk, computed_at = excluded.computed_at
 """
 
-_CHANGES = """
-    SELECT c.pro_id, c.demoted_old, c.demoted_new, c.at_risk_old, c.at_risk, c.responded, c.due
+# What the job reports: first the totals (kind 0), then each pro whose demotion flipped or who
+# newly became at risk (kind 1), by pro id.
+_OUTCOME = """
+    SELECT 0 AS kind, COUNT(*), COALESCE(SUM(c.lead_count), 0), COALESCE(SUM(c.demoted_new), 0),
+           COALESCE(SUM(c.at_risk), 0)
+    FROM ranking_calc c
+    UNION ALL
+    SELECT 1, c.pro_id, c.demoted_old, c.demoted_new, c.at_risk
     FROM ranking_calc c
     WHERE c.demoted_old <> c.demoted_new OR (c.at_risk = 1 AND c.at_risk_old = 0)
-    ORDER BY c.pro_id
+    ORDER BY 1, 2
 """
 
-_SUMMARY = """
-    SELECT COUNT(*), COALESCE(SUM(c.lead_count), 0), COALESCE(SUM(c.demoted_new), 0), COALESCE(SUM(c.at_risk), 0)
-    FROM ranking_calc c
+# PostgreSQL: everything above in ONE statement (one snapshot, one round trip, no temporary
+# table to create, analyse and drop). Data-modifying CTEs all read the snapshot taken before
+# any of them writes, so the outcome compares against the old state, as on SQLite.
+_ROLLUP_POSTGRES = """
+    WITH ranking_calc AS MATERIALIZED ({calc}),
+         pros_written AS ({update_pros}),
+         snapshots_written AS ({upsert_snapshots}),
+         standings_written AS ({upsert_standings})
+    {outcome}
 """
+
+# One big aggregate: JIT compilation costs seconds and buys nothing here; a larger sort memory
+# keeps the per-pro sort (the median) off disk; and a parallel plan would rebuild the whole
+# aggregate in every worker. No nested loops: with statistics that lag behind the leads (a new
+# marketplace, a bulk import, before autovacuum analyzes) the planner expects one row and re-runs
+# the aggregate once per pro — 16 s instead of 0.07 s for 3,000 pros. Taken with the
+# marketplace's lock in one round trip.
+_LOCK_AND_TUNE_POSTGRES = """
+    SELECT pg_advisory_xact_lock(%s, %s), set_config('jit', 'off', true), set_config('work_mem', '256MB', true),
+           set_config('max_parallel_workers_per_gather', '0', true), set_config('enable_nestloop', 'off', true)
+"""
+
+
+@lru_cache(maxsize=2)
+def _rollup_sql(*, single_pro: bool) -> str:
+    return _ROLLUP_POSTGRES.format(
+        calc=rules.calc_sql(single_pro=single_pro),
+        update_pros=_UPDATE_PROS,
+        upsert_snapshots=_UPSERT_SNAPSHOTS,
+        upsert_standings=_UPSERT_STANDINGS,
+        outcome=_OUTCOME,
+    )
+
+
+def _run(cursor, *, single: bool, params: dict) -> list[tuple]:
+    """Compute and write every row; returns ``_OUTCOME``'s rows."""
+    if connection.vendor == "postgresql":
+        cursor.execute(_rollup_sql(single_pro=single), params)
+        return cursor.fetchall()
+    cursor.execute("DROP TABLE IF EXISTS ranking_calc")
+    cursor.execute("CREATE TEMP TABLE ranking_calc AS " + rules.calc_sql(single_pro=single), params)
+    for statement in (_UPDATE_PROS, _UPSERT_SNAPSHOTS, _UPSERT_STANDINGS):
+        cursor.execute(statement, params)
+    cursor.execute(_OUTCOME)
+    outcome = cursor.fetchall()
+    cursor.execute("DROP TABLE ranking_calc")
+    return outcome
 
 
 def _adapt(value):
@@ -191,37 +244,16 @@ def pro_stats_rollup(
     single = pro_id is not None
     with transaction.atomic():
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and not single:
+                cursor.execute(_LOCK_AND_TUNE_POSTGRES, [ADVISORY_LOCK_NAMESPACE, marketplace.pk])
+            elif connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_NAMESPACE, marketplace.pk])
         now = now or timezone.now()
         params = _params(marketplace=marketplace, now=now, pro_id=pro_id)
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and not single:
-                # One big aggregate: JIT compilation costs seconds and buys nothing here;
-                # a larger sort memory keeps the per-pro sort (the median) off disk; and a
-                # parallel plan would rebuild the whole aggregate in every worker. No nested
-                # loops: with statistics that lag behind the leads (a new marketplace, a bulk
-                # import, before autovacuum analyzes) the planner expects one row and re-runs
-                # the aggregate once per pro — 16 s instead of 0.07 s for 3,000 pros.
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                cursor.execute("SET LOCAL enable_nestloop = off")
-            cursor.execute("DROP TABLE IF EXISTS ranking_calc")
-            cursor.execute(rules.calc_sql(single_pro=single), params)
-            if connection.vendor == "postgresql" and not single:
-                cursor.execute("ANALYZE ranking_calc")
-            cursor.execute(_UPDATE_PROS, params)
-            cursor.execute(_UPSERT_SNAPSHOTS, params)
-            cursor.execute(_UPSERT_STANDINGS, params)
-            cursor.execute(_CHANGES)
-            changes = cursor.fetchall()
-            cursor.execute(_SUMMARY)
-            result.pro_count, result.lead_count, result.demoted_count, result.at_risk_count = (
-                int(v) for v in cursor.fetchone()
-            )
-            cursor.execute("DROP TABLE ranking_calc")
-        for changed_pro_id, demoted_old, demoted_new, _at_risk_old, at_risk, _responded, _due in changes:
+            totals, *changes = _run(cursor, single=single, params=params)
+        result.pro_count, result.lead_count, result.demoted_count, result.at_risk_count = (int(v) for v in totals[1:])
+        for _kind, changed_pro_id, demoted_old, demoted_new, at_risk in changes:
             if demoted_new and not demoted_old:
                 result.newly_demoted.append(changed_pro_id)
             elif demoted_old and not demoted_new:

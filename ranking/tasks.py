@@ -1,4 +1,5 @@
-"""Ranking jobs: the nightly rollup (one task per marketplace) and the single-pro refresh.
+"""Ranking jobs: the hourly rollup (one task per marketplace), the dirty-pro pass and the
+single-pro refresh.
 
 Every task takes ids, reloads, and returns quietly when the row is gone or inactive; the
 rollup is idempotent and locked per marketplace, so a duplicate or late run is harmless.
@@ -11,7 +12,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from marketplace.models import Marketplace
-from ranking import services
+from ranking import dirty, services
 
 logger = structlog.get_logger(__name__)
 
@@ -48,3 +49,10 @@ def marketplace_stats_rollup_task(marketplace_id: int) -> None:
 )
 def pro_stats_refresh_task(pro_id: int) -> None:
     services.pro_stats_refresh(pro_id=pro_id)
+
+
+@shared_task(name="ranking.tasks.dirty_pros_refresh", ignore_result=True)
+def dirty_pros_refresh_task() -> int:
+    """Beat entry (every 20 s): recompute the pros whose leads were answered (``ranking/dirty.py``).
+    No retry: the marks it could not finish are put back for the next run."""
+    return dirty.dirty_pros_refresh()

@@ -286,7 +286,7 @@ class LeadOutput(serializers.ModelSerializer):
         """Time left on the lead's clock, loaded once per pro for a whole page."""
         cache = self.root.__dict__.setdefault("_lead_clock_schedules", {})
         if obj.pro_id not in cache:
-            cache[obj.pro_id] = lead_schedule(lead=obj)
+            cache[obj.pro_id] = lead_schedule(lead=obj, marketplace=self.context.get("marketplace"))
         return lead_clock(lead=obj, schedule=cache[obj.pro_id], now=timezone.now())
 
 

@@ -114,17 +114,29 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
         return super().list(request, *args, **kwargs)
 
     def _read(self, pk: int) -> dict:
-        return s.LeadOutput(self.get_queryset().get(pk=pk)).data
+        return s.LeadOutput(self.get_queryset().get(pk=pk), context=self.get_serializer_context()).data
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "marketplace": self.request.marketplace}
 
     @extend_schema(request=s.AcceptInput, responses={200: s.LeadOutput})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         data = s.AcceptInput(data=request.data)
         data.is_valid(raise_exception=True)
-        # The service looks the lead up among this pro's own (404 otherwise) under its row lock.
+        # The service looks the lead up among this pro's own (404 otherwise) under its row lock,
+        # and returns it as it accepted it: the response is built from the rows it locked.
         lead_id = _lead_id(pk)
-        services.lead_accept(lead_id=lead_id, pro=request.user.pro, actor=request.user, **data.validated_data)
-        return Response(self._read(lead_id))
+        lead = services.lead_accept(
+            lead_id=lead_id,
+            pro_id=request.user.pro_id,
+            marketplace=request.marketplace,
+            actor=request.user,
+            **data.validated_data,
+        )
+        if lead is None:  # completed by a concurrent tap or the recovery job meanwhile
+            return Response(self._read(lead_id))
+        return Response(s.LeadOutput(lead, context=self.get_serializer_context()).data)
 
     @extend_schema(request=s.RejectInput, responses={200: s.LeadOutput})
     @action(detail=True, methods=["post"])

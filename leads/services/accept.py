@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import structlog
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -40,11 +40,14 @@ from billing.recovery import stale_pending_process
 from leads import hooks
 from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services.lifecycle import request_close_if_done
-from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead, transition_check
-from marketplace.errors import Conflict, PaymentRequired, Unavailable
-from marketplace.models import User
+from leads.state import lead_transition, leads_bulk_transition, transition_check
+from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
+from marketplace.models import Marketplace, User
 from marketplace.selectors import marketplace_policy
 from pros.models import Pro
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 logger = structlog.get_logger(__name__)
 
@@ -54,49 +57,166 @@ AUTHENTICATION_WINDOW = dt.timedelta(minutes=30)
 
 
 def lead_accept(
-    *, lead_id: int, pro: Pro, actor: User | None = None, message: str = "", price: int | None = None
-) -> None:
-    """Accept ``pro``'s lead; see the module docstring. 404 when it is not the pro's lead.
-    Returns once the lead is accepted; raises PaymentRequired, Conflict or Unavailable otherwise."""
+    *,
+    lead_id: int,
+    pro: Pro | None = None,
+    actor: User | None = None,
+    message: str = "",
+    price: int | None = None,
+    pro_id: int | None = None,
+    marketplace: Marketplace | None = None,
+) -> Lead | None:
+    """Accept the pro's lead; see the module docstring. 404 when it is not the pro's lead.
+
+    The pro is ``pro``, or ``pro_id`` with its ``marketplace`` (the API passes the request's,
+    resolved with its policy, so neither the pro nor the marketplace is read again). Returns
+    the accepted lead as its transaction left it — its request (with the category) attached,
+    ``effective_status``, ``offered_count`` and ``accepted_count`` as of the accept — so a
+    response needs no re-read; None when a concurrent path (a double tap, the recovery job)
+    completed it: read it then. Raises PaymentRequired, Conflict or Unavailable otherwise."""
+    if pro is not None:
+        if marketplace is not None and marketplace.pk != pro.marketplace_id:
+            raise NotFound()
+        pro_id, marketplace_id = pro.pk, pro.marketplace_id
+    elif pro_id is not None and marketplace is not None:
+        marketplace_id = marketplace.pk
+    else:
+        raise TypeError("lead_accept needs the pro, or pro_id with the marketplace")
     payload = {"message": message, "price": price, "actor_id": getattr(actor, "pk", None)}
-    charge = _accept_open(lead_id=lead_id, pro=pro, actor=actor, payload=payload)
-    if charge is not None:
-        _accept_pay(charge=charge, actor=actor)
+    charge, lead = _accept_open(
+        lead_id=lead_id,
+        pro_id=pro_id,
+        marketplace_id=marketplace_id,
+        marketplace=marketplace,
+        actor=actor,
+        payload=payload,
+    )
+    if charge is None:
+        return lead
+    return _accept_pay(charge=charge, actor=actor, marketplace=marketplace)
 
 
-def _accept_open(*, lead_id: int, pro: Pro, actor: User | None, payload: dict[str, Any]) -> Charge | None:
+class _LockedLeadFigures(TypedDict):
+    """What the lead's locking statement reads along (``_lock_request_and_lead``); the
+    ``opening`` ones only in phase 1. ``effective_status`` is set for the response."""
+
+    offered_count: int
+    accepted_count: int
+    matched_accepted: int
+    pending_charge_id: int | None
+    failed_charges: int
+    matched_taken: int
+    effective_status: str
+
+
+if TYPE_CHECKING:
+    LockedLead = WithAnnotations[Lead, _LockedLeadFigures]
+
+
+class _Count(Subquery):
+    """``(SELECT COUNT(*) …)`` of a queryset correlated with the outer row (0 when none)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
+def _lock_request_and_lead(
+    *,
+    lead_id: int,
+    pro_id: int | None = None,
+    marketplace_id: int | None = None,
+    marketplace: Marketplace | None = None,
+    opening: bool = False,
+) -> tuple[QuoteRequest, LockedLead]:
+    """``leads.state.lock_request_and_lead`` for the accept, in two statements. Lock order as
+    everywhere: request, then lead (then pro, then charge).
+
+    The request is locked by the lead's id (the look-up of its request is a sub-select of the
+    locking statement), with its category for the response; its marketplace and policy are
+    joined only when the caller has not resolved them (``marketplace``). The lead's locking
+    statement starts after the request's lock is held, and every accept, fill or close of the
+    request's leads holds that lock, so what it reads along — the offer counts, the matched
+    leads taken and, when ``opening``, the lead's pending charge and its failed attempts — is
+    what the transaction decides on, exactly as separate reads after the locks were."""
+    lead_ref = Lead.objects.filter(pk=lead_id)
+    if pro_id is not None:
+        lead_ref = lead_ref.filter(pro_id=pro_id)
+    if marketplace_id is not None:
+        lead_ref = lead_ref.filter(marketplace_id=marketplace_id)
+    requests = (
+        QuoteRequest.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk=Subquery(lead_ref.values("request_id")[:1]))
+    )
+    if marketplace is None:
+        requests = requests.select_related("marketplace__policy")
+    request = requests.first()
+    if request is None:
+        raise NotFound()
+    if marketplace is not None:
+        if request.marketplace_id != marketplace.pk:
+            raise NotFound()
+        request.marketplace = marketplace
+    offers = Lead.objects.filter(request_id=OuterRef("request_id"))
+    counts: dict[str, Any] = {
+        "offered_count": _Count(offers.values("pk")),
+        "accepted_count": _Count(offers.filter(status=LeadStatus.ACCEPTED).values("pk")),
+        "matched_accepted": _Count(offers.filter(kind=LeadKind.MATCHED, status=LeadStatus.ACCEPTED).values("pk")),
+    }
+    if opening:
+        charges = Charge.objects.filter(lead_id=OuterRef("pk"))
+        paying = Exists(Charge.objects.filter(lead_id=OuterRef("pk"), status=ChargeStatus.PENDING))
+        counts |= {
+            "pending_charge_id": Subquery(charges.filter(status=ChargeStatus.PENDING).values("pk")[:1]),
+            "failed_charges": _Count(charges.filter(status__in=billing.FINISHED_UNPAID).values("pk")),
+            # Matched leads accepted or with an accept in flight (a pending charge).
+            "matched_taken": _Count(
+                offers.filter(kind=LeadKind.MATCHED).filter(Q(status=LeadStatus.ACCEPTED) | paying).values("pk")
+            ),
+        }
+    lead = cast("LockedLead", Lead.objects.select_for_update(of=("self",)).annotate(**counts).get(pk=lead_id))
+    lead.request = request
+    return request, lead
+
+
+def _accept_open(
+    *,
+    lead_id: int,
+    pro_id: int,
+    marketplace_id: int,
+    actor: User | None,
+    payload: dict[str, Any],
+    marketplace: Marketplace | None = None,
+) -> tuple[Charge | None, LockedLead]:
+    """Phase 1. Returns (the pending charge to pay, the locked lead), or (None, the lead) when
+    it was paid and accepted in this transaction."""
     now = timezone.now()
     with transaction.atomic():
-        request, lead = lock_request_and_lead(lead_id=lead_id, pro=pro)
-        in_flight = Charge.objects.filter(lead=lead, status=ChargeStatus.PENDING).first()
-        if in_flight is not None:
-            return in_flight  # a retry or double tap of an accept in progress: resume it
+        request, lead = _lock_request_and_lead(
+            lead_id=lead_id, pro_id=pro_id, marketplace_id=marketplace_id, marketplace=marketplace, opening=True
+        )
+        if lead.pending_charge_id is not None:
+            # A retry or double tap of an accept in progress: resume it.
+            return Charge.objects.get(pk=lead.pending_charge_id), lead
         transition_check(lead, LeadStatus.ACCEPTED, now=now)
         policy = marketplace_policy(request.marketplace)
-        if lead.kind == LeadKind.MATCHED:
-            taken = (
-                Lead.objects.filter(request=request, kind=LeadKind.MATCHED)
-                .filter(Q(status=LeadStatus.ACCEPTED) | Q(charges__status=ChargeStatus.PENDING))
-                .distinct()
-                .count()
-            )
-            if taken >= policy.matched_capacity:
-                raise Conflict("request_filled", _("Enough pros have already accepted this job."))
-        locked_pro = Pro.objects.select_for_update().get(pk=pro.pk)
+        if lead.kind == LeadKind.MATCHED and lead.matched_taken >= policy.matched_capacity:
+            raise Conflict("request_filled", _("Enough pros have already accepted this job."))
+        locked_pro = billing.pro_lock_for_fee(pro_id=pro_id)  # with its card and the payment mode
         billing.spend_cap_check(marketplace=request.marketplace, pro=locked_pro, amount=lead.fee_amount, now=now)
         charge = billing.lead_fee_open(
             lead=lead,
             pro=locked_pro,
             amount=lead.fee_amount,
             currency=lead.fee_currency,
-            idempotency_key=billing.charge_next_key(lead_id=lead.pk),
+            idempotency_key=billing.charge_next_key(lead_id=lead.pk, failed=lead.failed_charges),
             accept_payload=payload,
         )
         if charge.status == ChargeStatus.SUCCEEDED:
             # Paid in this transaction (a zero fee, or prepaid credits): accept now, no provider call.
             _accept_finish(request=request, lead=lead, payload=payload, actor=actor, started_at=now)
-            return None
-        return charge
+            return None, lead
+        return charge, lead
 
 
 def _settle_if_pending(charge_id: int, settle) -> None:
@@ -107,10 +227,11 @@ def _settle_if_pending(charge_id: int, settle) -> None:
             settle(charge=locked)
 
 
-def _accept_pay(*, charge: Charge, actor: User | None = None) -> None:
-    """Phases 2 and 3 for a committed pending charge; raises 402 / 503 for the API."""
+def _accept_pay(*, charge: Charge, actor: User | None = None, marketplace: Marketplace | None = None) -> Lead | None:
+    """Phases 2 and 3 for a committed pending charge; raises 402 / 503 for the API. Returns
+    what ``accept_complete`` returns."""
     try:
-        result = billing.charge_gateway_call(charge=charge)
+        result = billing.charge_gateway_call(charge=charge, marketplace=marketplace)
     except AuthenticationRequired as exc:
         # The lead stays pending and held for this pro (its pending charge counts as an accept
         # in flight); the app authenticates with the client secret and retries the accept, or
@@ -136,23 +257,39 @@ def _accept_pay(*, charge: Charge, actor: User | None = None) -> None:
             _("The payment provider is unavailable; retry shortly."),
             retry_after=PROVIDER_RETRY_AFTER_SECONDS,
         ) from None
-    accept_complete(charge_id=charge.pk, reference=result.reference, actor=actor)
+    return accept_complete(
+        charge_id=charge.pk, reference=result.reference, actor=actor, lead_id=charge.lead_id, marketplace=marketplace
+    )
 
 
-def accept_complete(*, charge_id: int, reference: str, actor: User | None = None) -> None:
-    """Phase 3: charge paid + ledger entry + lead accepted and contact revealed. Idempotent."""
+def accept_complete(
+    *,
+    charge_id: int,
+    reference: str,
+    actor: User | None = None,
+    lead_id: int | None = None,
+    marketplace: Marketplace | None = None,
+) -> Lead | None:
+    """Phase 3: charge paid + ledger entry + lead accepted and contact revealed. Idempotent.
+
+    ``lead_id`` and ``marketplace``: the charge's, when the caller knows them (the accept
+    request does; recovery and provider events do not: the lead is read from the charge).
+    Returns the accepted lead as ``lead_accept`` does; None when the charge was no longer
+    pending (completed by a concurrent tap or the recovery job)."""
     now = timezone.now()
-    lead_id = Charge.objects.filter(pk=charge_id).values_list("lead_id", flat=True).get()
+    if lead_id is None:
+        lead_id = Charge.objects.filter(pk=charge_id).values_list("lead_id", flat=True).get()
     with transaction.atomic():
-        request, lead = lock_request_and_lead(lead_id=lead_id, pro=None)
+        request, lead = _lock_request_and_lead(lead_id=lead_id, marketplace=marketplace)
         charge = Charge.objects.select_for_update().get(pk=charge_id)
         if charge.status != ChargeStatus.PENDING:
-            return  # already completed by a concurrent tap or the recovery job
+            return None  # already completed by a concurrent tap or the recovery job
         billing.charge_succeed(charge=charge, reference=reference)
         if lead.status == LeadStatus.ACCEPTED:  # a promotion lead: accepted at creation
             lead.contact_revealed_at = now
             lead.save(update_fields=["contact_revealed_at"])
-            return
+            lead.effective_status = lead.status
+            return lead
         actor_id = None if actor is not None else charge.accept_payload.get("actor_id")
         _accept_finish(
             request=request,
@@ -162,19 +299,21 @@ def accept_complete(*, charge_id: int, reference: str, actor: User | None = None
             actor_id=actor_id,
             started_at=charge.created_at,
         )
+        return lead
 
 
 def _accept_finish(
     *,
     request: QuoteRequest,
-    lead: Lead,
+    lead: LockedLead,
     payload: dict[str, Any],
     actor: User | None,
     started_at: dt.datetime,
     actor_id: int | None = None,
 ) -> None:
-    """Accept the locked lead. The deadline is judged when the accept started (phase 1):
-    a pro who was in time and has paid is never turned away by a slow gateway."""
+    """Accept the lead locked by ``_lock_request_and_lead``. The deadline is judged when the
+    accept started (phase 1): a pro who was in time and has paid is never turned away by a
+    slow gateway. Brings the lead's counts up to date with its own accept (for the response)."""
     now = timezone.now()
     lead.quote_message = payload.get("message") or ""
     price = payload.get("price")
@@ -191,10 +330,12 @@ def _accept_finish(
         note="accepted",
         extra_fields=("quote_message", "quote_price_min", "quote_price_max", "responded_at", "contact_revealed_at"),
     )
+    lead.effective_status = lead.status
+    lead.accepted_count += 1  # counted under the request's lock, before this accept
     if lead.kind == LeadKind.MATCHED:
         capacity = marketplace_policy(request.marketplace).matched_capacity
-        accepted = Lead.objects.filter(request=request, kind=LeadKind.MATCHED, status=LeadStatus.ACCEPTED).count()
-        if accepted >= capacity:
+        lead.matched_accepted += 1
+        if lead.matched_accepted >= capacity:
             others = list(
                 Lead.objects.filter(request=request, kind=LeadKind.MATCHED, status=LeadStatus.PENDING)
                 .exclude(charges__status=ChargeStatus.PENDING)

@@ -256,26 +256,35 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime, paid_for: frozen
         matched=contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.MATCHED),
         promotion=contact_fee(marketplace=marketplace, category=request.category, kind=LeadKind.PROMOTION),
     )
-    candidates = list(
-        matching_candidates(marketplace=marketplace, category=request.category, area=request.area, fees=fees, now=now)
+    candidates = matching_candidates(
+        marketplace=marketplace, category=request.category, area=request.area, fees=fees, now=now
     )
     job = _job(request)
     today = marketplace_today(marketplace, now)
-    schedules = _schedules(marketplace, [s.pro_id for s in candidates if s.matched_candidate], now)
+    perfect = {
+        c.service_id
+        for c in candidates
+        if c.promotion_candidate and perfect_match(c, job, pro_areas=[request.area], today=today)
+    }
+    in_fanout = [c for c in candidates if c.matched_candidate and c.member_rank <= policy.matched_fanout]
+    # The candidate rows are lean; only the services (and pros) that may get a lead are loaded.
+    services = Service.objects.select_related("pro").in_bulk(perfect | {c.service_id for c in in_fanout})
+    schedules = _schedules(marketplace, [c.pro_id for c in candidates if c.matched_candidate], now)
     leads = []
     position = 0
-    for service in candidates:
-        free = service.pro_id in paid_for
+    for candidate in candidates:
+        service = services.get(candidate.service_id)
+        if service is None:
+            continue
+        free = candidate.pro_id in paid_for
         promotion_fee, matched_fee = (0, 0) if free else (fees.promotion, fees.matched)
         # An auto-quote is charged now: re-check its pro's room under that pro's row lock.
-        promoted = (
-            service.promotion_candidate
-            and perfect_match(service, job, pro_areas=[request.area], today=today)
-            and _can_auto_charge(marketplace=marketplace, pro=service.pro, fee=promotion_fee, now=now)
+        promoted = candidate.service_id in perfect and _can_auto_charge(
+            marketplace=marketplace, pro=service.pro, fee=promotion_fee, now=now
         )
         if promoted:
             leads.append(_promotion_lead(request=request, service=service, fee=promotion_fee, now=now, free=free))
-        elif service.matched_candidate and service.member_rank <= policy.matched_fanout:
+        elif candidate.matched_candidate and candidate.member_rank <= policy.matched_fanout:
             position += 1
             leads.append(
                 _lead_create(
@@ -285,7 +294,7 @@ def _route_platform(*, request: QuoteRequest, now: dt.datetime, paid_for: frozen
                     fee=matched_fee,
                     deadline=lead_deadline(
                         marketplace=marketplace,
-                        schedule=schedules.get(service.pro_id),
+                        schedule=schedules.get(candidate.pro_id),
                         now=now,
                         ttl_hours=policy.matched_lead_ttl_hours,
                     ),

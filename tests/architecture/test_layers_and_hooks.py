@@ -21,7 +21,7 @@ from marketplace.api.errors import STATUS_BY_ERROR, domain_error_response, statu
 from marketplace.hooks import Event, Provider, pro_business_create, provider
 from pros.hooks import reviewable_jobs
 from pros.services import pro_business_create as pros_pro_business_create
-from ranking import services as ranking_services
+from ranking import dirty as ranking_dirty
 from tests.factories import LeadFactory, QuoteRequestFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +126,7 @@ def test_every_hook_is_wired_at_start_up_by_the_app_above_it():
     assert pending_charge_finish._implementation is accept_charge_process
     assert connection_receivers.lead_offered_record in lead_hooks.lead_offered.receivers
     assert connection_receivers.lead_answered_record in lead_hooks.lead_answered.receivers
-    assert ranking_services.lead_answered_refresh in lead_hooks.lead_answered.receivers
+    assert ranking_dirty.lead_answered_mark in lead_hooks.lead_answered.receivers
 
 
 @pytest.mark.django_db

@@ -50,7 +50,9 @@ def test_staff_cannot_withdraw_a_lead_while_its_accept_commits_the_charge(market
     def accept_phase_one():
         try:
             with transaction.atomic():
-                _accept_open(lead_id=lead.pk, pro=pro_user.pro, actor=None, payload={})
+                _accept_open(
+                    lead_id=lead.pk, pro_id=pro_user.pro_id, marketplace_id=marketplace.pk, actor=None, payload={}
+                )
                 phase_one_locked.set()
                 time.sleep(0.5)  # staff's withdraw arrives while phase 1 is still open
         finally:

@@ -17,7 +17,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def crash_after_phase_1(user, lead):
-    charge = _accept_open(lead_id=lead.pk, pro=user.pro, actor=user, payload={"message": "Hi", "price": 900})
+    charge, _lead = _accept_open(
+        lead_id=lead.pk,
+        pro_id=user.pro_id,
+        marketplace_id=user.marketplace_id,
+        actor=user,
+        payload={"message": "Hi", "price": 900},
+    )
     Charge.objects.filter(pk=charge.pk).update(created_at=timezone.now() - dt.timedelta(minutes=2))
     return charge
 
