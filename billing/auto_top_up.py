@@ -31,7 +31,9 @@ import structlog
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from billing import cards, hooks, wallet
 from billing.models import (
@@ -180,7 +182,7 @@ def auto_top_up_open(*, pro_id: int, now: dt.datetime | None = None) -> TopUp | 
             return "monthly_limit"
         card = cards.payment_method_for(pro=pro)
         if card is None:
-            _attention(consent, top_up=None, reason=str(_("No card is saved for automatic top-ups.")))
+            _attention(consent, top_up=None, reason=_("No card is saved for automatic top-ups."))
             return "no_card"
         try:
             with transaction.atomic():
@@ -217,21 +219,25 @@ def auto_top_up_settled_badly(top_up: TopUp) -> None:
     consent = AutoTopUp.objects.select_for_update().filter(pro_id=top_up.pro_id).first()
     if consent is None or consent.status != AutoTopUpStatus.ACTIVE:
         return
+    reason: StrOrPromise
     if top_up.status == TopUpStatus.REQUIRES_ACTION:
-        reason = str(_("Your bank asked you to authenticate an automatic top-up; open the app to confirm it."))
+        reason = _("Your bank asked you to authenticate an automatic top-up; open the app to confirm it.")
     else:
-        reason = str(_("An automatic top-up failed: {message}")).format(
-            message=top_up.failure_message or top_up.failure_code or "declined"
+        reason = format_lazy(
+            _("An automatic top-up failed: {message}"),
+            message=top_up.failure_message or top_up.failure_code or "declined",
         )
     _attention(consent, top_up=top_up, reason=reason)
 
 
-def _attention(consent: AutoTopUp, *, top_up: TopUp | None, reason: str) -> None:
+def _attention(consent: AutoTopUp, *, top_up: TopUp | None, reason: StrOrPromise) -> None:
+    """Stop automatic top-ups and tell the pro (``reason`` lazy: the notification renders it in
+    the pro's language; the consent and its audit keep it in the default one)."""
     consent.status = AutoTopUpStatus.NEEDS_ATTENTION
-    consent.attention_reason = reason[:300]
+    consent.attention_reason = str(reason)[:300]
     consent.attention_top_up = top_up
     consent.save(update_fields=["status", "attention_reason", "attention_top_up", "updated_at"])
-    _audit(consent, action=AutoTopUpChange.Action.NEEDS_ATTENTION, actor=None, note=reason)
+    _audit(consent, action=AutoTopUpChange.Action.NEEDS_ATTENTION, actor=None, note=str(reason))
     logger.warning("auto_top_up_needs_attention", pro_id=consent.pro_id, top_up_id=getattr(top_up, "pk", None))
     hooks.auto_top_up_attention.send(
         hooks.AutoTopUpAttention(

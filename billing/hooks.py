@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django_stubs_ext import StrOrPromise
+
 from marketplace.hooks import Event, provider
 
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ class AutoTopUpAttention:
     status: str
     amount: int
     currency: str
-    reason: str
+    reason: StrOrPromise  # lazy: rendered in the pro's language
 
 
 auto_top_up_attention: Event[AutoTopUpAttention] = Event("billing.auto_top_up_attention")

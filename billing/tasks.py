@@ -1,9 +1,11 @@
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import translation
 
 from billing import auto_top_up, contact_checks, credits, disputes, stripe_webhooks, wallet
 from billing.models import ContactCheck, ContactCheckStatus
+from marketplace.i18n import language_for
 
 
 @shared_task(name="billing.tasks.provider_event_process", acks_late=True)
@@ -56,5 +58,7 @@ def contact_confirmation_email_send(check_id: int) -> None:
     check = ContactCheck.objects.filter(pk=check_id, status=ContactCheckStatus.AWAITING).first()
     if check is None:
         return
-    subject, body = contact_checks.confirmation_email(check)
+    homeowner = check.request.homeowner
+    with translation.override(language_for(user=homeowner, accept_language="", marketplace=check.marketplace)):
+        subject, body = contact_checks.confirmation_email(check)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [check.email])
