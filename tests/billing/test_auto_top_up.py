@@ -309,3 +309,22 @@ def test_a_crash_after_the_provider_charged_credits_once_by_recovery(api_client,
     assert LocalGatewayPayment.objects.count() == 1  # charged once, under the top-up's key
     assert list(WalletEntry.objects.filter(pro=user.pro).values_list("kind", "amount")) == [("top_up", 10000)]
     assert connection.in_atomic_block  # the test's own transaction, nothing else left open
+
+
+def test_a_crash_while_recording_that_authentication_is_needed_pauses_and_notifies_once(
+    api_client, marketplace, prepaid
+):
+    user = pro_with(marketplace, card="pm_card_authenticationRequired")
+    assert consent(api_client(marketplace, user)).status_code == 200
+    with crash_before('INSERT INTO "billing_autotopupchange"'), pytest.raises(Crash):
+        auto_top_up.auto_top_up_run(pro_id=user.pro.pk)
+    # The outcome, the pause and the notice roll back together; the top-up is still in flight.
+    assert auto_top_ups(user.pro) == [("pending", 10000)]
+    assert AutoTopUp.objects.get(pro=user.pro).status == "active"
+    assert not Notification.objects.filter(kind="wallet.auto_top_up_attention").exists()
+    assert recover() == {"requires_action": 1}
+    assert recover() == {"requires_action": 1}  # asked again: the same payment, nothing new
+    assert auto_top_ups(user.pro) == [("requires_action", 10000)]
+    assert AutoTopUp.objects.get(pro=user.pro).status == "needs_attention"
+    assert Notification.objects.filter(kind="wallet.auto_top_up_attention").count() == 1
+    assert LocalGatewayPayment.objects.count() == 1
