@@ -125,10 +125,10 @@ def _audit(consent: AutoTopUp, *, action: str, actor: User | None, note: str = "
 
 # --- the trigger ----------------------------------------------------------------------------
 def auto_top_up_after_debit(*, pro_id: int, balance: int) -> None:
-    """Called in a debit's transaction: when the balance left is below an active consent's
-    threshold, queue the worker's check once the debit commits (nothing runs if it rolls back)."""
+    """Called once a debit committed (its ``on_commit``; nothing runs if it rolled back): when
+    the balance it left is below an active consent's threshold, queue the worker's top-up."""
     if AutoTopUp.objects.filter(pro_id=pro_id, status=AutoTopUpStatus.ACTIVE, threshold__gt=balance).exists():
-        _queue_check_on_commit(pro_id)
+        _queue_check_on_commit(pro_id)  # outside a transaction: queued at once
 
 
 def _queue_check_on_commit(pro_id: int) -> None:

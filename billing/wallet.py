@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import partial
 
 import structlog
 from django.db import IntegrityError, transaction
@@ -153,7 +154,9 @@ def wallet_debit_for_lead(
     )
     from billing.auto_top_up import auto_top_up_after_debit  # it builds on this module
 
-    auto_top_up_after_debit(pro_id=pro.pk, balance=wallet.balance)  # queued on commit, if below the threshold
+    # After commit (no statement added to the accept's transaction): below the threshold of
+    # an active consent → the worker's automatic top-up is queued.
+    transaction.on_commit(partial(auto_top_up_after_debit, pro_id=pro.pk, balance=wallet.balance), robust=True)
     return charge
 
 
