@@ -19,10 +19,14 @@ from django.utils.translation import ngettext
 
 from billing import disputes
 from billing.models import (
+    AutoTopUp,
+    AutoTopUpChange,
     BalanceRefund,
     Charge,
     Chargeback,
+    ContactCheck,
     DisputeStatus,
+    EmailBounce,
     LeadCredit,
     LeadDispute,
     LedgerEntry,
@@ -283,9 +287,36 @@ class WalletEntryAdmin(ReadOnlyTenantAdmin):
 
 @admin.register(TopUp)
 class TopUpAdmin(ReadOnlyTenantAdmin):
-    list_display = ["id", "pro", "amount", "currency", "status", "gateway", "failure_code", "created_at"]
-    list_filter = ["status"]
+    list_display = ["id", "pro", "amount", "currency", "status", "origin", "gateway", "failure_code", "created_at"]
+    list_filter = ["status", "origin"]
     search_fields = ["pro__name", "idempotency_key", "gateway_reference"]
+
+
+@admin.register(AutoTopUp)
+class AutoTopUpAdmin(ReadOnlyTenantAdmin):
+    """The pros' consents to automatic top-ups: read-only (only the pro gives or withdraws it)."""
+
+    list_display = ["pro", "status", "threshold", "amount", "monthly_limit", "currency", "consented_at"]
+    list_filter = ["status"]
+    search_fields = ["pro__name"]
+
+
+@admin.register(AutoTopUpChange)
+class AutoTopUpChangeAdmin(ReadOnlyTenantAdmin):
+    """Audit of the consents (append-only): who, when, what it became."""
+
+    list_display = ["created_at", "pro", "action", "actor", "threshold", "amount", "monthly_limit", "note"]
+    list_filter = ["action"]
+    search_fields = ["pro__name"]
+
+
+@admin.register(ContactCheck)
+class ContactCheckAdmin(ReadOnlyTenantAdmin):
+    """Unreachable-contact reports and how they were settled (bounce, no confirmation, confirmed)."""
+
+    list_display = ["dispute", "lead", "email", "status", "signal", "asked_at", "confirm_by", "resolved_at"]
+    list_filter = ["status", "signal"]
+    search_fields = ["email"]
 
 
 @admin.register(BalanceRefund)
@@ -591,6 +622,19 @@ class ProviderEventAdmin(PlatformOnlyAdmin):
 
     def get_queryset(self, request):
         qs = ProviderEvent.objects.all()
+        return qs if request.user.is_superuser else qs.none()
+
+
+@admin.register(EmailBounce)
+class EmailBounceAdmin(PlatformOnlyAdmin):
+    """Platform-level (an address bounces whichever marketplace wrote to it): superusers only."""
+
+    list_display = ["occurred_at", "email", "kind", "diagnostic", "event_id"]
+    list_filter = ["kind"]
+    search_fields = ["email", "event_id"]
+
+    def get_queryset(self, request):
+        qs = EmailBounce.objects.all()
         return qs if request.user.is_superuser else qs.none()
 
 

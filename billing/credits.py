@@ -15,7 +15,9 @@ job after a crash. Reasons:
     marketplace's ``duplicate_window_hours``) — ``credits_duplicate_grant``, a periodic job
     behind the creation-time guard that makes such leads free.
 ``unreachable``
-    the pro reported the contact unreachable and a signal confirmed it.
+    the pro reported the contact unreachable and a signal confirmed it: the homeowner's
+    e-mail bounced, or the homeowner did not confirm the request in time
+    (``billing.contact_checks``).
 ``goodwill``
     staff, with a reason (audited: who, when, why).
 """

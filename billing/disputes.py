@@ -61,7 +61,7 @@ def dispute_open(
             raise Conflict("lead_already_credited", _("This lead's fee was already credited back."))
         if LeadDispute.objects.filter(charge=charge).exists():
             raise Conflict("dispute_exists", _("This lead has already been disputed."))
-        return LeadDispute.objects.create(
+        dispute = LeadDispute.objects.create(
             marketplace_id=lead.marketplace_id,
             lead_id=lead.pk,
             charge=charge,
@@ -70,6 +70,12 @@ def dispute_open(
             details=details,
             opened_by=actor,
         )
+        # An unreachable contact is credited automatically once a signal confirms it.
+        from billing.contact_checks import contact_check_open  # it builds on this module
+
+        if contact_check_open(dispute=dispute, now=now) is not None:
+            dispute.refresh_from_db()
+        return dispute
 
 
 def dispute_deny(*, dispute_id: int, actor: User, note: str | None = None) -> LeadDispute:

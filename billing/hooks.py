@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django_stubs_ext import StrOrPromise
+
 from marketplace.hooks import Event, provider
 
 if TYPE_CHECKING:
@@ -29,3 +31,20 @@ class LeadCredited:
 
 
 lead_credited: Event[LeadCredited] = Event("billing.lead_credited")
+
+
+@dataclass(frozen=True, slots=True)
+class AutoTopUpAttention:
+    """An automatic top-up could not go through by itself: the bank asked for the pro's
+    authentication (``requires_action``; ``client_secret`` lets the app authenticate) or the
+    payment failed. Automatic top-ups stop until the pro saves its consent again."""
+
+    pro_id: int
+    top_up_id: int
+    status: str
+    amount: int
+    currency: str
+    reason: StrOrPromise  # lazy: rendered in the pro's language
+
+
+auto_top_up_attention: Event[AutoTopUpAttention] = Event("billing.auto_top_up_attention")

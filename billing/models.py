@@ -115,6 +115,14 @@ class LedgerEntry(TenantModel):
 
 
 # Refunds, disputes and what the payment provider reports live in their own modules.
+from billing.models_auto import (  # noqa: E402
+    AutoTopUp,
+    AutoTopUpChange,
+    AutoTopUpStatus,
+    ContactCheck,
+    ContactCheckStatus,
+    EmailBounce,
+)
 from billing.models_local import LocalGatewayPayment, LocalGatewayRefund, LocalGatewaySetupIntent  # noqa: E402
 from billing.models_policy import PaymentMode, PaymentPolicy  # noqa: E402
 from billing.models_provider import Chargeback, ProviderEvent  # noqa: E402
@@ -126,6 +134,7 @@ from billing.models_wallet import (  # noqa: E402
     CreditReason,
     LeadCredit,
     TopUp,
+    TopUpOrigin,
     TopUpStatus,
     Wallet,
     WalletEntry,
@@ -133,6 +142,13 @@ from billing.models_wallet import (  # noqa: E402
 )
 
 __all__ = [
+    "AutoTopUp",
+    "AutoTopUpChange",
+    "AutoTopUpStatus",
+    "ContactCheck",
+    "ContactCheckStatus",
+    "EmailBounce",
+    "TopUpOrigin",
     "WALLET_GATEWAY",
     "BalanceRefund",
     "BalanceRefundStatus",

@@ -38,6 +38,16 @@ class PaymentPolicy(models.Model):
     duplicate_credit_enabled = models.BooleanField(
         default=True, help_text="Credit a lead charged for a job the same homeowner had already asked for."
     )
+    unreachable_credit_enabled = models.BooleanField(
+        default=True,
+        help_text="Credit a lead reported unreachable when the homeowner's e-mail bounced or the homeowner does "
+        "not confirm the request when asked.",
+    )
+    unreachable_confirm_hours = models.PositiveIntegerField(
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CREDIT_HOURS)],
+        help_text="How long the homeowner has to confirm a request reported unreachable.",
+    )
 
     class Meta:
         verbose_name_plural = "payment policies"
@@ -49,6 +59,10 @@ class PaymentPolicy(models.Model):
             models.CheckConstraint(
                 name="payment_policy_unread_hours",
                 condition=Q(unread_credit_hours__gte=1, unread_credit_hours__lte=MAX_CREDIT_HOURS),
+            ),
+            models.CheckConstraint(
+                name="payment_policy_unreachable_hours",
+                condition=Q(unreachable_confirm_hours__gte=1, unreachable_confirm_hours__lte=MAX_CREDIT_HOURS),
             ),
         ]
 

@@ -45,6 +45,7 @@ class Refund(TenantModel):
 
 class DisputeReason(models.TextChoices):
     FAKE_CONTACT = "fake_contact", "Fake or unreachable contact details"
+    UNREACHABLE_CONTACT = "unreachable_contact", "Contact unreachable (no answer, e-mail bounced)"
     OUT_OF_AREA = "out_of_area", "Job outside my service area"
     DUPLICATE = "duplicate", "Duplicate of a lead I already paid for"
     OTHER = "other", "Other"

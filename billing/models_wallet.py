@@ -71,6 +71,11 @@ class TopUpStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class TopUpOrigin(models.TextChoices):
+    PRO = "pro", "Bought by the pro (on-session)"
+    AUTO = "auto", "Automatic top-up (off-session, with the pro's consent)"
+
+
 class TopUp(TenantModel):
     """One purchase of credits with the saved card, on-session. Committed ``pending`` before the
     provider is called; credited exactly once (the entry's key ``topup-<id>:credit``)."""
@@ -79,6 +84,7 @@ class TopUp(TenantModel):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     status = models.CharField(max_length=16, choices=TopUpStatus.choices, default=TopUpStatus.PENDING)
+    origin = models.CharField(max_length=4, choices=TopUpOrigin.choices, default=TopUpOrigin.PRO)
     idempotency_key = models.CharField(max_length=120)
     gateway = models.CharField(max_length=20)
     payment_method_token = models.CharField(max_length=100, blank=True)
@@ -94,6 +100,10 @@ class TopUp(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="top_up_key_unique"),
             models.CheckConstraint(name="top_up_amount_positive", condition=Q(amount__gt=0)),
+            # At most one automatic top-up in flight (committed, provider not answered) per pro.
+            models.UniqueConstraint(
+                fields=["pro"], name="top_up_one_auto_in_flight", condition=Q(origin="auto", status="pending")
+            ),
         ]
         indexes = [
             models.Index(

@@ -1,6 +1,17 @@
 from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
 
-from billing.models import Charge, LedgerEntry, LedgerKind, PaymentPolicy, TopUp, TopUpStatus, Wallet
+from billing.models import (
+    AutoTopUp,
+    AutoTopUpStatus,
+    Charge,
+    LedgerEntry,
+    LedgerKind,
+    PaymentPolicy,
+    TopUp,
+    TopUpStatus,
+    Wallet,
+)
 from marketplace.money import Money
 from pros.models import Pro
 
@@ -56,7 +67,27 @@ def wallet_summary(*, pro: Pro) -> dict:
                 "-created_at"
             )
         ),
-        "auto_top_up": None,
+        "auto_top_up": auto_top_up_summary(pro=pro),
         "top_up_min": Money(policy.top_up_min, currency).as_json(),
         "top_up_max": Money(policy.top_up_max, currency).as_json(),
+    }
+
+
+def auto_top_up_summary(*, pro: Pro) -> dict | None:
+    """The pro's consent to automatic top-ups as the API shows it; None without one."""
+    from billing.auto_top_up import auto_top_ups_this_month  # it uses this module
+
+    consent = AutoTopUp.objects.filter(pro=pro).exclude(status=AutoTopUpStatus.WITHDRAWN).first()
+    if consent is None:
+        return None
+    used = auto_top_ups_this_month(pro_id=pro.pk, time_zone=pro.marketplace.time_zone, now=timezone.now())
+    return {
+        "status": consent.status,
+        "threshold": Money(consent.threshold, consent.currency).as_json(),
+        "amount": Money(consent.amount, consent.currency).as_json(),
+        "monthly_limit": Money(consent.monthly_limit, consent.currency).as_json(),
+        "used_this_month": Money(used, consent.currency).as_json(),
+        "attention_reason": consent.attention_reason,
+        "attention_top_up": consent.attention_top_up_id,
+        "consented_at": consent.consented_at,
     }

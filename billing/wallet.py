@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import partial
 
 import structlog
 from django.db import IntegrityError, transaction
@@ -48,6 +49,7 @@ from billing.models import (
     ChargeStatus,
     PaymentMode,
     TopUp,
+    TopUpOrigin,
     TopUpStatus,
     Wallet,
     WalletEntry,
@@ -150,6 +152,11 @@ def wallet_debit_for_lead(
         lead_id=lead.pk,
         charge=charge,
     )
+    from billing.auto_top_up import auto_top_up_after_debit  # it builds on this module
+
+    # After commit (no statement added to the accept's transaction): below the threshold of
+    # an active consent → the worker's automatic top-up is queued.
+    transaction.on_commit(partial(auto_top_up_after_debit, pro_id=pro.pk, balance=wallet.balance), robust=True)
     return charge
 
 
@@ -219,7 +226,8 @@ def _top_up_request(top_up: TopUp) -> ChargeRequest:
         idempotency_key=top_up.idempotency_key,
         description=f"Lead credits top-up #{top_up.pk}",
         metadata={"top_up_id": str(top_up.pk), "pro": str(top_up.pro_id), "kind": "top_up"},
-        off_session=False,
+        # An automatic top-up runs in a worker with the pro away (``billing.auto_top_up``).
+        off_session=top_up.origin == TopUpOrigin.AUTO,
     )
 
 
@@ -272,6 +280,10 @@ def _top_up_update(
         if status == TopUpStatus.FAILED:
             top_up.completed_at = timezone.now()
         top_up.save()
+        if top_up.origin == TopUpOrigin.AUTO:
+            from billing.auto_top_up import auto_top_up_settled_badly  # it builds on this module
+
+            auto_top_up_settled_badly(top_up)
 
 
 def top_up_succeed(*, top_up_id: int, reference: str) -> bool:

@@ -5,9 +5,9 @@ class LeadsConfig(AppConfig):
     name = "leads"
 
     def ready(self) -> None:
-        from billing.hooks import lead_credited, pending_charge_finish
+        from billing.hooks import auto_top_up_attention, lead_credited, pending_charge_finish
         from leads import hooks, receivers
-        from leads.notifications import pro_notify_credit
+        from leads.notifications import pro_notify_auto_top_up, pro_notify_credit
         from leads.selectors import reviewable_jobs
         from leads.services.accept import accept_charge_process
         from leads.services.interest import lead_connected_notify
@@ -15,6 +15,7 @@ class LeadsConfig(AppConfig):
 
         pending_charge_finish.register(accept_charge_process)
         lead_credited.connect(pro_notify_credit)
+        auto_top_up_attention.connect(pro_notify_auto_top_up)
         pros_reviewable_jobs.register(reviewable_jobs)
         hooks.lead_offered.connect(receivers.lead_offered_count)
         hooks.lead_answered.connect(receivers.lead_answered_count)

@@ -21,7 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from billing.hooks import LeadCredited
+from billing.hooks import AutoTopUpAttention, LeadCredited
 from leads.models import DeliveryStatus, Lead, LeadKind, Notification
 from marketplace.i18n import language_of_pro
 from marketplace.money import Money, major_units
@@ -136,4 +136,26 @@ def pro_notify_credit(event: LeadCredited) -> None:
         body=f"{credit.get_reason_display()}. {credit.memo}".strip(),
         payload={"lead": lead.pk, "reason": credit.reason, "amount": amount.as_json()},
         lead=lead,
+    )
+
+
+def pro_notify_auto_top_up(event: AutoTopUpAttention) -> None:
+    """An automatic top-up needs the pro (``billing.hooks.auto_top_up_attention``): the bank
+    asked for authentication, or the payment failed. Automatic top-ups wait for the pro."""
+    pro = Pro.objects.select_related("marketplace").get(pk=event.pro_id)
+    amount = Money(event.amount, event.currency)
+    subjects = {
+        "requires_action": _("Automatic top-up of {amount}: your bank asks you to confirm it"),
+        "failed": _("Automatic top-up of {amount} failed"),
+    }
+    pro_notify(
+        pro=pro,
+        kind="wallet.auto_top_up_attention",
+        subject=format_lazy(subjects.get(event.status, _("Automatic top-ups are paused")), amount=str(amount)),
+        body=format_lazy(
+            "{reason}\n\n{next}",
+            reason=event.reason,
+            next=_("Automatic top-ups are paused until you save them again; your balance still pays for leads."),
+        ),
+        payload={"top_up": event.top_up_id or None, "status": event.status, "amount": amount.as_json()},
     )

@@ -477,6 +477,8 @@ if IS_PRODUCTION and PAYMENT_GATEWAY == "local" and not ALLOW_LOCAL_GATEWAY:
     )
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# The e-mail provider's bounce webhook (POST /api/v1/billing/email/bounce/) signs with this.
+EMAIL_WEBHOOK_SECRET = env.str("EMAIL_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point this at a local server
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 # The library retries network errors with *our* idempotency key, so a retry never charges twice.

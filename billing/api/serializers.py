@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import (
+    AutoTopUpStatus,
     BalanceRefund,
     Charge,
     CreditReason,
@@ -19,6 +20,7 @@ from billing.models import (
 )
 from marketplace.api.money import MoneyOutput, money
 from marketplace.money import CURRENCY_CHOICES
+from pros.api.serializers import MoneyInputField
 
 
 class ChargeOutput(serializers.ModelSerializer):
@@ -168,17 +170,41 @@ class WalletEntryOutput(serializers.ModelSerializer):
         return money(entry.balance_after, entry.currency)
 
 
-@extend_schema_field({"type": "object", "additionalProperties": True})
-class AutoTopUpField(serializers.JSONField):
-    """Free-form settings object (typed as an object, or null, in the schema)."""
+class AutoTopUpInput(serializers.Serializer):
+    """The pro's consent to automatic top-ups. Each amount is minor units of the marketplace's
+    currency, as a bare integer or a Money object (its currency must be the marketplace's)."""
+
+    threshold = MoneyInputField(help_text="Top up when a lead fee leaves the balance below this.")
+    amount = MoneyInputField(help_text="Each automatic top-up, within the marketplace's top-up bounds.")
+    monthly_limit = MoneyInputField(
+        help_text="At most this much in automatic top-ups per calendar month (the marketplace's time zone); "
+        "at least `amount`."
+    )
+
+
+class AutoTopUpOutput(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=AutoTopUpStatus.choices,
+        help_text="needs_attention: a top-up needed authentication or failed; none runs until the consent is "
+        "saved again.",
+    )
+    threshold = MoneyOutput()
+    amount = MoneyOutput()
+    monthly_limit = MoneyOutput()
+    used_this_month = MoneyOutput(help_text="Automatic top-ups this calendar month (succeeded or under way).")
+    attention_reason = serializers.CharField(allow_blank=True)
+    attention_top_up = serializers.IntegerField(
+        allow_null=True, help_text="The top-up that needs authentication or failed (see its client_secret)."
+    )
+    consented_at = serializers.DateTimeField()
 
 
 class WalletOutput(serializers.Serializer):
     payment_mode = serializers.ChoiceField(choices=PaymentMode.choices)
     balance = MoneyOutput()
     pending_top_ups = TopUpOutput(many=True)
-    auto_top_up = AutoTopUpField(
-        allow_null=True, help_text="Automatic top-up settings; always null for now (not offered yet)."
+    auto_top_up = AutoTopUpOutput(
+        allow_null=True, help_text="The pro's consent to automatic top-ups; null when none is given (or withdrawn)."
     )
     top_up_min = MoneyOutput()
     top_up_max = MoneyOutput()
@@ -226,3 +252,18 @@ class BalanceRefundOutput(serializers.ModelSerializer):
     @extend_schema_field(MoneyOutput)
     def get_amount(self, row: BalanceRefund) -> dict:
         return money(row.amount, row.currency)
+
+
+class EmailBounceInput(serializers.Serializer):
+    id = serializers.CharField(max_length=120, help_text="The provider's event id (stored once).")
+    type = serializers.ChoiceField(choices=["bounce"])
+    bounce_type = serializers.ChoiceField(choices=["hard", "soft"])
+    email = serializers.EmailField()
+    occurred_at = serializers.DateTimeField()
+    diagnostic = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class EmailBounceOutput(serializers.Serializer):
+    received = serializers.BooleanField()
+    duplicate = serializers.BooleanField(help_text="This event id was received before (nothing done again).")
+    credited = serializers.IntegerField(help_text="Leads reported unreachable that this bounce credited.")

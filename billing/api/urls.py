@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from billing.api import credits, payments, test_mode, views, wallet
+from billing.api import credits, email, payments, test_mode, views, wallet
 
 router = SimpleRouter()
 router.register("pro/billing/charges", views.ChargeViewSet, basename="pro-charge")
@@ -13,6 +13,8 @@ router.register("pro/wallet/entries", wallet.WalletEntryViewSet, basename="pro-w
 
 urlpatterns = [
     path("pro/wallet/", wallet.WalletView.as_view(), name="pro-wallet"),
+    path("pro/wallet/auto-top-up/", wallet.AutoTopUpView.as_view(), name="pro-wallet-auto-top-up"),
+    path("billing/email/bounce/", email.EmailBounceView.as_view(), name="email-bounce-webhook"),
     path(
         "staff/billing/charges/<int:pk>/credit/",
         credits.StaffChargeCreditView.as_view(),

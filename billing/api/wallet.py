@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from billing import selectors, wallet
+from billing import auto_top_up, selectors, wallet
 from billing.api import serializers as s
 from billing.models import TopUp, WalletEntry
 from marketplace.api.base import MarketplaceAPIView, TenantGenericViewSet
@@ -71,3 +71,51 @@ class WalletEntryViewSet(mixins.ListModelMixin, TenantGenericViewSet):
 
     def scope_queryset(self, queryset):
         return queryset.filter(pro=self.request.user.pro).order_by("-created_at", "-pk")
+
+
+class AutoTopUpView(MarketplaceAPIView):
+    """``/pro/wallet/auto-top-up/``: the pro's explicit consent to automatic top-ups."""
+
+    permission_classes = [IsProMember]
+
+    def _save(self, request, *, partial: bool):
+        pro = request.user.pro
+        current = selectors.auto_top_up_summary(pro=pro) if partial else None
+        data = request.data if isinstance(request.data, dict) else {}
+        if current is not None:
+            data = {key: data.get(key, current[key]["amount"]) for key in ("threshold", "amount", "monthly_limit")}
+        body = s.AutoTopUpInput(data=data, context={"marketplace": request.marketplace})
+        body.is_valid(raise_exception=True)
+        auto_top_up.auto_top_up_set(pro=pro, actor=request.user, **body.validated_data)
+        return Response(s.AutoTopUpOutput(selectors.auto_top_up_summary(pro=pro)).data)
+
+    @extend_schema(
+        summary="Consent to automatic top-ups",
+        request=s.AutoTopUpInput,
+        responses={
+            200: s.AutoTopUpOutput,
+            400: OpenApiResponse(description="auto_top_up_out_of_range / validation_error"),
+            402: OpenApiResponse(description="payment_method_required"),
+            409: OpenApiResponse(description="prepaid_credits_not_enabled"),
+        },
+    )
+    def put(self, request):
+        return self._save(request, partial=False)
+
+    @extend_schema(
+        summary="Change the automatic top-up (omitted fields keep their values)",
+        request=s.AutoTopUpInput(partial=True),
+        responses={
+            200: s.AutoTopUpOutput,
+            400: OpenApiResponse(description="auto_top_up_out_of_range / validation_error"),
+            402: OpenApiResponse(description="payment_method_required"),
+            409: OpenApiResponse(description="prepaid_credits_not_enabled"),
+        },
+    )
+    def patch(self, request):
+        return self._save(request, partial=True)
+
+    @extend_schema(summary="Withdraw the consent to automatic top-ups", responses={204: None})
+    def delete(self, request):
+        auto_top_up.auto_top_up_withdraw(pro=request.user.pro, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

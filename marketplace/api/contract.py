@@ -325,6 +325,16 @@ OPERATIONS: dict[str, Operation] = {
         f"the homeowner review the pro and counts in the pro's win rate. {_IDEMPOTENT}",
         {400: ["pro_not_connected"], 409: ["request_cancelled"]},
     ),
+    "POST /api/v1/quote-requests/{id}/confirm/": Operation(
+        "quote_requests_confirm",
+        "quote requests",
+        "Confirm a request a pro could not reach you about",
+        f"{_HOMEOWNER_ONLY} Answers the confirmation e-mail sent when a pro reports the request's contact "
+        "unreachable: the report goes to staff instead of being credited automatically. Within the policy's "
+        "window (`unreachable_confirm_hours`); confirming again answers `reports: 0`. "
+        f"{_IDEMPOTENT}",
+        {409: ["confirmation_not_requested", "confirmation_window_closed"]},
+    ),
     "POST /api/v1/quote-requests/{id}/cancel/": Operation(
         "quote_requests_cancel",
         "quote requests",
@@ -424,9 +434,13 @@ OPERATIONS: dict[str, Operation] = {
         "pro_leads_dispute",
         "billing",
         "Dispute a charged lead",
-        f"{_PRO_ONLY} Within the marketplace's dispute window, for a lead the pro paid for (fake contact, out of "
-        f"area, duplicate). Staff decide; an approval refunds through the provider. {_IDEMPOTENT}",
-        {409: ["lead_not_charged", "dispute_window_closed", "dispute_exists"]},
+        f"{_PRO_ONLY} Within the marketplace's dispute window, for a lead the pro paid for (fake contact, "
+        "unreachable contact, out of area, duplicate). Staff decide; an approval refunds through the provider. "
+        "An unreachable (or fake) contact is credited automatically when a signal confirms it — the homeowner's "
+        "e-mail bounced, or the homeowner, asked by e-mail, does not confirm the request within the policy's "
+        "window — and goes to staff when the homeowner confirms (policy switch `unreachable_credit_enabled`). "
+        f"{_IDEMPOTENT}",
+        {409: ["lead_not_charged", "dispute_window_closed", "dispute_exists", "lead_already_credited"]},
     ),
     "GET /api/v1/pro/leads/export.csv": Operation(
         "pro_leads_export",
@@ -494,8 +508,9 @@ OPERATIONS: dict[str, Operation] = {
         "pro_wallet_read",
         "billing",
         "The pro's prepaid credit wallet",
-        f"{_PRO_ONLY} Balance (the sum of the wallet's append-only entries), top-ups still open, and the "
-        "marketplace's payment mode and top-up bounds.",
+        f"{_PRO_ONLY} Balance (the sum of the wallet's append-only entries), top-ups still open, the "
+        "marketplace's payment mode and top-up bounds, and the pro's consent to automatic top-ups (`auto_top_up`, "
+        "null without one; `status: needs_attention` when one needed authentication or failed).",
     ),
     "GET /api/v1/pro/wallet/entries/": Operation(
         "pro_wallet_entries_list",
@@ -522,6 +537,52 @@ OPERATIONS: dict[str, Operation] = {
             402: ["payment_method_required"],
             409: ["prepaid_credits_not_enabled", "idempotency_key_reused"],
         },
+    ),
+    "PUT /api/v1/pro/wallet/auto-top-up/": Operation(
+        "pro_wallet_auto_top_up_set",
+        "billing",
+        "Consent to automatic top-ups",
+        f"{_PRO_ONLY} In marketplaces taking prepaid credits, with a saved card. `threshold`, `amount` and "
+        "`monthly_limit` are minor units of the marketplace's currency (a bare integer or a Money object in that "
+        "currency): when a lead fee leaves the balance below `threshold`, a worker charges the saved card "
+        "off-session for `amount`, never more than `monthly_limit` per calendar month (the marketplace's time "
+        "zone) and one at a time. `amount` is within the top-up bounds and `monthly_limit` at least `amount`. A "
+        "top-up that needs authentication or fails notifies the pro and pauses automatic top-ups "
+        "(`status: needs_attention`) until the consent is saved again. Audited (who, when, values).",
+        {
+            400: ["auto_top_up_out_of_range"],
+            402: ["payment_method_required"],
+            409: ["prepaid_credits_not_enabled"],
+        },
+    ),
+    "PATCH /api/v1/pro/wallet/auto-top-up/": Operation(
+        "pro_wallet_auto_top_up_update",
+        "billing",
+        "Change the automatic top-up",
+        f"{_PRO_ONLY} As `PUT`; fields left out keep their saved values (all three are needed when none is "
+        "saved). Saving again resumes automatic top-ups that needed attention. Audited.",
+        {
+            400: ["auto_top_up_out_of_range"],
+            402: ["payment_method_required"],
+            409: ["prepaid_credits_not_enabled"],
+        },
+    ),
+    "DELETE /api/v1/pro/wallet/auto-top-up/": Operation(
+        "pro_wallet_auto_top_up_withdraw",
+        "billing",
+        "Withdraw the consent to automatic top-ups",
+        f"{_PRO_ONLY} No automatic top-up starts after this (one already at the provider settles as usual). "
+        "204 also when no consent was given. Audited.",
+    ),
+    "POST /api/v1/billing/email/bounce/": Operation(
+        "email_bounce_webhook",
+        "billing",
+        "Receive a bounce from the e-mail provider",
+        "The e-mail provider only: header `X-Email-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
+        '"<t>.<body>" with EMAIL_WEBHOOK_SECRET>`, within five minutes. Not scoped to a marketplace. Stored '
+        "once by event `id` (a redelivery answers `duplicate: true`); a hard bounce credits the leads reported "
+        "unreachable whose homeowner's address it is.",
+        {400: ["invalid_signature"]},
     ),
     "POST /api/v1/pro/billing/setup-intent/": Operation(
         "pro_setup_intent_create",

@@ -162,6 +162,30 @@ MATRIX = {
     ("api/v1/pro/billing/payment-method/", "get"): ("/api/v1/pro/billing/payment-method/", None, PROS),
     ("api/v1/pro/wallet/", "get"): ("/api/v1/pro/wallet/", None, PROS),
     ("api/v1/pro/billing/credits/", "get"): ("/api/v1/pro/billing/credits/", None, PROS),
+    # The world's marketplace charges a card per lead: automatic top-ups are 409 for its pros.
+    ("api/v1/pro/wallet/auto-top-up/", "put"): (
+        "/api/v1/pro/wallet/auto-top-up/",
+        {"threshold": 5000, "amount": 10000, "monthly_limit": 30000},
+        (401, 403, 403, 409, 409, 403, 403),
+    ),
+    ("api/v1/pro/wallet/auto-top-up/", "patch"): (
+        "/api/v1/pro/wallet/auto-top-up/",
+        {"threshold": 5000, "amount": 10000, "monthly_limit": 30000},
+        (401, 403, 403, 409, 409, 403, 403),
+    ),
+    ("api/v1/pro/wallet/auto-top-up/", "delete"): (
+        "/api/v1/pro/wallet/auto-top-up/",
+        None,
+        (401, 403, 403, 204, 204, 403, 403),
+    ),
+    # The e-mail provider signs its bounces: without the signature everyone gets 400.
+    ("api/v1/billing/email/bounce/", "post"): ("/api/v1/billing/email/bounce/", {"id": "evt_x"}, (400,) * 7),
+    # Nobody reported the world's request unreachable: its homeowner gets 409.
+    ("api/v1/quote-requests/<int:pk>/confirm/", "post"): (
+        "/api/v1/quote-requests/{request}/confirm/",
+        None,
+        (401, 409, 404, 403, 403, 403, 403),
+    ),
     # The world's pro has no credit to refund: staff get 409 nothing_to_refund.
     ("api/v1/staff/billing/pros/<int:pk>/wallet-refund/", "post"): (
         "/api/v1/staff/billing/pros/{pro}/wallet-refund/",
