@@ -7,6 +7,7 @@ test can say that a page of one marketplace's staff never shows the other's rows
 import datetime as dt
 from dataclasses import dataclass, field
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -66,6 +67,10 @@ def _ledger(marketplace, pro, lead, kind, amount, *, memo, charge):
     )
 
 
+def local_midnight(marketplace, now: dt.datetime) -> dt.datetime:
+    return now.astimezone(ZoneInfo(marketplace.time_zone)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def build_market(marketplace, *, postal: str, phone: str) -> Market:
     marker = MARKERS[marketplace.slug]
     staff = UserFactory(marketplace=marketplace, role="staff", email=f"staff@{marketplace.slug}.test")
@@ -95,7 +100,8 @@ def build_market(marketplace, *, postal: str, phone: str) -> Market:
         marketplace=marketplace,
         pro=pro,
         status="expired",
-        deadline=now - dt.timedelta(minutes=30),
+        # Half an hour ago, but never before local midnight: "expired today" holds at 00:10 too.
+        deadline=max(now - dt.timedelta(minutes=30), local_midnight(marketplace, now)),
         request=QuoteRequestFactory(marketplace=marketplace, homeowner=homeowner, category=category, area=postal),
     )
     charged = LeadFactory(
