@@ -18,6 +18,10 @@ def tenancy_changed() -> None:
 
 
 def _tenancy_row_changed(sender: Any, **kwargs: Any) -> None:
+    from marketplace.models import Marketplace
+
+    if sender is Marketplace and kwargs.get("created"):
+        return  # a new marketplace is in no cache (unknown names never are); a new policy may be
     tenancy_changed()
 
 

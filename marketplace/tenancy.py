@@ -69,14 +69,14 @@ class TenantCache:
         key = ("slug", slug) if slug else ("host", host)
         entry = self._entries.get(key)
         if entry is None:
+            entries = self._entries  # a clear() while the row is read makes the row suspect
             marketplaces = Marketplace.objects.filter(is_active=True).select_related("policy")
             marketplace = marketplaces.filter(slug=slug).first() if slug else marketplaces.filter(domain=host).first()
             if marketplace is None:
                 return None  # never cached: a new marketplace is found at once
             entry = _entry_of(marketplace)
-            entries = self._entries
             with self._lock:
-                if self._entries is entries:  # not cleared meanwhile (else the row may be stale)
+                if self._entries is entries:  # not cleared meanwhile
                     self._entries = {**entries, key: entry}
         return _marketplace_of(entry)
 
@@ -87,6 +87,9 @@ class TenantCache:
         self._checked_at = now
         try:
             version = cache.get(TENANCY_VERSION_KEY)
+            if version is None:  # never set, or the cache was flushed: start a new epoch
+                cache.add(TENANCY_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+                version = cache.get(TENANCY_VERSION_KEY)
         except Exception as exc:  # noqa: BLE001 - cache down: the database is always right
             log.warning("tenancy_version_unreadable", error=str(exc)[:200])
             version = _UNCHECKED

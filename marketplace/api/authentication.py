@@ -4,6 +4,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
 
 from marketplace.api.tokens import MARKETPLACE_CLAIM, token_version_of
+from marketplace.models import User
 from marketplace.tenancy import marketplace_from_request
 from marketplace.user_cache import user_cached, user_remember
 
@@ -31,21 +32,21 @@ class MarketplaceJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed(
                 gettext("This token was revoked by a password change or deactivation."), code="token_not_valid"
             )
-        if user.marketplace_id == marketplace.pk:
+        if getattr(user, "marketplace_id", None) == marketplace.pk:
             user._state.fields_cache["marketplace"] = marketplace  # ``user.marketplace`` without a query
         return user, token
 
     def get_user(self, validated_token):
         user_id = _user_id(validated_token.get(api_settings.USER_ID_CLAIM))
-        cacheable = user_id is not None and not api_settings.CHECK_REVOKE_TOKEN  # that one needs the hash
-        if not cacheable:
+        if user_id is None or api_settings.CHECK_REVOKE_TOKEN:  # (that check needs the hash)
             return super().get_user(validated_token)
         cached = user_cached(user_id)
         if cached.user is not None and cached.user.is_active:
             return cached.user
         # A miss, or an inactive user: refused below with simplejwt's own error.
         user = super().get_user(validated_token)
-        user_remember(user, version=cached.version)
+        if isinstance(user, User):
+            user_remember(user, version=cached.version)
         return user
 
 
