@@ -8,21 +8,24 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 
-def tenancy_changed() -> None:
-    """A marketplace or a policy changed: this process forgets them now, every process once it
-    commits."""
+def tenancy_changed(marketplace_id: int | None = None) -> None:
+    """A marketplace or a policy changed (one by id, or any): this process forgets it now,
+    every process once it commits."""
     from marketplace.tenancy import tenancy_changed_now, tenancy_changed_on_commit
 
-    tenancy_changed_now()
-    transaction.on_commit(tenancy_changed_on_commit)
+    tenancy_changed_now(marketplace_id)
+    transaction.on_commit(lambda: tenancy_changed_on_commit(marketplace_id))
 
 
-def _tenancy_row_changed(sender: Any, **kwargs: Any) -> None:
+def _tenancy_row_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     from marketplace.models import Marketplace
 
-    if sender is Marketplace and kwargs.get("created"):
-        return  # a new marketplace is in no cache (unknown names never are); a new policy may be
-    tenancy_changed()
+    if sender is Marketplace:
+        if kwargs.get("created"):
+            return  # a new marketplace is in no cache (unknown names never are); a new policy may be
+        tenancy_changed(instance.pk)
+    else:
+        tenancy_changed(instance.marketplace_id)
 
 
 def _user_row_changed(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -39,6 +39,7 @@ log = structlog.get_logger(__name__)
 _Entry = tuple[tuple[Any, ...], tuple[Any, ...] | None]
 _MARKETPLACE_FIELDS = tuple(field.attname for field in Marketplace._meta.concrete_fields)
 _POLICY_FIELDS = tuple(field.attname for field in MarketplacePolicy._meta.concrete_fields)
+_ID = _MARKETPLACE_FIELDS.index(Marketplace._meta.pk.attname)
 _UNCHECKED = object()  # no version read yet
 
 
@@ -58,10 +59,13 @@ class TenantCache:
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
 
-    def clear(self) -> None:
-        """Forget every marketplace now (this process's change, or another's version bump)."""
+    def clear(self, marketplace_id: int | None = None) -> None:
+        """Forget one marketplace (by id), or every one, now."""
         with self._lock:
-            self._entries = {}
+            if marketplace_id is None:
+                self._entries = {}
+            else:
+                self._entries = {key: entry for key, entry in self._entries.items() if entry[0][_ID] != marketplace_id}
 
     def resolve(self, *, slug: str = "", host: str = "") -> Marketplace | None:
         """The active marketplace with this slug (else with this host name), or None."""
@@ -123,15 +127,16 @@ def _marketplace_of(entry: _Entry) -> Marketplace:
 _process_cache = TenantCache()
 
 
-def tenancy_changed_now() -> None:
-    """A marketplace or policy changed (uncommitted yet): this process forgets them now."""
-    _process_cache.clear()
+def tenancy_changed_now(marketplace_id: int | None = None) -> None:
+    """A marketplace or policy changed (uncommitted yet): this process forgets it (or all) now."""
+    _process_cache.clear(marketplace_id)
 
 
-def tenancy_changed_on_commit() -> None:
+def tenancy_changed_on_commit(marketplace_id: int | None = None) -> None:
     """After the change commits: this process forgets again (a request may have read the old
-    row in between) and every other process learns it through the new version token."""
-    _process_cache.clear()
+    row in between) and every other process learns it through the new version token (and
+    forgets every marketplace: changes are rare)."""
+    _process_cache.clear(marketplace_id)
     try:
         cache.set(TENANCY_VERSION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception as exc:  # noqa: BLE001 - logged; other processes keep their copy until it works

@@ -78,6 +78,16 @@ def test_a_bulk_policy_update_is_seen_by_the_next_request(marketplace):
     assert resolve().policy.fee_matched == 999
 
 
+def test_a_new_marketplace_or_policy_forgets_only_its_own_marketplace(marketplace, django_assert_num_queries):
+    resolve()
+    newcomer = MarketplaceFactory(slug="newcomer")  # with its policy
+    MarketplacePolicy.objects.filter(marketplace=newcomer).delete()
+    MarketplacePolicy.objects.create(marketplace=newcomer, fee_new=5)
+    with django_assert_num_queries(0):
+        resolve()  # maple is still cached
+    assert resolve("newcomer").policy.fee_new == 5
+
+
 def test_a_bulk_marketplace_update_is_seen_by_the_next_request(marketplace):
     resolve()
     Marketplace.objects.filter(pk=marketplace.pk).update(name="Renamed")
