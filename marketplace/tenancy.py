@@ -67,6 +67,13 @@ class TenantCache:
             else:
                 self._entries = {key: entry for key, entry in self._entries.items() if entry[0][_ID] != marketplace_id}
 
+    def reset(self) -> None:
+        """Forget everything, and read the version on the next resolve (a test's fresh start)."""
+        with self._lock:
+            self._entries = {}
+            self._version = _UNCHECKED
+            self._checked_at = float("-inf")
+
     def resolve(self, *, slug: str = "", host: str = "") -> Marketplace | None:
         """The active marketplace with this slug (else with this host name), or None."""
         self._check_version()
@@ -125,6 +132,11 @@ def _marketplace_of(entry: _Entry) -> Marketplace:
 
 
 _process_cache = TenantCache()
+
+
+def tenancy_cache_reset() -> None:
+    """This process starts afresh (tests: after the shared cache was flushed)."""
+    _process_cache.reset()
 
 
 def tenancy_changed_now(marketplace_id: int | None = None) -> None:

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from marketplace.api.authentication import MARKETPLACE_CLAIM
-from marketplace.tenancy import tenancy_changed_now
+from marketplace.tenancy import tenancy_cache_reset
 from tests.factories import MarketplaceFactory, UserFactory
 
 
@@ -47,7 +47,7 @@ def _fresh_cache():
     """Throttle counters live in the cache; each test starts from zero (and no marketplace
     cached in this process by an earlier test's rolled-back rows)."""
     cache.clear()
-    tenancy_changed_now()
+    tenancy_cache_reset()
     yield
 
 
