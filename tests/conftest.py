@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from marketplace.api.authentication import MARKETPLACE_CLAIM
+from marketplace.tenancy import tenancy_cache_reset
 from tests.factories import MarketplaceFactory, UserFactory
 
 
@@ -43,8 +44,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters live in the cache; each test starts from zero."""
+    """Throttle counters live in the cache; each test starts from zero (and no marketplace
+    cached in this process by an earlier test's rolled-back rows)."""
     cache.clear()
+    tenancy_cache_reset()
     yield
 
 

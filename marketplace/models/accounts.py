@@ -20,8 +20,36 @@ class Role(models.TextChoices):
     PLATFORM = "platform", "Platform superuser"
 
 
+class UserQuerySet(models.QuerySet["User"]):
+    """Bulk writes of users make every process forget the cached rows they change
+    (``marketplace.user_cache``); saves and deletes do so through signals."""
+
+    def update(self, **kwargs: Any) -> int:
+        from marketplace.user_cache import users_forget
+
+        user_ids = list(self.values_list("pk", flat=True))
+        rows = super().update(**kwargs)
+        users_forget(user_ids)
+        return rows
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        from marketplace.user_cache import users_forget
+
+        objs = list(objs)
+        rows = super().bulk_update(objs, fields, batch_size=batch_size)
+        users_forget([obj.pk for obj in objs])
+        return rows
+
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
 
     def create_user(
         self,

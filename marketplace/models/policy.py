@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from marketplace.models.tenancy import Marketplace, MembershipTier
+from marketplace.models.tenancy import Marketplace, MembershipTier, TenancyQuerySet
 
 _fraction = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 _positive = [MinValueValidator(1)]
@@ -92,6 +92,8 @@ class MarketplacePolicy(models.Model):
         validators=_between(1, MAX_TTL_HOURS),
         help_text="A working-time deadline is never later than this many calendar hours after the offer.",
     )
+
+    objects = TenancyQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "marketplace policies"

@@ -22,6 +22,31 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known IANA time zone, e.g. America/Toronto.")
 
 
+class TenancyQuerySet(models.QuerySet):
+    """Bulk writes of marketplaces and policies also make every process forget its cached copy
+    (``marketplace.tenancy``); saves and deletes do so through signals."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        _tenancy_changed()
+        return rows
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        rows = super().bulk_update(objs, fields, batch_size=batch_size)
+        _tenancy_changed()
+        return rows
+
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+
+
+def _tenancy_changed() -> None:
+    from marketplace.signals import tenancy_changed
+
+    tenancy_changed()
+
+
 class Marketplace(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
@@ -35,6 +60,8 @@ class Marketplace(models.Model):
     domain = models.CharField(max_length=253, unique=True, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenancyQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
