@@ -188,6 +188,8 @@ class Notification(TenantModel):
     subject = models.CharField(verbose_name=_("subject"), max_length=200)
     body = models.TextField(verbose_name=_("body"), blank=True)
     payload = models.JSONField(verbose_name=_("payload"), default=dict, blank=True)
+    # The subject and body in each language the pro's members read: {"fr-ca": {"subject", "body"}}.
+    translations = models.JSONField(verbose_name=_("translations"), default=dict, blank=True)
     created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(verbose_name=_("read at"), null=True, blank=True)
     email_status = models.CharField(
@@ -211,3 +213,8 @@ class Notification(TenantModel):
 
     def __str__(self) -> str:
         return self.subject
+
+    def text_in(self, language: str | None) -> tuple[str, str]:
+        """Subject and body in ``language`` when a member reads it, else in the pro's language."""
+        text = self.translations.get(language or "") or {}
+        return text.get("subject") or self.subject, text.get("body", self.body)
