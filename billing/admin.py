@@ -648,8 +648,8 @@ class ChargebackAdmin(ReadOnlyTenantAdmin):
 class ProBalance(Pro):
     class Meta:
         proxy = True
-        verbose_name = "pro balance"
-        verbose_name_plural = "pro balances"
+        verbose_name = _("pro balance")
+        verbose_name_plural = _("pro balances")
 
 
 class BalancePeriodFilter(admin.SimpleListFilter):

@@ -10,6 +10,7 @@ UPDATE and DELETE), each entry names its lead and carries a unique idempotency k
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import TenantModel
 from marketplace.money import CURRENCY_CHOICES
@@ -18,48 +19,60 @@ from marketplace.money import CURRENCY_CHOICES
 class PaymentProfile(TenantModel):
     """A pro's saved payment method at the gateway (a token, never card data)."""
 
-    pro = models.OneToOneField("pros.Pro", on_delete=models.CASCADE, related_name="payment_profile")
-    gateway = models.CharField(max_length=20)
-    customer_reference = models.CharField(max_length=100, blank=True)
-    payment_method_token = models.CharField(max_length=100, blank=True)
-    display = models.CharField(max_length=60, blank=True, help_text="e.g. 'Visa •••• 4242'.")
-    updated_at = models.DateTimeField(auto_now=True)
+    pro = models.OneToOneField(
+        "pros.Pro", verbose_name=_("pro"), on_delete=models.CASCADE, related_name="payment_profile"
+    )
+    gateway = models.CharField(verbose_name=_("gateway"), max_length=20)
+    customer_reference = models.CharField(verbose_name=_("customer reference"), max_length=100, blank=True)
+    payment_method_token = models.CharField(verbose_name=_("payment method token"), max_length=100, blank=True)
+    display = models.CharField(
+        verbose_name=_("display"), max_length=60, blank=True, help_text=_("e.g. 'Visa •••• 4242'.")
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment profile")
+        verbose_name_plural = _("payment profiles")
 
     def __str__(self) -> str:
         return self.display or self.payment_method_token or "(no payment method)"
 
 
 class ChargeStatus(models.TextChoices):
-    PENDING = "pending", "Pending (committed before the gateway call)"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed (declined)"
-    VOIDED = "voided", "Voided (recovery found no payment)"
+    PENDING = "pending", _("Pending (committed before the gateway call)")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed (declined)")
+    VOIDED = "voided", _("Voided (recovery found no payment)")
 
 
 class Charge(TenantModel):
-    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, related_name="charges")
-    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="charges")
-    amount = models.BigIntegerField(validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
-    status = models.CharField(max_length=10, choices=ChargeStatus.choices, default=ChargeStatus.PENDING)
+    pro = models.ForeignKey("pros.Pro", verbose_name=_("pro"), on_delete=models.PROTECT, related_name="charges")
+    lead = models.ForeignKey("leads.Lead", verbose_name=_("lead"), on_delete=models.PROTECT, related_name="charges")
+    amount = models.BigIntegerField(verbose_name=_("amount"), validators=[MinValueValidator(0)])
+    currency = models.CharField(verbose_name=_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=ChargeStatus.choices, default=ChargeStatus.PENDING
+    )
     # Sent to the gateway with every call for this charge: a retry never charges twice.
-    idempotency_key = models.CharField(max_length=100)
-    gateway = models.CharField(max_length=20)
+    idempotency_key = models.CharField(verbose_name=_("idempotency key"), max_length=100)
+    gateway = models.CharField(verbose_name=_("gateway"), max_length=20)
     # The saved method the charge was made with, so recovery re-calls the gateway identically.
-    payment_method_token = models.CharField(max_length=100, blank=True)
+    payment_method_token = models.CharField(verbose_name=_("payment method token"), max_length=100, blank=True)
     # A payment waiting for the cardholder's authentication: its client secret, for the app.
-    client_secret = models.CharField(max_length=200, blank=True)
+    client_secret = models.CharField(verbose_name=_("client secret"), max_length=200, blank=True)
     # The provider customer the card belongs to, recorded with the card for the same reason.
-    customer_reference = models.CharField(max_length=100, blank=True)
-    gateway_reference = models.CharField(max_length=100, blank=True)
-    failure_code = models.CharField(max_length=50, blank=True)
-    failure_message = models.CharField(max_length=300, blank=True)
+    customer_reference = models.CharField(verbose_name=_("customer reference"), max_length=100, blank=True)
+    gateway_reference = models.CharField(verbose_name=_("gateway reference"), max_length=100, blank=True)
+    failure_code = models.CharField(verbose_name=_("failure code"), max_length=50, blank=True)
+    failure_message = models.CharField(verbose_name=_("failure message"), max_length=300, blank=True)
     # What the accept should record once paid (quote message and price), kept for recovery.
-    accept_payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    accept_payload = models.JSONField(verbose_name=_("accept payload"), default=dict, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    completed_at = models.DateTimeField(verbose_name=_("completed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="charge_idempotency_key_unique"),
             # At most one live (pending or paid) charge per lead: a lead is never paid twice.
@@ -84,26 +97,31 @@ class Charge(TenantModel):
 
 
 class LedgerKind(models.TextChoices):
-    CHARGE = "charge", "Charge"
-    REFUND = "refund", "Refund"
-    CREDIT = "credit", "Credit"
+    CHARGE = "charge", _("Charge")
+    REFUND = "refund", _("Refund")
+    CREDIT = "credit", _("Credit")
 
 
 class LedgerEntry(TenantModel):
     """One money movement. Amounts are positive; the kind says which way it goes."""
 
-    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, related_name="ledger_entries")
-    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="ledger_entries")
-    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
-    kind = models.CharField(max_length=10, choices=LedgerKind.choices)
-    amount = models.BigIntegerField(validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
-    idempotency_key = models.CharField(max_length=100)
-    memo = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    pro = models.ForeignKey("pros.Pro", verbose_name=_("pro"), on_delete=models.PROTECT, related_name="ledger_entries")
+    lead = models.ForeignKey(
+        "leads.Lead", verbose_name=_("lead"), on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    charge = models.ForeignKey(
+        Charge, verbose_name=_("charge"), on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=LedgerKind.choices)
+    amount = models.BigIntegerField(verbose_name=_("amount"), validators=[MinValueValidator(0)])
+    currency = models.CharField(verbose_name=_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    idempotency_key = models.CharField(verbose_name=_("idempotency key"), max_length=100)
+    memo = models.CharField(verbose_name=_("memo"), max_length=300, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "ledger entries"
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="ledger_idempotency_key_unique"),
             models.CheckConstraint(name="ledger_amount_non_negative", condition=Q(amount__gte=0)),

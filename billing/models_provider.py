@@ -1,6 +1,7 @@
 """What the payment provider told us: webhook events (each processed once) and chargebacks."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.money import CURRENCY_CHOICES
 
@@ -12,15 +13,17 @@ class ProviderEvent(models.Model):
     is processed (the provider account serves the whole platform).
     """
 
-    provider = models.CharField(max_length=20, default="stripe")
-    event_id = models.CharField(max_length=100)
-    type = models.CharField(max_length=100)
-    payload = models.JSONField()
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=200, blank=True)
+    provider = models.CharField(verbose_name=_("provider"), max_length=20, default="stripe")
+    event_id = models.CharField(verbose_name=_("event id"), max_length=100)
+    type = models.CharField(verbose_name=_("type"), max_length=100)
+    payload = models.JSONField(verbose_name=_("payload"))
+    received_at = models.DateTimeField(verbose_name=_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(verbose_name=_("processed at"), null=True, blank=True)
+    outcome = models.CharField(verbose_name=_("outcome"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("provider event")
+        verbose_name_plural = _("provider events")
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_unique")]
         indexes = [
             models.Index(
@@ -37,13 +40,19 @@ class ProviderEvent(models.Model):
 class Chargeback(models.Model):
     """A card-holder dispute opened at the provider against one of our charges."""
 
-    charge = models.ForeignKey("billing.Charge", on_delete=models.PROTECT, related_name="chargebacks")
-    provider_reference = models.CharField(max_length=100, unique=True)
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
-    reason = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    charge = models.ForeignKey(
+        "billing.Charge", verbose_name=_("charge"), on_delete=models.PROTECT, related_name="chargebacks"
+    )
+    provider_reference = models.CharField(verbose_name=_("provider reference"), max_length=100, unique=True)
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(verbose_name=_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    reason = models.CharField(verbose_name=_("reason"), max_length=100, blank=True)
+    status = models.CharField(verbose_name=_("status"), max_length=40, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chargeback")
+        verbose_name_plural = _("chargebacks")
 
     def __str__(self) -> str:
         return f"Chargeback {self.provider_reference}"

@@ -6,6 +6,7 @@ all the same, so nothing user-provided can reach the markup unescaped.
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from connections.models import ConnectionKind
 
@@ -73,8 +74,9 @@ def stacked_bar_svg(series: list[dict], *, width: int = 900, height: int = 300) 
         ),
     )
     return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Connections over time" '
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" '
         'width="{}" height="{}" viewBox="0 0 {} {}">{}{}{}{}</svg>',
+        _("Connections over time"),
         width,
         height,
         width,

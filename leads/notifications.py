@@ -23,7 +23,7 @@ from django_stubs_ext import StrOrPromise
 
 from billing.hooks import AutoTopUpAttention, LeadCredited
 from leads.models import DeliveryStatus, Lead, LeadKind, Notification
-from marketplace.i18n import language_of_pro
+from marketplace.i18n import language_of_pro, member_languages
 from marketplace.money import Money, major_units
 from pros.models import Pro
 from push.senders import PushMessage
@@ -61,14 +61,15 @@ def webhook_body(notification: Notification) -> bytes:
     ).encode()
 
 
-def push_message(notification: Notification) -> PushMessage:
-    """What a phone or browser shows: the subject as title, the body's first line, and ids
-    the app needs to open the lead (FCM data values are strings)."""
+def push_message(notification: Notification, language: str | None = None) -> PushMessage:
+    """What a phone or browser shows, in ``language`` (else the pro's): the subject as title,
+    the body's first line, and ids the app needs to open the lead (FCM data values are strings)."""
     data = {"notification_id": str(notification.pk), "kind": notification.kind}
     if notification.lead_id:
         data["lead_id"] = str(notification.lead_id)
-    first_line = (notification.body or "").strip().splitlines()[:1]
-    return PushMessage(title=notification.subject, body=(first_line[0] if first_line else "")[:240], data=data)
+    subject, body = notification.text_in(language)
+    first_line = (body or "").strip().splitlines()[:1]
+    return PushMessage(title=subject, body=(first_line[0] if first_line else "")[:240], data=data)
 
 
 def lead_announcement(lead: Lead) -> tuple[StrOrPromise, StrOrPromise]:
@@ -100,9 +101,15 @@ def pro_notify(
 ) -> None:
     """Record an in-app notification for ``pro`` and queue e-mail, push and webhook delivery
     on commit. Lazy ``subject``/``body`` are rendered in the pro's language
-    (``marketplace.i18n.language_of_pro``), not the language of the request that caused them."""
+    (``marketplace.i18n.language_of_pro``), not the language of the request that caused them,
+    and in every other language its members read (``translations``): each member's e-mail,
+    push and feed are in that member's own language."""
     from leads import tasks  # tasks import this module's helpers
 
+    translations = {}
+    for language in sorted(member_languages(pro.pk, pro.marketplace)):
+        with translation.override(language):
+            translations[language] = {"subject": str(subject)[:200], "body": str(body)}
     with translation.override(language_of_pro(pro.pk, pro.marketplace)):
         subject, body = str(subject), str(body)
     notification = Notification.objects.create(
@@ -113,6 +120,7 @@ def pro_notify(
         subject=subject[:200],
         body=body,
         payload=payload,
+        translations=translations,
         webhook_status=DeliveryStatus.PENDING if pro.webhook_url else DeliveryStatus.SKIPPED,
     )
     notification_id = notification.pk

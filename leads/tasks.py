@@ -17,6 +17,7 @@ from leads.delivery import audience_for
 from leads.models import DeliveryStatus, Notification
 from leads.notifications import push_message, webhook_body, webhook_headers
 from marketplace import metrics
+from marketplace.i18n import language_of_user
 from marketplace.outbound import OutboundRefused, outbound_post
 from push import services as push_services
 from push.models import Device
@@ -39,9 +40,14 @@ def notification_email_send(notification_id: int) -> None:
         return
     audience = audience_for(notification, channel="email")
     recipients = [user.email for user in audience.now]
-    if recipients:
+    # One message per language among the recipients: each member reads its own.
+    by_language: dict[str, list[str]] = {}
+    for user in audience.now:
+        by_language.setdefault(language_of_user(user, notification.marketplace), []).append(user.email)
+    for language, addresses in sorted(by_language.items()):
+        subject, body = notification.text_in(language)
         try:
-            send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, recipients)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
         except Exception:
             metrics.NOTIFICATIONS.labels(channel="email", outcome="failed").inc()
             raise
@@ -63,16 +69,23 @@ def notification_push_send(
         return
     if device_ids is None:
         audience = audience_for(notification, channel="push")
-        devices = list(Device.objects.filter(user__in=audience.now).order_by("pk"))
+        devices = list(Device.objects.filter(user__in=audience.now).select_related("user").order_by("pk"))
         if not devices:
             status = DeliveryStatus.HELD if audience.held else DeliveryStatus.SKIPPED
             Notification.objects.filter(pk=notification_id).update(push_status=status)
             metrics.NOTIFICATIONS.labels(channel="push", outcome=str(status)).inc()
             return
     else:
-        devices = list(Device.objects.filter(pk__in=device_ids).order_by("pk"))
+        devices = list(Device.objects.filter(pk__in=device_ids).select_related("user").order_by("pk"))
     Notification.objects.filter(pk=notification_id).update(push_attempts=F("push_attempts") + 1)
-    results = push_send(devices=devices, message=push_message(notification))
+    by_language: dict[str, list[Device]] = {}  # each member's devices show its own language
+    for device in devices:
+        by_language.setdefault(language_of_user(device.user, notification.marketplace), []).append(device)
+    results = [
+        result
+        for language, group in sorted(by_language.items())
+        for result in push_send(devices=group, message=push_message(notification, language))
+    ]
     push_services.devices_prune(device_ids=[r.device_id for r in results if r.outcome == "invalid"])
     push_services.devices_mark(
         sent=[r.device_id for r in results if r.outcome == "sent"],

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,13 +38,13 @@ class StaffLoginForm(AdminAuthenticationForm):
             return cleaned
         token = (cleaned.get("otp_token") or "").replace(" ", "")
         if not token:
-            raise forms.ValidationError("Enter the code from your authenticator app.", code="token_required")
+            raise forms.ValidationError(_("Enter the code from your authenticator app."), code="token_required")
         for device in devices:
-            allowed, _ = device.verify_is_allowed()  # django-otp throttles failed codes per device
+            allowed, _throttle = device.verify_is_allowed()  # django-otp throttles failed codes per device
             if allowed and device.verify_token(token):
                 user.otp_device = device  # type: ignore[attr-defined]  # django-otp marks the session verified at login
                 return cleaned
-        raise forms.ValidationError("That authentication code is wrong or expired.", code="invalid_token")
+        raise forms.ValidationError(_("That authentication code is wrong or expired."), code="invalid_token")
 
 
 class StaffAdminSite(admin.AdminSite):

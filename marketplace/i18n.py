@@ -83,6 +83,21 @@ def activate_for_request(request: HttpRequest, *, user: User | None = None) -> s
     return language
 
 
+def language_of_user(user: User, marketplace: Marketplace) -> str:
+    """The language a user's own e-mail and push are written in: its saved preference, else
+    the marketplace's default language."""
+    return supported(user.language) or supported(marketplace.default_language) or settings.LANGUAGE_CODE
+
+
+def member_languages(pro_id: int, marketplace: Marketplace) -> set[str]:
+    """Every language the active members of a pro read (``language_of_user`` of each)."""
+    from marketplace.models import Role, User
+
+    saved = User.objects.filter(pro_id=pro_id, role=Role.PRO, is_active=True).values_list("language", flat=True)
+    default = supported(marketplace.default_language) or settings.LANGUAGE_CODE
+    return {supported(language) or default for language in saved} or {default}
+
+
 def language_of_pro(pro_id: int, marketplace: Marketplace) -> str:
     """A pro's notifications are written in its first member's saved language, else the
     marketplace's default language."""

@@ -9,12 +9,13 @@ import re
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PostalScheme(models.TextChoices):
-    CA_FSA = "ca_fsa", "Canada: forward sortation area (M5V 3L9 → M5V)"
-    TW_DISTRICT = "tw_district", "Taiwan: 3-digit district (10617 → 106)"
-    US_ZIP = "us_zip", "United States: ZIP code (94107-1234 → 94107)"
+    CA_FSA = "ca_fsa", _("Canada: forward sortation area (M5V 3L9 → M5V)")
+    TW_DISTRICT = "tw_district", _("Taiwan: 3-digit district (10617 → 106)")
+    US_ZIP = "us_zip", _("United States: ZIP code (94107-1234 → 94107)")
 
 
 class InvalidPostalCode(ValueError):

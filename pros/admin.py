@@ -107,7 +107,7 @@ class ProForm(forms.ModelForm):
     def clean_website(self):
         url = self.cleaned_data.get("website") or ""
         if url and not public_web_url(url):
-            raise forms.ValidationError("Must be an http or https URL on a public host.")
+            raise forms.ValidationError(_("Must be an http or https URL on a public host."))
         return url
 
     def clean_webhook_url(self):

@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import TenantModel
 
 
 class Platform(models.TextChoices):
-    ANDROID = "android", "Android (FCM)"
-    IOS = "ios", "iOS (FCM)"
-    WEB = "web", "Web Push (VAPID)"
+    ANDROID = "android", _("Android (FCM)")
+    IOS = "ios", _("iOS (FCM)")
+    WEB = "web", _("Web Push (VAPID)")
 
 
 class Device(TenantModel):
@@ -20,15 +21,19 @@ class Device(TenantModel):
     (android, ios) or the Web Push endpoint URL (web, whose keys are in ``subscription``):
     unique per marketplace, so a phone that changes hands moves to its new user."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
-    platform = models.CharField(max_length=10, choices=Platform.choices)
-    token = models.CharField(max_length=4096)
-    subscription = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="devices"
+    )
+    platform = models.CharField(verbose_name=_("platform"), max_length=10, choices=Platform.choices)
+    token = models.CharField(verbose_name=_("token"), max_length=4096)
+    subscription = models.JSONField(verbose_name=_("subscription"), default=dict, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    last_success_at = models.DateTimeField(verbose_name=_("last success at"), null=True, blank=True)
+    last_error = models.CharField(verbose_name=_("last error"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
         constraints = [
             models.UniqueConstraint(fields=["marketplace", "token"], name="device_token_unique"),
             models.CheckConstraint(
@@ -43,9 +48,9 @@ class Device(TenantModel):
 
 
 class QuietHoursMode(models.TextChoices):
-    OFF = "off", "Off"
-    CUSTOM = "custom", "Between quiet_start and quiet_end"
-    OUTSIDE_WORKING_HOURS = "outside_working_hours", "Outside the pro's working hours"
+    OFF = "off", _("Off")
+    CUSTOM = "custom", _("Between quiet_start and quiet_end")
+    OUTSIDE_WORKING_HOURS = "outside_working_hours", _("Outside the pro's working hours")
 
 
 class NotificationSettings(TenantModel):
@@ -53,17 +58,23 @@ class NotificationSettings(TenantModel):
     an event or channel not named is on) and quiet hours for push and e-mail."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notification_settings"
     )
-    channels = models.JSONField(default=dict, blank=True)
-    quiet_hours = models.CharField(max_length=24, choices=QuietHoursMode.choices, default=QuietHoursMode.OFF)
-    quiet_start = models.TimeField(null=True, blank=True)
-    quiet_end = models.TimeField(null=True, blank=True)
+    channels = models.JSONField(verbose_name=_("channels"), default=dict, blank=True)
+    quiet_hours = models.CharField(
+        verbose_name=_("quiet hours"), max_length=24, choices=QuietHoursMode.choices, default=QuietHoursMode.OFF
+    )
+    quiet_start = models.TimeField(verbose_name=_("quiet start"), null=True, blank=True)
+    quiet_end = models.TimeField(verbose_name=_("quiet end"), null=True, blank=True)
     every_lead_at_once = models.BooleanField(
-        default=False, help_text="Push and e-mail every lead at once, even in quiet hours."
+        verbose_name=_("every lead at once"),
+        default=False,
+        help_text=_("Push and e-mail every lead at once, even in quiet hours."),
     )
 
     class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
         constraints = [
             models.CheckConstraint(
                 name="notification_settings_custom_has_times",
@@ -78,12 +89,18 @@ class NotificationSettings(TenantModel):
 class HeldNotification(TenantModel):
     """A push or e-mail held back by the user's quiet hours, summed up when they end."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    notification = models.ForeignKey("leads.Notification", on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=10)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    notification = models.ForeignKey(
+        "leads.Notification", verbose_name=_("notification"), on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(verbose_name=_("channel"), max_length=10)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("held notification")
+        verbose_name_plural = _("held notifications")
         constraints = [
             models.UniqueConstraint(fields=["user", "notification", "channel"], name="held_notification_once"),
         ]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import TenantModel
 from pros.models import Pro
@@ -20,25 +21,51 @@ class RankingPolicy(TenantModel):
     """Rank-score weights of one marketplace (Rule 7). Created with defaults on demand."""
 
     marketplace = models.OneToOneField(
-        "marketplace.Marketplace", on_delete=models.CASCADE, related_name="ranking_policy"
+        "marketplace.Marketplace",
+        verbose_name=_("marketplace"),
+        on_delete=models.CASCADE,
+        related_name="ranking_policy",
     )
-    weight_star_score = models.PositiveSmallIntegerField(default=30, validators=_weight)
-    weight_review_volume = models.PositiveSmallIntegerField(default=10, validators=_weight)
-    weight_completeness = models.PositiveSmallIntegerField(default=10, validators=_weight)
-    weight_response_rate = models.PositiveSmallIntegerField(default=25, validators=_weight)
-    weight_response_time = models.PositiveSmallIntegerField(default=10, validators=_weight)
-    weight_membership = models.PositiveSmallIntegerField(default=5, validators=_weight)
-    weight_activity = models.PositiveSmallIntegerField(default=10, validators=_weight)
+    weight_star_score = models.PositiveSmallIntegerField(
+        verbose_name=_("weight star score"), default=30, validators=_weight
+    )
+    weight_review_volume = models.PositiveSmallIntegerField(
+        verbose_name=_("weight review volume"), default=10, validators=_weight
+    )
+    weight_completeness = models.PositiveSmallIntegerField(
+        verbose_name=_("weight completeness"), default=10, validators=_weight
+    )
+    weight_response_rate = models.PositiveSmallIntegerField(
+        verbose_name=_("weight response rate"), default=25, validators=_weight
+    )
+    weight_response_time = models.PositiveSmallIntegerField(
+        verbose_name=_("weight response time"), default=10, validators=_weight
+    )
+    weight_membership = models.PositiveSmallIntegerField(
+        verbose_name=_("weight membership"), default=5, validators=_weight
+    )
+    weight_activity = models.PositiveSmallIntegerField(
+        verbose_name=_("weight activity"), default=10, validators=_weight
+    )
     review_volume_half = models.PositiveIntegerField(
-        default=10, validators=_positive, help_text="Review count at which the volume factor reaches 0.5."
+        verbose_name=_("review volume half"),
+        default=10,
+        validators=_positive,
+        help_text=_("Review count at which the volume factor reaches 0.5."),
     )
     response_time_half_hours = models.PositiveIntegerField(
-        default=4, validators=_positive, help_text="Median response time (hours) at which the time factor is 0.5."
+        verbose_name=_("response time half hours"),
+        default=4,
+        validators=_positive,
+        help_text=_("Median response time (hours) at which the time factor is 0.5."),
     )
     activity_half_life_days = models.PositiveIntegerField(
-        default=14, validators=_positive, help_text="Days of inactivity that halve the activity factor."
+        verbose_name=_("activity half life days"),
+        default=14,
+        validators=_positive,
+        help_text=_("Days of inactivity that halve the activity factor."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     WEIGHT_FIELDS = (
         "weight_star_score",
@@ -51,7 +78,8 @@ class RankingPolicy(TenantModel):
     )
 
     class Meta:
-        verbose_name_plural = "ranking policies"
+        verbose_name = _("ranking policy")
+        verbose_name_plural = _("ranking policies")
         constraints = [
             models.CheckConstraint(
                 name="ranking_weights_0_100",
@@ -86,7 +114,7 @@ class RankingPolicy(TenantModel):
 
     def clean(self) -> None:
         if all(getattr(self, name) in (0, None) for name in self.WEIGHT_FIELDS):
-            raise ValidationError("At least one rank weight must be positive.")
+            raise ValidationError(_("At least one rank weight must be positive."))
 
     @property
     def weight_total(self) -> int:
@@ -99,11 +127,19 @@ class ProStanding(TenantModel):
     ``at_risk`` is kept here so a warning is sent when it changes, not on every rollup.
     """
 
-    pro = models.OneToOneField("pros.Pro", on_delete=models.CASCADE, primary_key=True, related_name="standing")
-    responded_count = models.PositiveIntegerField(default=0)
-    due_count = models.PositiveIntegerField(default=0)
-    at_risk = models.BooleanField(default=False, help_text="One more missed lead would demote this pro.")
-    computed_at = models.DateTimeField()
+    pro = models.OneToOneField(
+        "pros.Pro", verbose_name=_("pro"), on_delete=models.CASCADE, primary_key=True, related_name="standing"
+    )
+    responded_count = models.PositiveIntegerField(verbose_name=_("responded count"), default=0)
+    due_count = models.PositiveIntegerField(verbose_name=_("due count"), default=0)
+    at_risk = models.BooleanField(
+        verbose_name=_("at risk"), default=False, help_text=_("One more missed lead would demote this pro.")
+    )
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
+
+    class Meta:
+        verbose_name = _("pro standing")
+        verbose_name_plural = _("pro standings")
 
     def __str__(self) -> str:
         return f"Standing of pro {self.pro_id}"
@@ -112,20 +148,26 @@ class ProStanding(TenantModel):
 class ProDailySnapshot(TenantModel):
     """One row per pro per (marketplace-local) day: the history the pro sees in its stats."""
 
-    pro = models.ForeignKey("pros.Pro", on_delete=models.CASCADE, related_name="daily_snapshots")
-    day = models.DateField()
-    responded_count = models.PositiveIntegerField(default=0)
-    due_count = models.PositiveIntegerField(default=0)
-    response_rate = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
-    median_response_seconds = models.PositiveIntegerField(null=True, blank=True)
-    demoted = models.BooleanField(default=False)
-    at_risk = models.BooleanField(default=False)
-    rank_score = models.FloatField(default=0.0)
-    star_score = models.PositiveSmallIntegerField(default=0)
-    review_count = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField()
+    pro = models.ForeignKey("pros.Pro", verbose_name=_("pro"), on_delete=models.CASCADE, related_name="daily_snapshots")
+    day = models.DateField(verbose_name=_("day"))
+    responded_count = models.PositiveIntegerField(verbose_name=_("responded count"), default=0)
+    due_count = models.PositiveIntegerField(verbose_name=_("due count"), default=0)
+    response_rate = models.DecimalField(
+        verbose_name=_("response rate"), max_digits=4, decimal_places=3, null=True, blank=True
+    )
+    median_response_seconds = models.PositiveIntegerField(
+        verbose_name=_("median response seconds"), null=True, blank=True
+    )
+    demoted = models.BooleanField(verbose_name=_("demoted"), default=False)
+    at_risk = models.BooleanField(verbose_name=_("at risk"), default=False)
+    rank_score = models.FloatField(verbose_name=_("rank score"), default=0.0)
+    star_score = models.PositiveSmallIntegerField(verbose_name=_("star score"), default=0)
+    review_count = models.PositiveIntegerField(verbose_name=_("review count"), default=0)
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
 
     class Meta:
+        verbose_name = _("pro daily snapshot")
+        verbose_name_plural = _("pro daily snapshots")
         ordering = ["-day"]
         constraints = [models.UniqueConstraint(fields=["pro", "day"], name="snapshot_one_per_pro_day")]
         indexes = [models.Index(fields=["marketplace", "day"], name="snapshot_marketplace_day_idx")]
@@ -139,8 +181,8 @@ class ProRanking(Pro):
 
     class Meta:
         proxy = True
-        verbose_name = "pro ranking"
-        verbose_name_plural = "pro rankings"
+        verbose_name = _("pro ranking")
+        verbose_name_plural = _("pro rankings")
 
 
 class DirtyPro(TenantModel):
@@ -148,8 +190,12 @@ class DirtyPro(TenantModel):
     transaction writes the row (so it commits or rolls back with the answer); the scheduled
     pass (``ranking/dirty.py``, every 20 seconds) takes the rows and recomputes those pros."""
 
-    pro = models.OneToOneField(Pro, primary_key=True, on_delete=models.CASCADE, related_name="+")
-    marked_at = models.DateTimeField(auto_now_add=True)
+    pro = models.OneToOneField(Pro, verbose_name=_("pro"), primary_key=True, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(verbose_name=_("marked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dirty pro")
+        verbose_name_plural = _("dirty pros")
 
     def __str__(self) -> str:
         return f"Pro {self.pro_id} to refresh"

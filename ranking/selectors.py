@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -286,22 +287,30 @@ def pro_stats(*, marketplace: Marketplace, pro_id: int, now: dt.datetime | None 
 
 
 def _demotion_reason(*, pro: Pro, policy: MarketplacePolicy, counts: ResponseCounts, below: bool) -> str:
+    """Why the pro is or is not demoted, in the reader's language (the active one)."""
     threshold = f"{policy.response_rate_threshold * 100:.1f}%"
     if not policy.response_rate_demotion_enabled:
-        return "Response-rate demotion is switched off in this marketplace."
+        return gettext("Response-rate demotion is switched off in this marketplace.")
     if counts.due < policy.response_min_sample:
-        return (
-            f"{counts.due} lead(s) due in the last {policy.response_window_days} days; no figure below "
-            f"{policy.response_min_sample}, so no demotion."
-        )
-    answered = f"Answered {counts.responded} of {counts.due} due leads"
+        return ngettext(
+            "%(due)d lead due in the last %(days)d days; no figure below %(sample)d, so no demotion.",
+            "%(due)d leads due in the last %(days)d days; no figure below %(sample)d, so no demotion.",
+            counts.due,
+        ) % {"due": counts.due, "days": policy.response_window_days, "sample": policy.response_min_sample}
+    figures = {"responded": counts.responded, "due": counts.due, "threshold": threshold}
     if below and pro.demoted:
-        return f"{answered}, below {threshold}: demoted until back at or above it."
-    if below:
-        return f"{answered}, below {threshold}: demoted on the next rollup."
-    if pro.demoted:
-        return f"{answered}, at or above {threshold}: restored on the next rollup."
-    return f"{answered}, at or above {threshold}."
+        text = gettext(
+            "Answered %(responded)d of %(due)d due leads, below %(threshold)s: demoted until back at or above it."
+        )
+    elif below:
+        text = gettext("Answered %(responded)d of %(due)d due leads, below %(threshold)s: demoted on the next rollup.")
+    elif pro.demoted:
+        text = gettext(
+            "Answered %(responded)d of %(due)d due leads, at or above %(threshold)s: restored on the next rollup."
+        )
+    else:
+        text = gettext("Answered %(responded)d of %(due)d due leads, at or above %(threshold)s.")
+    return text % figures
 
 
 def pro_clock_explained(

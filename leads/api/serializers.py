@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -354,3 +354,9 @@ class NotificationOutput(serializers.ModelSerializer):
     @extend_schema_field(NotificationPayload)
     def get_payload(self, notification: Notification) -> dict:
         return notification.payload
+
+    def to_representation(self, instance: Notification) -> dict:
+        """Subject and body in the reader's language when the notification was written in it."""
+        data = super().to_representation(instance)
+        data["subject"], data["body"] = instance.text_in(translation.get_language())
+        return data

@@ -9,15 +9,16 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .tenancy import Marketplace
 
 
 class Role(models.TextChoices):
-    HOMEOWNER = "homeowner", "Homeowner"
-    PRO = "pro", "Pro member"
-    STAFF = "staff", "Marketplace staff"
-    PLATFORM = "platform", "Platform superuser"
+    HOMEOWNER = "homeowner", _("Homeowner")
+    PRO = "pro", _("Pro member")
+    STAFF = "staff", _("Marketplace staff")
+    PLATFORM = "platform", _("Platform superuser")
 
 
 class UserQuerySet(models.QuerySet["User"]):
@@ -77,22 +78,36 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     _stored_is_active: bool | None  # as loaded from the database (set in from_db)
 
-    email = models.EmailField()
-    name = models.CharField(max_length=150, blank=True)
-    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.HOMEOWNER)
-    pro = models.ForeignKey("pros.Pro", on_delete=models.PROTECT, null=True, blank=True, related_name="members")
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May log into the admin site.")
-    date_joined = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(verbose_name=_("email"))
+    name = models.CharField(verbose_name=_("name"), max_length=150, blank=True)
+    marketplace = models.ForeignKey(
+        Marketplace,
+        verbose_name=_("marketplace"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    role = models.CharField(verbose_name=_("role"), max_length=20, choices=Role.choices, default=Role.HOMEOWNER)
+    pro = models.ForeignKey(
+        "pros.Pro", verbose_name=_("pro"), on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    is_active = models.BooleanField(verbose_name=_("is active"), default=True)
+    is_staff = models.BooleanField(
+        verbose_name=_("is staff"), default=False, help_text=_("May log into the admin site.")
+    )
+    date_joined = models.DateTimeField(verbose_name=_("date joined"), default=timezone.now)
     # Every JWT carries the version it was issued under; a password change or reset and a
     # deactivation bump it, so every outstanding access and refresh token dies at once.
     token_version = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Bumped on a password change and on deactivation: revokes every token."
+        verbose_name=_("token version"),
+        default=0,
+        editable=False,
+        help_text=_("Bumped on a password change and on deactivation: revokes every token."),
     )
     # The user's language for API messages, notifications and e-mail; blank: Accept-Language,
     # else the marketplace's default (marketplace/i18n.py).
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
+    language = models.CharField(verbose_name=_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 
@@ -101,6 +116,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["name"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models.tenancy import Marketplace, MembershipTier, TenancyQuerySet
 
@@ -30,73 +31,120 @@ def _between(low: int, high: int) -> list:
 class MarketplacePolicy(models.Model):
     """A marketplace's rulebook: data staff edit in admin, never a code fork."""
 
-    marketplace = models.OneToOneField(Marketplace, on_delete=models.CASCADE, related_name="policy")
+    marketplace = models.OneToOneField(
+        Marketplace, verbose_name=_("marketplace"), on_delete=models.CASCADE, related_name="policy"
+    )
 
     # Rule families: each a switch.
-    matched_leads_enabled = models.BooleanField(default=False, help_text="Platform requests become matched leads.")
-    promotion_service_enabled = models.BooleanField(default=False, help_text="Services may auto-quote.")
-    response_rate_demotion_enabled = models.BooleanField(default=False, help_text="Demote below the threshold.")
+    matched_leads_enabled = models.BooleanField(
+        verbose_name=_("matched leads enabled"), default=False, help_text=_("Platform requests become matched leads.")
+    )
+    promotion_service_enabled = models.BooleanField(
+        verbose_name=_("promotion service enabled"), default=False, help_text=_("Services may auto-quote.")
+    )
+    response_rate_demotion_enabled = models.BooleanField(
+        verbose_name=_("response rate demotion enabled"), default=False, help_text=_("Demote below the threshold.")
+    )
     members_only_contact_display = models.BooleanField(
-        default=True, help_text="Only members show a phone number and website."
+        verbose_name=_("members only contact display"),
+        default=True,
+        help_text=_("Only members show a phone number and website."),
     )
 
     # Leads.
-    new_lead_ttl_hours = models.PositiveIntegerField(default=72, validators=_between(1, MAX_TTL_HOURS))
-    matched_lead_ttl_hours = models.PositiveIntegerField(default=24, validators=_between(1, MAX_TTL_HOURS))
-    matched_fanout = models.PositiveIntegerField(default=5, validators=_between(1, MAX_FANOUT))
-    matched_capacity = models.PositiveIntegerField(default=3, validators=_between(1, MAX_FANOUT))
-    star_score_threshold = models.PositiveSmallIntegerField(default=80, validators=[MaxValueValidator(100)])
-    matched_required_tier = models.CharField(
-        max_length=20, choices=MembershipTier.choices, default=MembershipTier.BRAND_BUILDER
+    new_lead_ttl_hours = models.PositiveIntegerField(
+        verbose_name=_("new lead ttl hours"), default=72, validators=_between(1, MAX_TTL_HOURS)
     )
-    duplicate_window_hours = models.PositiveIntegerField(default=24, validators=_between(0, MAX_TTL_HOURS))
+    matched_lead_ttl_hours = models.PositiveIntegerField(
+        verbose_name=_("matched lead ttl hours"), default=24, validators=_between(1, MAX_TTL_HOURS)
+    )
+    matched_fanout = models.PositiveIntegerField(
+        verbose_name=_("matched fanout"), default=5, validators=_between(1, MAX_FANOUT)
+    )
+    matched_capacity = models.PositiveIntegerField(
+        verbose_name=_("matched capacity"), default=3, validators=_between(1, MAX_FANOUT)
+    )
+    star_score_threshold = models.PositiveSmallIntegerField(
+        verbose_name=_("star score threshold"), default=80, validators=[MaxValueValidator(100)]
+    )
+    matched_required_tier = models.CharField(
+        verbose_name=_("matched required tier"),
+        max_length=20,
+        choices=MembershipTier.choices,
+        default=MembershipTier.BRAND_BUILDER,
+    )
+    duplicate_window_hours = models.PositiveIntegerField(
+        verbose_name=_("duplicate window hours"), default=24, validators=_between(0, MAX_TTL_HOURS)
+    )
 
     # Contact fees by lead kind, in the marketplace's minor units (categories may override).
-    fee_new = models.BigIntegerField(default=0, validators=_between(0, MAX_FEE))
-    fee_matched = models.BigIntegerField(default=0, validators=_between(0, MAX_FEE))
-    fee_promotion = models.BigIntegerField(default=0, validators=_between(0, MAX_FEE))
+    fee_new = models.BigIntegerField(verbose_name=_("fee new"), default=0, validators=_between(0, MAX_FEE))
+    fee_matched = models.BigIntegerField(verbose_name=_("fee matched"), default=0, validators=_between(0, MAX_FEE))
+    fee_promotion = models.BigIntegerField(verbose_name=_("fee promotion"), default=0, validators=_between(0, MAX_FEE))
 
     # Response rate and demotion.
     response_rate_threshold = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("0.750"), validators=_fraction
+        verbose_name=_("response rate threshold"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.750"),
+        validators=_fraction,
     )
-    response_window_days = models.PositiveIntegerField(default=30, validators=_between(1, MAX_WINDOW_DAYS))
-    response_min_sample = models.PositiveIntegerField(default=4, validators=_between(1, MAX_MIN_SAMPLE))
+    response_window_days = models.PositiveIntegerField(
+        verbose_name=_("response window days"), default=30, validators=_between(1, MAX_WINDOW_DAYS)
+    )
+    response_min_sample = models.PositiveIntegerField(
+        verbose_name=_("response min sample"), default=4, validators=_between(1, MAX_MIN_SAMPLE)
+    )
     demotion_factor = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("0.500"), validators=_fraction
+        verbose_name=_("demotion factor"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.500"),
+        validators=_fraction,
     )
 
     # Connections and money.
-    click_dedupe_minutes = models.PositiveIntegerField(default=30, validators=_between(0, MAX_DEDUPE_MINUTES))
-    dispute_window_days = models.PositiveIntegerField(default=14, validators=_between(0, MAX_WINDOW_DAYS))
+    click_dedupe_minutes = models.PositiveIntegerField(
+        verbose_name=_("click dedupe minutes"), default=30, validators=_between(0, MAX_DEDUPE_MINUTES)
+    )
+    dispute_window_days = models.PositiveIntegerField(
+        verbose_name=_("dispute window days"), default=14, validators=_between(0, MAX_WINDOW_DAYS)
+    )
 
     # Pay on mutual interest (Rule 14): a pro's accept of a matched lead is a free expression of
     # interest; only the pros the homeowner connects with are charged and see the contact.
     pay_on_mutual_interest = models.BooleanField(
+        verbose_name=_("pay on mutual interest"),
         default=False,
-        help_text="Matched leads: the pro's accept is free interest; the pro pays when the homeowner connects.",
+        help_text=_("Matched leads: the pro's accept is free interest; the pro pays when the homeowner connects."),
     )
     interest_ttl_hours = models.PositiveIntegerField(
+        verbose_name=_("interest ttl hours"),
         default=72,
         validators=_between(1, MAX_TTL_HOURS),
-        help_text="Interest the homeowner has not taken up after this many hours lapses, free of charge.",
+        help_text=_("Interest the homeowner has not taken up after this many hours lapses, free of charge."),
     )
 
     # Business-hours clock (Rule 15): deadlines count the pro's working hours, vacations pause
     # matching; a deadline is never later than the cap in calendar hours.
     business_hours_enabled = models.BooleanField(
-        default=False, help_text="Deadlines count only each pro's working hours; vacations pause matching."
+        verbose_name=_("business hours enabled"),
+        default=False,
+        help_text=_("Deadlines count only each pro's working hours; vacations pause matching."),
     )
     business_hours_cap_hours = models.PositiveIntegerField(
+        verbose_name=_("business hours cap hours"),
         default=168,
         validators=_between(1, MAX_TTL_HOURS),
-        help_text="A working-time deadline is never later than this many calendar hours after the offer.",
+        help_text=_("A working-time deadline is never later than this many calendar hours after the offer."),
     )
 
     objects = TenancyQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "marketplace policies"
+        verbose_name = _("marketplace policy")
+        verbose_name_plural = _("marketplace policies")
         constraints = [
             models.CheckConstraint(
                 name="policy_rate_threshold_0_1",
@@ -149,4 +197,4 @@ class MarketplacePolicy(models.Model):
     def clean(self) -> None:
         # More accepts than pros offered the job could never happen: a sign of a typo.
         if self.matched_capacity and self.matched_fanout and self.matched_capacity > self.matched_fanout:
-            raise ValidationError({"matched_capacity": "At most the matched fan-out (pros offered each job)."})
+            raise ValidationError({"matched_capacity": _("At most the matched fan-out (pros offered each job).")})

@@ -56,3 +56,51 @@ def test_the_console_strings_have_canadian_french_too(maple):
         dashboard = dashboard_for(marketplace=maple.marketplace)
         assert str(dashboard["activity"][1]["label"]) == "cette semaine"
         assert str(translation.gettext("Open disputes")) == "Litiges ouverts"
+
+
+def test_formosa_staff_read_model_names_field_labels_and_choices_in_chinese(client, maple, formosa):
+    """Model names, field labels, help texts and choice labels (the admin's own vocabulary,
+    from ``verbose_name``s) follow the staff member's language too."""
+    login(client, formosa.staff)
+    index = client.get("/admin/").content.decode()
+    assert "案件申訴" in index and "錢包明細" in index and "報價需求" in index  # model names in the app list
+    lead = formosa.objects["dispute"].lead
+    page = client.get(f"/admin/leads/lead/{lead.pk}/change/").content.decode()
+    assert "截止時間" in page and "聯絡資料揭露時間" in page  # field labels: deadline, contact revealed at
+    assert "Deadline" not in page and "Contact revealed at" not in page
+    pro = client.get(f"/admin/pros/pro/{formosa.objects['pro'].pk}/change/").content.decode()
+    assert "暫停中的專家不會收到案件。" in pro  # a help text
+    leads = client.get("/admin/leads/lead/?status__exact=accepted").content.decode()
+    assert "已接受" in leads  # a status choice label
+
+    login(client, maple.staff)
+    page = client.get(f"/admin/leads/lead/{maple.objects['dispute'].lead.pk}/change/").content.decode()
+    assert "Deadline" in page and "截止時間" not in page
+
+
+def test_every_model_label_of_ours_is_translated():
+    """No admin label slips through in English: every model's name, field label and choice
+    label resolves to a different text in zh-Hant (proper names such as "Brand Builder" and
+    protocol names are the only ones allowed to stay)."""
+    from django.apps import apps
+
+    same_in_every_language = {"Brand Builder", "English", "Français (Canada)", "繁體中文"}  # names, endonyms
+    ours = {"marketplace", "pros", "hours", "push", "billing", "leads", "ranking", "connections", "console"}
+    untranslated = []
+    for model in apps.get_models():
+        if model._meta.app_label not in ours:
+            continue
+        texts = [model._meta.verbose_name, model._meta.verbose_name_plural]
+        for field in model._meta.get_fields():
+            if getattr(field, "auto_created", False) or not hasattr(field, "verbose_name"):
+                continue
+            texts.append(field.verbose_name)
+            texts += [label for _, label in (field.choices or [])]
+        for text in texts:
+            with translation.override("en"):
+                english = str(text)
+            with translation.override("zh-hant"):
+                chinese = str(text)
+            if english == chinese and english not in same_in_every_language and not english.isupper():
+                untranslated.append(f"{model._meta.label}: {english}")
+    assert untranslated == [], "\n".join(untranslated)

@@ -10,7 +10,7 @@ from leads.notifications import pro_notify
 from leads.tasks import notification_push_send
 from marketplace.celery import app
 from push.models import Device
-from tests.factories import DeviceFactory
+from tests.factories import DeviceFactory, UserFactory
 from tests.leads.test_notifications import Receiver
 from tests.push.servers import Browser
 
@@ -171,3 +171,45 @@ def test_a_user_who_turned_push_off_for_an_event_gets_no_push(
     assert fcm.messages == [] and mail.outbox == []
     feed = api_client(marketplace, user).get("/api/v1/pro/notifications/").json()["results"]
     assert len(feed) == 1  # the feed always gets it
+
+
+def test_each_member_reads_the_lead_e_mail_push_and_feed_in_its_own_language(
+    api_client,
+    marketplace,
+    homeowner,
+    make_pro,
+    request_body,
+    webpush_service,
+    fcm,
+    eager,
+    django_capture_on_commit_callbacks,
+):
+    """A pro's two members: the first reads English (maple's default), the second saved
+    Canadian French. One lead: each gets its e-mail and push in its own language, and the
+    feed answers each in its own."""
+    owner = make_pro()
+    partner = UserFactory(marketplace=marketplace, role="pro", pro=owner.pro, language="fr-ca")
+    owner_browser = Browser(f"{webpush_service.base}/push/{owner.pk}")
+    partner_browser = Browser(f"{webpush_service.base}/push/{partner.pk}")
+    _register(api_client, marketplace, owner, "web", owner_browser.subscription)
+    _register(api_client, marketplace, partner, "web", partner_browser.subscription)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api_client(marketplace, homeowner).post("/api/v1/quote-requests/", request_body())
+    assert created.status_code == 201
+
+    notification = Notification.objects.get(pro=owner.pro)
+    # The pro's own language (its webhook's): the first member that saved one, here the partner's.
+    assert notification.subject.startswith("Demande jumelée")
+    by_recipient = {tuple(message.to): message for message in mail.outbox}
+    assert by_recipient[(owner.email,)].subject.startswith("Matched lead:")
+    assert by_recipient[(partner.email,)].subject.startswith("Demande jumelée")
+    assert "Frais de contact" in by_recipient[(partner.email,)].body
+    browsers = {f"/push/{owner.pk}": owner_browser, f"/push/{partner.pk}": partner_browser}
+    shown = {push["path"]: browsers[push["path"]].decrypt(push["body"]) for push in webpush_service.received}
+    assert shown[f"/push/{owner.pk}"]["title"].startswith("Matched lead:")
+    assert shown[f"/push/{partner.pk}"]["title"].startswith("Demande jumelée")
+
+    feed = api_client(marketplace, partner).get("/api/v1/pro/notifications/").json()
+    assert feed["results"][0]["subject"].startswith("Demande jumelée")
+    feed = api_client(marketplace, owner).get("/api/v1/pro/notifications/").json()
+    assert feed["results"][0]["subject"].startswith("Matched lead:")

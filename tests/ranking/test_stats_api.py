@@ -128,6 +128,15 @@ def test_stats_without_enough_leads_say_why_there_is_no_figure(api_client, demot
     assert body["response_rate"]["rate"] is None
     assert body["demotion"]["demoted"] is False
     assert "no figure below 4" in body["demotion"]["reason"]
+    assert body["demotion"]["reason"].startswith("3 leads due in the last 30 days")
+
+
+def test_the_demotion_reason_is_in_the_readers_language(api_client, demotion_on, pro_user):
+    history(pro_user.pro, missed=1)
+    chinese = api_client(demotion_on, pro_user).get(URL, HTTP_ACCEPT_LANGUAGE="zh-Hant").json()
+    assert chinese["demotion"]["reason"] == "過去 30 天內應回覆 1 件；未滿 4 件不計算回覆率，因此不會降級。"
+    french = api_client(demotion_on, pro_user).get(URL, HTTP_ACCEPT_LANGUAGE="fr-CA").json()
+    assert french["demotion"]["reason"].startswith("1 demande due au cours des 30 derniers jours")
 
 
 def test_switched_off_demotion_is_reported(api_client, demotion_on, pro_user):
