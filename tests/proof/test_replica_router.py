@@ -270,5 +270,7 @@ def test_the_connections_dashboard_sends_every_read_to_the_replica(with_replica,
         bucket=Bucket.DAY,
         pro=pro,
     )
-    assert {"connections.ConnectionDaily", "leads.Lead"} <= {label for label, _ in routed}
+    # One statement reads the daily counts and the closed loop's leads; it is routed as a read
+    # of the daily counts, so it goes where every other dashboard read goes.
+    assert "connections.ConnectionDaily" in {label for label, _ in routed}
     assert {alias for _, alias in routed} == {"replica"}
