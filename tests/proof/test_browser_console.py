@@ -132,7 +132,8 @@ def test_an_operator_runs_a_week_from_the_console(slug, marketplace, other_marke
     else:
         assert "Answered 1 of 4" in why and "demoted" in why
     _shot(page, slug, "5-why-demoted")
-    page.click('a:text-is("案件")' if slug == "formosa" else 'a:text-is("leads")')
+    # The link beside the figure (the sidebar's model list has a "案件" link of its own).
+    page.click(f'a[href*="pro__id__exact={pro.pk}"]:text-is("{"案件" if slug == "formosa" else "leads"}")')
     page.wait_for_load_state()
     assert f"pro__id__exact={pro.pk}" in page.url
     assert page.locator(f'a[href*="/admin/leads/lead/{market.objects["expired"].pk}/change/"]').count() >= 1

@@ -51,7 +51,10 @@ def healthy_replica(topology):
 
 
 def _fresh_replay_then_pause(topology) -> None:
-    """A commit replayed just now (so lag is measured from now), then replay paused."""
+    """A commit replayed just now (so lag is measured from now), then replay paused. First,
+    every web process's last health check (the test before may have left one saying
+    "lagging") outlives its reuse window: requests are fast enough now to fit inside it."""
+    time.sleep(REPLICA_RECHECK_SECONDS + 0.2)
     topology.primary.sql("SELECT txid_current()", dbname=topology.dbname)
     topology.wait_replayed()
     topology.pause_replay()
