@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "health_check",  # its page template: /health/ opened in a browser renders HTML
     "drf_spectacular_sidecar",
     "csp",
     "django_structlog",

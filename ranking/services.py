@@ -36,7 +36,6 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from leads.hooks import LeadAnswered
 from leads.notifications import pro_notify
 from marketplace import metrics
 from marketplace.models import Marketplace, MembershipTier
@@ -305,11 +304,6 @@ def pro_stats_refresh_on_commit(*, pro_id: int) -> None:
 
     # robust: a broker outage must not fail the committed write; the hourly rollup catches up.
     transaction.on_commit(lambda: tasks.pro_stats_refresh_task.delay(pro_id), robust=True)
-
-
-def lead_answered_refresh(event: LeadAnswered) -> None:
-    """``leads.hooks.lead_answered``: an answer moves the pro's response rate; refresh it on commit."""
-    pro_stats_refresh_on_commit(pro_id=event.lead.pro_id)
 
 
 def _notify_changes(*, result: RollupResult, marketplace: Marketplace, params: dict) -> None:

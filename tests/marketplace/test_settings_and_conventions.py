@@ -113,6 +113,12 @@ def test_health_reports_database_and_cache(client):
 
 
 @pytest.mark.django_db
+def test_health_opened_in_a_browser_renders_its_page(client):
+    response = client.get("/health/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200 and b"<html" in response.content.lower()
+
+
+@pytest.mark.django_db
 def test_unknown_api_paths_are_json_404(client):
     response = client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
