@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import structlog
 from django.db import transaction
-from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +42,7 @@ from leads.models import Lead, LeadKind, LeadStatus, QuoteRequest
 from leads.services import interest
 from leads.services.lifecycle import request_close_if_done
 from leads.state import lead_transition, leads_bulk_transition, transition_check
+from marketplace.compiled import CompiledSelect
 from marketplace.errors import Conflict, NotFound, PaymentRequired, Unavailable
 from marketplace.models import Marketplace, User
 from marketplace.selectors import marketplace_policy
@@ -128,6 +129,70 @@ class _Count(Subquery):
     output_field = IntegerField()
 
 
+def _locked_request_query(*, by_pro: bool, by_marketplace: bool, joins_policy: bool) -> CompiledSelect[QuoteRequest]:
+    """The request's locking statement for one shape of the call (compiled once, see below)."""
+
+    def build(lead_id: int, pro_id: int = 0, marketplace_id: int = 0) -> QuerySet[QuoteRequest]:
+        lead_ref = Lead.objects.filter(pk=lead_id)
+        if by_pro:
+            lead_ref = lead_ref.filter(pro_id=pro_id)
+        if by_marketplace:
+            lead_ref = lead_ref.filter(marketplace_id=marketplace_id)
+        requests = (
+            QuoteRequest.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .filter(pk=Subquery(lead_ref.values("request_id")[:1]))
+            .order_by("pk")[:1]
+        )
+        return requests.select_related("marketplace__policy") if joins_policy else requests
+
+    params: dict[str, type] = {"lead_id": int}
+    if by_pro:
+        params["pro_id"] = int
+    if by_marketplace:
+        params["marketplace_id"] = int
+    return CompiledSelect(build, **params)
+
+
+def _locked_lead_query(*, opening: bool) -> CompiledSelect[Lead]:
+    """The lead's locking statement, with the figures it reads along (compiled once)."""
+
+    def build(lead_id: int) -> QuerySet[Lead]:
+        offers = Lead.objects.filter(request_id=OuterRef("request_id"))
+        counts: dict[str, Any] = {
+            "offered_count": _Count(offers.values("pk")),
+            "accepted_count": _Count(offers.filter(status=LeadStatus.ACCEPTED).values("pk")),
+            "matched_accepted": _Count(offers.filter(kind=LeadKind.MATCHED, status=LeadStatus.ACCEPTED).values("pk")),
+        }
+        if opening:
+            charges = Charge.objects.filter(lead_id=OuterRef("pk"))
+            paying = Exists(Charge.objects.filter(lead_id=OuterRef("pk"), status=ChargeStatus.PENDING))
+            counts |= {
+                "pending_charge_id": Subquery(charges.filter(status=ChargeStatus.PENDING).values("pk")[:1]),
+                "failed_charges": _Count(charges.filter(status__in=billing.FINISHED_UNPAID).values("pk")),
+                # Matched leads accepted or with an accept in flight (a pending charge).
+                "matched_taken": _Count(
+                    offers.filter(kind=LeadKind.MATCHED).filter(Q(status=LeadStatus.ACCEPTED) | paying).values("pk")
+                ),
+            }
+        return Lead.objects.select_for_update(of=("self",)).annotate(**counts).filter(pk=lead_id)
+
+    return CompiledSelect(build, lead_id=int)
+
+
+# Every shape the accept locks with, compiled on first use: the ORM builds and compiles each
+# statement once per process instead of on every accept (most of the accept's Python time).
+_LOCKED_REQUEST = {
+    (by_pro, by_marketplace, joins_policy): _locked_request_query(
+        by_pro=by_pro, by_marketplace=by_marketplace, joins_policy=joins_policy
+    )
+    for by_pro in (False, True)
+    for by_marketplace in (False, True)
+    for joins_policy in (False, True)
+}
+_LOCKED_LEAD = {opening: _locked_lead_query(opening=opening) for opening in (False, True)}
+
+
 def _lock_request_and_lead(
     *,
     lead_id: int,
@@ -146,43 +211,22 @@ def _lock_request_and_lead(
     request's leads holds that lock, so what it reads along — the offer counts, the matched
     leads taken and, when ``opening``, the lead's pending charge and its failed attempts — is
     what the transaction decides on, exactly as separate reads after the locks were."""
-    lead_ref = Lead.objects.filter(pk=lead_id)
+    values = {"lead_id": lead_id}
     if pro_id is not None:
-        lead_ref = lead_ref.filter(pro_id=pro_id)
+        values["pro_id"] = pro_id
     if marketplace_id is not None:
-        lead_ref = lead_ref.filter(marketplace_id=marketplace_id)
-    requests = (
-        QuoteRequest.objects.select_for_update(of=("self",))
-        .select_related("category")
-        .filter(pk=Subquery(lead_ref.values("request_id")[:1]))
-    )
-    if marketplace is None:
-        requests = requests.select_related("marketplace__policy")
-    request = requests.first()
+        values["marketplace_id"] = marketplace_id
+    locked = _LOCKED_REQUEST[(pro_id is not None, marketplace_id is not None, marketplace is None)]
+    request = locked.first(**values)
     if request is None:
         raise NotFound()
     if marketplace is not None:
         if request.marketplace_id != marketplace.pk:
             raise NotFound()
         request.marketplace = marketplace
-    offers = Lead.objects.filter(request_id=OuterRef("request_id"))
-    counts: dict[str, Any] = {
-        "offered_count": _Count(offers.values("pk")),
-        "accepted_count": _Count(offers.filter(status=LeadStatus.ACCEPTED).values("pk")),
-        "matched_accepted": _Count(offers.filter(kind=LeadKind.MATCHED, status=LeadStatus.ACCEPTED).values("pk")),
-    }
-    if opening:
-        charges = Charge.objects.filter(lead_id=OuterRef("pk"))
-        paying = Exists(Charge.objects.filter(lead_id=OuterRef("pk"), status=ChargeStatus.PENDING))
-        counts |= {
-            "pending_charge_id": Subquery(charges.filter(status=ChargeStatus.PENDING).values("pk")[:1]),
-            "failed_charges": _Count(charges.filter(status__in=billing.FINISHED_UNPAID).values("pk")),
-            # Matched leads accepted or with an accept in flight (a pending charge).
-            "matched_taken": _Count(
-                offers.filter(kind=LeadKind.MATCHED).filter(Q(status=LeadStatus.ACCEPTED) | paying).values("pk")
-            ),
-        }
-    lead = cast("LockedLead", Lead.objects.select_for_update(of=("self",)).annotate(**counts).get(pk=lead_id))
+    lead = cast("LockedLead | None", _LOCKED_LEAD[opening].first(lead_id=lead_id))
+    if lead is None:  # the request's lock is held: its lead cannot have gone meanwhile
+        raise Lead.DoesNotExist(f"lead {lead_id} vanished under its request's lock")
     lead.request = request
     return request, lead
 

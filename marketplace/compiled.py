@@ -1,0 +1,173 @@
+"""Statements of the hottest write path, compiled by the ORM once and re-bound on every call.
+
+Django builds and compiles a queryset's SQL each time it runs; on the accept, which issues a
+dozen statements, that was most of the request's Python time (bench/README.md, #16). A
+``CompiledSelect`` or ``CompiledUpdate`` asks the ORM for its statement once — the queryset is
+built with *sentinel* values standing for the parameters — and then runs that SQL with each
+call's values. Rows become model instances exactly as the ORM's own iteration makes them
+(``select_related`` objects, annotations, field converters). The statement is still written
+with the ORM, in one place; only its compilation is reused, as ``leads.services.matching``
+does for its query.
+
+Parameters are keyword arguments declared with their type (``int`` or ``datetime``); the
+sentinel standing for each must appear among the compiled statement's parameters, and no
+constant of the statement may equal one, else compiling fails loudly. Querysets with
+``IN (…)`` lists of call-dependent length cannot be compiled this way (their SQL changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.models.sql import UpdateQuery
+from django.db.transaction import TransactionManagementError
+
+M = TypeVar("M", bound=Model)
+
+# Far outside any id or time this product stores, and distinct from each other.
+_INT_SENTINEL_BASE = -(2**62)
+_TIME_SENTINEL_BASE = dt.datetime(1111, 1, 1, tzinfo=dt.UTC)
+
+
+def _sentinels(params: dict[str, type]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for index, (name, kind) in enumerate(sorted(params.items())):
+        if kind is int:
+            values[name] = _INT_SENTINEL_BASE + index
+        elif kind is dt.datetime:
+            values[name] = _TIME_SENTINEL_BASE + dt.timedelta(seconds=index)
+        else:
+            raise TypeError(f"a compiled statement's parameter is an int or a datetime, not {kind!r} ({name})")
+    return values
+
+
+def _slots(sql_params: Sequence[Any], sentinels: dict[str, Any]) -> list[tuple[str | None, Any]]:
+    """For each positional parameter of the compiled SQL: (the call parameter it stands for, or
+    None with the constant to bind every time)."""
+    by_value = {(type(value), value): name for name, value in sentinels.items()}
+    slots: list[tuple[str | None, Any]] = []
+    for value in sql_params:
+        name = by_value.get((type(value), value)) if isinstance(value, int | dt.datetime) else None
+        slots.append((name, None) if name is not None else (None, value))
+    missing = set(sentinels) - {name for name, _ in slots if name}
+    if missing:
+        raise ValueError(f"the compiled statement does not use {sorted(missing)}: did the ORM inline them?")
+    return slots
+
+
+class _Compiled:
+    def __init__(self, params: dict[str, type]) -> None:
+        self._params = params
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def _bind(self, values: dict[str, Any]) -> list[Any]:
+        if values.keys() != self._params.keys():
+            raise TypeError(f"expected the parameters {sorted(self._params)}, got {sorted(values)}")
+        return [values[name] if name is not None else constant for name, constant in self._slots]
+
+    def _compile_once(self) -> None:
+        if self._ready:
+            return
+        with self._lock:
+            if not self._ready:
+                self._compile(_sentinels(self._params))
+                self._ready = True
+
+    def _compile(self, sentinels: dict[str, Any]) -> None:
+        raise NotImplementedError  # each kind of statement compiles its own way
+
+    @property
+    def sql(self) -> str:
+        self._compile_once()
+        return self._sql
+
+
+class CompiledSelect(_Compiled, Generic[M]):
+    """``build(**params)`` returns a queryset; ``rows(**values)`` runs its compiled SQL with
+    those values and returns the model instances the queryset would. A queryset that locks
+    (``select_for_update``) runs on the write database and only inside a transaction, as
+    Django itself insists."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], **params: type) -> None:
+        super().__init__(params)
+        self._build = build
+
+    def _compile(self, sentinels: dict[str, Any]) -> None:
+        queryset = self._build(**sentinels)
+        if queryset._known_related_objects or queryset._prefetch_related_lookups:  # noqa: SLF001 - checked, not used
+            raise ValueError("a compiled select has no prefetches nor known related objects")
+        self._locks = queryset.query.select_for_update
+        self._db = queryset.db  # a locking queryset's is the write database
+        compiler = queryset.query.get_compiler(using=self._db)
+        sql, sql_params = compiler.as_sql()  # also fills select, klass_info, annotation_col_map
+        self._sql, self._slots = sql, _slots(sql_params, sentinels)
+        self._compiler = compiler
+        self._col_count = compiler.col_count if compiler.has_extra_select else None
+        self._converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        klass_info = compiler.klass_info
+        self._model: type[M] = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self._model_slice = slice(start, end)
+        self._init_list = [column[0].target.attname for column in compiler.select[start:end]]
+        self._related = get_related_populators(klass_info, compiler.select, self._db)
+        self._annotations = list((compiler.annotation_col_map or {}).items())
+
+    def rows(self, **values: Any) -> list[M]:
+        self._compile_once()
+        # Reads follow the router on every call (a replica may be skipped while it lags).
+        db = self._db if self._locks else router.db_for_read(self._model)
+        connection = connections[db]
+        if self._locks and connection.get_autocommit():
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        with connection.cursor() as cursor:
+            cursor.execute(self._sql, self._bind(values))
+            fetched = cursor.fetchall()
+        if self._col_count is not None:
+            fetched = [row[: self._col_count] for row in fetched]
+        rows = self._compiler.apply_converters(fetched, self._converters) if self._converters else fetched
+        objects = []
+        for row in rows:
+            obj = self._model.from_db(db, self._init_list, row[self._model_slice])
+            for populator in self._related:
+                populator.populate(row, obj)
+            for name, position in self._annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+    def first(self, **values: Any) -> M | None:
+        found = self.rows(**values)
+        return found[0] if found else None
+
+
+class CompiledUpdate(_Compiled):
+    """``build(**params)`` returns a queryset and ``changes`` the values to set (constants or
+    ORM expressions); ``run(**values)`` executes ``queryset.update(**changes)``'s compiled SQL
+    and returns the number of rows updated."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], changes: dict[str, Any], **params: type) -> None:
+        super().__init__(params)
+        self._build, self._changes = build, changes
+
+    def _compile(self, sentinels: dict[str, Any]) -> None:
+        queryset = self._build(**sentinels)
+        queryset._for_write = True  # noqa: SLF001 - as QuerySet.update does: the write database
+        self._db = queryset.db
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(self._changes)
+        query.annotations = {}
+        sql, sql_params = query.get_compiler(self._db).as_sql()
+        self._sql, self._slots = sql, _slots(sql_params, sentinels)
+
+    def run(self, **values: Any) -> int:
+        self._compile_once()
+        with connections[self._db].cursor() as cursor:
+            cursor.execute(self._sql, self._bind(values))
+            return cursor.rowcount
