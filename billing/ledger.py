@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from billing.models import Charge, LedgerEntry, LedgerKind
 from billing.models_refunds import Refund
+from marketplace.compiled import model_insert
 
 
 def ledger_key(movement_key: str) -> str:
@@ -17,16 +18,18 @@ def ledger_key(movement_key: str) -> str:
 
 def ledger_charge_record(charge: Charge, *, memo: str = "") -> LedgerEntry:
     """A paid charge (zero fees and wallet-paid fees included, so every accept shows in the ledger)."""
-    return LedgerEntry.objects.create(
-        marketplace_id=charge.marketplace_id,
-        pro_id=charge.pro_id,
-        lead_id=charge.lead_id,
-        charge=charge,
-        kind=LedgerKind.CHARGE,
-        amount=charge.amount,
-        currency=charge.currency,
-        idempotency_key=ledger_key(charge.idempotency_key),
-        memo=(memo or f"Contact fee, lead {charge.lead_id}")[:300],
+    return model_insert(
+        LedgerEntry(
+            marketplace_id=charge.marketplace_id,
+            pro_id=charge.pro_id,
+            lead_id=charge.lead_id,
+            charge=charge,
+            kind=LedgerKind.CHARGE,
+            amount=charge.amount,
+            currency=charge.currency,
+            idempotency_key=ledger_key(charge.idempotency_key),
+            memo=(memo or f"Contact fee, lead {charge.lead_id}")[:300],
+        )
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +28,7 @@ from billing.models import Charge, ChargeStatus, PaymentMode, PaymentPolicy, Pay
 from billing.selectors import payment_policy
 from billing.types import ChargeableLead
 from marketplace import metrics
+from marketplace.compiled import CompiledSelect, model_insert, model_update
 from marketplace.errors import Conflict, PaymentRequired
 from marketplace.models import Marketplace
 from pros.models import Pro
@@ -61,17 +62,27 @@ def spend_cap_check(*, marketplace: Marketplace, pro: Pro, amount: int, now: dt.
         )
 
 
-def pro_lock_for_fee(*, pro_id: int) -> Pro:
-    """Lock the pro FOR UPDATE (the caller's transaction) and read, in the same statement, what
-    ``lead_fee_open`` needs: its saved card and the marketplace's payment mode (read under the
-    pro's lock, so a card saved meanwhile is seen by the next accept, never half of one)."""
+def _pro_for_fee(pro_id: int) -> QuerySet[Pro]:
     mode = PaymentPolicy.objects.filter(marketplace_id=OuterRef("marketplace_id")).values("payment_mode")[:1]
     return (
         Pro.objects.select_for_update(of=("self",))
         .select_related("payment_profile")
         .annotate(fee_payment_mode=Subquery(mode))
-        .get(pk=pro_id)
+        .filter(pk=pro_id)
     )
+
+
+_PRO_FOR_FEE = CompiledSelect(_pro_for_fee, pro_id=int)  # compiled once: it runs on every accept
+
+
+def pro_lock_for_fee(*, pro_id: int) -> Pro:
+    """Lock the pro FOR UPDATE (the caller's transaction) and read, in the same statement, what
+    ``lead_fee_open`` needs: its saved card and the marketplace's payment mode (read under the
+    pro's lock, so a card saved meanwhile is seen by the next accept, never half of one)."""
+    pro = _PRO_FOR_FEE.first(pro_id=pro_id)
+    if pro is None:
+        raise Pro.DoesNotExist(f"pro {pro_id}")
+    return pro
 
 
 def _payment_mode(pro: Pro) -> str:
@@ -104,17 +115,19 @@ def charge_open(
 ) -> Charge:
     """Phase 1: a pending charge, to be committed before the gateway is called. It records
     the card and the customer, so every re-call under its key is the same request."""
-    return Charge.objects.create(
-        marketplace_id=pro.marketplace_id,
-        pro=pro,
-        lead_id=lead.pk,
-        amount=amount,
-        currency=currency,
-        idempotency_key=idempotency_key,
-        gateway=gateway_get().name,
-        payment_method_token=card.payment_method_token if card else "",
-        customer_reference=card.customer_reference if card else "",
-        accept_payload=accept_payload or {},
+    return model_insert(
+        Charge(
+            marketplace_id=pro.marketplace_id,
+            pro=pro,
+            lead_id=lead.pk,
+            amount=amount,
+            currency=currency,
+            idempotency_key=idempotency_key,
+            gateway=gateway_get().name,
+            payment_method_token=card.payment_method_token if card else "",
+            customer_reference=card.customer_reference if card else "",
+            accept_payload=accept_payload or {},
+        )
     )
 
 
@@ -269,7 +282,7 @@ def charge_succeed(*, charge: Charge, reference: str) -> Charge:
     charge.status = ChargeStatus.SUCCEEDED
     charge.gateway_reference = reference
     charge.completed_at = timezone.now()
-    charge.save(update_fields=["status", "gateway_reference", "completed_at"])
+    model_update(charge, ["status", "gateway_reference", "completed_at"])
     ledger_charge_record(charge)
     return charge
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leads.models import Lead, LeadEvent, LeadStatus, QuoteRequest
+from marketplace.compiled import model_insert, model_update
 from marketplace.errors import Conflict, NotFound
 from marketplace.models import User
 from pros.models import Pro
@@ -110,14 +111,16 @@ def lead_transition(
     transition_check(lead, to_status, now=now)
     from_status = lead.status
     lead.status = to_status
-    lead.save(update_fields=["status", *extra_fields])
-    LeadEvent.objects.create(
-        marketplace_id=lead.marketplace_id,
-        lead=lead,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        note=note[:500],
+    model_update(lead, ["status", *extra_fields])
+    model_insert(
+        LeadEvent(
+            marketplace_id=lead.marketplace_id,
+            lead=lead,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            note=note[:500],
+        )
     )
     return lead
 

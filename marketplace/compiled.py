@@ -20,11 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from django.db import connections, router
-from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db import DatabaseError, connections, router
+from django.db.models import NOT_PROVIDED, Field, Model, QuerySet
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # internal, stable in 5.2
 from django.db.models.sql import UpdateQuery
 from django.db.transaction import TransactionManagementError
 
@@ -62,6 +62,9 @@ def _slots(sql_params: Sequence[Any], sentinels: dict[str, Any]) -> list[tuple[s
 
 
 class _Compiled:
+    _sql: str
+    _slots: list[tuple[str | None, Any]]
+
     def __init__(self, params: dict[str, type]) -> None:
         self._params = params
         self._lock = threading.Lock()
@@ -101,7 +104,7 @@ class CompiledSelect(_Compiled, Generic[M]):
 
     def _compile(self, sentinels: dict[str, Any]) -> None:
         queryset = self._build(**sentinels)
-        if queryset._known_related_objects or queryset._prefetch_related_lookups:  # noqa: SLF001 - checked, not used
+        if getattr(queryset, "_known_related_objects", None) or getattr(queryset, "_prefetch_related_lookups", None):
             raise ValueError("a compiled select has no prefetches nor known related objects")
         self._locks = queryset.query.select_for_update
         self._db = queryset.db  # a locking queryset's is the write database
@@ -158,9 +161,9 @@ class CompiledUpdate(_Compiled):
 
     def _compile(self, sentinels: dict[str, Any]) -> None:
         queryset = self._build(**sentinels)
-        queryset._for_write = True  # noqa: SLF001 - as QuerySet.update does: the write database
+        queryset._for_write = True  # type: ignore[attr-defined]  # as QuerySet.update does: the write database
         self._db = queryset.db
-        query = queryset.query.chain(UpdateQuery)
+        query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
         query.add_update_values(self._changes)
         query.annotations = {}
         sql, sql_params = query.get_compiler(self._db).as_sql()
@@ -171,3 +174,69 @@ class CompiledUpdate(_Compiled):
         with connections[self._db].cursor() as cursor:
             cursor.execute(self._sql, self._bind(values))
             return cursor.rowcount
+
+
+# --- Saves ------------------------------------------------------------------------------------
+# ``Model.save`` compiles an INSERT or UPDATE through the ORM on every call. For the plain rows
+# the accept writes (charges, ledger entries, lead events, the lead's answer) these two write
+# the same statement, composed once per model and field set from the model's own metadata:
+# the same columns, each value prepared by its field (``pre_save``, ``get_db_prep_save``),
+# no ``pre_save``/``post_save`` signal (none is connected to those models: a test says so).
+
+_INSERTS: dict[type[Model], tuple[str, list[Any]]] = {}
+_UPDATES: dict[tuple[type[Model], tuple[str, ...]], tuple[str, list[Any]]] = {}
+
+
+def _insert_statement(model: type[Model]) -> tuple[str, list[Any]]:
+    if model not in _INSERTS:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        if list(meta.db_returning_fields) != [meta.pk] or any(f.db_default is not NOT_PROVIDED for f in fields):
+            raise ValueError(f"{model.__name__} needs the ORM's own save")
+        quote = connections["default"].ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        table, pk = quote(meta.db_table), quote(meta.pk.column)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}"  # noqa: S608 - names from the model's metadata
+        _INSERTS[model] = (sql, fields)
+    return _INSERTS[model]
+
+
+def _prepared(obj: Model, fields: list[Any], connection: Any, *, add: bool) -> list[Any]:
+    values = [field.get_db_prep_save(field.pre_save(obj, add), connection) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        raise ValueError("an expression needs the ORM's own save")
+    return values
+
+
+def model_insert(obj: M) -> M:
+    """``obj.save()`` of a new row (``Model.objects.create`` without the signals). Always on
+    the write database, in the caller's transaction if any."""
+    sql, fields = _insert_statement(type(obj))
+    db = router.db_for_write(type(obj), instance=obj)
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _prepared(obj, fields, connection, add=True))
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding, obj._state.db = False, db
+    return obj
+
+
+def model_update(obj: Model, update_fields: Sequence[str]) -> None:
+    """``obj.save(update_fields=…)`` of an existing row; a row that is gone raises as the ORM's
+    save does (``DatabaseError``)."""
+    key = (type(obj), tuple(update_fields))
+    if key not in _UPDATES:
+        meta = type(obj)._meta
+        fields = [cast(Field, meta.get_field(name)) for name in update_fields]
+        quote = connections["default"].ops.quote_name
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from the model's metadata
+        _UPDATES[key] = (sql, fields)
+    sql, fields = _UPDATES[key]
+    db = router.db_for_write(type(obj), instance=obj)
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_prepared(obj, fields, connection, add=False), obj.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")

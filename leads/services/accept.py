@@ -191,6 +191,9 @@ _LOCKED_REQUEST = {
     for joins_policy in (False, True)
 }
 _LOCKED_LEAD = {opening: _locked_lead_query(opening=opening) for opening in (False, True)}
+_LOCKED_CHARGE = CompiledSelect(
+    lambda charge_id: Charge.objects.select_for_update().filter(pk=charge_id), charge_id=int
+)
 
 
 def _lock_request_and_lead(
@@ -333,7 +336,9 @@ def accept_complete(
         lead_id = Charge.objects.filter(pk=charge_id).values_list("lead_id", flat=True).get()
     with transaction.atomic():
         request, lead = _lock_request_and_lead(lead_id=lead_id, marketplace=marketplace)
-        charge = Charge.objects.select_for_update().get(pk=charge_id)
+        charge = _LOCKED_CHARGE.first(charge_id=charge_id)
+        if charge is None:
+            raise Charge.DoesNotExist(f"charge {charge_id}")
         if charge.status != ChargeStatus.PENDING:
             return None  # already completed by a concurrent tap or the recovery job
         billing.charge_succeed(charge=charge, reference=reference)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +15,7 @@ from billing.models import Charge, ChargeStatus
 from leads import hooks
 from leads.models import Lead, LeadStatus, QuoteRequest, RequestStatus
 from leads.state import lead_transition, leads_bulk_transition, lock_request_and_lead, open_leads_q
+from marketplace.compiled import CompiledUpdate
 from marketplace.errors import Conflict, Invalid, NotFound
 from marketplace.models import Marketplace, User
 from pros.models import Pro
@@ -45,8 +46,19 @@ def request_answers_opened(*, request_id: int, now: dt.datetime | None = None) -
     )
 
 
+def _request_still_done(request_id: int, now: dt.datetime) -> QuerySet[QuoteRequest]:
+    still_open = Lead.objects.filter(open_leads_q(now), request_id=OuterRef("pk"))
+    return QuoteRequest.objects.filter(pk=request_id, status=RequestStatus.OPEN).exclude(Exists(still_open))
+
+
+# ``requests_close_if_done`` for one request, compiled once: every answer to a lead runs it.
+_REQUEST_CLOSE_IF_DONE = CompiledUpdate(
+    _request_still_done, {"status": RequestStatus.CLOSED}, request_id=int, now=dt.datetime
+)
+
+
 def request_close_if_done(*, request: QuoteRequest, now: dt.datetime | None = None) -> None:
-    if requests_close_if_done(request_ids=[request.pk], now=now):
+    if _REQUEST_CLOSE_IF_DONE.run(request_id=request.pk, now=now or timezone.now()):
         request.status = RequestStatus.CLOSED
 
 
