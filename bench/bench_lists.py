@@ -17,7 +17,9 @@ connection), p50/p95 over ``BENCH_LIST_SAMPLES`` requests (default 200) of:
 
 The page (ids in order) and the count must be the same on both sides; a difference is printed
 and recorded. Hand SQL runs between Django's request signals too (the same pooled connection
-handling). Statements per request are counted for one in-process request.
+handling), interleaved with the product's requests one by one (which side goes first
+alternates), so load from elsewhere falls on both alike. Statements per request are counted
+for one in-process request.
 """
 
 # ruff: noqa: S608 - benchmark SQL built from constants
@@ -276,6 +278,29 @@ def timed_sql(statements: list[list[tuple[str, dict]]]) -> tuple[list[float], li
     return samples, outputs
 
 
+def interleaved(
+    client: Client, urls: list[str], headers: dict, pages: list[list[tuple[str, dict]]]
+) -> tuple[list[float], list[dict], list[float], list[list[list[tuple]]]]:
+    """Product request i and hand SQL page i back to back, which one goes first alternating:
+    whatever else the machine does meanwhile falls on both sides alike (a sequential run of
+    one side then the other let a burst of load land on one side only)."""
+    product_ms: list[float] = []
+    bodies: list[dict] = []
+    lower_ms: list[float] = []
+    outputs: list[list[list[tuple]]] = []
+    for index, (url, page) in enumerate(zip(urls, pages, strict=True)):
+        for side in (0, 1) if index % 2 == 0 else (1, 0):
+            if side == 0:
+                samples, answered = timed_requests(client, [url], headers)
+                product_ms += samples
+                bodies += answered
+            else:
+                samples, rows = timed_sql([page])
+                lower_ms += samples
+                outputs += rows
+    return product_ms, bodies, lower_ms, outputs
+
+
 def page_of(body: dict) -> tuple[list[int], int | None]:
     return [row["id"] for row in body["results"]], body.get("count")
 
@@ -323,14 +348,15 @@ def bench_pro_leads(marketplace: Marketplace, user: User) -> None:
     url = "/api/v1/pro/leads/"
     timed_requests(client, [url] * 3, headers)  # warm-up
     statements, _ = results.count_statements(lambda: client.get(url, headers=headers))
-    product_ms, bodies = timed_requests(client, [url] * SAMPLES, headers)
     params = {"m": marketplace.pk, "pro": user.pro_id, "page": PAGE}
 
     def page():
         return [(LEADS_PAGE_SQL, {**params, "now": timezone.now()}), (LEADS_COUNT_SQL, params)]
 
     lower_statements, _ = results.count_statements(lambda: timed_sql([page()]))
-    lower_ms, outputs = timed_sql([page() for _ in range(SAMPLES)])
+    product_ms, bodies, lower_ms, outputs = interleaved(
+        client, [url] * SAMPLES, headers, [page() for _ in range(SAMPLES)]
+    )
     compare_and_record(
         "pro_leads_list",
         product_ms=product_ms,
@@ -355,7 +381,6 @@ def bench_pro_list(marketplace: Marketplace) -> None:
     urls = [f"/api/v1/pros/?category={category.slug}&postal_code={area}%201A1" for category, area in pairs]
     timed_requests(client, urls[:3], headers)  # warm-up
     statements, _ = results.count_statements(lambda: client.get(urls[0], headers=headers))
-    product_ms, bodies = timed_requests(client, urls, headers)
     page_sql, count_sql = pros_sql(filtered=True)
     pages = [
         [(page_sql, params), (count_sql, params)]
@@ -364,7 +389,7 @@ def bench_pro_list(marketplace: Marketplace) -> None:
         )
     ]
     lower_statements, _ = results.count_statements(lambda: timed_sql(pages[:1]))
-    lower_ms, outputs = timed_sql(pages)
+    product_ms, bodies, lower_ms, outputs = interleaved(client, urls, headers, pages)
     compare_and_record(
         "pro_list",
         product_ms=product_ms,
@@ -383,13 +408,12 @@ def bench_pro_list(marketplace: Marketplace) -> None:
         print(f"  pro list, blank filters: answered {response.status_code} (not measured)")
         return
     statements, _ = results.count_statements(lambda: client.get("/api/v1/pros/", headers=headers))
-    product_ms, bodies = timed_requests(client, ["/api/v1/pros/"] * BLANK_SAMPLES, headers)
     # Every servable pro: the page walks the rank order and stops after 20, the count is its
     # own statement, capped like the API's.
     params = {"m": marketplace.pk, "page": PAGE, "cap": COUNT_CAP}
     page_sql, count_sql = pros_sql(filtered=False)
     blank = [[(page_sql, params), (count_sql, params)]] * BLANK_SAMPLES
-    lower_ms, outputs = timed_sql(blank)
+    product_ms, bodies, lower_ms, outputs = interleaved(client, ["/api/v1/pros/"] * BLANK_SAMPLES, headers, blank)
     compare_and_record(
         "pro_list_blank_filters",
         product_ms=product_ms,
