@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -14,6 +13,8 @@ from hours.selectors import schedules_for
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
+
+    from leads.inbox import LeadRow
 
 from leads.models import Lead, LeadKind, LeadStatus, Notification, QuoteRequest
 from leads.state import effective_status_expression, open_leads_q
@@ -44,9 +45,8 @@ def lead_list_for_pro(
     now: dt.datetime | None = None,
 ) -> QuerySet[Lead]:
     """The pro's leads, newest first, each with ``effective_status`` (an overdue pending lead
-    reads expired), filtered by that status and by kind: plain rows, no grouping, so a page
-    reads its rows along ``lead_pro_recent_idx`` and the count counts index entries. The offer
-    counts are added to the page's rows only, by ``lead_offer_counts_attach``."""
+    reads expired), filtered by that status and by kind. The inbox's page reads the same
+    leads in one hand-written statement (``leads.inbox``)."""
     now = now or timezone.now()
     leads = (
         queryset.filter(pro=pro)
@@ -61,32 +61,12 @@ def lead_list_for_pro(
     return leads
 
 
-def lead_offer_counts_attach(leads: Sequence[Lead]) -> Sequence[Lead]:
-    """Set ``offered_count`` and ``accepted_count`` (as ``lead_queryset_for_pro`` annotates
-    them) on these leads with one grouped statement over their requests only."""
-    request_ids = {lead.request_id for lead in leads}
-    counts: dict[int, tuple[int, int]] = {}
-    if request_ids:
-        rows = (
-            Lead.objects.filter(request_id__in=request_ids)
-            .order_by()
-            .values("request_id")
-            .annotate(offered=Count("pk"), accepted=Count("pk", filter=Q(status=LeadStatus.ACCEPTED)))
-            .values_list("request_id", "offered", "accepted")
-        )
-        counts = {request_id: (offered, accepted) for request_id, offered, accepted in rows}
-    for lead in leads:
-        offered, accepted = counts.get(lead.request_id, (0, 0))
-        lead.offered_count, lead.accepted_count = offered, accepted  # type: ignore[attr-defined]
-    return leads
-
-
 def lead_queryset_for_pro(
     queryset: QuerySet[Lead], *, pro: Pro, now: dt.datetime | None = None
 ) -> QuerySet[WithAnnotations[Lead, LeadAnnotations]]:
     """The pro's leads, newest first, each with ``effective_status`` (an overdue pending lead
-    reads expired) and the offer counts, grouped in the same statement: for one lead (a read
-    after an answer) or an export; a page of the inbox uses ``lead_list_for_pro``."""
+    reads expired) and the offer counts, grouped in the same statement: for one lead or an
+    export; a page of the inbox is read by ``leads.inbox``."""
     leads = lead_list_for_pro(queryset, pro=pro, now=now).annotate(**_offer_counts())
     return cast("QuerySet[WithAnnotations[Lead, LeadAnnotations]]", leads)
 
@@ -136,13 +116,19 @@ def lead_schedule(*, lead: Lead, marketplace: Marketplace | None = None) -> Sche
     caller has it loaded with its policy (the request's); otherwise it is read."""
     if marketplace is None or marketplace.pk != lead.marketplace_id:
         marketplace = Marketplace.objects.select_related("policy").get(pk=lead.marketplace_id)
+    return pro_clock_schedule(marketplace=marketplace, pro_id=lead.pro_id)
+
+
+def pro_clock_schedule(*, marketplace: Marketplace, pro_id: int) -> Schedule | None:
+    """``lead_schedule`` for the pro's leads in this marketplace (its policy loaded): no
+    statement on the calendar clock."""
     if not marketplace.policy.business_hours_enabled:
         return None
-    schedule = schedules_for(marketplace=marketplace, pro_ids=[lead.pro_id])[lead.pro_id]
+    schedule = schedules_for(marketplace=marketplace, pro_ids=[pro_id])[pro_id]
     return schedule if schedule.has_hours else None
 
 
-def lead_clock(*, lead: Lead, schedule: Schedule | None, now: dt.datetime) -> dict:
+def lead_clock(*, lead: Lead | LeadRow, schedule: Schedule | None, now: dt.datetime) -> dict:
     """Calendar and working time left until a pending lead's deadline (None once answered)."""
     status = getattr(lead, "effective_status", lead.status)
     basis = "working_hours" if schedule is not None else "calendar"

@@ -28,8 +28,15 @@ def _entry(category: Category, language: str | None) -> dict[str, Any]:
 
 
 def category_name(category: Category, language: str | None = None) -> str:
-    name = _entry(category, language).get("name")
-    return name if isinstance(name, str) and name else category.name
+    return translated_name(category.name, category.translations, language)
+
+
+def translated_name(name: str, translations: Any, language: str | None = None) -> str:
+    """``category_name`` of a category read as two columns (its base name, its translations)."""
+    language = (language or translation.get_language() or "").lower()
+    entry = (translations or {}).get(language)
+    text = entry.get("name") if isinstance(entry, dict) else None
+    return text if isinstance(text, str) and text else name
 
 
 def category_questions(category: Category, language: str | None = None) -> list[dict[str, Any]]:

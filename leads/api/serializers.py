@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -100,6 +101,21 @@ class LeadListQuery(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
     kind = serializers.ChoiceField(choices=LeadKind.choices, required=False)
+
+
+_STATUSES, _KINDS = frozenset(LeadStatus.values), frozenset(LeadKind.values)
+
+
+def lead_list_filters(params: QueryDict) -> dict[str, str]:
+    """``LeadListQuery(data=params).validated_data``, read without a serializer when the filters
+    are valid (absent, blank or a known choice: every request of the inbox); otherwise the
+    serializer answers its 400."""
+    status, kind = params.get("status") or None, params.get("kind") or None
+    if (status is None or status in _STATUSES) and (kind is None or kind in _KINDS):
+        return {name: value for name, value in (("status", status), ("kind", kind)) if value is not None}
+    query = LeadListQuery(data=params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
 
 
 class LeadExportQuery(ExportRangeQuery, LeadListQuery):
@@ -231,6 +247,8 @@ class LeadClock(serializers.Serializer):
     working_now = serializers.BooleanField(allow_null=True)
 
 
+# The documented shape of a pro's lead. Responses are built by ``leads.api.lead_json`` (plain
+# functions, the same JSON; tests/leads/test_lead_json.py holds them equal): change both together.
 class LeadOutput(serializers.ModelSerializer):
     """A lead as its pro sees it; ``contact`` is null until the pro has accepted (and paid)."""
 

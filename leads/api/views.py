@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.utils.serializer_helpers import ReturnDict
 
-from leads import selectors, services
+from leads import inbox, selectors, services
 from leads.api import serializers as s
+from leads.api.lead_json import lead_json, lead_json_context, lead_row_json
 from leads.exports import LEAD_EXPORT_HEADER, lead_export_rows
 from leads.models import Lead, Notification, QuoteRequest
 from marketplace.api.base import TenantGenericViewSet
 from marketplace.api.csv_export import ProCsvExportView, csv_schema
-from marketplace.api.pagination import KeysFirstPagination
+from marketplace.api.pagination import StatementPagination
 from marketplace.api.permissions import IsHomeowner, IsProMember
 from marketplace.api.throttling import ScopedThrottle
 from marketplace.errors import NotFound
-from pros.api.access import member_pro
+from pros.api.access import member_pro, member_pro_id
 
 
 class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGenericViewSet):
@@ -97,26 +101,35 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
     queryset = Lead.objects.all()
     serializer_class = s.LeadOutput
     permission_classes = [IsProMember]
-    pagination_class = KeysFirstPagination
+    pagination_class = StatementPagination
 
     def scope_queryset(self, queryset):
-        if self.action != "list":
-            return selectors.lead_queryset_for_pro(queryset, pro=member_pro(self.request))
-        query = s.LeadListQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return selectors.lead_list_for_pro(queryset, pro=member_pro(self.request), **query.validated_data)
-
-    def paginate_queryset(self, queryset):
-        """The page's plain rows first, then the offer counts of those rows only."""
-        page = super().paginate_queryset(queryset)
-        return None if page is None else selectors.lead_offer_counts_attach(page)
+        return selectors.lead_queryset_for_pro(queryset, pro=member_pro(self.request))
 
     @extend_schema(parameters=[s.LeadListQuery])
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        """One statement (``leads.inbox``): the page's leads with their offer counts and the count,
+        scoped to the marketplace and the member's pro; the JSON is ``LeadOutput``'s."""
+        filters = s.lead_list_filters(request.query_params)
+        pagination = cast("StatementPagination", self.paginator)
+        window = pagination.window(request)
+        marketplace, pro_id, now = request.marketplace, member_pro_id(request), timezone.now()
+        if window.number is None:  # ?page=last
+            count = inbox.lead_count_for_pro(marketplace=marketplace, pro_id=pro_id, now=now, **filters)
+            window = pagination.last(window, count=count)
+        page = inbox.lead_page_for_pro(
+            marketplace=marketplace, pro_id=pro_id, limit=window.size, offset=window.offset, now=now, **filters
+        )
+        context = lead_json_context(marketplace=marketplace, pro_id=pro_id, now=now)
+        return pagination.respond(window, count=page.total, results=[lead_row_json(row, context) for row in page.rows])
 
     def _read(self, pk: int) -> dict:
-        return s.LeadOutput(self.get_queryset().get(pk=pk), context=self.get_serializer_context()).data
+        """The lead as the list shows it (one statement)."""
+        marketplace, now = self.request.marketplace, timezone.now()
+        row = inbox.lead_row_for_pro(marketplace=marketplace, pro_id=member_pro_id(self.request), lead_id=pk, now=now)
+        if row is None:
+            raise NotFound()
+        return lead_row_json(row, lead_json_context(marketplace=marketplace, pro_id=row.pro_id, now=now))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "marketplace": self.request.marketplace}
@@ -138,7 +151,7 @@ class ProLeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantGen
         )
         if lead is None:  # completed by a concurrent tap or the recovery job meanwhile
             return Response(self._read(lead_id))
-        return Response(s.LeadOutput(lead, context=self.get_serializer_context()).data)
+        return Response(lead_json(lead, marketplace=request.marketplace))
 
     @extend_schema(request=s.RejectInput, responses={200: s.LeadOutput})
     @action(detail=True, methods=["post"])

@@ -1,12 +1,17 @@
-"""Page-number pagination for every list, and its capped-count variant for lists that could
-otherwise count a whole marketplace per request (the public and staff pro lists)."""
+"""Page-number pagination for every list, its capped-count variant for lists that could
+otherwise count a whole marketplace per request (the public and staff pro lists), and its
+variant for a list that reads its page and count in one hand-written statement (the pro's
+lead inbox)."""
 
+import sys
 from functools import cached_property, partial
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import QuerySet
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 
@@ -89,23 +94,50 @@ class CappedCountPagination(PagePagination):
         return shape
 
 
-class KeysFirstPaginator(Paginator):
-    """Picks the page's primary keys first (``ORDER BY … LIMIT … OFFSET`` over the base table
-    alone, along its index), then reads those rows with their joins: the joined tables are
-    probed for the page's rows only, never hash-joined whole for a deep page."""
+class PageWindow(NamedTuple):
+    """The page a request asks for: ``number`` (None: the last page, ``?page=last``) of ``size``."""
 
-    def page(self, number: Any) -> Any:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        queryset = cast("QuerySet[Any]", self.object_list)
-        keys = queryset.values("pk")[bottom:top]
-        return self._get_page(queryset.filter(pk__in=keys), number, self)  # type: ignore[attr-defined]
+    number: int | None
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return ((self.number or 1) - 1) * self.size
 
 
-class KeysFirstPagination(PagePagination):
-    """``PagePagination`` (same response) whose page reads its keys before its rows."""
+class StatementPagination(PagePagination):
+    """``PagePagination`` — same parameters, same errors, same response — for a list that reads
+    its page and its count together in one statement of its own instead of paginating a
+    queryset: ``window`` says which rows to read, ``respond`` answers with them and the count.
 
-    django_paginator_class = KeysFirstPaginator
+    The number is checked as Django's paginator checks it (an integer, at least 1: else 404)
+    before anything is read; a page past the end comes back without rows, hence without a
+    count, and is 404 too. ``?page=last`` needs the count first: ``last`` turns it into a
+    number."""
+
+    def window(self, request: Request) -> PageWindow:
+        self.request = request
+        size = cast("int", self.get_page_size(request))
+        number = request.query_params.get(self.page_query_param) or 1
+        if number in self.last_page_strings:
+            return PageWindow(None, size)
+        # No count yet: a paginator of unbounded length checks everything but the end. (The
+        # paginators here are given a ``range`` of the count: its length is all they read.)
+        return PageWindow(self._checked(Paginator(range(sys.maxsize), size), number), size)
+
+    def last(self, window: PageWindow, *, count: int) -> PageWindow:
+        return PageWindow(Paginator(range(count), window.size).num_pages, window.size)
+
+    def respond(self, window: PageWindow, *, count: int | None, results: list[Any]) -> Response:
+        """The page's response; ``count`` None: the page lies past the end (404)."""
+        if count is None:
+            raise NotFound(self.invalid_page_message.format(page_number=window.number, message=""))
+        paginator = Paginator(range(count), window.size)
+        self.page = Page(results, self._checked(paginator, window.number or 1), paginator)
+        return self.get_paginated_response(results)
+
+    def _checked(self, paginator: Paginator, number: Any) -> int:
+        try:
+            return paginator.validate_number(number)
+        except InvalidPage as exc:
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=str(exc))) from exc

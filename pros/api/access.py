@@ -14,3 +14,11 @@ def member_pro(request: MarketplaceRequest) -> Pro:
     if pro is None:
         raise Forbidden("permission_denied", _("Only pro members can do this."))
     return pro
+
+
+def member_pro_id(request: MarketplaceRequest) -> int:
+    """``member_pro(request).pk`` without loading the pro (for a statement that only filters by it)."""
+    pro_id = request.user.pro_id
+    if pro_id is None:
+        raise Forbidden("permission_denied", _("Only pro members can do this."))
+    return pro_id

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from billing.models import Charge, LedgerEntry, LocalGatewayPayment
 from leads.models import Lead
-from tests.factories import ChargeFactory, LeadFactory, QuoteRequestFactory, UserFactory
+from tests.factories import ChargeFactory, LeadFactory, QuoteRequestFactory, UserFactory, WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +166,35 @@ def test_accepting_a_lead_that_is_no_longer_pending_is_409_lead_not_pending_and_
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "lead_not_pending"
     assert not Charge.objects.exists()
+
+
+@pytest.mark.parametrize("business_hours", [False, True], ids=["calendar", "working_hours"])
+@pytest.mark.parametrize("mutual_interest", [False, True], ids=["paid", "mutual_interest"])
+def test_the_accept_and_reject_responses_are_the_leads_read_byte_for_byte(
+    api_client, marketplace, make_pro, business_hours, mutual_interest
+):
+    """The answers' JSON (the lean builder, ``leads.api.lead_json``) is what a read of the lead
+    (``LeadOutput``) and the inbox's page say about it, whichever clock and billing mode."""
+    user = make_pro()
+    policy = marketplace.policy
+    policy.business_hours_enabled, policy.pay_on_mutual_interest = business_hours, mutual_interest
+    policy.save()
+    for weekday in range(7):
+        WorkingHoursFactory(marketplace=marketplace, pro=user.pro, weekday=weekday)
+    to_accept = new_lead(user, kind="matched", rank_position=1)
+    LeadFactory(marketplace=marketplace, request=to_accept.request, pro=make_pro().pro, status="accepted")
+    to_reject = new_lead(user)
+    client = api_client(marketplace, user)
+
+    accepted = accept(api_client, user, to_accept, {"message": "Tomorrow 9am.", "price": 15000})
+    rejected = client.post(f"/api/v1/pro/leads/{to_reject.pk}/reject/", {"reason": "Too far."}, format="json")
+
+    assert accepted.status_code == 200 and rejected.status_code == 200
+    assert accepted.json()["status"] == ("interested" if mutual_interest else "accepted")
+    assert accepted.json()["accepted_count"] == (1 if mutual_interest else 2)
+    assert rejected.json()["reject_reason"] == "Too far."
+    listed = {row["id"]: row for row in client.get("/api/v1/pro/leads/").json()["results"]}
+    for response, lead in ((accepted, to_accept), (rejected, to_reject)):
+        assert response.content == client.get(f"/api/v1/pro/leads/{lead.pk}/").content
+        assert response.json() == listed[lead.pk]
+        assert response.json()["clock"]["basis"] == ("working_hours" if business_hours else "calendar")
