@@ -13,6 +13,7 @@ their ``cls``, so the schema generator, the route walker and the authorisation m
 them as before, and methods other than GET and HEAD (OPTIONS, the 405s) are still theirs.
 """
 
+import functools
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -66,7 +67,12 @@ class OptionalJWTScheme(OpenApiAuthenticationExtension):
 def safe_http_url(url: str) -> str | None:
     """The URL itself when the website click may redirect there (``public_web_url``: http(s),
     a host name or a public IP literal, nothing a browser would read differently), else None."""
-    return url if public_web_url(url) else None
+    return url if _redirectable(url) else None
+
+
+# ``public_web_url`` depends on the string alone (no DNS), and a pro's stored website (at most
+# 500 characters) is clicked again and again: each one is judged once per process, not per click.
+_redirectable = functools.lru_cache(maxsize=4096)(public_web_url)
 
 
 class TelRedirect(HttpResponseRedirect):
