@@ -168,15 +168,22 @@ def _click(
     reveal: str,
     answer: Answer,
 ) -> HttpResponse:
-    activate_for_request(request)  # Accept-Language as this product reads it
+    # The language as the DRF views set it, step by step, but only where it can change: an
+    # unknown marketplace answers in Accept-Language as this product reads it; then
+    # Accept-Language, else the marketplace's language; then a signed-in user's own.
     if marketplace is None:
-        marketplace = marketplace_from_request(request)
+        try:
+            marketplace = marketplace_from_request(request)
+        except Exception:
+            activate_for_request(request)
+            raise
     request.marketplace = marketplace  # type: ignore[attr-defined]  # what the throttle keys on
-    activate_for_request(request)  # Accept-Language, else the marketplace's language
+    activate_for_request(request)
     structlog.contextvars.bind_contextvars(marketplace=marketplace.slug)
     user = _visitor(request)
     request.user = user  # as DRF sets it: the cache-header middleware reads it
-    activate_for_request(request, user=user)
+    if user.is_authenticated:
+        activate_for_request(request, user=user)
     _throttle(request, documented)
     target_of: dict[str, Any] = {
         "marketplace": marketplace,

@@ -347,3 +347,31 @@ def test_the_tracked_routes_resolve_first_and_no_other_route_matches_their_paths
         for other in others:
             with pytest.raises(Resolver404):
                 other.resolve(path)
+
+
+def test_click_answers_speak_the_language_the_drf_views_chose(api_client, marketplace, other_marketplace, member_pro):
+    """Unknown marketplace: Accept-Language as this product reads it (Simplified Chinese is not
+    Traditional, where Django's own reading would pick zh-hant). Then Accept-Language, else the
+    marketplace's own language. A signed-in visitor: its saved language first."""
+    from django.test import Client
+
+    unknown = Client().get(
+        website_url(member_pro), HTTP_X_MARKETPLACE="nowhere", HTTP_ACCEPT_LANGUAGE="zh-CN, fr;q=0.5", **browser(None)
+    )
+    assert unknown.status_code == 404 and unknown["Content-Language"] == "fr-ca"
+    assert unknown.json()["error"]["message"].startswith("Place de marché inconnue.")
+
+    other_marketplace.default_language = "zh-hant"
+    other_marketplace.save()
+    formosa_pro = ProFactory(marketplace=other_marketplace, tier="brand_builder", website="https://pro.example.tw/")
+    formosa = api_client(other_marketplace)
+    assert formosa.get(website_url(formosa_pro), **browser(formosa))["Content-Language"] == "zh-hant"
+    asked = formosa.get(website_url(formosa_pro), HTTP_ACCEPT_LANGUAGE="en", **browser(formosa, ip="203.0.113.20"))
+    assert asked["Content-Language"] == "en"
+    bad_query = formosa.get(website_url(formosa_pro), {"source": "x" * 65}, **browser(formosa))
+    assert bad_query.status_code == 400 and bad_query["Content-Language"] == "zh-hant"
+
+    reader = UserFactory(marketplace=other_marketplace, role="homeowner", language="fr-ca")
+    signed_in = api_client(other_marketplace, reader)
+    answer = signed_in.get(website_url(formosa_pro), HTTP_ACCEPT_LANGUAGE="en", **browser(signed_in))
+    assert answer.status_code == 302 and answer["Content-Language"] == "fr-ca"
