@@ -23,6 +23,7 @@ browser, phone or app of ours sends:
   scrapers do.
 """
 
+import functools
 import re
 
 _BOT_RE = re.compile(
@@ -42,7 +43,22 @@ _BOT_RE = re.compile(
 )
 
 
+# Agents repeat (a few browser builds make most traffic) and the search costs tens of
+# microseconds per click: answers are remembered per process, for agents of ordinary length
+# only, so a flood of huge random agents cannot make the cache hold much.
+_CACHED_AGENT_LENGTH = 512
+
+
 def is_bot(user_agent: str | None) -> bool:
     if not user_agent or not user_agent.strip():
         return True
+    if len(user_agent) > _CACHED_AGENT_LENGTH:
+        return _matches(user_agent)
+    return _matches_cached(user_agent)
+
+
+def _matches(user_agent: str) -> bool:
     return _BOT_RE.search(user_agent) is not None
+
+
+_matches_cached = functools.lru_cache(maxsize=4096)(_matches)

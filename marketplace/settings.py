@@ -223,6 +223,9 @@ elif REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, reusing one Redis client object per pool (marketplace/cache.py).
+    CACHES["default"]["BACKEND"] = "marketplace.cache.RedisCache"
 _PROCESS_LOCAL_CACHES = ("locmem", "dummy", "filebased")
 if IS_PRODUCTION and any(kind in CACHES["default"]["BACKEND"].lower() for kind in _PROCESS_LOCAL_CACHES):
     raise ImproperlyConfigured(

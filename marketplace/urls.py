@@ -12,6 +12,7 @@ handler500 = "marketplace.api.errors.json_500"
 
 # Each app adds its routes to api/v1 through its own api/urls.py.
 api_v1 = [
+    path("", include("connections.api.tracked_urls")),  # first: the busiest routes (their module says why)
     path("", include("marketplace.api.urls")),
     path("", include("pros.api.urls")),
     path("", include("leads.api.urls")),

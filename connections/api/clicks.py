@@ -13,6 +13,7 @@ their ``cls``, so the schema generator, the route walker and the authorisation m
 them as before, and methods other than GET and HEAD (OPTIONS, the 405s) are still theirs.
 """
 
+import functools
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -66,7 +67,12 @@ class OptionalJWTScheme(OpenApiAuthenticationExtension):
 def safe_http_url(url: str) -> str | None:
     """The URL itself when the website click may redirect there (``public_web_url``: http(s),
     a host name or a public IP literal, nothing a browser would read differently), else None."""
-    return url if public_web_url(url) else None
+    return url if _redirectable(url) else None
+
+
+# ``public_web_url`` depends on the string alone (no DNS), and a pro's stored website (at most
+# 500 characters) is clicked again and again: each one is judged once per process, not per click.
+_redirectable = functools.lru_cache(maxsize=4096)(public_web_url)
 
 
 class TelRedirect(HttpResponseRedirect):
@@ -162,15 +168,22 @@ def _click(
     reveal: str,
     answer: Answer,
 ) -> HttpResponse:
-    activate_for_request(request)  # Accept-Language as this product reads it
+    # The language as the DRF views set it, step by step, but only where it can change: an
+    # unknown marketplace answers in Accept-Language as this product reads it; then
+    # Accept-Language, else the marketplace's language; then a signed-in user's own.
     if marketplace is None:
-        marketplace = marketplace_from_request(request)
+        try:
+            marketplace = marketplace_from_request(request)
+        except Exception:
+            activate_for_request(request)
+            raise
     request.marketplace = marketplace  # type: ignore[attr-defined]  # what the throttle keys on
-    activate_for_request(request)  # Accept-Language, else the marketplace's language
+    activate_for_request(request)
     structlog.contextvars.bind_contextvars(marketplace=marketplace.slug)
     user = _visitor(request)
     request.user = user  # as DRF sets it: the cache-header middleware reads it
-    activate_for_request(request, user=user)
+    if user.is_authenticated:
+        activate_for_request(request, user=user)
     _throttle(request, documented)
     target_of: dict[str, Any] = {
         "marketplace": marketplace,

@@ -1,20 +1,9 @@
 from django.urls import path
 
-from connections.api import clicks, views
-from connections.api.clicks import lean_view
+from connections.api import views
 
+# The tracked contact endpoints are in tracked_urls.py (included first, marketplace/urls.py).
 urlpatterns = [
-    # The tracked contact endpoints: lean views for GET/HEAD, documented by the DRF classes.
-    path("pros/<int:pk>/phone/", lean_view(clicks.pro_phone, views.ProPhoneView), name="pro-phone"),
-    path("pros/<int:pk>/website/", lean_view(clicks.pro_website, views.ProWebsiteView), name="pro-website"),
-    path(
-        "links/website/<str:token>/",
-        lean_view(clicks.website_link, views.SignedWebsiteLinkView),
-        name="tracked-link-website",
-    ),
-    path(
-        "links/phone/<str:token>/", lean_view(clicks.phone_link, views.SignedPhoneLinkView), name="tracked-link-phone"
-    ),
     path("pro/connections/", views.OwnConnectionsView.as_view(), name="pro-connections"),
     path("pro/connections/export.csv", views.OwnConnectionsExportView.as_view(), name="pro-connections-export"),
     path("staff/connections/", views.StaffConnectionsView.as_view(), name="staff-connections"),

@@ -6,6 +6,7 @@ in ``PEOPLE`` counted, and a token removed must keep every agent in ``CRAWLERS``
 
 import pytest
 
+from connections import bots
 from connections.bots import is_bot
 
 CRAWLERS = {
@@ -186,3 +187,16 @@ def test_phones_browsers_in_app_browsers_and_our_own_app_are_people(agent):
 
 def test_missing_agent_is_a_bot():
     assert is_bot(None) is True
+
+
+def test_remembered_answers_are_the_searches_and_huge_agents_are_judged_without_being_kept():
+    agents = [*CRAWLERS.values(), *PEOPLE.values()]
+    first = [is_bot(agent) for agent in agents]
+    assert [is_bot(agent) for agent in agents] == first  # the second time from the per-process cache
+    assert first == [not agent.strip() or bots._BOT_RE.search(agent) is not None for agent in agents]
+
+    kept = bots._matches_cached.cache_info().currsize
+    huge_crawler = "Mozilla/5.0 (compatible; " + "x" * 600 + " Googlebot/2.1)"
+    huge_person = PEOPLE[next(iter(PEOPLE))] + " " + "y" * 600
+    assert (is_bot(huge_crawler), is_bot(huge_person)) == (True, False)
+    assert bots._matches_cached.cache_info().currsize == kept  # not held: a flood of them costs no memory

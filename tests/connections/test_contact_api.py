@@ -1,9 +1,11 @@
 import pytest
+from django.urls import Resolver404, get_resolver
 from hypothesis import given
 from hypothesis import strategies as st
 
 from connections.api.views import safe_http_url
 from connections.models import ConnectionEvent
+from marketplace.api.throttling import ClientNetworkThrottle
 from tests.connections.conftest import BROWSER_UA
 from tests.factories import ProFactory, UserFactory
 
@@ -124,7 +126,37 @@ def test_the_tracked_endpoints_are_throttled_per_address(api_client, marketplace
     assert answers == [200, 302, 200, 302, 429, 429]
     throttled = client.get(phone_url(member_pro), **browser(client, agent="Another agent/1.0"))
     assert throttled.status_code == 429 and throttled.json()["error"]["code"] == "throttled"
+    assert 0 < int(throttled["Retry-After"]) <= 60
     assert client.get(phone_url(member_pro), **browser(client, ip="203.0.113.99")).status_code == 200
+
+
+def test_a_throttled_click_answers_as_the_documented_drf_view_does(
+    api_client, marketplace, member_pro, settings, monkeypatch
+):
+    """GET (the lean view) and OPTIONS (the DRF class) share one count per network and give the
+    same 429: the error shape, the message with its wait, Retry-After."""
+    rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], clicks="2/min")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(ClientNetworkThrottle, "timer", staticmethod(lambda: clock[0]))
+    client = api_client(marketplace)
+    assert [client.get(website_url(member_pro), **browser(client)).status_code for _ in range(2)] == [302, 302]
+
+    clock[0] += 20
+    lean = client.get(website_url(member_pro), **browser(client))
+    documented = client.options(website_url(member_pro), **browser(client))
+
+    assert (lean.status_code, documented.status_code) == (429, 429)
+    assert lean.json() == documented.json()
+    assert lean.json()["error"] == {
+        "code": "throttled",
+        "message": "Request was throttled. Expected available in 40 seconds.",
+        "fields": {},
+    }
+    assert lean["Retry-After"] == documented["Retry-After"] == "40"
+    clock[0] += 40  # the first two clicks leave the window
+    assert client.get(website_url(member_pro), **browser(client)).status_code == 302
+    assert lean["Allow"] == documented["Allow"] and lean["Cache-Control"] == "no-store"
 
 
 def test_a_stale_token_is_treated_as_an_anonymous_visitor(api_client, marketplace, member_pro):
@@ -302,3 +334,44 @@ def test_a_request_without_a_client_address_is_served_not_a_500(api_client, mark
 
     assert (phone.status_code, website.status_code) == (200, 302)
     assert ConnectionEvent.objects.count() == 2
+
+
+def test_the_tracked_routes_resolve_first_and_no_other_route_matches_their_paths():
+    """marketplace/urls.py tries the tracked contact routes (the busiest) before every other
+    app's: that changes nothing only while no other route matches their paths."""
+    api = next(entry for entry in get_resolver().url_patterns if str(entry.pattern) == "api/v1/")
+    first, *others = api.url_patterns
+    assert first.urlconf_module.__name__ == "connections.api.tracked_urls"
+    for path in ("pros/7/phone/", "pros/7/website/", "links/website/a1:b2/", "links/phone/a1:b2/"):
+        assert first.resolve(path).url_name.startswith(("pro-", "tracked-link-"))
+        for other in others:
+            with pytest.raises(Resolver404):
+                other.resolve(path)
+
+
+def test_click_answers_speak_the_language_the_drf_views_chose(api_client, marketplace, other_marketplace, member_pro):
+    """Unknown marketplace: Accept-Language as this product reads it (Simplified Chinese is not
+    Traditional, where Django's own reading would pick zh-hant). Then Accept-Language, else the
+    marketplace's own language. A signed-in visitor: its saved language first."""
+    from django.test import Client
+
+    unknown = Client().get(
+        website_url(member_pro), HTTP_X_MARKETPLACE="nowhere", HTTP_ACCEPT_LANGUAGE="zh-CN, fr;q=0.5", **browser(None)
+    )
+    assert unknown.status_code == 404 and unknown["Content-Language"] == "fr-ca"
+    assert unknown.json()["error"]["message"].startswith("Place de marché inconnue.")
+
+    other_marketplace.default_language = "zh-hant"
+    other_marketplace.save()
+    formosa_pro = ProFactory(marketplace=other_marketplace, tier="brand_builder", website="https://pro.example.tw/")
+    formosa = api_client(other_marketplace)
+    assert formosa.get(website_url(formosa_pro), **browser(formosa))["Content-Language"] == "zh-hant"
+    asked = formosa.get(website_url(formosa_pro), HTTP_ACCEPT_LANGUAGE="en", **browser(formosa, ip="203.0.113.20"))
+    assert asked["Content-Language"] == "en"
+    bad_query = formosa.get(website_url(formosa_pro), {"source": "x" * 65}, **browser(formosa))
+    assert bad_query.status_code == 400 and bad_query["Content-Language"] == "zh-hant"
+
+    reader = UserFactory(marketplace=other_marketplace, role="homeowner", language="fr-ca")
+    signed_in = api_client(other_marketplace, reader)
+    answer = signed_in.get(website_url(formosa_pro), HTTP_ACCEPT_LANGUAGE="en", **browser(signed_in))
+    assert answer.status_code == 302 and answer["Content-Language"] == "fr-ca"
