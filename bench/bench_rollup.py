@@ -264,6 +264,8 @@ WITH stats AS (
 ), base AS (
     SELECT p.id AS pro_id, p.star_score, p.review_count, p.completeness, p.tier,
            p.demoted AS demoted_old, p.demoted_since, COALESCE(st.at_risk, false) AS at_risk_old,
+           st.pro_id IS NULL OR st.responded_count <> COALESCE(s.responded, 0)
+               OR st.due_count <> COALESCE(s.due, 0) AS standing_counts_changed,
            p.response_rate AS old_rate, p.median_response_seconds AS old_median,
            p.last_active_at AS old_active, p.rank_score AS old_rank,
            COALESCE(s.lead_count, 0) AS lead_count, COALESCE(s.responded, 0) AS responded,
@@ -298,6 +300,13 @@ WITH stats AS (
                                      ELSE POWER(0.5, FLOOR(f.idle_seconds / 86400.0) / %(activity_half)s) END)
            ) * 100.0 / %(w_total)s * CASE WHEN f.demoted_new THEN %(demotion_factor)s ELSE 1.0 END AS rank_score
     FROM flags f
+), changed AS (
+    SELECT c.*,
+           c.old_rate IS DISTINCT FROM c.response_rate OR c.old_median IS DISTINCT FROM c.median_seconds
+           OR c.old_active IS DISTINCT FROM c.last_active_at OR c.demoted_old <> c.demoted_new
+           OR (c.demoted_new AND c.demoted_since IS NULL) OR (NOT c.demoted_new AND c.demoted_since IS NOT NULL)
+           OR c.old_rank IS DISTINCT FROM c.rank_score AS pro_changed
+    FROM calc c
 ), pros_written AS (
     UPDATE pros_pro p SET
         response_rate = c.response_rate, median_response_seconds = c.median_seconds,
@@ -305,12 +314,8 @@ WITH stats AS (
         demoted_since = CASE WHEN c.demoted_new AND c.demoted_old THEN COALESCE(c.demoted_since, %(now)s)
                              WHEN c.demoted_new THEN %(now)s END,
         rank_score = c.rank_score
-    FROM calc c
-    WHERE p.id = c.pro_id
-      AND (c.old_rate IS DISTINCT FROM c.response_rate OR c.old_median IS DISTINCT FROM c.median_seconds
-           OR c.old_active IS DISTINCT FROM c.last_active_at OR c.demoted_old <> c.demoted_new
-           OR (c.demoted_new AND c.demoted_since IS NULL) OR (NOT c.demoted_new AND c.demoted_since IS NOT NULL)
-           OR c.old_rank IS DISTINCT FROM c.rank_score)
+    FROM changed c
+    WHERE p.id = c.pro_id AND c.pro_changed
     RETURNING 1
 ), snapshots_written AS (
     INSERT INTO ranking_prodailysnapshot
@@ -335,7 +340,9 @@ WITH stats AS (
     RETURNING 1
 ), standings_written AS (
     INSERT INTO ranking_prostanding (marketplace_id, pro_id, responded_count, due_count, at_risk, computed_at)
-    SELECT %(m)s, c.pro_id, c.responded, c.due, c.at_risk, %(now)s FROM calc c
+    SELECT %(m)s, c.pro_id, c.responded, c.due, c.at_risk, %(now)s FROM changed c
+    -- As the job: only a standing whose counts or warning changed, or whose pro was rewritten.
+    WHERE c.standing_counts_changed OR c.at_risk <> c.at_risk_old OR c.pro_changed
     ON CONFLICT (pro_id) DO UPDATE SET
         responded_count = excluded.responded_count, due_count = excluded.due_count,
         at_risk = excluded.at_risk, computed_at = excluded.computed_at
