@@ -143,11 +143,16 @@ def record(module: str, name: str, entry: dict[str, Any], *, settings: dict[str,
     if entry["target_is"] not in ("min", "max"):
         raise ValueError("target_is is 'min' (throughput) or 'max' (time)")
     ratio, target = entry["ratio"], entry["target"]
+    # A lower bound that produced something else than the product did is no bound: the target
+    # is not met while any output comparison (``*_differing``, ``*_differing_runs``) differs.
+    differing = sum(v for k, v in entry.items() if k.endswith(("_differing", "_differing_runs")) and v)
     entry = {
         "statements_per_request": None,
         **entry,
         "ratio": round(ratio, 3) if ratio is not None else None,
-        "meets_target": ratio is not None and (ratio >= target if entry["target_is"] == "min" else ratio <= target),
+        "meets_target": ratio is not None
+        and not differing
+        and (ratio >= target if entry["target_is"] == "min" else ratio <= target),
     }
     _fragment_update(module, paths={name: entry}, settings=settings or {})
 

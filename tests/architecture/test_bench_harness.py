@@ -68,6 +68,15 @@ def test_a_rerun_module_forgets_its_earlier_paths_and_merge_reads_only_the_modul
     assert set(results.merge(["bench_fake"])["paths"]) == {"new_path"}
 
 
+def test_a_path_whose_lower_bound_produced_other_outputs_does_not_meet_its_target(out_dir):
+    results.start_module("bench_fake")
+    results.record("bench_fake", "same", {**_entry(1.0, 1.0, 2.0, "max", "s"), "outputs_differing_runs": 0})
+    results.record("bench_fake", "runs", {**_entry(1.0, 1.0, 2.0, "max", "s"), "outputs_differing_runs": 3})
+    results.record("bench_fake", "pages", {**_entry(1.0, 1.0, 2.0, "max", "ms"), "pages_differing": 1})
+    paths = results.merge(["bench_fake"])["paths"]
+    assert [paths[name]["meets_target"] for name in ("same", "runs", "pages")] == [True, False, False]
+
+
 def test_a_path_without_its_lower_bound_or_target_is_refused(out_dir):
     with pytest.raises(ValueError, match="lower_bound"):
         results.record("bench_fake", "x", {"product": {}, "ratio": 1, "target": 1, "target_is": "max"})
