@@ -57,7 +57,9 @@ def _run(requests: list[dict], env: dict) -> int:
         return _total_ir(out)
 
 
-WARM, EXTRA = 2, 3
+# Ten extra requests: over three, a collector pass or a cache's periodic check landing in one
+# run and not the other moved the per-request figure several-fold between runs.
+WARM, EXTRA = 2, 10
 NEEDED = 2 * WARM + EXTRA  # requests a measurement consumes
 
 
@@ -68,7 +70,7 @@ def measure(requests: list[dict], *, env: dict | None = None) -> int:
     WARM others and EXTRA more."""
     if len(requests) < NEEDED:
         raise ValueError(f"callgrind needs {NEEDED} distinct requests")
-    env = env or dict(os.environ)
+    env = {**(env or os.environ), "PYTHONHASHSEED": "0"}  # both runs hash (and so allocate) alike
     base = _run(requests[:WARM], env)
     full = _run(requests[WARM:NEEDED], env)
     return round((full - base) / EXTRA)
