@@ -66,7 +66,12 @@ def _own(path: Path) -> None:
     if os.geteuid() == 0:
         entry = pwd.getpwnam(SERVER_USER)
         for parent in [path, *(p for p in path.rglob("*"))]:
-            os.chown(parent, entry.pw_uid, entry.pw_gid)
+            try:
+                os.chown(parent, entry.pw_uid, entry.pw_gid)
+            except FileNotFoundError:
+                # A running server's own temporary file (pg_internal.init…), gone since the
+                # walk listed it: nothing left to own.
+                continue
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.1, what: str = "") -> object:
