@@ -17,7 +17,7 @@ import time
 import pytest
 
 from loadtest.topology import ROOT, wait_for
-from marketplace.db_routers import REPLICA_RECHECK_SECONDS
+from marketplace.db_routers import HEALTH_SQL, REPLICA_RECHECK_SECONDS
 from tests.proof.scale.conftest import new_request
 
 MAX_LAG = 10
@@ -43,7 +43,16 @@ def healthy_replica(topology):
     topology.replica.sql("ALTER SYSTEM RESET recovery_min_apply_delay")
     topology.replica.sql("SELECT pg_reload_conf()")
     topology.resume_replay()
+    # A commit replayed just now: while a record is received and not yet replayed, the router
+    # measures the lag from the last replayed commit, which an idle spell makes look old.
+    topology.primary.sql("SELECT txid_current()", dbname=topology.dbname)
     topology.wait_replayed()
+    # Replayed is not yet healthy for the router: a replica just rebuilt or restarted (an
+    # earlier test's) may not stream again yet. Wait for the router's own verdict, as the web
+    # processes will judge it.
+    wait_for(
+        lambda: topology.replica.sql(HEALTH_SQL)[0][1] == 0.0, timeout=30, interval=0.1, what="a streaming replica"
+    )
     time.sleep(REPLICA_RECHECK_SECONDS + 0.1)  # no web worker reuses a previous test's verdict
     yield
     if _in_recovery(topology):
