@@ -47,15 +47,27 @@ def _sentinels(params: dict[str, type]) -> dict[str, Any]:
     return values
 
 
-def _slots(sql_params: Sequence[Any], sentinels: dict[str, Any]) -> list[tuple[str | None, Any]]:
-    """For each positional parameter of the compiled SQL: (the call parameter it stands for, or
-    None with the constant to bind every time)."""
-    by_value = {(type(value), value): name for name, value in sentinels.items()}
-    slots: list[tuple[str | None, Any]] = []
+Slot = tuple[str | None, Callable[[Any], Any] | None, Any]
+
+
+def _slots(sql_params: Sequence[Any], sentinels: dict[str, Any], connection: Any) -> list[Slot]:
+    """For each positional parameter of the compiled SQL: (the call parameter it stands for,
+    the adaptation the ORM applied to it, or None and None with the constant to bind every
+    time). A datetime reaches the database as the backend adapts it (itself on PostgreSQL, a
+    naive string on SQLite, the embedded default): the call's value is adapted the same way."""
+    adapt_time = connection.ops.adapt_datetimefield_value
+    by_value: dict[tuple[type, Any], tuple[str, Callable[[Any], Any] | None]] = {}
+    for name, value in sentinels.items():
+        by_value[(type(value), value)] = (name, None)
+        if isinstance(value, dt.datetime):
+            adapted = adapt_time(value)
+            if (type(adapted), adapted) != (type(value), value):
+                by_value[(type(adapted), adapted)] = (name, adapt_time)
+    slots: list[Slot] = []
     for value in sql_params:
-        name = by_value.get((type(value), value)) if isinstance(value, int | dt.datetime) else None
-        slots.append((name, None) if name is not None else (None, value))
-    missing = set(sentinels) - {name for name, _ in slots if name}
+        found = by_value.get((type(value), value)) if isinstance(value, int | str | dt.datetime) else None
+        slots.append((found[0], found[1], None) if found else (None, None, value))
+    missing = set(sentinels) - {name for name, _, _ in slots if name}
     if missing:
         raise ValueError(f"the compiled statement does not use {sorted(missing)}: did the ORM inline them?")
     return slots
@@ -63,7 +75,7 @@ def _slots(sql_params: Sequence[Any], sentinels: dict[str, Any]) -> list[tuple[s
 
 class _Compiled:
     _sql: str
-    _slots: list[tuple[str | None, Any]]
+    _slots: list[Slot]
 
     def __init__(self, params: dict[str, type]) -> None:
         self._params = params
@@ -73,7 +85,10 @@ class _Compiled:
     def _bind(self, values: dict[str, Any]) -> list[Any]:
         if values.keys() != self._params.keys():
             raise TypeError(f"expected the parameters {sorted(self._params)}, got {sorted(values)}")
-        return [values[name] if name is not None else constant for name, constant in self._slots]
+        return [
+            constant if name is None else adapt(values[name]) if adapt else values[name]
+            for name, adapt, constant in self._slots
+        ]
 
     def _compile_once(self) -> None:
         if self._ready:
@@ -110,7 +125,7 @@ class CompiledSelect(_Compiled, Generic[M]):
         self._db = queryset.db  # a locking queryset's is the write database
         compiler = queryset.query.get_compiler(using=self._db)
         sql, sql_params = compiler.as_sql()  # also fills select, klass_info, annotation_col_map
-        self._sql, self._slots = sql, _slots(sql_params, sentinels)
+        self._sql, self._slots = sql, _slots(sql_params, sentinels, connections[self._db])
         self._compiler = compiler
         self._col_count = compiler.col_count if compiler.has_extra_select else None
         self._converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
@@ -167,7 +182,7 @@ class CompiledUpdate(_Compiled):
         query.add_update_values(self._changes)
         query.annotations = {}
         sql, sql_params = query.get_compiler(self._db).as_sql()
-        self._sql, self._slots = sql, _slots(sql_params, sentinels)
+        self._sql, self._slots = sql, _slots(sql_params, sentinels, connections[self._db])
 
     def run(self, **values: Any) -> int:
         self._compile_once()
