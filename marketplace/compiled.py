@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
@@ -73,7 +74,7 @@ def _slots(sql_params: Sequence[Any], sentinels: dict[str, Any], connection: Any
     return slots
 
 
-class _Compiled:
+class _Compiled(ABC):
     _sql: str
     _slots: list[Slot]
 
@@ -98,8 +99,9 @@ class _Compiled:
                 self._compile(_sentinels(self._params))
                 self._ready = True
 
+    @abstractmethod
     def _compile(self, sentinels: dict[str, Any]) -> None:
-        raise NotImplementedError  # each kind of statement compiles its own way
+        """Build the statement with the sentinels, keep its SQL and slots (each kind its own way)."""
 
     @property
     def sql(self) -> str:
