@@ -58,6 +58,7 @@ from billing.models import (
 from billing.recovery import stale_pending_process
 from billing.selectors import payment_policy
 from billing.types import ChargeableLead
+from marketplace.compiled import model_insert
 from marketplace.errors import Conflict, Invalid, PaymentRequired
 from marketplace.models import User
 from marketplace.money import Money
@@ -129,17 +130,19 @@ def wallet_debit_for_lead(
             },
         )
     now = timezone.now()
-    charge = Charge.objects.create(
-        marketplace_id=pro.marketplace_id,
-        pro=pro,
-        lead_id=lead.pk,
-        amount=amount,
-        currency=currency,
-        idempotency_key=idempotency_key,
-        gateway=WALLET_GATEWAY,
-        status=ChargeStatus.SUCCEEDED,
-        gateway_reference=f"wallet-{wallet.pk}",
-        completed_at=now,
+    charge = model_insert(  # the prepaid accept's charge, written as the card accept's is
+        Charge(
+            marketplace_id=pro.marketplace_id,
+            pro=pro,
+            lead_id=lead.pk,
+            amount=amount,
+            currency=currency,
+            idempotency_key=idempotency_key,
+            gateway=WALLET_GATEWAY,
+            status=ChargeStatus.SUCCEEDED,
+            gateway_reference=f"wallet-{wallet.pk}",
+            completed_at=now,
+        )
     )
     ledger_charge_record(charge, memo=f"Contact fee, lead {lead.pk} (prepaid credits)")
     _post(
